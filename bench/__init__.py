@@ -1,0 +1,1 @@
+"""Benchmarks that print figures; run them directly, e.g. `python bench/ingest.py`."""

@@ -1,0 +1,71 @@
+"""Carrying out remote commands: at most once each, never after they expired."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+
+from edge_agent.control import ControlError, PcControl
+from protocol import Command, CommandAck, CommandOutcome, CommandType
+
+log = logging.getLogger(__name__)
+
+# Wall clocks of PC and hub may disagree a little; beyond this a queued command is stale.
+CLOCK_SKEW_ALLOWANCE_MS = 60_000
+REMEMBERED_IDS = 1024
+
+
+def now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+class CommandExecutor:
+    def __init__(self, control: PcControl, clock: Callable[[], int] = now_ms) -> None:
+        self._control = control
+        self._clock = clock
+        # QoS 1 may redeliver: remember recent ids and answer a repeat with the first outcome.
+        self._done: OrderedDict[str, CommandAck] = OrderedDict()
+
+    def _actions(self, command: Command) -> Callable[[], Awaitable[None]]:
+        control = self._control
+        match command.type:
+            case CommandType.LOCK:
+                return control.lock
+            case CommandType.UNLOCK:
+                return control.unlock
+            case CommandType.MESSAGE:
+                text = command.text or ""
+                return lambda: control.message(text)
+            case CommandType.RESTART:
+                return control.restart
+            case CommandType.SHUTDOWN:
+                return control.shutdown
+
+    async def execute(self, command: Command) -> CommandAck:
+        previous = self._done.get(command.id)
+        if previous is not None:
+            return previous
+        ack = await self._run(command)
+        self._done[command.id] = ack
+        while len(self._done) > REMEMBERED_IDS:
+            self._done.popitem(last=False)
+        return ack
+
+    async def _run(self, command: Command) -> CommandAck:
+        now = self._clock()
+        if now > command.expires_at + CLOCK_SKEW_ALLOWANCE_MS:
+            return CommandAck(id=command.id, outcome=CommandOutcome.REJECTED, detail="expired", done_at=now)
+        if command.type is CommandType.MESSAGE and not command.text:
+            return CommandAck(
+                id=command.id, outcome=CommandOutcome.REJECTED, detail="empty message", done_at=now
+            )
+        try:
+            await self._actions(command)()
+        except ControlError as exc:
+            log.warning("command %s (%s) failed: %s", command.id, command.type.value, exc)
+            return CommandAck(
+                id=command.id, outcome=CommandOutcome.FAILED, detail=str(exc)[:256], done_at=self._clock()
+            )
+        return CommandAck(id=command.id, outcome=CommandOutcome.DONE, done_at=self._clock())

@@ -1,0 +1,141 @@
+"""PCs: list, detail with the latest telemetry, remote commands and their history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from sanic import Blueprint, Request, json
+from sanic.response import HTTPResponse
+from sanic_ext import openapi
+
+from hub.api.bodies import paging, parse_body
+from hub.api.guard import requires
+from hub.auth.permissions import Permission
+from hub.errors import ApiError, not_found
+from hub.mqtt.bridge import BrokerUnavailable
+from hub.store import CommandRecord, PcRecord
+from protocol import CommandType
+
+bp = Blueprint("pcs", url_prefix="/pcs")
+
+OFFLINE = "offline"
+
+
+def pc_view(pc: PcRecord, presence: dict[str, Any] | None) -> dict[str, Any]:
+    return {
+        "id": pc.id,
+        "site": pc.site,
+        "status": presence["status"] if presence else OFFLINE,
+        "status_since": presence["since"] if presence else None,
+        "first_seen": pc.first_seen,
+        "last_seen": pc.last_seen,
+        "hostname": pc.hostname,
+        "agent_version": pc.agent_version,
+        "os": pc.os,
+        "hardware": pc.hardware,
+    }
+
+
+def command_view(command: CommandRecord) -> dict[str, Any]:
+    return {
+        "id": command.id,
+        "pc_id": command.pc_id,
+        "type": command.type,
+        "text": command.text,
+        "state": command.state,
+        "detail": command.detail,
+        "issued_by": command.issued_by,
+        "issued_at": command.issued_at,
+        "done_at": command.done_at,
+    }
+
+
+@bp.get("")
+@openapi.definition(summary="List PCs with their presence", tag="pcs")
+@requires(Permission.PCS_READ)
+async def list_pcs(request: Request) -> HTTPResponse:
+    offset, limit = paging(request)
+    ctx = request.app.ctx
+    pcs, total = await ctx.store.pcs.page(site=request.args.get("site"), skip=offset, limit=limit)
+    presence = await ctx.live.presence([pc.id for pc in pcs])
+    items = [pc_view(pc, presence.get(pc.id)) for pc in pcs]
+    status = request.args.get("status")
+    if status:
+        items = [item for item in items if item["status"] == status]
+    return json({"items": items, "total": total if not status else len(items)})
+
+
+async def _pc_or_404(request: Request, pc_id: str) -> PcRecord:
+    pc = await request.app.ctx.store.pcs.get(pc_id)
+    if pc is None:
+        raise not_found(f"PC {pc_id!r}")
+    assert isinstance(pc, PcRecord)
+    return pc
+
+
+@bp.get("/<pc_id:str>")
+@openapi.definition(summary="One PC with its latest telemetry", tag="pcs")
+@requires(Permission.PCS_READ)
+async def get_pc(request: Request, pc_id: str) -> HTTPResponse:
+    pc = await _pc_or_404(request, pc_id)
+    presence = await request.app.ctx.live.presence([pc.id])
+    return json({**pc_view(pc, presence.get(pc.id)), "telemetry": pc.telemetry})
+
+
+class CommandRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    type: CommandType
+    text: str | None = Field(default=None, max_length=1000)
+
+    @model_validator(mode="after")
+    def _message_has_text(self) -> CommandRequest:
+        if self.type is CommandType.MESSAGE and not (self.text and self.text.strip()):
+            raise ValueError("a message command needs a non-empty text")
+        return self
+
+
+@bp.post("/<pc_id:str>/commands")
+@openapi.definition(
+    summary="Send a command and wait for the agent's acknowledgement (504 if none in time)",
+    body={"application/json": CommandRequest.model_json_schema()},
+    tag="pcs",
+)
+@requires(Permission.PCS_COMMAND)
+async def send_command(request: Request, pc_id: str) -> HTTPResponse:
+    body = parse_body(request, CommandRequest)
+    pc = await _pc_or_404(request, pc_id)
+    ctx = request.app.ctx
+    try:
+        record = await ctx.commands.send(pc, body.type, body.text, request.ctx.claims.username)
+    except BrokerUnavailable as exc:
+        raise ApiError(503, "broker_unavailable", f"{exc}; try again shortly") from None
+    if record.state == "timeout":
+        return json(
+            {
+                "error": {"code": "agent_timeout", "message": f"{pc_id} did not acknowledge in time"},
+                "command": command_view(record),
+            },
+            status=504,
+        )
+    return json(command_view(record), status=200)
+
+
+@bp.get("/<pc_id:str>/commands")
+@openapi.definition(summary="Commands sent to a PC, newest first", tag="pcs")
+@requires(Permission.PCS_READ)
+async def list_commands(request: Request, pc_id: str) -> HTTPResponse:
+    offset, limit = paging(request, default_limit=50)
+    await _pc_or_404(request, pc_id)
+    records, total = await request.app.ctx.store.commands.for_pc(pc_id, skip=offset, limit=limit)
+    return json({"items": [command_view(r) for r in records], "total": total})
+
+
+@bp.get("/<pc_id:str>/telemetry")
+@openapi.definition(summary="Recent telemetry samples of a PC, newest first", tag="pcs")
+@requires(Permission.PCS_READ)
+async def list_telemetry(request: Request, pc_id: str) -> HTTPResponse:
+    _, limit = paging(request, default_limit=60)
+    await _pc_or_404(request, pc_id)
+    samples = await request.app.ctx.store.telemetry.recent(pc_id, limit=limit)
+    return json({"items": samples, "total": len(samples)})

@@ -1,0 +1,161 @@
+"""The hub's app factory: typed settings and context, blueprints, listeners that open connections."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+from typing import Any
+
+from redis.asyncio import Redis
+from sanic import Request, Sanic, json
+from sanic.config import Config
+from sanic.exceptions import SanicException
+from sanic.response import HTTPResponse
+
+from hub.api import API_PREFIX, blueprints
+from hub.api.guard import declared_access
+from hub.auth.tokens import TokenIssuer
+from hub.bootstrap import ensure_owner
+from hub.clock import now_ms
+from hub.commands import CommandService
+from hub.config import HubSettings
+from hub.context import HubContext
+from hub.errors import ApiError, HubError
+from hub.live import LiveState
+from hub.metrics import HubMetrics
+from hub.mqtt.bridge import MqttBridge
+from hub.mqtt.cmd_ack import CommandAckHandler
+from hub.mqtt.hello import HelloHandler
+from hub.mqtt.status import StatusHandler
+from hub.mqtt.telemetry import TelemetryIngest
+from hub.store import open_store
+from protocol import TopicKind
+
+log = logging.getLogger(__name__)
+
+HubApp = Sanic[Config, HubContext]
+
+PRUNE_EVERY_S = 600
+
+
+def create_app(settings: HubSettings, name: str = "icafe_hub") -> HubApp:
+    context = HubContext(
+        settings=settings,
+        metrics=HubMetrics(),
+        tokens=TokenIssuer(settings.jwt_secret, settings.access_token_ttl_s),
+    )
+    # Our own logging set-up (icafe.cli) already formats every logger; Sanic adding its own doubles lines.
+    app: HubApp = Sanic(name, ctx=context, configure_logging=False)
+    app.config.CORS = False  # closed by default; the console is served from the same origin
+    app.config.OAS_UI_DEFAULT = "redoc"
+    app.config.API_TITLE = "icafe hub API"
+    app.config.API_VERSION = "1"
+    app.config.FALLBACK_ERROR_FORMAT = "json"
+    for blueprint in blueprints():
+        app.blueprint(blueprint)
+    app.error_handler.add(Exception, _error_response)
+    app.register_listener(_open, "before_server_start")
+    app.register_listener(_close, "after_server_stop")
+    _check_routes_declare_access(app)
+    return app
+
+
+def _check_routes_declare_access(app: HubApp) -> None:
+    def handler_of(route: Any) -> Any:
+        handler = route.handler
+        # Sanic wraps WebSocket handlers in a partial of its own.
+        return handler.args[0] if isinstance(handler, functools.partial) else handler
+
+    missing = [
+        route.path
+        for route in app.router.routes
+        if f"/{route.path}".startswith(API_PREFIX) and declared_access(handler_of(route)) is None
+    ]
+    if missing:
+        raise HubError(f"API routes without @requires or @public: {sorted(missing)}")
+
+
+async def _error_response(request: Request, exception: Exception) -> HTTPResponse:
+    if isinstance(exception, ApiError):
+        return json(
+            {"error": {"code": exception.code, "message": str(exception)}},
+            status=exception.status_code,
+            headers=exception.headers,
+        )
+    if isinstance(exception, SanicException):
+        code = str(exception.__class__.__name__).lower()
+        return json({"error": {"code": code, "message": str(exception)}}, status=exception.status_code)
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    return json({"error": {"code": "internal", "message": "internal error; see the hub's log"}}, status=500)
+
+
+async def _open(app: HubApp) -> None:
+    ctx = app.ctx
+    settings = ctx.settings
+    ctx.store = await open_store(settings.mongo_url, settings.mongo_db)
+    ctx.redis = Redis.from_url(settings.redis_url, socket_timeout=5, health_check_interval=30)
+    ctx.live = LiveState(ctx.redis)
+    await ctx.live.start()
+    await ensure_owner(ctx.store.users, settings.admin_password)
+
+    ctx.bridge = MqttBridge(settings, ctx.metrics)
+    ctx.telemetry = TelemetryIngest(
+        ctx.store.telemetry, ctx.store.pcs, ctx.live, ctx.metrics, settings.telemetry_flush_s
+    )
+    ctx.commands = CommandService(
+        ctx.store.commands, ctx.bridge, ctx.live, ctx.metrics, settings.command_timeout_s
+    )
+    ctx.bridge.route(
+        {
+            TopicKind.HELLO: HelloHandler(ctx.store.pcs),
+            TopicKind.STATUS: StatusHandler(ctx.live, ctx.store.pcs),
+            TopicKind.TELEMETRY: ctx.telemetry,
+            TopicKind.CMD_ACK: CommandAckHandler(ctx.store.commands, ctx.live),
+        }
+    )
+    ctx.telemetry.start()
+    ctx.tasks.append(asyncio.create_task(ctx.bridge.run(), name="mqtt-bridge"))
+    ctx.tasks.append(asyncio.create_task(_prune_telemetry(ctx), name="telemetry-retention"))
+
+
+async def _prune_telemetry(ctx: HubContext) -> None:
+    retention_ms = int(ctx.settings.telemetry_retention_h * 3600 * 1000)
+    while True:
+        try:
+            removed = await ctx.store.telemetry.prune(now_ms() - retention_ms)
+            if removed:
+                log.info(
+                    "pruned %d telemetry samples older than %.0f h",
+                    removed,
+                    ctx.settings.telemetry_retention_h,
+                )
+        except Exception:
+            log.exception("telemetry retention failed; will retry")
+        await asyncio.sleep(PRUNE_EVERY_S)
+
+
+async def _close(app: HubApp) -> None:
+    ctx = app.ctx
+    for task in ctx.tasks:
+        task.cancel()
+    for task in ctx.tasks:
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    await ctx.telemetry.stop()
+    await ctx.live.stop()
+    await ctx.redis.aclose()
+    await ctx.store.close()
+
+
+def run(settings: HubSettings) -> None:
+    """Serve in this process (one hub replica; run several behind a load balancer to scale out)."""
+    app = create_app(settings)
+    app.run(
+        host=settings.http_host,
+        port=settings.http_port,
+        single_process=True,
+        access_log=False,
+        motd=False,
+    )

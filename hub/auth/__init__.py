@@ -1,0 +1,1 @@
+"""Staff authentication: password hashing, access tokens, roles and their permissions."""

@@ -1,0 +1,114 @@
+"""Live state in Redis: PC presence, and the pub/sub channel that fans events out to every hub replica.
+
+Each replica subscribes to one channel; what it receives goes to its WebSocket clients and resolves
+its own pending command waits (an agent's ack may reach any replica through the shared subscription).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "icafe:live"
+PRESENCE = "icafe:presence"
+
+# Set the PC's presence only if its state changed; return 1 when it did, so one replica announces it.
+_SET_IF_CHANGED = """
+local old = redis.call('HGET', KEYS[1], ARGV[1])
+if old then
+  local decoded = cjson.decode(old)
+  if decoded['status'] == ARGV[2] then return 0 end
+end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+return 1
+"""
+
+Listener = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+class LiveState:
+    def __init__(self, redis: Redis) -> None:
+        self.redis = redis
+        self._set_if_changed = redis.register_script(_SET_IF_CHANGED)
+        self._listeners: list[Listener] = []
+        self._task: asyncio.Task[None] | None = None
+        self._subscribed = asyncio.Event()
+
+    async def ping(self) -> bool:
+        try:
+            return bool(await self.redis.ping())
+        except (RedisError, OSError):
+            return False
+
+    # ---- presence ----------------------------------------------------------------------------
+    async def set_presence(self, pc_id: str, status: str, since_ms: int) -> bool:
+        value = json.dumps({"status": status, "since": since_ms})
+        changed = await self._set_if_changed(keys=[PRESENCE], args=[pc_id, status, value])
+        return bool(changed)
+
+    async def presence(self, pc_ids: list[str]) -> dict[str, dict[str, Any]]:
+        if not pc_ids:
+            return {}
+        values = await self.redis.hmget(PRESENCE, pc_ids)
+        return {pc: json.loads(raw) for pc, raw in zip(pc_ids, values, strict=True) if raw}
+
+    # ---- fan-out -----------------------------------------------------------------------------
+    async def publish(self, event: dict[str, Any]) -> None:
+        await self.redis.publish(CHANNEL, json.dumps(event))
+
+    async def publish_many(self, events: list[dict[str, Any]]) -> None:
+        if events:
+            async with self.redis.pipeline(transaction=False) as pipe:
+                for event in events:
+                    pipe.publish(CHANNEL, json.dumps(event))
+                await pipe.execute()
+
+    def add_listener(self, listener: Listener) -> Callable[[], None]:
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._listen(), name="live-listener")
+        await asyncio.wait_for(self._subscribed.wait(), timeout=10)
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _listen(self) -> None:
+        backoff = 0.5
+        while True:
+            try:
+                async with self.redis.pubsub(ignore_subscribe_messages=True) as pubsub:
+                    await pubsub.subscribe(CHANNEL)
+                    self._subscribed.set()
+                    backoff = 0.5
+                    async for message in pubsub.listen():
+                        await self._dispatch(message.get("data"))
+            except (RedisError, OSError) as exc:
+                log.warning("live channel lost (%s); resubscribing in %.1fs", exc, backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 10.0)
+
+    async def _dispatch(self, raw: Any) -> None:
+        try:
+            event = json.loads(raw)
+        except (TypeError, ValueError):
+            log.warning("ignoring a non-JSON message on %s", CHANNEL)
+            return
+        for listener in list(self._listeners):
+            try:
+                await listener(event)
+            except Exception:  # a broken listener must not stop the others
+                log.exception("live listener failed")

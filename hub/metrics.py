@@ -1,0 +1,40 @@
+"""Prometheus metrics of one hub process, served at ``GET /metrics``."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+
+class HubMetrics:
+    content_type = CONTENT_TYPE_LATEST
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.messages_in = Counter(
+            "icafe_mqtt_messages_in", "MQTT messages received from agents", ["kind"], registry=self.registry
+        )
+        self.messages_out = Counter(
+            "icafe_mqtt_messages_out", "MQTT messages published to agents", ["kind"], registry=self.registry
+        )
+        self.dropped = Counter(
+            "icafe_mqtt_messages_dropped",
+            "Malformed or unexpected MQTT messages dropped",
+            ["reason"],
+            registry=self.registry,
+        )
+        self.telemetry_persisted = Counter(
+            "icafe_telemetry_persisted", "Telemetry samples written to the store", registry=self.registry
+        )
+        self.command_latency = Histogram(
+            "icafe_command_latency_seconds",
+            "Time from publishing a command to the agent's acknowledgement",
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+            registry=self.registry,
+        )
+        self.commands = Counter(
+            "icafe_commands", "Commands sent, by outcome", ["outcome"], registry=self.registry
+        )
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)

@@ -1,0 +1,113 @@
+"""The hub's connection to the broker: reconnects forever, validates every message, dispatches by topic.
+
+A malformed or unexpected message is dropped, counted and logged; it never stops the consumer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+import aiomqtt
+
+from hub.config import HubSettings
+from hub.errors import HubError
+from hub.metrics import HubMetrics
+from protocol import Message, ProtocolError, Topic, TopicKind, decode, encode, parse_topic
+from protocol.codec import MODEL_BY_KIND
+from protocol.topics import AGENT_PUBLISHES, hub_shared_subscriptions, hub_subscriptions
+from protocol.transport import mqtt_client, tls_context
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Topic, Any], Awaitable[None]]
+
+
+class BrokerUnavailable(HubError):
+    """The hub is not connected to the broker right now."""
+
+
+class MqttBridge:
+    def __init__(self, settings: HubSettings, metrics: HubMetrics) -> None:
+        self._settings = settings
+        self._metrics = metrics
+        self._handlers: dict[TopicKind, Handler] = {}
+        self._client: aiomqtt.Client | None = None
+        self.connected = asyncio.Event()
+
+    def route(self, handlers: Mapping[TopicKind, Handler]) -> None:
+        unknown = set(handlers) - AGENT_PUBLISHES
+        if unknown:
+            raise ValueError(f"agents never publish {sorted(unknown)}")
+        self._handlers.update(handlers)
+
+    async def publish(self, topic: str, message: Message, *, qos: int = 1, kind: TopicKind) -> None:
+        client = self._client
+        if client is None or not self.connected.is_set():
+            raise BrokerUnavailable("the hub is not connected to the MQTT broker")
+        try:
+            await client.publish(topic, encode(message), qos=qos)
+        except aiomqtt.MqttError as exc:
+            raise BrokerUnavailable(f"publish failed: {exc}") from None
+        self._metrics.messages_out.labels(kind.value).inc()
+
+    async def run(self) -> None:
+        """The visible reconnection loop: connect, subscribe, consume; back off on failure."""
+        settings = self._settings
+        tls = tls_context(settings.mqtt_ca, settings.mqtt_cert, settings.mqtt_key)
+        backoff = 0.5
+        while True:
+            client = mqtt_client(
+                host=settings.mqtt_host,
+                port=settings.mqtt_port,
+                client_id=f"icafe-hub-{settings.hub_id}",
+                tls=tls,
+            )
+            try:
+                async with client:
+                    for topic in hub_shared_subscriptions():
+                        await client.subscribe(topic, qos=1)
+                    for topic in hub_subscriptions():
+                        await client.subscribe(topic, qos=1)
+                    self._client = client
+                    self.connected.set()
+                    backoff = 0.5
+                    log.info("connected to the broker at %s:%s", settings.mqtt_host, settings.mqtt_port)
+                    async for message in client.messages:
+                        await self.dispatch(str(message.topic), message.payload)
+            except aiomqtt.MqttError as exc:
+                log.warning("broker connection lost (%s); retrying in %.1fs", exc, backoff)
+            finally:
+                self.connected.clear()
+                self._client = None
+            await asyncio.sleep(backoff * random.uniform(0.5, 1.5))
+            backoff = min(backoff * 2, 30.0)
+
+    async def dispatch(self, raw_topic: str, payload: Any) -> None:
+        topic = parse_topic(raw_topic)
+        if topic is None or topic.kind not in self._handlers:
+            self._drop("unexpected_topic", raw_topic, "not an agent topic the hub reads")
+            return
+        if not isinstance(payload, bytes | bytearray):
+            self._drop("malformed", raw_topic, "payload is not bytes")
+            return
+        try:
+            message = decode(payload, MODEL_BY_KIND[topic.kind])
+        except ProtocolError as exc:
+            self._drop("malformed", raw_topic, str(exc))
+            return
+        self._metrics.messages_in.labels(topic.kind.value).inc()
+        try:
+            await self._handlers[topic.kind](topic, message)
+        except HubError as exc:
+            log.warning("could not apply %s from %s: %s", topic.kind.value, topic.pc_id, exc)
+        except Exception:
+            # A store or handler failure must not end the consumer; it is logged with its trace.
+            log.exception("handler for %s failed", raw_topic)
+
+    def _drop(self, reason: str, topic: str, why: str) -> None:
+        self._metrics.dropped.labels(reason).inc()
+        log.info("dropped a message on %s: %s", topic[:200], why[:300])

@@ -1,0 +1,29 @@
+"""``cmd-ack``: an agent's outcome for a command. Persisted, then announced to every replica."""
+
+from __future__ import annotations
+
+from hub.live import LiveState
+from hub.store import CommandRepository
+from protocol import CommandAck, Topic
+
+
+class CommandAckHandler:
+    def __init__(self, commands: CommandRepository, live: LiveState) -> None:
+        self._commands = commands
+        self._live = live
+
+    async def __call__(self, topic: Topic, ack: CommandAck) -> None:
+        command = await self._commands.get(ack.id)
+        if command is None or command.pc_id != topic.pc_id:
+            return  # not ours, or an ack for another PC's command: ignore
+        await self._commands.record_outcome(ack.id, ack.outcome.value, ack.detail, ack.done_at)
+        await self._live.publish(
+            {
+                "type": "command.ack",
+                "command_id": ack.id,
+                "pc_id": topic.pc_id,
+                "outcome": ack.outcome.value,
+                "detail": ack.detail,
+                "done_at": ack.done_at,
+            }
+        )

@@ -1,0 +1,72 @@
+"""Remote commands sent to PCs and their outcomes."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from pymongo import ASCENDING, DESCENDING
+from pymongo.asynchronous.collection import AsyncCollection
+
+Document = dict[str, Any]
+
+PENDING = "sent"
+TIMED_OUT = "timeout"
+UNDELIVERED = "undelivered"
+
+
+@dataclass(frozen=True)
+class CommandRecord:
+    id: str
+    pc_id: str
+    type: str
+    text: str | None
+    issued_by: str
+    issued_at: int
+    expires_at: int
+    state: str  # sent, timeout, or the agent's outcome: done, failed, rejected
+    detail: str = ""
+    done_at: int | None = None
+
+    @classmethod
+    def from_document(cls, doc: Document) -> CommandRecord:
+        fields = {k: v for k, v in doc.items() if k != "_id"}
+        return cls(id=doc["_id"], **fields)
+
+    def to_document(self) -> Document:
+        doc = asdict(self)
+        doc["_id"] = doc.pop("id")
+        return doc
+
+
+class CommandRepository:
+    def __init__(self, collection: AsyncCollection[Document]) -> None:
+        self._commands = collection
+
+    async def create_indexes(self) -> None:
+        await self._commands.create_index([("pc_id", ASCENDING), ("issued_at", DESCENDING)])
+
+    async def insert(self, record: CommandRecord) -> None:
+        await self._commands.insert_one(record.to_document())
+
+    async def record_outcome(self, command_id: str, outcome: str, detail: str, done_at: int) -> bool:
+        """Store the agent's outcome; an ack arriving after a timeout still replaces ``timeout``."""
+        result = await self._commands.update_one(
+            {"_id": command_id, "state": {"$in": [PENDING, TIMED_OUT]}},
+            {"$set": {"state": outcome, "detail": detail, "done_at": done_at}},
+        )
+        return result.modified_count == 1
+
+    async def mark_unanswered(self, command_id: str, state: str = TIMED_OUT) -> None:
+        """``timeout`` (no ack in time) or ``undelivered`` (the broker was unreachable)."""
+        await self._commands.update_one({"_id": command_id, "state": PENDING}, {"$set": {"state": state}})
+
+    async def get(self, command_id: str) -> CommandRecord | None:
+        doc = await self._commands.find_one({"_id": command_id})
+        return CommandRecord.from_document(doc) if doc else None
+
+    async def for_pc(self, pc_id: str, *, skip: int = 0, limit: int = 50) -> tuple[list[CommandRecord], int]:
+        query = {"pc_id": pc_id}
+        total = await self._commands.count_documents(query)
+        cursor = self._commands.find(query).sort("issued_at", DESCENDING).skip(skip).limit(limit)
+        return [CommandRecord.from_document(doc) async for doc in cursor], total

@@ -1,0 +1,3 @@
+from icafe.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,101 @@
+"""``icafe <command>``: hub, agent, simulate, demo, ca, enroll."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import provisioning.cli
+
+
+def _logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # The MQTT client logs every packet at INFO; keep warnings only.
+    logging.getLogger("aiomqtt").setLevel(logging.WARNING)
+
+
+def _hub(args: argparse.Namespace) -> int:
+    from hub.app import run
+    from hub.config import load_settings
+    from hub.errors import ConfigError
+
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"icafe: {exc}", file=sys.stderr)
+        return 2
+    run(settings)
+    return 0
+
+
+def _agent(args: argparse.Namespace) -> int:
+    from edge_agent.config import AgentConfigError
+    from edge_agent.runner import run_agent
+
+    try:
+        run_agent(Path(args.config), simulated=args.simulated)
+    except AgentConfigError as exc:
+        print(f"icafe: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from edge_agent.config import AgentConfigError
+    from edge_agent.runner import run_simulation
+
+    try:
+        run_simulation(Path(args.agents_dir), args.pcs)
+    except AgentConfigError as exc:
+        print(f"icafe: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from icafe.demo import run_demo
+
+    return run_demo()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="icafe", description="internet cafe management")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    hub = commands.add_parser("hub", help="run the central service (settings from ICAFE_* variables)")
+    hub.set_defaults(func=_hub)
+
+    agent = commands.add_parser("agent", help="run the agent of one PC")
+    agent.add_argument("--config", required=True, help="agent.toml written by `icafe enroll`")
+    agent.add_argument("--simulated", action="store_true", help="record commands instead of acting on the PC")
+    agent.set_defaults(func=_agent)
+
+    simulate = commands.add_parser("simulate", help="run N simulated PCs in one process")
+    simulate.add_argument("--pcs", type=int, default=10)
+    simulate.add_argument(
+        "--agents-dir",
+        default=os.environ.get("ICAFE_AGENTS_DIR", "agents"),
+        help="folder with one enrolled bundle per PC: pc-001/agent.toml, ...",
+    )
+    simulate.set_defaults(func=_simulate)
+
+    demo = commands.add_parser("demo", help="run the whole system locally on embedded defaults")
+    demo.set_defaults(func=_demo)
+
+    provisioning.cli.register(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    _logging(args.verbose)
+    code: int = args.func(args)
+    return code

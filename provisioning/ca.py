@@ -1,0 +1,593 @@
+"""A small file-backed certificate authority for enrolling PCs, the hub and the broker.
+
+Everything lives under one folder (``root``)::
+
+    ca.crt ca.key crl.pem index.json .lock
+    broker/server.crt broker/server.key
+    clients/<name>.crt clients/<name>.key
+
+``index.json`` keeps every certificate ever issued (a name may appear several times once it
+has been revoked and re-issued); the last record for a name is its current identity.
+"""
+
+from __future__ import annotations
+
+import builtins  # the `list` method shadows the builtin inside the class
+import contextlib
+import fcntl
+import ipaddress
+import json
+import os
+import re
+import secrets
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Literal
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+HUB_IDENTITY = "icafe-hub"
+BROKER_IDENTITY = "broker"
+
+Kind = Literal["pc", "hub", "broker"]
+ClientKind = Literal["pc", "hub"]
+
+CA_VALIDITY = timedelta(days=3650)
+LEAF_VALIDITY = timedelta(days=825)
+CRL_VALIDITY = timedelta(days=365)
+# Backdate notBefore so a PC whose clock runs a little behind still accepts a fresh cert.
+CLOCK_SKEW = timedelta(minutes=5)
+
+# Names become MQTT topic levels and broker usernames: no '/', '+', '#' or whitespace.
+_NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+_NAME_RULE = "a name must be 1-64 characters of letters, digits, '-' or '_', starting with a letter or digit"
+
+_DIR_MODE = 0o755
+_KEY_MODE = 0o600
+_PUBLIC_MODE = 0o644
+_INDEX_VERSION = 1
+
+
+class CAError(Exception):
+    """Any failure of the CA; the message says what to do next."""
+
+
+@dataclass(frozen=True)
+class Identity:
+    name: str
+    kind: Kind
+    cert_path: Path
+    key_path: Path
+    serial: int
+    not_after: datetime
+    revoked: bool
+
+    @property
+    def expired(self) -> bool:
+        return self.not_after <= datetime.now(UTC)
+
+
+# --------------------------------------------------------------------------- files
+
+
+def atomic_write(path: Path, data: bytes, mode: int) -> None:
+    """Write ``data`` to ``path`` so readers see either the old or the new file, never a mix.
+
+    The temp file is created with its final mode, so a private key is never readable by others,
+    not even for an instant; fchmod then makes the mode exact regardless of the umask.
+    """
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+        try:
+            os.fchmod(fd, mode)
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise CAError(
+            f"cannot write {path}: {exc.strerror}; check the folder's owner and permissions"
+        ) from exc
+
+
+def _make_dir(path: Path, mode: int) -> None:
+    try:
+        if not path.is_dir():
+            path.mkdir(parents=True)
+            os.chmod(path, mode)  # mkdir's mode is filtered by the umask
+    except OSError as exc:
+        raise CAError(f"cannot create {path}: {exc.strerror}; check the parent folder's permissions") from exc
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise CAError(f"cannot read {path}: {exc.strerror}; check that the CA folder is intact") from exc
+
+
+@contextlib.contextmanager
+def _file_lock(root: Path) -> Iterator[None]:
+    """Serialise writers (the CLI and the hub may both issue) with an flock on root/.lock."""
+    try:
+        fd = os.open(root / ".lock", os.O_RDWR | os.O_CREAT, _KEY_MODE)
+    except OSError as exc:
+        raise CAError(f"cannot lock {root}: {exc.strerror}; check the folder's permissions") from exc
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
+
+
+def _pem_key(key: ec.EllipticCurvePrivateKey) -> bytes:
+    # Unencrypted on purpose: services must start unattended; the key is protected by mode 0600.
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+
+
+def _new_key() -> ec.EllipticCurvePrivateKey:
+    return ec.generate_private_key(ec.SECP256R1())
+
+
+# --------------------------------------------------------------------------- names
+
+
+def validate_name(name: str, kind: str) -> None:
+    """Raise CAError unless ``name`` may be issued as ``kind``.
+
+    Reserved names are compared case-insensitively: on a case-insensitive file system
+    clients/ICAFE-HUB.key would otherwise overwrite the hub's key.
+    """
+    if kind not in ("pc", "hub", "broker"):
+        raise CAError(f"unknown kind {kind!r}: use 'pc' or 'hub'")
+    if not isinstance(name, str) or not _NAME_PATTERN.fullmatch(name):
+        raise CAError(f"invalid name {name!r}: {_NAME_RULE}")
+    folded = name.casefold()
+    if kind != "broker" and folded == BROKER_IDENTITY:
+        raise CAError(f"{name!r} is reserved for the broker's server certificate; choose another name")
+    if folded == HUB_IDENTITY and (kind != "hub" or name != HUB_IDENTITY):
+        raise CAError(f"{name!r} is reserved for the hub: issue {HUB_IDENTITY!r} with kind 'hub'")
+
+
+def _validate_client(name: str, kind: str) -> None:
+    if kind not in ("pc", "hub"):
+        raise CAError(
+            f"cannot issue kind {kind!r}: use 'pc' or 'hub' (the broker is created by `icafe ca init`)"
+        )
+    validate_name(name, kind)
+
+
+# --------------------------------------------------------------------------- index
+
+
+@dataclass
+class _Record:
+    name: str
+    kind: Kind
+    serial: int
+    not_after: datetime
+    revoked: bool = False
+    revoked_at: datetime | None = None
+
+    def is_valid(self, now: datetime) -> bool:
+        return not self.revoked and self.not_after > now
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "serial": self.serial,
+            "not_after": self.not_after.isoformat(),
+            "revoked": self.revoked,
+            "revoked_at": self.revoked_at.isoformat() if self.revoked_at else None,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> _Record:
+        revoked_at = data.get("revoked_at")
+        return cls(
+            name=str(data["name"]),
+            kind=data["kind"],
+            serial=int(data["serial"]),
+            not_after=datetime.fromisoformat(data["not_after"]),
+            revoked=bool(data["revoked"]),
+            revoked_at=datetime.fromisoformat(revoked_at) if revoked_at else None,
+        )
+
+
+@dataclass
+class _Index:
+    records: list[_Record] = field(default_factory=list)
+    current: dict[str, _Record] = field(default_factory=dict)
+    changed: bool = False
+    crl_changed: bool = False
+
+    def add(self, record: _Record) -> None:
+        self.records.append(record)
+        self.current[record.name] = record
+        self.changed = True
+
+    def revoke(self, record: _Record, when: datetime) -> None:
+        record.revoked = True
+        record.revoked_at = when
+        self.changed = True
+        self.crl_changed = True
+
+    def to_bytes(self) -> bytes:
+        body = {"version": _INDEX_VERSION, "records": [r.to_json() for r in self.records]}
+        return json.dumps(body, indent=1).encode() + b"\n"
+
+    @classmethod
+    def from_bytes(cls, raw: bytes, path: Path) -> _Index:
+        try:
+            body = json.loads(raw)
+            records = [_Record.from_json(item) for item in body["records"]]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise CAError(f"{path} is corrupt ({exc}); restore it from a backup") from exc
+        index = cls()
+        for record in records:
+            index.add(record)
+        index.changed = False
+        return index
+
+
+# --------------------------------------------------------------------------- the CA
+
+
+class CertificateAuthority:
+    """Issue, revoke and list the certificates of one installation (see the module docstring)."""
+
+    def __init__(self, root: Path, ca_cert: x509.Certificate) -> None:
+        """Use :meth:`init` or :meth:`open` rather than calling this directly."""
+        self.root = root
+        self.ca_cert_path = root / "ca.crt"
+        self.ca_key_path = root / "ca.key"
+        self.crl_path = root / "crl.pem"
+        self.index_path = root / "index.json"
+        self._ca_cert = ca_cert
+        self._ca_key: ec.EllipticCurvePrivateKey | None = None
+
+    # -- construction
+
+    @classmethod
+    def init(
+        cls,
+        root: Path,
+        *,
+        common_name: str = "icafe CA",
+        broker_hosts: Sequence[str] = ("localhost", "127.0.0.1", "::1"),
+        exist_ok: bool = False,
+    ) -> CertificateAuthority:
+        """Create a CA with its broker identity and an empty CRL, or return the existing one."""
+        root = Path(root)
+        if not common_name.strip():
+            raise CAError("the CA common name must not be empty")
+        if isinstance(broker_hosts, str) or not broker_hosts or not all(h.strip() for h in broker_hosts):
+            raise CAError("give at least one broker host name or IP address, none of them empty")
+        # root stays world-traversable so a broker running as another user can read ca.crt and
+        # crl.pem; the keys inside are 0600.
+        _make_dir(root, _DIR_MODE)
+        with _file_lock(root):
+            exists = _has_ca(root)
+            if exists and not exist_ok:
+                raise CAError(f"a CA already exists in {root}: use it, or remove the folder to start over")
+            if not exists:
+                _refuse_leftovers(root)
+                cls._create(root, common_name, broker_hosts)
+        ca = cls.open(root)
+        if exists:
+            ca.refresh_crl()  # an expired CRL makes OpenSSL refuse every client
+        return ca
+
+    @classmethod
+    def _create(cls, root: Path, common_name: str, broker_hosts: Sequence[str]) -> None:
+        now = datetime.now(UTC)
+        key = _new_key()
+        cert = _build_ca_cert(key, common_name, now)
+        atomic_write(root / "ca.key", _pem_key(key), _KEY_MODE)
+        atomic_write(root / "ca.crt", cert.public_bytes(serialization.Encoding.PEM), _PUBLIC_MODE)
+        ca = cls(root, cert)
+        ca._ca_key = key
+        index = _Index()
+        index.add(ca._issue_files(BROKER_IDENTITY, "broker", now, broker_hosts))
+        ca._write_crl(index, now)
+        # index.json last: its presence is what marks the CA as complete.
+        atomic_write(ca.index_path, index.to_bytes(), _PUBLIC_MODE)
+
+    @classmethod
+    def open(cls, root: Path) -> CertificateAuthority:
+        root = Path(root)
+        if not _has_ca(root):
+            raise CAError(f"no CA in {root}: run `icafe ca init`")
+        try:
+            cert = x509.load_pem_x509_certificate(_read_bytes(root / "ca.crt"))
+        except ValueError as exc:
+            raise CAError(f"{root / 'ca.crt'} is not a PEM certificate; restore it from a backup") from exc
+        return cls(root, cert)
+
+    # -- queries
+
+    def broker_identity(self) -> Identity:
+        return self.get(BROKER_IDENTITY)
+
+    def get(self, name: str) -> Identity:
+        record = self._load_index().current.get(name)
+        if record is None:
+            raise CAError(f"no identity named {name!r}: issue it with `icafe ca issue {name}`")
+        return self._identity(record)
+
+    def list(self) -> list[Identity]:
+        current = self._load_index().current
+        return [self._identity(current[n]) for n in sorted(current) if current[n].kind != "broker"]
+
+    # -- changes
+
+    def issue(self, name: str, *, kind: ClientKind = "pc", overwrite: bool = False) -> Identity:
+        _validate_client(name, kind)
+        with self._editing() as index:
+            now = datetime.now(UTC)
+            existing = index.current.get(name)
+            if existing and existing.is_valid(now) and not overwrite:
+                raise CAError(f"{name!r} is already issued; revoke it first or pass overwrite")
+            record = self._replace(index, name, kind, now)
+        return self._identity(record)
+
+    def issue_many(self, names: Sequence[str], *, kind: ClientKind = "pc") -> builtins.list[Identity]:
+        """Issue every name that lacks a valid identity; the index is written once at the end."""
+        for name in names:
+            _validate_client(name, kind)  # refuse the whole batch before writing anything
+        with self._editing() as index:
+            now = datetime.now(UTC)
+            records: builtins.list[_Record] = []
+            for name in names:
+                existing = index.current.get(name)
+                if existing and existing.is_valid(now):
+                    records.append(existing)
+                else:
+                    records.append(self._replace(index, name, kind, now))
+        return [self._identity(r) for r in records]
+
+    def ensure(self, name: str, *, kind: ClientKind = "pc") -> Identity:
+        _validate_client(name, kind)
+        with self._editing() as index:
+            now = datetime.now(UTC)
+            existing = index.current.get(name)
+            if existing and existing.is_valid(now):
+                if existing.kind != kind:
+                    raise CAError(f"{name!r} is already issued as a {existing.kind}, not a {kind}")
+                record = existing
+            else:
+                record = self._replace(index, name, kind, now)
+        return self._identity(record)
+
+    def revoke(self, name: str) -> Identity:
+        if name == BROKER_IDENTITY:
+            raise CAError("the broker identity cannot be revoked; run `icafe ca init` in a new folder")
+        with self._editing() as index:
+            record = index.current.get(name)
+            if record is None:
+                raise CAError(f"no identity named {name!r}; see `icafe ca list`")
+            if record.revoked:
+                raise CAError(f"{name!r} is already revoked; issue it again to give it a new certificate")
+            index.revoke(record, datetime.now(UTC))
+        return self._identity(record)
+
+    def refresh_crl(self) -> None:
+        with _file_lock(self.root):
+            self._write_crl(self._load_index(), datetime.now(UTC))
+
+    def grant_broker_read(self, uid: int, gid: int) -> None:
+        """Hand broker/server.key to the broker's user; everything else stays with the CA owner."""
+        key_path = self._key_path(BROKER_IDENTITY, "broker")
+        try:
+            os.chown(key_path, uid, gid)
+        except OSError as exc:
+            raise CAError(f"cannot chown {key_path}: {exc.strerror}; run this as root") from exc
+
+    # -- internals
+
+    @contextlib.contextmanager
+    def _editing(self) -> Iterator[_Index]:
+        """Lock, load the index, let the caller change it, then persist the index and CRL."""
+        with _file_lock(self.root):
+            index = self._load_index()
+            yield index
+            if index.crl_changed:
+                self._write_crl(index, datetime.now(UTC))
+            if index.changed:
+                atomic_write(self.index_path, index.to_bytes(), _PUBLIC_MODE)
+
+    def _replace(self, index: _Index, name: str, kind: Kind, now: datetime) -> _Record:
+        """Issue a fresh certificate for ``name``; a still-valid predecessor is revoked."""
+        previous = index.current.get(name)
+        if previous and previous.is_valid(now):
+            # Its key may be the reason for the overwrite, so it must stop working too.
+            index.revoke(previous, now)
+        record = self._issue_files(name, kind, now)
+        index.add(record)
+        return record
+
+    def _issue_files(self, name: str, kind: Kind, now: datetime, hosts: Sequence[str] = ()) -> _Record:
+        key = _new_key()
+        cert = self._sign_leaf(name, kind, key.public_key(), now, hosts)
+        cert_path, key_path = self._cert_path(name, kind), self._key_path(name, kind)
+        _make_dir(cert_path.parent, _DIR_MODE)
+        atomic_write(key_path, _pem_key(key), _KEY_MODE)
+        atomic_write(cert_path, cert.public_bytes(serialization.Encoding.PEM), _PUBLIC_MODE)
+        return _Record(name, kind, cert.serial_number, cert.not_valid_after_utc)
+
+    def _sign_leaf(
+        self,
+        name: str,
+        kind: Kind,
+        public_key: ec.EllipticCurvePublicKey,
+        now: datetime,
+        hosts: Sequence[str],
+    ) -> x509.Certificate:
+        subject = x509.Name(
+            [
+                x509.NameAttribute(NameOID.COMMON_NAME, name),
+                x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, kind),
+            ]
+        )
+        ca_ski = self._ca_cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
+        # A leaf must not outlive its issuer, or clients would reject it near the CA's end of life.
+        not_after = min(now + LEAF_VALIDITY, self._ca_cert.not_valid_after_utc)
+        usage = ExtendedKeyUsageOID.SERVER_AUTH if kind == "broker" else ExtendedKeyUsageOID.CLIENT_AUTH
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(subject)
+            .issuer_name(self._ca_cert.subject)
+            .public_key(public_key)
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - CLOCK_SKEW)
+            .not_valid_after(not_after)
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(_key_usage(digital_signature=True), critical=True)
+            .add_extension(x509.ExtendedKeyUsage([usage]), critical=False)
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
+            .add_extension(
+                x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ca_ski), critical=False
+            )
+        )
+        if hosts:
+            builder = builder.add_extension(x509.SubjectAlternativeName(_host_names(hosts)), critical=False)
+        return builder.sign(self._signing_key(), hashes.SHA256())
+
+    def _write_crl(self, index: _Index, now: datetime) -> None:
+        ca_ski = self._ca_cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
+        builder = (
+            x509.CertificateRevocationListBuilder()
+            .issuer_name(self._ca_cert.subject)
+            .last_update(now)
+            .next_update(now + CRL_VALIDITY)
+            # Milliseconds since the epoch: increases with every CRL without storing a counter.
+            .add_extension(x509.CRLNumber(int(now.timestamp() * 1000)), critical=False)
+            .add_extension(
+                x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ca_ski), critical=False
+            )
+        )
+        for record in index.records:
+            if record.revoked:
+                entry = (
+                    x509.RevokedCertificateBuilder()
+                    .serial_number(record.serial)
+                    .revocation_date(record.revoked_at or now)
+                    .build()
+                )
+                builder = builder.add_revoked_certificate(entry)
+        crl = builder.sign(self._signing_key(), hashes.SHA256())
+        atomic_write(self.crl_path, crl.public_bytes(serialization.Encoding.PEM), _PUBLIC_MODE)
+
+    def _signing_key(self) -> ec.EllipticCurvePrivateKey:
+        # Loaded on first use so read-only callers (list, get) need no access to ca.key.
+        if self._ca_key is None:
+            try:
+                key = serialization.load_pem_private_key(_read_bytes(self.ca_key_path), password=None)
+            except (ValueError, TypeError) as exc:
+                raise CAError(f"{self.ca_key_path} is not a usable key; restore it from a backup") from exc
+            if not isinstance(key, ec.EllipticCurvePrivateKey):
+                raise CAError(f"{self.ca_key_path} is not an EC key; restore it from a backup")
+            self._ca_key = key
+        return self._ca_key
+
+    def _load_index(self) -> _Index:
+        return _Index.from_bytes(_read_bytes(self.index_path), self.index_path)
+
+    def _identity(self, record: _Record) -> Identity:
+        return Identity(
+            name=record.name,
+            kind=record.kind,
+            cert_path=self._cert_path(record.name, record.kind),
+            key_path=self._key_path(record.name, record.kind),
+            serial=record.serial,
+            not_after=record.not_after,
+            revoked=record.revoked,
+        )
+
+    def _cert_path(self, name: str, kind: Kind) -> Path:
+        return (
+            self.root / "broker" / "server.crt" if kind == "broker" else self.root / "clients" / f"{name}.crt"
+        )
+
+    def _key_path(self, name: str, kind: Kind) -> Path:
+        return (
+            self.root / "broker" / "server.key" if kind == "broker" else self.root / "clients" / f"{name}.key"
+        )
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _has_ca(root: Path) -> bool:
+    return (root / "index.json").is_file() and (root / "ca.crt").is_file()
+
+
+def _refuse_leftovers(root: Path) -> None:
+    leftovers = [p.name for p in (root / "ca.key", root / "ca.crt", root / "broker") if p.exists()]
+    if leftovers:
+        raise CAError(
+            f"{root} holds an incomplete CA ({', '.join(leftovers)}); "
+            "remove the folder and run `icafe ca init`"
+        )
+
+
+def _key_usage(*, digital_signature: bool = False, cert_sign: bool = False) -> x509.KeyUsage:
+    return x509.KeyUsage(
+        digital_signature=digital_signature,
+        content_commitment=False,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=cert_sign,
+        crl_sign=cert_sign,
+        encipher_only=False,
+        decipher_only=False,
+    )
+
+
+def _build_ca_cert(key: ec.EllipticCurvePrivateKey, common_name: str, now: datetime) -> x509.Certificate:
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    return (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - CLOCK_SKEW)
+        .not_valid_after(now + CA_VALIDITY)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(_key_usage(cert_sign=True), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+
+
+def _host_names(hosts: Sequence[str]) -> list[x509.GeneralName]:
+    names: list[x509.GeneralName] = []
+    for host in hosts:
+        try:
+            names.append(x509.IPAddress(ipaddress.ip_address(host)))
+        except ValueError:
+            names.append(_dns_name(host))
+    return names
+
+
+def _dns_name(host: str) -> x509.DNSName:
+    try:
+        return x509.DNSName(host.encode("idna").decode("ascii"))
+    except (UnicodeError, ValueError) as exc:
+        raise CAError(f"invalid broker host {host!r}: give a DNS name or an IP address") from exc
