@@ -29,6 +29,7 @@ def mqtt_client(
     will: aiomqtt.Will | None = None,
     keepalive_s: int = 30,
     session_expiry_s: int = SESSION_EXPIRY_S,
+    timeout_s: float = 10.0,
 ) -> aiomqtt.Client:
     """A client with a persistent session: clean_start=False and a session expiry interval."""
     properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
@@ -43,5 +44,5 @@ def mqtt_client(
         keepalive=keepalive_s,
         clean_start=False,
         properties=properties,
-        timeout=10,
+        timeout=timeout_s,
     )

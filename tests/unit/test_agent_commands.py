@@ -1,0 +1,105 @@
+"""The agent's command executor: at most once, never stale, failures reported as outcomes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+
+from edge_agent.agent import Backoff
+from edge_agent.commands import CLOCK_SKEW_ALLOWANCE_MS, CommandExecutor
+from edge_agent.control import ControlError, SimulatedPc
+from protocol import Command, CommandOutcome, CommandType
+
+NOW = 1_800_000_000_000
+
+
+def command(
+    kind: CommandType, *, cid: str = "c1", text: str | None = None, expires_at: int = NOW + 10_000
+) -> Command:
+    return Command(id=cid, type=kind, text=text, issued_at=NOW, expires_at=expires_at)
+
+
+@pytest.fixture
+def pc() -> SimulatedPc:
+    return SimulatedPc()
+
+
+async def test_each_command_reaches_the_pc(pc: SimulatedPc) -> None:
+    executor = CommandExecutor(pc, clock=lambda: NOW)
+    for i, kind in enumerate(CommandType):
+        text = "hi" if kind is CommandType.MESSAGE else None
+        ack = await executor.execute(command(kind, cid=f"c{i}", text=text))
+        assert ack.outcome is CommandOutcome.DONE
+        assert ack.id == f"c{i}"
+    assert [a["action"] for a in pc.actions] == [k.value for k in CommandType]
+    assert pc.actions[2] == {"action": "message", "text": "hi"}
+
+
+async def test_lock_state_follows_commands(pc: SimulatedPc) -> None:
+    executor = CommandExecutor(pc, clock=lambda: NOW)
+    await executor.execute(command(CommandType.UNLOCK, cid="a"))
+    assert pc.locked is False
+    await executor.execute(command(CommandType.LOCK, cid="b"))
+    assert pc.locked is True
+
+
+async def test_a_redelivered_command_runs_once_and_gets_the_same_ack(pc: SimulatedPc) -> None:
+    executor = CommandExecutor(pc, clock=lambda: NOW)
+    first = await executor.execute(command(CommandType.RESTART))
+    second = await executor.execute(command(CommandType.RESTART))
+    assert first == second
+    assert pc.actions == [{"action": "restart", "text": ""}]
+
+
+async def test_a_command_delivered_after_it_expired_is_rejected(pc: SimulatedPc) -> None:
+    late = NOW + CLOCK_SKEW_ALLOWANCE_MS + 1
+    executor = CommandExecutor(pc, clock=lambda: late)
+    ack = await executor.execute(command(CommandType.SHUTDOWN, expires_at=NOW))
+    assert ack.outcome is CommandOutcome.REJECTED
+    assert ack.detail == "expired"
+    assert pc.actions == []
+
+
+async def test_small_clock_skew_is_tolerated(pc: SimulatedPc) -> None:
+    executor = CommandExecutor(pc, clock=lambda: NOW + CLOCK_SKEW_ALLOWANCE_MS)
+    ack = await executor.execute(command(CommandType.LOCK, expires_at=NOW))
+    assert ack.outcome is CommandOutcome.DONE
+
+
+async def test_a_message_without_text_is_rejected(pc: SimulatedPc) -> None:
+    ack = await CommandExecutor(pc, clock=lambda: NOW).execute(command(CommandType.MESSAGE, text=None))
+    assert ack.outcome is CommandOutcome.REJECTED
+    assert pc.actions == []
+
+
+@dataclass
+class BrokenPc(SimulatedPc):
+    calls: list[str] = field(default_factory=list)
+
+    async def shutdown(self) -> None:
+        raise ControlError("systemctl exited 1: access denied")
+
+
+async def test_a_failing_action_is_reported_not_raised() -> None:
+    ack = await CommandExecutor(BrokenPc(), clock=lambda: NOW).execute(command(CommandType.SHUTDOWN))
+    assert ack.outcome is CommandOutcome.FAILED
+    assert "access denied" in ack.detail
+
+
+def test_simulated_pc_records_to_a_file(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import asyncio
+    import json
+
+    pc = SimulatedPc(tmp_path / "state" / "actions.jsonl")
+    asyncio.run(pc.message("bonjour"))
+    lines = (tmp_path / "state" / "actions.jsonl").read_text().splitlines()
+    assert [json.loads(line) for line in lines] == [{"action": "message", "text": "bonjour"}]
+
+
+def test_backoff_is_capped_and_jittered() -> None:
+    backoff = Backoff(initial_s=0.5, cap_s=30)
+    delays = [backoff.delay(attempt) for attempt in range(40)]
+    assert all(0 <= d <= 30 for d in delays)
+    assert max(backoff.delay(1) for _ in range(200)) <= 1.0
+    assert len({round(backoff.delay(10), 6) for _ in range(20)}) > 1  # not in lockstep
