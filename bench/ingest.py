@@ -8,10 +8,11 @@ What is measured, and how:
 
 * The benchmark starts its own local stack (Mosquitto with mutual TLS, Redis, the embedded store, the
   hub) on loopback ports, with all state in a fresh temporary data directory.
-* **enroll**: the time to issue N PC certificates and write their agent bundles (``enroll_pcs``).
-* **all PCs online after**: the time from launching the simulator process (N agents, one TLS
-  connection each) until the hub has marked all N PCs ``online`` in the Redis presence hash
-  ``icafe:presence`` (polled with HGETALL), i.e. broker, agents and hub status handling end to end.
+* **enroll**: ``LocalStack.start_simulator`` first issues N PC certificates and writes their agent
+  bundles, then spawns the simulator process (milliseconds); the duration of that call is the enrollment.
+* **all PCs online after**: the time from the simulator process's launch (N agents, one TLS connection
+  each) until the hub has marked all N PCs ``online`` in the Redis presence hash ``icafe:presence``
+  (polled with HGETALL): agents, broker and the hub's status handling end to end.
 * After a warm-up of one telemetry interval, over the measurement window:
 
   - **bare subscriber**: a plain MQTT client in this process, using the hub's certificate and a
@@ -20,6 +21,9 @@ What is measured, and how:
   - **hub ingests and persists**: the difference of the hub's ``icafe_telemetry_persisted_total`` counter
     (``GET /metrics``) between the start and the end of the window; the ratio hub/bare shows whether the
     hub keeps up.
+  - the hub's telemetry backlog (received minus persisted) at both ends of the window: the hub flushes
+    in batches, so the persisted rate of a short window wobbles by (end - start backlog) / window; a
+    backlog that grows run after run means the hub falls behind.
   - the CPU share of every process in the window (100 % = one core), to show where the time goes.
 
 * **command round trip**: K ``message`` commands, ``POST /api/v1/pcs/{id}/commands``, to random online
@@ -109,12 +113,12 @@ class Figures:
     cores: int
     expected_msg_s: float
     enroll_s: float | None = None
-    simulator_launch_s: float | None = None
     online_after_s: float | None = None
     bare_msg_s: float | None = None
     hub_received_msg_s: float | None = None
     hub_persisted_msg_s: float | None = None
     ratio: float | None = None
+    hub_backlog: tuple[float, float] | None = None
     hub_dropped: dict[str, float] = field(default_factory=dict)
     cpu_percent: dict[str, float] = field(default_factory=dict)
     commands: CommandFigures = field(default_factory=CommandFigures)
@@ -284,11 +288,12 @@ async def scrape(http: httpx.AsyncClient) -> str:
 # ---- CPU shares --------------------------------------------------------------------------------
 
 
-def process_cpu_seconds(pid: int) -> float:
+def process_cpu_seconds(pid: int, *, with_children: bool) -> float:
+    """User and system CPU seconds of a process (and, if asked, its descendants)."""
     try:
         process = psutil.Process(pid)
         total = sum(process.cpu_times()[:2])
-        for child in process.children(recursive=True):
+        for child in process.children(recursive=True) if with_children else []:
             with contextlib.suppress(psutil.Error):
                 total += sum(child.cpu_times()[:2])
         return total
@@ -297,9 +302,14 @@ def process_cpu_seconds(pid: int) -> float:
 
 
 def cpu_snapshot(stack: LocalStack) -> dict[str, float]:
-    pids = {name: service.pid for name, service in stack.supervisor.services.items()}
-    pids["bench"] = os.getpid()
-    return {name: process_cpu_seconds(pid) for name, pid in pids.items() if pid is not None}
+    seconds = {
+        name: process_cpu_seconds(service.pid, with_children=True)
+        for name, service in stack.supervisor.services.items()
+        if service.pid is not None
+    }
+    # The services are this process's children: count only its own time.
+    seconds["bench"] = process_cpu_seconds(os.getpid(), with_children=False)
+    return seconds
 
 
 def cpu_percent(
@@ -328,6 +338,13 @@ async def snapshot(stack: LocalStack, http: httpx.AsyncClient, counter: Telemetr
     return Snapshot(at=time.monotonic(), bare=counter.received, metrics=metrics, cpu=cpu_snapshot(stack))
 
 
+def hub_backlog(metrics: str) -> float:
+    """Telemetry the hub has received but not yet persisted (or dropped)."""
+    received = metric_value(metrics, RECEIVED_METRIC, {"kind": "telemetry"})
+    dropped = metric_value(metrics, DROPPED_METRIC, {"reason": "backpressure"})
+    return received - metric_value(metrics, PERSISTED_METRIC) - dropped
+
+
 def rate(before: float, after: float, elapsed_s: float) -> float:
     return round((after - before) / elapsed_s, 1)
 
@@ -350,6 +367,7 @@ async def measure_window(
     figures.hub_persisted_msg_s = rate(
         metric_value(start.metrics, PERSISTED_METRIC), metric_value(end.metrics, PERSISTED_METRIC), elapsed
     )
+    figures.hub_backlog = (hub_backlog(start.metrics), hub_backlog(end.metrics))
     if figures.bare_msg_s > 0:
         figures.ratio = round(figures.hub_persisted_msg_s / figures.bare_msg_s, 3)
     figures.hub_dropped = labelled_values(end.metrics, DROPPED_METRIC, "reason")
@@ -429,12 +447,12 @@ async def benchmark(stack: LocalStack, options: Options, figures: Figures) -> No
     ):
         try:
             token = await login(http, stack.secrets["admin_password"])
-            progress(f"enrolling {options.pcs} PCs")
-            figures.enroll_s = await timed_in_thread(stack.enroll_pcs, options.pcs)
-            progress("launching the simulator")
-            launched = time.monotonic()
-            figures.simulator_launch_s = await timed_in_thread(stack.start_simulator, options.pcs)
-            await wait_online(stack, redis, options, figures, launched)
+            progress(f"enrolling {options.pcs} PCs and launching the simulator")
+            figures.enroll_s = await timed_in_thread(stack.start_simulator, options.pcs)
+            progress("waiting for every PC to be online")
+            figures.online_after_s = round(
+                await wait_all_online(stack, redis, options.pcs, options.online_timeout_s), 2
+            )
             progress(f"all online; warming up for {options.warmup_s:.0f} s")
             await asyncio.sleep(options.warmup_s)
             progress(f"measuring for {options.duration_s:.0f} s")
@@ -445,15 +463,6 @@ async def benchmark(stack: LocalStack, options: Options, figures: Figures) -> No
             figures.commands = await command_round_trips(http, token, targets, COMMANDS_IN_FLIGHT)
         finally:
             await redis.aclose()
-
-
-async def wait_online(
-    stack: LocalStack, redis: Redis, options: Options, figures: Figures, launched: float
-) -> None:
-    """All PCs online, timed from the simulator's launch (its enrollment check included)."""
-    remaining = options.online_timeout_s - (time.monotonic() - launched)
-    await wait_all_online(stack, redis, options.pcs, remaining)
-    figures.online_after_s = round(time.monotonic() - launched, 2)
 
 
 def run(options: Options) -> tuple[Figures, bool]:
@@ -493,18 +502,19 @@ def render(figures: Figures) -> str:
     c = figures.commands
     ratio = "n/a" if figures.ratio is None else f"{figures.ratio:.3f}"
     dropped = ", ".join(f"{k} {v:.0f}" for k, v in sorted(figures.hub_dropped.items())) or "none"
+    backlog = "n/a" if figures.hub_backlog is None else "{:.0f} -> {:.0f} msgs".format(*figures.hub_backlog)
     cpu = ", ".join(f"{k} {v:.0f}%" for k, v in figures.cpu_percent.items()) or "n/a"
     failures = f"{c.failures}" + (f" {c.failure_kinds}" if c.failure_kinds else "")
     lines = [
         f"icafe ingest benchmark: {figures.pcs} PCs, telemetry every {figures.telemetry_s:.1f} s, "
         f"window {figures.window_s:.0f} s, machine: {figures.cores} cores",
         f"  enroll (certificates)         : {fmt(figures.enroll_s, 's')}",
-        f"  all PCs online after          : {fmt(figures.online_after_s, 's')}"
-        f"  (simulator launch {fmt(figures.simulator_launch_s, 's')})",
+        f"  all PCs online after          : {fmt(figures.online_after_s, 's')}",
         f"  expected telemetry            : {fmt(figures.expected_msg_s, 'msg/s')}",
         f"  bare subscriber receives      : {fmt(figures.bare_msg_s, 'msg/s')}",
         f"  hub receives (MQTT)           : {fmt(figures.hub_received_msg_s, 'msg/s')}",
         f"  hub ingests and persists      : {fmt(figures.hub_persisted_msg_s, 'msg/s')}  (ratio {ratio})",
+        f"  hub backlog (start -> end)    : {backlog}",
         f"  hub dropped (total)           : {dropped}",
         f"  CPU in window (100% = 1 core) : {cpu}",
         f"  command round trip ({c.sent} cmds) : p50 {fmt(c.p50_ms, 'ms')}, p99 {fmt(c.p99_ms, 'ms')}, "

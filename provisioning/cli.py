@@ -115,6 +115,8 @@ def _ca_revoke(args: argparse.Namespace) -> int:
     ca = CertificateAuthority.open(_certs_dir(args))
     identity = ca.revoke(args.name)
     print(f"revoked {identity.name} (serial {identity.serial:x}); CRL updated: {ca.crl_path}")
+    # Mosquitto 2.0 reads its CRL only when it starts; SIGHUP does not reload it.
+    print("restart the broker (e.g. `systemctl restart mosquitto`) for the revocation to take effect")
     return 0
 
 
