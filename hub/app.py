@@ -8,7 +8,9 @@ import functools
 import logging
 from typing import Any
 
+import redis
 from redis.asyncio import Redis
+from redis.driver_info import DriverInfo
 from sanic import Request, Sanic, json
 from sanic.config import Config
 from sanic.exceptions import SanicException
@@ -32,6 +34,7 @@ from hub.mqtt.status import StatusHandler
 from hub.mqtt.telemetry import TelemetryIngest
 from hub.store import open_store
 from protocol import TopicKind
+from protocol.transport import tls_context
 
 log = logging.getLogger(__name__)
 
@@ -95,12 +98,18 @@ async def _open(app: HubApp) -> None:
     ctx = app.ctx
     settings = ctx.settings
     ctx.store = await open_store(settings.mongo_url, settings.mongo_db)
-    ctx.redis = Redis.from_url(settings.redis_url, socket_timeout=5, health_check_interval=30)
+    # An explicit driver identity: otherwise redis-py reads its package metadata from disk on every new
+    # connection, a blocking call on the event loop.
+    driver = DriverInfo(name="icafe-hub", lib_version=redis.__version__)
+    ctx.redis = Redis.from_url(
+        settings.redis_url, socket_timeout=5, health_check_interval=30, driver_info=driver
+    )
     ctx.live = LiveState(ctx.redis)
     await ctx.live.start()
     await ensure_owner(ctx.store.users, settings.admin_password)
 
-    ctx.bridge = MqttBridge(settings, ctx.metrics)
+    tls = tls_context(settings.mqtt_ca, settings.mqtt_cert, settings.mqtt_key)
+    ctx.bridge = MqttBridge(settings, ctx.metrics, tls)
     ctx.telemetry = TelemetryIngest(
         ctx.store.telemetry, ctx.store.pcs, ctx.live, ctx.metrics, settings.telemetry_flush_s
     )
@@ -118,6 +127,11 @@ async def _open(app: HubApp) -> None:
     ctx.telemetry.start()
     ctx.tasks.append(asyncio.create_task(ctx.bridge.run(), name="mqtt-bridge"))
     ctx.tasks.append(asyncio.create_task(_prune_telemetry(ctx), name="telemetry-retention"))
+    if settings.detect_blocking:
+        # After start-up, whose one-off file reads are fine: from here on, the loop must never block.
+        from hub.blocking import activate
+
+        activate()
 
 
 async def _prune_telemetry(ctx: HubContext) -> None:

@@ -43,6 +43,9 @@ class HubSettings(BaseModel):
     # Creates the owner `admin` with this password when the store has no staff user yet.
     admin_password: str | None = None
 
+    # Development and tests: fail any call that blocks the event loop (blockbuster).
+    detect_blocking: bool = False
+
     command_timeout_s: Annotated[float, Field(gt=0, le=300)] = 10.0
     telemetry_retention_h: Annotated[float, Field(gt=0)] = 72.0
     telemetry_flush_s: Annotated[float, Field(gt=0, le=10)] = 0.25

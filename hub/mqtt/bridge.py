@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import ssl
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -19,7 +20,7 @@ from hub.metrics import HubMetrics
 from protocol import Message, ProtocolError, Topic, TopicKind, decode, encode, parse_topic
 from protocol.codec import MODEL_BY_KIND
 from protocol.topics import AGENT_PUBLISHES, hub_shared_subscriptions, hub_subscriptions
-from protocol.transport import mqtt_client, tls_context
+from protocol.transport import mqtt_client
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +32,9 @@ class BrokerUnavailable(HubError):
 
 
 class MqttBridge:
-    def __init__(self, settings: HubSettings, metrics: HubMetrics) -> None:
+    def __init__(self, settings: HubSettings, metrics: HubMetrics, tls: ssl.SSLContext) -> None:
         self._settings = settings
+        self._tls = tls
         self._metrics = metrics
         self._handlers: dict[TopicKind, Handler] = {}
         self._client: aiomqtt.Client | None = None
@@ -57,14 +59,13 @@ class MqttBridge:
     async def run(self) -> None:
         """The visible reconnection loop: connect, subscribe, consume; back off on failure."""
         settings = self._settings
-        tls = tls_context(settings.mqtt_ca, settings.mqtt_cert, settings.mqtt_key)
         backoff = 0.5
         while True:
             client = mqtt_client(
                 host=settings.mqtt_host,
                 port=settings.mqtt_port,
                 client_id=f"icafe-hub-{settings.hub_id}",
-                tls=tls,
+                tls=self._tls,
             )
             try:
                 async with client:

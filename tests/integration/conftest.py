@@ -41,6 +41,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
             "ICAFE_COMMAND_TIMEOUT_S": str(COMMAND_TIMEOUT_S),
             "ICAFE_MONGO_DB": f"icafe_test_{uuid.uuid4().hex[:8]}",
             "ICAFE_TELEMETRY_FLUSH_S": "0.1",
+            "ICAFE_DETECT_BLOCKING": "1",
         },
     )
     local = LocalStack(config)
