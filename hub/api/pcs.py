@@ -12,7 +12,7 @@ from sanic_ext import openapi
 from hub.api.bodies import paging, parse_body
 from hub.api.guard import requires
 from hub.auth.permissions import Permission
-from hub.errors import ApiError, not_found
+from hub.errors import ApiError, bad_request, not_found
 from hub.mqtt.bridge import BrokerUnavailable
 from hub.store import CommandRecord, PcRecord
 from protocol import CommandType
@@ -20,13 +20,18 @@ from protocol import CommandType
 bp = Blueprint("pcs", url_prefix="/pcs")
 
 OFFLINE = "offline"
+STATUSES = frozenset({"online", OFFLINE})
+
+
+def _status(presence: dict[str, Any] | None) -> str:
+    return str(presence["status"]) if presence else OFFLINE
 
 
 def pc_view(pc: PcRecord, presence: dict[str, Any] | None) -> dict[str, Any]:
     return {
         "id": pc.id,
         "site": pc.site,
-        "status": presence["status"] if presence else OFFLINE,
+        "status": _status(presence),
         "status_since": presence["since"] if presence else None,
         "first_seen": pc.first_seen,
         "last_seen": pc.last_seen,
@@ -57,13 +62,20 @@ def command_view(command: CommandRecord) -> dict[str, Any]:
 async def list_pcs(request: Request) -> HTTPResponse:
     offset, limit = paging(request)
     ctx = request.app.ctx
-    pcs, total = await ctx.store.pcs.page(site=request.args.get("site"), skip=offset, limit=limit)
-    presence = await ctx.live.presence([pc.id for pc in pcs])
-    items = [pc_view(pc, presence.get(pc.id)) for pc in pcs]
-    status = request.args.get("status")
-    if status:
-        items = [item for item in items if item["status"] == status]
-    return json({"items": items, "total": total if not status else len(items)})
+    site, status = request.args.get("site"), request.args.get("status")
+    if status is None:
+        pcs, total = await ctx.store.pcs.page(site=site, skip=offset, limit=limit)
+        presence = await ctx.live.presence([pc.id for pc in pcs])
+    else:
+        # Presence lives in Redis, not in the store: filter the ids first, then page.
+        if status not in STATUSES:
+            raise bad_request(f"status must be one of {sorted(STATUSES)}")
+        ids = await ctx.store.pcs.ids(site=site)
+        presence = await ctx.live.presence(ids)
+        matching = [pc_id for pc_id in ids if _status(presence.get(pc_id)) == status]
+        total = len(matching)
+        pcs = await ctx.store.pcs.by_ids(matching[offset : offset + limit])
+    return json({"items": [pc_view(pc, presence.get(pc.id)) for pc in pcs], "total": total})
 
 
 async def _pc_or_404(request: Request, pc_id: str) -> PcRecord:

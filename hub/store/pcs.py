@@ -77,5 +77,10 @@ class PcRepository:
         cursor = self._pcs.find(query).sort("_id", ASCENDING).skip(skip).limit(limit)
         return [PcRecord.from_document(doc) async for doc in cursor], total
 
-    async def all_ids(self) -> list[str]:
-        return [doc["_id"] async for doc in self._pcs.find({}, {"_id": 1})]
+    async def ids(self, *, site: str | None = None) -> list[str]:
+        query: Document = {"site": site} if site else {}
+        return [doc["_id"] async for doc in self._pcs.find(query, {"_id": 1}).sort("_id", ASCENDING)]
+
+    async def by_ids(self, pc_ids: list[str]) -> list[PcRecord]:
+        docs = {doc["_id"]: doc async for doc in self._pcs.find({"_id": {"$in": pc_ids}})}
+        return [PcRecord.from_document(docs[pc_id]) for pc_id in pc_ids if pc_id in docs]

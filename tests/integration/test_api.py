@@ -75,3 +75,22 @@ def test_openapi_document_lists_the_api(stack: LocalStack) -> None:
         "/api/v1/pcs/{pc_id}",
         "/api/v1/pcs/{pc_id}/commands",
     } <= paths
+
+
+def test_pc_list_filters_by_presence(stack: LocalStack, api: httpx.Client) -> None:
+    from .conftest import pc_status, start_agent_process, wait_until
+
+    agent = start_agent_process(stack, "pc-filter")
+    wait_until(lambda: pc_status(api, "pc-filter") == "online", 30, "agent online")
+    everything = api.get("/pcs", params={"limit": 500}).json()
+    online = api.get("/pcs", params={"status": "online", "limit": 500}).json()
+    offline = api.get("/pcs", params={"status": "offline", "limit": 500}).json()
+    assert "pc-filter" in {pc["id"] for pc in online["items"]}
+    assert {pc["status"] for pc in online["items"]} == {"online"}
+    assert all(pc["status"] == "offline" for pc in offline["items"])
+    assert online["total"] + offline["total"] == everything["total"]
+    first = api.get("/pcs", params={"status": "online", "limit": 1}).json()
+    assert len(first["items"]) == 1
+    assert first["total"] == online["total"]
+    assert api.get("/pcs", params={"status": "asleep"}).status_code == 400
+    agent.stop()

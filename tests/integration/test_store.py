@@ -1,0 +1,107 @@
+"""The repository layer against the real driver and store (nx-27017, or MongoDB with
+ICAFE_TEST_MONGO_URL): every operator the hub relies on, exercised."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+
+from hub.store import CommandRecord, StaffUser, Store, open_store
+from icafe.stack import LocalStack
+
+
+@pytest.fixture
+async def store(stack: LocalStack) -> AsyncIterator[Store]:
+    url = os.environ.get("ICAFE_TEST_MONGO_URL") or stack.mongo_url
+    opened = await open_store(url, f"icafe_repo_{uuid.uuid4().hex[:8]}")
+    yield opened
+    await opened.client.drop_database(opened.db.name)
+    await opened.close()
+
+
+async def test_pc_first_seen_is_kept_and_last_seen_moves(store: Store) -> None:
+    await store.pcs.record_hello("pc-1", "main", 1000, {"hostname": "h1", "hardware": {"cpu_count": 4}})
+    await store.pcs.record_seen("pc-1", "main", 2000)
+    await store.pcs.record_hello("pc-1", "main", 3000, {"hostname": "h2", "hardware": {"cpu_count": 8}})
+    pc = await store.pcs.get("pc-1")
+    assert pc is not None
+    assert (pc.first_seen, pc.last_seen, pc.hostname, pc.hardware) == (1000, 3000, "h2", {"cpu_count": 8})
+
+
+async def test_latest_telemetry_of_many_pcs_in_one_bulk_write(store: Store) -> None:
+    await store.pcs.record_telemetry(
+        [
+            ("pc-a", "main", 10, {"cpu_percent": 1.0}),
+            ("pc-b", "branch", 11, {"cpu_percent": 2.0, "user": None}),
+        ]
+    )
+    await store.pcs.record_telemetry([("pc-a", "main", 12, {"cpu_percent": 3.0})])
+    a, b = await store.pcs.get("pc-a"), await store.pcs.get("pc-b")
+    assert a is not None
+    assert b is not None
+    assert (a.first_seen, a.last_seen, a.telemetry) == (10, 12, {"cpu_percent": 3.0})
+    assert b.telemetry == {"cpu_percent": 2.0, "user": None}
+
+
+async def test_paging_filtering_and_lookup_by_ids(store: Store) -> None:
+    for i in range(7):
+        await store.pcs.record_seen(f"pc-{i}", "main" if i % 2 == 0 else "annex", i)
+    page, total = await store.pcs.page(skip=2, limit=3)
+    assert total == 7
+    assert [pc.id for pc in page] == ["pc-2", "pc-3", "pc-4"]
+    annex, annex_total = await store.pcs.page(site="annex")
+    assert annex_total == 3
+    assert {pc.site for pc in annex} == {"annex"}
+    assert await store.pcs.ids(site="annex") == ["pc-1", "pc-3", "pc-5"]
+    assert [pc.id for pc in await store.pcs.by_ids(["pc-5", "nope", "pc-0"])] == ["pc-5", "pc-0"]
+
+
+async def test_telemetry_retention_prunes_only_old_samples(store: Store) -> None:
+    samples = [{"_id": f"pc-1:{t}", "pc_id": "pc-1", "at": t, "cpu_percent": 1.0} for t in range(10)]
+    assert await store.telemetry.insert_many(samples) == 10
+    # A retried flush inserts nothing twice.
+    assert (
+        await store.telemetry.insert_many([*samples[:5], {"_id": "pc-1:99", "pc_id": "pc-1", "at": 99}]) == 1
+    )
+    assert await store.telemetry.count("pc-1") == 11
+    assert await store.telemetry.prune(older_than_ms=5) == 5
+    recent = await store.telemetry.recent("pc-1", limit=3)
+    assert [s["at"] for s in recent] == [99, 9, 8]
+
+
+def command(cid: str, at: int) -> CommandRecord:
+    return CommandRecord(
+        id=cid,
+        pc_id="pc-1",
+        type="lock",
+        text=None,
+        issued_by="admin",
+        issued_at=at,
+        expires_at=at + 10,
+        state="sent",
+    )
+
+
+async def test_command_outcomes(store: Store) -> None:
+    await store.commands.insert(command("c1", 1))
+    await store.commands.insert(command("c2", 2))
+    assert await store.commands.record_outcome("c1", "done", "", 5)
+    assert not await store.commands.record_outcome("c1", "failed", "again", 6)  # the first outcome stands
+    await store.commands.mark_unanswered("c2")
+    assert await store.commands.record_outcome("c2", "done", "late", 30)  # a late ack still lands
+    history, total = await store.commands.for_pc("pc-1")
+    assert total == 2
+    assert [(c.id, c.state, c.detail) for c in history] == [("c2", "done", "late"), ("c1", "done", "")]
+
+
+async def test_usernames_are_unique(store: Store) -> None:
+    user = StaffUser(
+        id="u1", username="aziz", role="cashier", password_hash="h", disabled=False, created_at=1
+    )
+    assert await store.users.create(user)
+    assert not await store.users.create(StaffUser(**{**user.__dict__, "id": "u2"}))
+    assert (await store.users.by_username("aziz")) == user
+    assert await store.users.count() == 1
