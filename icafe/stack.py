@@ -242,6 +242,7 @@ class LocalStack:
         port = http_port or self.config.http_port
         env["ICAFE_HTTP_PORT"] = str(port)
         env["ICAFE_HUB_ID"] = name
+        self.write_hub_config(env)
         return self.supervisor.start(
             ServiceSpec(
                 name=name,
@@ -252,6 +253,25 @@ class LocalStack:
                 ready_timeout_s=60,
             )
         )
+
+    @property
+    def hub_config_path(self) -> Path:
+        return self.data_dir / "hub.toml"
+
+    def write_hub_config(self, env: Mapping[str, str]) -> Path:
+        """The running hub's settings as TOML (0600: it holds secrets), so that command-line tools given
+        this data directory (``ICAFE_DATA_DIR``) reach the same store."""
+        lines = [
+            f"{key.removeprefix('ICAFE_').lower()} = {json.dumps(value)}"
+            for key, value in sorted(env.items())
+            if key.startswith("ICAFE_")
+        ]
+        fd = os.open(self.hub_config_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(
+                "# Written by the local stack at each hub start; do not edit.\n" + "\n".join(lines) + "\n"
+            )
+        return self.hub_config_path
 
     def start_simulator(self, pcs: int | None = None) -> Service:
         count = self.config.pcs if pcs is None else pcs
