@@ -1,26 +1,42 @@
 """Every API route declares who may call it: ``@requires(permission)`` or ``@public``.
 
-The app factory refuses to start if an ``/api/v1`` route declares neither.
+The app factory refuses to start if an ``/api/v1`` route declares neither. ``requires`` checks, in order:
+a valid access token (401), that its session is still live — not logged out, the user's token generation
+unchanged (401) —, the role's and the token scope's permission (403, audited), and the per-user API rate
+limit (429). Sensitive actions add ``confirm_sensitive`` (re-exported here) in the handler.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Awaitable, Callable
 from functools import wraps
 from typing import Any, ParamSpec, TypeVar
 
 from sanic import Request
 
+from hub.auth.confirm import Confirmation, confirm_sensitive, confirmation_required
 from hub.auth.permissions import Permission, allows
 from hub.auth.tokens import AccessClaims, InvalidToken
 from hub.errors import ApiError
+from hub.security.audit import DENIED
+from hub.security.limits import too_many
 
 P = ParamSpec("P")
 R = TypeVar("R")
 Handler = Callable[..., Awaitable[Any]]
 
 DECLARATION = "__icafe_access__"
+PUBLIC = "public"
+
+__all__ = [
+    "Confirmation",
+    "authenticate",
+    "confirm_sensitive",
+    "confirmation_required",
+    "declared_access",
+    "public",
+    "requires",
+]
 
 
 def _bearer(request: Request) -> str | None:
@@ -35,20 +51,26 @@ def _bearer(request: Request) -> str | None:
     return None
 
 
-def authenticate(request: Request) -> AccessClaims:
+def _invalid(message: str) -> ApiError:
+    return ApiError(
+        401, "invalid_token", message, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}
+    )
+
+
+async def authenticate(request: Request) -> AccessClaims:
+    """The verified claims of a live session, or a 401."""
     token = _bearer(request)
     if not token:
         raise ApiError(401, "unauthenticated", "missing bearer token", headers={"WWW-Authenticate": "Bearer"})
+    ctx = request.app.ctx
     try:
-        claims = request.app.ctx.tokens.verify(token)
+        claims = ctx.tokens.verify(token)
     except InvalidToken:
-        raise ApiError(
-            401,
-            "invalid_token",
-            "the access token is invalid or expired; log in again",
-            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
-        ) from None
+        raise _invalid("the access token is invalid or expired; log in again") from None
     assert isinstance(claims, AccessClaims)
+    rejection = await ctx.auth_state.rejection(claims, ctx.store.users.generation)
+    if rejection:
+        raise _invalid(f"{rejection}; log in again")
     return claims
 
 
@@ -56,12 +78,28 @@ def requires(permission: Permission) -> Callable[[Handler], Handler]:
     def decorate(handler: Handler) -> Handler:
         @wraps(handler)
         async def guarded(request: Request, *args: Any, **kwargs: Any) -> Any:
-            claims = authenticate(request)
-            if claims.expires_at <= time.time():
-                raise ApiError(401, "invalid_token", "the access token expired; log in again")
-            if not allows(claims.role, permission):
-                raise ApiError(403, "forbidden", f"your role may not {permission.value}")
+            claims = await authenticate(request)
             request.ctx.claims = claims
+            ctx = request.app.ctx
+            if not allows(claims.role, permission, claims.scope):
+                await ctx.audit.record(
+                    "access.denied",
+                    request=request,
+                    target=f"{request.method} {request.path}",
+                    outcome=DENIED,
+                    details={"permission": permission.value, "scope": claims.scope},
+                )
+                if claims.scope != "full":
+                    raise ApiError(
+                        403, "forbidden", "finish the required actions first (change password / enrol 2FA)"
+                    )
+                raise ApiError(403, "forbidden", f"your role may not {permission.value}")
+            settings = ctx.settings
+            wait = await ctx.rate_limiter.hit(
+                f"user:{claims.user_id}", settings.api_rate_limit, settings.api_rate_window_s
+            )
+            if wait is not None:
+                raise too_many(wait, "requests")
             return await handler(request, *args, **kwargs)
 
         setattr(guarded, DECLARATION, permission.value)
@@ -71,7 +109,7 @@ def requires(permission: Permission) -> Callable[[Handler], Handler]:
 
 
 def public(handler: Handler) -> Handler:
-    setattr(handler, DECLARATION, "public")
+    setattr(handler, DECLARATION, PUBLIC)
     return handler
 
 

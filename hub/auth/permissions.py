@@ -1,4 +1,9 @@
-"""Roles and what each may do: the one place that decides it."""
+"""Roles and what each may do: the one place that decides it.
+
+Every API route names one ``Permission`` (``@requires``); a role holds a set of them. A token's scope can
+narrow that set further: a ``limited`` token (a password to change, or 2FA to enrol first) carries only
+``account:self``, whatever the role.
+"""
 
 from __future__ import annotations
 
@@ -13,21 +18,88 @@ class Role(StrEnum):
 
 
 class Permission(StrEnum):
+    # Own account: profile, password, 2FA, logout. Every role, and limited tokens.
+    ACCOUNT = "account:self"
+    # PCs and the live feed.
     PCS_READ = "pcs:read"
     PCS_COMMAND = "pcs:command"
     LIVE_READ = "live:read"
+    # Customer sessions: see them; start, extend, stop; grant free time (a sensitive action).
+    SESSIONS_READ = "sessions:read"
+    SESSIONS_MANAGE = "sessions:manage"
+    SESSIONS_GRANT = "sessions:grant"
+    # Members (customer accounts).
+    MEMBERS_READ = "members:read"
+    MEMBERS_MANAGE = "members:manage"
+    # Money: see balances and the ledger; take payments and top-ups; refunds (a sensitive action).
+    MONEY_READ = "money:read"
+    MONEY_COLLECT = "money:collect"
+    MONEY_REFUND = "money:refund"
+    # Reports and exports.
+    REPORTS_READ = "reports:read"
+    # Tariffs, branch and hub settings.
+    SETTINGS_READ = "settings:read"
+    SETTINGS_MANAGE = "settings:manage"
+    # Staff accounts and the audit log.
+    USERS_READ = "users:read"
+    USERS_MANAGE = "users:manage"
+    AUDIT_READ = "audit:read"
 
+
+_MANAGER = frozenset(Permission) - {Permission.USERS_MANAGE, Permission.AUDIT_READ}
+_CASHIER = frozenset(
+    {
+        Permission.ACCOUNT,
+        Permission.PCS_READ,
+        Permission.LIVE_READ,
+        Permission.SESSIONS_READ,
+        Permission.SESSIONS_MANAGE,
+        Permission.MEMBERS_READ,
+        Permission.MEMBERS_MANAGE,
+        Permission.MONEY_READ,
+        Permission.MONEY_COLLECT,
+        Permission.SETTINGS_READ,
+    }
+)
+_TECHNICIAN = frozenset(
+    {
+        Permission.ACCOUNT,
+        Permission.PCS_READ,
+        Permission.PCS_COMMAND,
+        Permission.LIVE_READ,
+        Permission.SESSIONS_READ,
+        Permission.SETTINGS_READ,
+    }
+)
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.OWNER: frozenset(Permission),
-    Role.MANAGER: frozenset(Permission),
-    Role.CASHIER: frozenset({Permission.PCS_READ, Permission.LIVE_READ}),
-    Role.TECHNICIAN: frozenset({Permission.PCS_READ, Permission.PCS_COMMAND, Permission.LIVE_READ}),
+    Role.MANAGER: _MANAGER,
+    Role.CASHIER: _CASHIER,
+    Role.TECHNICIAN: _TECHNICIAN,
 }
 
 
-def allows(role: str, permission: Permission) -> bool:
+class Scope(StrEnum):
+    """What a token may be used for, on top of its role."""
+
+    FULL = "full"
+    # Password step done, but a required action remains (change the password, enrol 2FA).
+    LIMITED = "limited"
+
+
+SCOPE_PERMISSIONS: dict[Scope, frozenset[Permission]] = {
+    Scope.FULL: frozenset(Permission),
+    Scope.LIMITED: frozenset({Permission.ACCOUNT}),
+}
+
+
+def permissions_of(role: str, scope: str = Scope.FULL) -> frozenset[Permission]:
     try:
-        return permission in ROLE_PERMISSIONS[Role(role)]
+        return ROLE_PERMISSIONS[Role(role)] & SCOPE_PERMISSIONS[Scope(scope)]
     except ValueError:
-        return False
+        return frozenset()
+
+
+def allows(role: str, permission: Permission, scope: str = Scope.FULL) -> bool:
+    return permission in permissions_of(role, scope)

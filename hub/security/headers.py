@@ -1,0 +1,55 @@
+"""Security headers on every response.
+
+The API answers JSON that no browser should sniff, frame, cache or show with a referrer. HSTS is sent
+only when the request arrived over TLS (directly, or through a trusted proxy that says so in
+``X-Forwarded-Proto``): sent over plain HTTP it would mean nothing, and on a developer's loopback it
+would pin the browser to HTTPS for a year.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sanic import Request
+    from sanic.response import BaseHTTPResponse
+
+API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'; sandbox"
+# The console (served from the same origin later) and the OpenAPI browser need scripts and styles.
+PAGE_CSP = (
+    "default-src 'self'; script-src 'self' https://cdn.redoc.ly blob:; worker-src 'self' blob:; "
+    "style-src 'self' 'unsafe-inline' https://fonts.googleapis.com; "
+    "font-src 'self' https://fonts.gstatic.com; "
+    "img-src 'self' data: https://cdn.redoc.ly; connect-src 'self'; object-src 'none'; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
+HSTS = "max-age=31536000; includeSubDomains"
+
+COMMON: Mapping[str, str] = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
+}
+
+
+def security_headers(path: str, scheme: str, content_type: str | None) -> dict[str, str]:
+    headers = dict(COMMON)
+    is_page = (content_type or "").startswith("text/html")
+    headers["Content-Security-Policy"] = PAGE_CSP if is_page else API_CSP
+    if path.startswith("/api/"):
+        # Tokens, balances and audit entries must not linger in a shared PC's browser cache.
+        headers["Cache-Control"] = "no-store"
+    if scheme in ("https", "wss"):
+        headers["Strict-Transport-Security"] = HSTS
+    return headers
+
+
+async def add_security_headers(request: Request, response: BaseHTTPResponse) -> None:
+    content_type = response.content_type
+    for name, value in security_headers(request.path, request.scheme, content_type).items():
+        if name not in response.headers:
+            response.headers[name] = value
