@@ -19,11 +19,18 @@ from edge_agent import __version__
 from edge_agent.commands import CommandExecutor, now_ms
 from edge_agent.config import AgentConfig
 from edge_agent.control import PcControl, platform_name
+from edge_agent.login import LoginResult, MemberLogins
+from edge_agent.outbox import Outbox
+from edge_agent.sessions import SessionRuntime
 from edge_agent.telemetry import TelemetrySource, boot_time_ms, hostname, read_hardware
 from protocol import (
     Command,
+    EventsAck,
     Hardware,
     Hello,
+    MemberLogin,
+    MemberLoginReply,
+    PcSettings,
     PcState,
     ProtocolError,
     Status,
@@ -38,6 +45,9 @@ from protocol import (
 from protocol.transport import mqtt_client, tls_context
 
 log = logging.getLogger(__name__)
+
+# Sessions end within a second of their computed end: tick well inside that.
+TICK_S = 0.25
 
 
 @dataclass(frozen=True)
@@ -61,11 +71,16 @@ class Agent:
         hardware: Hardware | None = None,
         backoff: Backoff | None = None,
         tls: ssl.SSLContext | None = None,
+        sessions: SessionRuntime | None = None,
+        outbox: Outbox | None = None,
     ) -> None:
         self.config = config
         self.control = control
         self.telemetry = telemetry
-        self.executor = CommandExecutor(control)
+        self.sessions = sessions
+        self.outbox = outbox
+        self.executor = CommandExecutor(control, sessions=sessions)
+        self.logins = MemberLogins(sessions, self._send_login) if sessions else None
         self.hardware = hardware
         self.backoff = backoff or Backoff()
         self._tls = tls
@@ -84,6 +99,28 @@ class Agent:
         tls = self._tls or tls_context(config.ca_file, config.cert_file, config.key_file)
         if self.hardware is None:
             self.hardware = await asyncio.to_thread(read_hardware)
+        ticker = (
+            asyncio.create_task(self._tick_loop(), name=f"{config.pc_id}-ticks") if self.sessions else None
+        )
+        try:
+            await self._link(tls)
+        finally:
+            if ticker is not None:
+                ticker.cancel()
+                await asyncio.gather(ticker, return_exceptions=True)
+
+    async def _tick_loop(self) -> None:
+        """Sessions are timed here, connected or not: the PC locks on time with the hub unreachable."""
+        assert self.sessions is not None
+        while True:
+            try:
+                await self.sessions.tick()
+            except Exception:
+                log.exception("%s: session tick failed", self.config.pc_id)
+            await asyncio.sleep(TICK_S)
+
+    async def _link(self, tls: ssl.SSLContext) -> None:
+        config = self.config
         attempt = 0
         while True:
             will = aiomqtt.Will(
@@ -100,6 +137,9 @@ class Agent:
                     async with asyncio.TaskGroup() as tasks:
                         tasks.create_task(self._telemetry_loop(client))
                         tasks.create_task(self._consume(client))
+                        if self.outbox is not None:
+                            self.outbox.reset()
+                            tasks.create_task(self.outbox.run(client, self._topic(TopicKind.EVENTS)))
             except* aiomqtt.MqttError as group:
                 log.warning("%s: broker link lost: %s", config.pc_id, group.exceptions[0])
             finally:
@@ -147,16 +187,42 @@ class Agent:
     async def _consume(self, client: aiomqtt.Client) -> None:
         async for message in client.messages:
             parsed = parse_topic(str(message.topic))
-            if parsed is None or parsed.pc_id != self.config.pc_id or parsed.kind is not TopicKind.CMD:
+            if parsed is None or parsed.pc_id != self.config.pc_id:
                 continue
             payload = message.payload if isinstance(message.payload, bytes | bytearray) else b""
             try:
-                command = decode(payload, Command)
+                match parsed.kind:
+                    case TopicKind.CMD:
+                        ack = await self.executor.execute(decode(payload, Command))
+                        await client.publish(self._topic(TopicKind.CMD_ACK), encode(ack), qos=1)
+                    case TopicKind.EVENTS_ACK if self.outbox is not None and self.sessions is not None:
+                        events_ack = decode(payload, EventsAck)
+                        await self.outbox.acknowledged(events_ack)
+                        await self.sessions.anchor(events_ack.hub_time)
+                    case TopicKind.LOGIN_REPLY if self.logins is not None:
+                        self.logins.replied(decode(payload, MemberLoginReply))
+                    case TopicKind.CONFIG if self.sessions is not None:
+                        # A retained copy may be old: its time is no anchor.
+                        settings = decode(payload, PcSettings)
+                        await self.sessions.apply_settings(settings, fresh=not message.retain)
             except ProtocolError as exc:
-                log.warning("%s: dropped a malformed command: %s", self.config.pc_id, exc)
-                continue
-            ack = await self.executor.execute(command)
-            await client.publish(self._topic(TopicKind.CMD_ACK), encode(ack), qos=1)
+                log.warning("%s: dropped a malformed %s: %s", self.config.pc_id, parsed.kind.value, exc)
+
+    async def member_login(self, login: str, secret: str) -> LoginResult:
+        """The lock screen's member login (the simulator calls it too)."""
+        if self.logins is None:
+            return LoginResult(False, "this agent runs no sessions")
+        return await self.logins.login(login, secret)
+
+    async def _send_login(self, request: MemberLogin) -> bool:
+        client = self._client
+        if client is None or not self.connected.is_set():
+            return False
+        try:
+            await client.publish(self._topic(TopicKind.LOGIN), encode(request), qos=1)
+        except aiomqtt.MqttError:
+            return False
+        return True
 
     async def go_offline(self) -> None:
         """A clean shutdown: say so, rather than leave the broker to fire the last will later."""

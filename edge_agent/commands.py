@@ -8,6 +8,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 
 from edge_agent.control import ControlError, PcControl
+from edge_agent.sessions import SessionRejected, SessionRuntime
 from protocol import Command, CommandAck, CommandOutcome, CommandType
 
 log = logging.getLogger(__name__)
@@ -15,6 +16,9 @@ log = logging.getLogger(__name__)
 # Wall clocks of PC and hub may disagree a little; beyond this a queued command is stale.
 CLOCK_SKEW_ALLOWANCE_MS = 60_000
 REMEMBERED_IDS = 1024
+SESSION_COMMANDS = frozenset(
+    {CommandType.SESSION_START, CommandType.SESSION_EXTEND, CommandType.SESSION_STOP}
+)
 
 
 def now_ms() -> int:
@@ -22,14 +26,19 @@ def now_ms() -> int:
 
 
 class CommandExecutor:
-    def __init__(self, control: PcControl, clock: Callable[[], int] = now_ms) -> None:
+    def __init__(
+        self, control: PcControl, clock: Callable[[], int] = now_ms, sessions: SessionRuntime | None = None
+    ) -> None:
         self._control = control
         self._clock = clock
+        self._sessions = sessions
         # QoS 1 may redeliver: remember recent ids and answer a repeat with the first outcome.
         self._done: OrderedDict[str, CommandAck] = OrderedDict()
 
     def _actions(self, command: Command) -> Callable[[], Awaitable[None]]:
         control = self._control
+        if command.type in SESSION_COMMANDS:
+            return self._session_action(command)
         match command.type:
             case CommandType.LOCK:
                 return control.lock
@@ -42,6 +51,21 @@ class CommandExecutor:
                 return control.restart
             case CommandType.SHUTDOWN:
                 return control.shutdown
+        raise ControlError(f"unknown command {command.type.value}")
+
+    def _session_action(self, command: Command) -> Callable[[], Awaitable[None]]:
+        sessions = self._sessions
+        if sessions is None:
+            raise SessionRejected("this agent runs no sessions")
+        order, session_id = command.session, command.session_id
+        match command.type:
+            case CommandType.SESSION_START if order is not None:
+                return lambda: sessions.start(order)
+            case CommandType.SESSION_EXTEND if order is not None:
+                return lambda: sessions.extend(order)
+            case CommandType.SESSION_STOP if session_id is not None:
+                return lambda: sessions.stop(session_id, command.text or "stopped by staff")
+        raise SessionRejected(f"{command.type.value} without its session")
 
     async def execute(self, command: Command) -> CommandAck:
         previous = self._done.get(command.id)
@@ -63,6 +87,10 @@ class CommandExecutor:
             )
         try:
             await self._actions(command)()
+        except SessionRejected as exc:
+            return CommandAck(
+                id=command.id, outcome=CommandOutcome.REJECTED, detail=str(exc)[:256], done_at=self._clock()
+            )
         except ControlError as exc:
             log.warning("command %s (%s) failed: %s", command.id, command.type.value, exc)
             return CommandAck(

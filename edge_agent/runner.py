@@ -4,16 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
+import ssl
 from pathlib import Path
 
 from edge_agent.agent import Agent
-from edge_agent.config import load_agent_config
-from edge_agent.control import SimulatedPc, SystemPc
-from edge_agent.telemetry import PsutilTelemetry, SharedTelemetry, read_hardware
+from edge_agent.clock import Clock, ScaledClock, SystemClock, TrustedClock
+from edge_agent.config import AgentConfig, load_agent_config
+from edge_agent.control import PcControl, SimulatedPc, SystemPc
+from edge_agent.journal import Journal, JournalCorrupt
+from edge_agent.outbox import Outbox
+from edge_agent.sessions import SessionRuntime
+from edge_agent.telemetry import PsutilTelemetry, SharedTelemetry, TelemetrySource, read_hardware
+from protocol import Hardware
 from protocol.transport import tls_context
 
 log = logging.getLogger(__name__)
+
+JOURNAL_FILE = "journal.sqlite"
 
 
 async def _until_signalled() -> None:
@@ -32,33 +41,84 @@ async def _run_agents(agents: list[Agent]) -> None:
     for task in [waiter, *tasks]:
         task.cancel()
     await asyncio.gather(waiter, *tasks, return_exceptions=True)
+    for agent in agents:
+        if agent.sessions is not None:
+            agent.sessions.journal.close()
     for task in done:
         if task is not waiter and task.exception():
             raise task.exception()  # type: ignore[misc]
 
 
+def open_journal(state_dir: Path) -> tuple[Journal, Path | None]:
+    """The PC's journal; a corrupt one is moved aside (never reset silently) and a fresh one begun."""
+    path = state_dir / JOURNAL_FILE
+    try:
+        return Journal.open(path), None
+    except JournalCorrupt as exc:
+        log.error("journal %s is corrupt; quarantined to %s", path, exc.quarantined_to)
+        return Journal.open(path), exc.quarantined_to
+
+
+async def build_agent(
+    config: AgentConfig,
+    control: PcControl,
+    telemetry: TelemetrySource,
+    *,
+    clock: Clock | None = None,
+    hardware: Hardware | None = None,
+    tls: ssl.SSLContext | None = None,
+) -> Agent:
+    journal, quarantined = await asyncio.to_thread(open_journal, config.state_dir)
+    outbox = Outbox(journal)
+    sessions = await SessionRuntime.restore(
+        journal, control, TrustedClock(clock or SystemClock()), on_journal=outbox.notify
+    )
+    if quarantined is not None:
+        # Reported through the fresh journal, so the hub learns of it exactly once.
+        await asyncio.to_thread(
+            journal.append, "journal.quarantined", {"path": str(quarantined)}, sessions.clock.now()
+        )
+    return Agent(config, control, telemetry, hardware=hardware, tls=tls, sessions=sessions, outbox=outbox)
+
+
+def simulation_clock() -> Clock:
+    """Simulated PCs may run on a faster clock (ICAFE_CLOCK_SCALE); real PCs never do."""
+    scale = float(os.environ.get("ICAFE_CLOCK_SCALE", "1"))
+    return SystemClock() if scale == 1 else ScaledClock(SystemClock(), scale)
+
+
 def run_agent(config_path: Path, *, simulated: bool = False) -> None:
     config = load_agent_config(config_path, simulated=simulated)
-    control = SimulatedPc(config.state_dir / "actions.jsonl") if config.simulated else SystemPc()
-    agent = Agent(config, control, PsutilTelemetry())
-    asyncio.run(_run_agents([agent]))
+    control: PcControl = SimulatedPc(config.state_dir / "actions.jsonl") if config.simulated else SystemPc()
+    clock = simulation_clock() if config.simulated else SystemClock()
+
+    async def main() -> None:
+        await _run_agents([await build_agent(config, control, PsutilTelemetry(), clock=clock)])
+
+    asyncio.run(main())
 
 
-def simulated_agents(agents_dir: Path, count: int) -> list[Agent]:
+async def simulated_agents(agents_dir: Path, count: int) -> list[Agent]:
     """``count`` simulated PCs from the bundles pc-001..pc-<count> under ``agents_dir``."""
     shared = SharedTelemetry()
-    hardware = read_hardware()
-    agents: list[Agent] = []
-    for index in range(1, count + 1):
+    clock = simulation_clock()
+    hardware = await asyncio.to_thread(read_hardware)
+
+    async def one(index: int) -> Agent:
         config = load_agent_config(agents_dir / f"pc-{index:03d}" / "agent.toml", simulated=True)
         # A TLS context per PC: each presents its own certificate, exactly as on a real PC.
         tls = tls_context(config.ca_file, config.cert_file, config.key_file)
         control = SimulatedPc(config.state_dir / "actions.jsonl")
-        agents.append(Agent(config, control, shared.for_pc(), hardware=hardware, tls=tls))
-    return agents
+        return await build_agent(config, control, shared.for_pc(), clock=clock, hardware=hardware, tls=tls)
+
+    # Concurrently: each opens its journal in a worker thread.
+    return list(await asyncio.gather(*(one(index) for index in range(1, count + 1))))
 
 
 def run_simulation(agents_dir: Path, count: int) -> None:
-    agents = simulated_agents(agents_dir, count)
-    log.info("simulating %d PCs", len(agents))
-    asyncio.run(_run_agents(agents))
+    async def main() -> None:
+        agents = await simulated_agents(agents_dir, count)
+        log.info("simulating %d PCs", len(agents))
+        await _run_agents(agents)
+
+    asyncio.run(main())

@@ -74,14 +74,23 @@ class SharedTelemetry:
         self._max_age_s = max_age_s
         self._sample: Sample | None = None
         self._taken = 0.0
-        self._lock = asyncio.Lock()
+        self._refresh: asyncio.Task[Sample] | None = None
+
+    async def _read(self) -> Sample:
+        sample = await asyncio.to_thread(read_sample)
+        self._sample, self._taken = sample, time.monotonic()
+        return sample
 
     async def _base(self) -> Sample:
-        async with self._lock:
-            if self._sample is None or time.monotonic() - self._taken > self._max_age_s:
-                self._sample = await asyncio.to_thread(read_sample)
-                self._taken = time.monotonic()
-            return self._sample
+        # Callers get the cached reading at once while a fresh one is taken in the background; waiting
+        # for it would make every simulated PC report in the same instant.
+        stale = time.monotonic() - self._taken > self._max_age_s
+        if (self._sample is None or stale) and (self._refresh is None or self._refresh.done()):
+            self._refresh = asyncio.create_task(self._read())
+        if self._sample is None:
+            assert self._refresh is not None
+            return await asyncio.shield(self._refresh)
+        return self._sample
 
     def for_pc(self) -> TelemetrySource:
         shared = self

@@ -24,14 +24,21 @@ from hub.clock import now_ms
 from hub.commands import CommandService
 from hub.config import HubSettings
 from hub.context import HubContext
-from hub.errors import ApiError, HubError
+from hub.errors import ApiError, ConfigError, HubError
 from hub.live import LiveState
 from hub.metrics import HubMetrics
 from hub.mqtt.bridge import MqttBridge
 from hub.mqtt.cmd_ack import CommandAckHandler
+from hub.mqtt.events import EventsHandler
 from hub.mqtt.hello import HelloHandler
+from hub.mqtt.login import MemberLoginHandler
 from hub.mqtt.status import StatusHandler
 from hub.mqtt.telemetry import TelemetryIngest
+from hub.security.setup import configure_security, open_security
+from hub.sessions.defaults import ensure_defaults, ensure_demo_members
+from hub.sessions.pc_settings import PcSettingsPublisher
+from hub.sessions.projection import SessionProjection
+from hub.sessions.service import SessionService
 from hub.store import open_store
 from protocol import TopicKind
 from protocol.transport import tls_context
@@ -56,6 +63,7 @@ def create_app(settings: HubSettings, name: str = "icafe_hub") -> HubApp:
     app.config.API_TITLE = "icafe hub API"
     app.config.API_VERSION = "1"
     app.config.FALLBACK_ERROR_FORMAT = "json"
+    configure_security(app)  # refuses to start without ICAFE_ENCRYPTION_KEYS
     for blueprint in blueprints():
         app.blueprint(blueprint)
     app.error_handler.add(Exception, _error_response)
@@ -106,7 +114,11 @@ async def _open(app: HubApp) -> None:
     )
     ctx.live = LiveState(ctx.redis)
     await ctx.live.start()
-    await ensure_owner(ctx.store.users, settings.admin_password)
+    await open_security(ctx)
+    await ensure_owner(ctx.store.users, settings.admin_password, ctx.audit)
+    await ensure_defaults(ctx.store)
+    if settings.demo_seed:
+        await ensure_demo_members(ctx.store)
 
     tls = tls_context(settings.mqtt_ca, settings.mqtt_cert, settings.mqtt_key)
     ctx.bridge = MqttBridge(settings, ctx.metrics, tls)
@@ -116,17 +128,23 @@ async def _open(app: HubApp) -> None:
     ctx.commands = CommandService(
         ctx.store.commands, ctx.bridge, ctx.live, ctx.metrics, settings.command_timeout_s
     )
+    ctx.sessions = SessionService(ctx.store, ctx.commands, ctx.live)
+    ctx.pc_settings = PcSettingsPublisher(settings, ctx.store.pcs, ctx.sessions, ctx.bridge)
+    projection = SessionProjection(ctx.store, ctx.live, ctx.metrics)
     ctx.bridge.route(
         {
-            TopicKind.HELLO: HelloHandler(ctx.store.pcs),
+            TopicKind.HELLO: HelloHandler(ctx.store.pcs, ctx.pc_settings.push),
+            TopicKind.EVENTS: EventsHandler(ctx.store.journals, projection, ctx.bridge, ctx.metrics),
             TopicKind.STATUS: StatusHandler(ctx.live, ctx.store.pcs),
             TopicKind.TELEMETRY: ctx.telemetry,
             TopicKind.CMD_ACK: CommandAckHandler(ctx.store.commands, ctx.live),
+            TopicKind.LOGIN: MemberLoginHandler(ctx.store.members, ctx.sessions, ctx.bridge),
         }
     )
     ctx.telemetry.start()
     ctx.tasks.append(asyncio.create_task(ctx.bridge.run(), name="mqtt-bridge"))
     ctx.tasks.append(asyncio.create_task(_prune_telemetry(ctx), name="telemetry-retention"))
+    ctx.tasks.append(asyncio.create_task(_expire_stale_orders(ctx), name="session-orders"))
     if settings.detect_blocking:
         # After start-up, whose one-off file reads are fine: from here on, the loop must never block.
         from hub.blocking import activate
@@ -150,6 +168,17 @@ async def _prune_telemetry(ctx: HubContext) -> None:
         await asyncio.sleep(PRUNE_EVERY_S)
 
 
+async def _expire_stale_orders(ctx: HubContext) -> None:
+    # An order is stale once the PC could no longer accept it: its expiry plus the agent's skew allowance.
+    stale_after_ms = int(ctx.settings.command_timeout_s * 1000) + 120_000
+    while True:
+        await asyncio.sleep(30)
+        try:
+            await ctx.sessions.expire_stale_orders(stale_after_ms)
+        except Exception:
+            log.exception("expiring stale session orders failed; will retry")
+
+
 async def _close(app: HubApp) -> None:
     ctx = app.ctx
     for task in ctx.tasks:
@@ -165,7 +194,11 @@ async def _close(app: HubApp) -> None:
 
 def run(settings: HubSettings) -> None:
     """Serve in this process (one hub replica; run several behind a load balancer to scale out)."""
-    app = create_app(settings)
+    try:
+        app = create_app(settings)
+    except ConfigError as exc:
+        log.error("%s", exc)
+        raise SystemExit(f"icafe: {exc}") from None
     app.run(
         host=settings.http_host,
         port=settings.http_port,

@@ -43,23 +43,29 @@ class CommandService:
         if future is not None and not future.done():
             future.set_result(event)
 
-    async def send(self, pc: PcRecord, kind: CommandType, text: str | None, issued_by: str) -> CommandRecord:
-        """Publish the command and wait for its outcome; the record's state is ``timeout`` if none came."""
+    def new_command(self, kind: CommandType, **fields: Any) -> Command:
+        """A command that expires when its wait does, so a PC that was away never runs it late."""
         issued_at = now_ms()
-        command = Command(
+        return Command(
             id=uuid.uuid4().hex,
             type=kind,
-            text=text,
             issued_at=issued_at,
             expires_at=issued_at + int(self.timeout_s * 1000),
+            **fields,
         )
+
+    async def send(self, pc: PcRecord, kind: CommandType, text: str | None, issued_by: str) -> CommandRecord:
+        return await self.deliver(pc, self.new_command(kind, text=text), issued_by)
+
+    async def deliver(self, pc: PcRecord, command: Command, issued_by: str) -> CommandRecord:
+        """Publish the command and wait for its outcome; the record's state is ``timeout`` if none came."""
         record = CommandRecord(
             id=command.id,
             pc_id=pc.id,
-            type=kind.value,
-            text=text,
+            type=command.type.value,
+            text=command.text,
             issued_by=issued_by,
-            issued_at=issued_at,
+            issued_at=command.issued_at,
             expires_at=command.expires_at,
             state="sent",
         )

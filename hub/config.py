@@ -13,9 +13,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
+from hub.auth.permissions import Role
 from hub.errors import ConfigError
+from hub.security.crypto import CipherError, parse_keys
+from hub.security.network import parse_networks
+
+ROLES = tuple(role.value for role in Role)
 
 PREFIX = "ICAFE_"
 
@@ -43,12 +48,99 @@ class HubSettings(BaseModel):
     # Creates the owner `admin` with this password when the store has no staff user yet.
     admin_password: str | None = None
 
+    # Sessions: warnings before the end, logout after idleness, journal checkpoint interval.
+    session_warn_minutes: tuple[Annotated[int, Field(ge=1, le=120)], ...] = (5, 1)
+    session_idle_timeout_s: Annotated[int, Field(ge=30)] | None = None
+    session_checkpoint_s: Annotated[int, Field(ge=1, le=3600)] = 60
+    # What a member with cached credentials may spend at a PC that cannot reach the hub (minor units).
+    session_offline_credit: Annotated[int, Field(ge=0)] = 0
+    # The demo creates a few members with balances so a trial needs no set-up.
+    demo_seed: bool = False
+
     # Development and tests: fail any call that blocks the event loop (blockbuster).
     detect_blocking: bool = False
 
     command_timeout_s: Annotated[float, Field(gt=0, le=300)] = 10.0
     telemetry_retention_h: Annotated[float, Field(gt=0)] = 72.0
     telemetry_flush_s: Annotated[float, Field(gt=0, le=10)] = 0.25
+
+    # ---- staff security (the README's Security section) ----------------------------------------
+    # AES-256-GCM keys for fields encrypted at rest: "kid1:<base64 32 bytes>,kid0:<...>", first is
+    # current. The hub refuses to start without one (`icafe keys generate` prints one).
+    encryption_keys: str | None = None
+    # Roles that must use TOTP 2FA; a user of such a role without it may only enrol.
+    require_2fa_roles: frozenset[str] = frozenset({"owner", "manager"})
+    # The owner created from ICAFE_ADMIN_PASSWORD need not enrol 2FA (the local demo; never production).
+    admin_2fa_optional: bool = False
+    # A staff login session ends after this long without a token refresh, and this long after the
+    # login at most.
+    staff_session_idle_s: Annotated[int, Field(ge=60, le=7 * 86400)] = 1800
+    staff_session_absolute_s: Annotated[int, Field(ge=300, le=30 * 86400)] = 43200
+    # Failed logins per account: free attempts, then exponential back-off; at the hourly maximum the
+    # account stays locked until the hour ends (ASVS: at most 100 per hour). Per source address: a cap.
+    login_free_failures: Annotated[int, Field(ge=1, le=100)] = 5
+    login_max_failures: Annotated[int, Field(ge=1, le=100)] = 50
+    login_ip_max_failures: Annotated[int, Field(ge=1, le=100000)] = 200
+    # General API rate limit: requests per window, per user (per source address on public routes).
+    api_rate_limit: Annotated[int, Field(ge=1)] = 1200
+    api_rate_window_s: Annotated[int, Field(ge=1, le=3600)] = 60
+    # Networks (CIDRs, comma-separated) allowed to reach /api/v1; empty allows all. Loopback is not
+    # implied: list 127.0.0.0/8 if local tools need it.
+    staff_networks: str = ""
+    # How many reverse proxies in front of the hub to trust for X-Forwarded-For / -Proto (0: none).
+    proxies_count: Annotated[int, Field(ge=0, le=10)] = 0
+    # Origins allowed by CORS (comma-separated); empty: CORS closed (the console is same-origin).
+    cors_origins: str = ""
+
+    @field_validator("encryption_keys")
+    @classmethod
+    def _keys_parse(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                parse_keys(value)
+            except CipherError as exc:
+                raise ValueError(str(exc)) from None
+        return value
+
+    @field_validator("require_2fa_roles", mode="before")
+    @classmethod
+    def _roles(cls, value: object) -> frozenset[str]:
+        items = value.split(",") if isinstance(value, str) else list(value)  # type: ignore[call-overload]
+        roles = frozenset(str(item).strip().lower() for item in items if str(item).strip())
+        unknown = roles - set(ROLES)
+        if unknown:
+            raise ValueError(f"unknown roles {sorted(unknown)}; roles are {list(ROLES)}")
+        return roles
+
+    @field_validator("staff_networks")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        parse_networks(value)
+        return value
+
+    @field_validator("staff_session_idle_s")
+    @classmethod
+    def _idle_outlives_access(cls, value: int, info: ValidationInfo) -> int:
+        ttl = info.data.get("access_token_ttl_s")
+        if ttl is not None and value < ttl:
+            raise ValueError(f"must be at least the access-token lifetime ({ttl} s)")
+        return value
+
+    @field_validator("staff_session_absolute_s")
+    @classmethod
+    def _absolute_outlives_idle(cls, value: int, info: ValidationInfo) -> int:
+        idle = info.data.get("staff_session_idle_s")
+        if idle is not None and value < idle:
+            raise ValueError(f"must be at least ICAFE_STAFF_SESSION_IDLE_S ({idle} s)")
+        return value
+
+    @field_validator("session_warn_minutes", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        # From the environment: "5,1".
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> HubSettings:

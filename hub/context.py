@@ -7,6 +7,9 @@ from dataclasses import dataclass, field
 
 from redis.asyncio import Redis
 
+from hub.auth.accounts import AccountService
+from hub.auth.sessions import LoginSessionService
+from hub.auth.state import AuthState
 from hub.auth.tokens import TokenIssuer
 from hub.commands import CommandService
 from hub.config import HubSettings
@@ -14,6 +17,12 @@ from hub.live import LiveState
 from hub.metrics import HubMetrics
 from hub.mqtt.bridge import MqttBridge
 from hub.mqtt.telemetry import TelemetryIngest
+from hub.security.audit import AuditLog
+from hub.security.crypto import FieldCipher
+from hub.security.limits import LoginLimiter, RateLimiter
+from hub.security.network import NetworkAllowList
+from hub.sessions.pc_settings import PcSettingsPublisher
+from hub.sessions.service import SessionService
 from hub.store import Store
 
 
@@ -29,4 +38,16 @@ class HubContext:
     bridge: MqttBridge = field(init=False)
     telemetry: TelemetryIngest = field(init=False)
     commands: CommandService = field(init=False)
+    sessions: SessionService = field(init=False)
+    pc_settings: PcSettingsPublisher = field(init=False)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    # Staff security (hub.security.setup): the first two from settings at app creation, the rest opened
+    # with Redis and the store.
+    cipher: FieldCipher = field(init=False)
+    staff_networks: NetworkAllowList = field(init=False)
+    audit: AuditLog = field(init=False)
+    auth_state: AuthState = field(init=False)
+    accounts: AccountService = field(init=False)
+    login_sessions: LoginSessionService = field(init=False)
+    login_limiter: LoginLimiter = field(init=False)
+    rate_limiter: RateLimiter = field(init=False)

@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "icafe:live"
 PRESENCE = "icafe:presence"
+PC_SESSIONS = "icafe:pc-session"
 
 # Set the PC's presence only if its state changed; return 1 when it did, so one replica announces it.
 _SET_IF_CHANGED = """
@@ -32,6 +33,11 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
 return 1
 """
 
+_DELETE_IF_EQUAL = """
+if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then return redis.call('HDEL', KEYS[1], ARGV[1]) end
+return 0
+"""
+
 Listener = Callable[[dict[str, Any]], Awaitable[None]]
 
 
@@ -39,6 +45,7 @@ class LiveState:
     def __init__(self, redis: Redis) -> None:
         self.redis = redis
         self._set_if_changed = redis.register_script(_SET_IF_CHANGED)
+        self._delete_if_equal = redis.register_script(_DELETE_IF_EQUAL)
         self._listeners: list[Listener] = []
         self._task: asyncio.Task[None] | None = None
         self._subscribed = asyncio.Event()
@@ -60,6 +67,24 @@ class LiveState:
             return {}
         values = await self.redis.hmget(PRESENCE, pc_ids)
         return {pc: json.loads(raw) for pc, raw in zip(pc_ids, values, strict=True) if raw}
+
+    # ---- sessions per PC ------------------------------------------------------------------------
+    async def set_pc_session(self, pc_id: str, session_id: str) -> None:
+        await self.redis.hset(PC_SESSIONS, pc_id, session_id)
+
+    async def clear_pc_session(self, pc_id: str, session_id: str) -> None:
+        # Only if it is still this session: a newer one may already have started on the PC.
+        await self._delete_if_equal(keys=[PC_SESSIONS], args=[pc_id, session_id])
+
+    async def pc_sessions(self, pc_ids: list[str]) -> dict[str, str]:
+        if not pc_ids:
+            return {}
+        values = await self.redis.hmget(PC_SESSIONS, pc_ids)
+        return {
+            pc: raw.decode() if isinstance(raw, bytes) else str(raw)
+            for pc, raw in zip(pc_ids, values, strict=True)
+            if raw
+        }
 
     # ---- fan-out -----------------------------------------------------------------------------
     async def publish(self, event: dict[str, Any]) -> None:

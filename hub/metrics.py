@@ -32,6 +32,14 @@ class HubMetrics:
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
             registry=self.registry,
         )
+        self.duplicate_events = Counter(
+            "icafe_journal_duplicate_events",
+            "Journal events received again (redelivery)",
+            registry=self.registry,
+        )
+        self.journal_gaps = Counter(
+            "icafe_journal_gaps", "Journal events received ahead of a missing one", registry=self.registry
+        )
         self.commands = Counter(
             "icafe_commands", "Commands sent, by outcome", ["outcome"], registry=self.registry
         )

@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+import icafe.cli_security
 import provisioning.cli
 
 
@@ -91,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(func=_demo)
 
     provisioning.cli.register(commands)
+    icafe.cli_security.register(commands)
     return parser
 
 

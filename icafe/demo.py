@@ -20,6 +20,9 @@ def _config_from_env() -> StackConfig:
         pcs=int(env.get("ICAFE_DEMO_PCS", "10")),
         admin_password=env.get("ICAFE_ADMIN_PASSWORD") or None,
         telemetry_s=float(env.get("ICAFE_TELEMETRY_S", "5")),
+        # A trial needs members with money on their balance to start sessions right away.
+        # 20 000 so'm of offline credit lets known members play while the hub is unreachable.
+        hub_env={"ICAFE_DEMO_SEED": "1", "ICAFE_SESSION_OFFLINE_CREDIT": "2000000"},
     )
 
 

@@ -6,6 +6,7 @@ Used by `icafe demo`, the integration tests and the benchmarks.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import secrets
@@ -27,7 +28,7 @@ from icafe.supervisor import (
     redis_ready,
     tcp_ready,
 )
-from provisioning import HUB_IDENTITY, CertificateAuthority, write_agent_bundle
+from provisioning import HUB_IDENTITY, CertificateAuthority, Identity, write_agent_bundle
 
 LOOPBACK = "127.0.0.1"
 
@@ -110,6 +111,8 @@ class LocalStack:
         path = self.data_dir / "secrets.json"
         stored: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
         stored.setdefault("jwt_secret", secrets.token_urlsafe(48))
+        # AES-256-GCM key for fields encrypted at rest (2FA secrets, members' contact data).
+        stored.setdefault("encryption_keys", f"k1:{base64.b64encode(secrets.token_bytes(32)).decode()}")
         if self.config.admin_password:
             stored["admin_password"] = self.config.admin_password
         stored.setdefault("admin_password", secrets.token_urlsafe(12))
@@ -127,10 +130,9 @@ class LocalStack:
         """Agent bundles (config and certificate) for pc-001..pc-<count>, pointing at this broker."""
         ca = self.require_ca()
         names = [pc_name(i) for i in range(1, count + 1)]
-        ca.issue_many(names)
-        return [self.enroll(name) for name in names]
+        return [self.enroll(identity.name, identity) for identity in ca.issue_many(names)]
 
-    def enroll(self, pc_id: str) -> Path:
+    def enroll(self, pc_id: str, identity: Identity | None = None) -> Path:
         return write_agent_bundle(
             self.require_ca(),
             pc_id,
@@ -138,6 +140,7 @@ class LocalStack:
             broker_host="localhost",
             broker_port=self.ports.broker,
             out_dir=self.agents_dir / pc_id,
+            identity=identity,
         )
 
     # ---- services ----------------------------------------------------------------------------
@@ -232,7 +235,10 @@ class LocalStack:
             "ICAFE_MQTT_CERT": str(hub.cert_path),
             "ICAFE_MQTT_KEY": str(hub.key_path),
             "ICAFE_JWT_SECRET": self.secrets["jwt_secret"],
+            "ICAFE_ENCRYPTION_KEYS": self.secrets["encryption_keys"],
             "ICAFE_ADMIN_PASSWORD": self.secrets["admin_password"],
+            # The local stack's owner `admin` needs no phone unless ICAFE_DEMO_2FA=1.
+            "ICAFE_ADMIN_2FA_OPTIONAL": "0" if os.environ.get("ICAFE_DEMO_2FA") == "1" else "1",
         }
         env.update(self.config.hub_env)
         return env

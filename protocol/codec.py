@@ -12,7 +12,10 @@ from protocol.messages import (
     Event,
     EventsAck,
     Hello,
+    MemberLogin,
+    MemberLoginReply,
     Message,
+    PcSettings,
     Status,
     Telemetry,
 )
@@ -30,6 +33,9 @@ MODEL_BY_KIND: dict[TopicKind, type[Message]] = {
     TopicKind.CMD: Command,
     TopicKind.CMD_ACK: CommandAck,
     TopicKind.EVENTS_ACK: EventsAck,
+    TopicKind.CONFIG: PcSettings,
+    TopicKind.LOGIN: MemberLogin,
+    TopicKind.LOGIN_REPLY: MemberLoginReply,
 }
 
 

@@ -75,9 +75,16 @@ class Telemetry(Message):
     sent_at: Millis
 
 
-class Event(Message):
-    """One entry of the agent's journal; ``seq`` strictly increases per PC."""
+# A journal is one SQLite file on one PC; a quarantined journal is replaced by one with a new id, so
+# (pc, journal, seq) identifies an event for ever.
+JournalId = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")]
+Identifier = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 
+
+class Event(Message):
+    """One entry of the agent's journal; ``seq`` strictly increases within a journal."""
+
+    journal: JournalId
     seq: Annotated[int, Field(ge=1)]
     type: Annotated[str, Field(min_length=1, max_length=64)]
     data: dict[str, str | int | bool | None] = Field(default_factory=dict, max_length=64)
@@ -85,7 +92,92 @@ class Event(Message):
 
 
 class EventsAck(Message):
+    """The hub holds every event of ``journal`` up to ``up_to_seq``; the agent may prune them."""
+
+    journal: JournalId
     up_to_seq: Annotated[int, Field(ge=0)]
+    hub_time: Millis
+
+
+class RateWindowSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    name: Annotated[str, Field(min_length=1, max_length=64)]
+    start_minute: Annotated[int, Field(ge=0, le=1439)]
+    end_minute: Annotated[int, Field(ge=1, le=1440)]
+    hourly_rate: Annotated[int, Field(ge=0)]
+    days: list[Annotated[int, Field(ge=0, le=6)]] = Field(
+        default_factory=lambda: list(range(7)), max_length=7
+    )
+
+
+class TariffSpec(BaseModel):
+    """A tariff on the wire; ``billing`` turns it into its own pure type."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    id: Identifier
+    name: Annotated[str, Field(min_length=1, max_length=64)]
+    hourly_rate: Annotated[int, Field(ge=0)]
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "UZS"
+    windows: list[RateWindowSpec] = Field(default_factory=list, max_length=32)
+    minimum_charge: Annotated[int, Field(ge=0)] = 0
+    timezone: Annotated[str, Field(min_length=1, max_length=64)] = "Asia/Tashkent"
+
+
+class SessionKind(StrEnum):
+    MEMBER = "member"
+    PREPAID = "prepaid"
+    POSTPAID = "postpaid"
+
+
+class SessionOrder(BaseModel):
+    """What a PC needs to run a session on its own: who pays, the limit, and the tariff."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    session_id: Identifier
+    kind: SessionKind
+    member_id: Identifier | None = None
+    # A prepaid guest bought this many minutes.
+    prepaid_minutes: Annotated[int, Field(ge=1, le=7 * 24 * 60)] | None = None
+    # A member may spend at most this (their balance), in minor units.
+    budget: Annotated[int, Field(ge=0)] | None = None
+    tariff: TariffSpec
+
+
+class MemberLogin(Message):
+    """A member logging in at the PC's lock screen. Never journaled: it carries the secret."""
+
+    request_id: Identifier
+    login: Annotated[str, Field(min_length=1, max_length=64)]
+    secret: Annotated[str, Field(min_length=1, max_length=128)]
+
+
+class MemberLoginReply(Message):
+    """The hub's answer; on success the session order follows as a ``session.start`` command. A PC may
+    cache ``secret_hash`` to let the member in while the hub is unreachable, within the offline credit."""
+
+    request_id: Identifier
+    ok: bool
+    reason: ShortText = ""
+    member_id: Identifier | None = None
+    session_id: Identifier | None = None
+    secret_hash: Annotated[str, Field(max_length=256)] | None = None
+
+
+class PcSettings(Message):
+    """Retained per PC on ``config``: the hub's time and what the PC needs to run sessions offline."""
+
+    hub_time: Millis
+    tariff: TariffSpec
+    warn_minutes: list[Annotated[int, Field(ge=1, le=120)]] = Field(
+        default_factory=lambda: [5, 1], max_length=8
+    )
+    idle_timeout_s: Annotated[int, Field(ge=30)] | None = None
+    checkpoint_s: Annotated[int, Field(ge=1, le=3600)] = 60
+    # What a member logging in with cached credentials may spend while the hub is unreachable.
+    offline_credit: Annotated[int, Field(ge=0)] = 0
 
 
 class CommandType(StrEnum):
@@ -94,12 +186,18 @@ class CommandType(StrEnum):
     MESSAGE = "message"
     RESTART = "restart"
     SHUTDOWN = "shutdown"
+    SESSION_START = "session.start"
+    SESSION_EXTEND = "session.extend"
+    SESSION_STOP = "session.stop"
 
 
 class Command(Message):
     id: Annotated[str, Field(min_length=1, max_length=64)]
     type: CommandType
     text: Annotated[str, Field(max_length=1000)] | None = None
+    # session.start and session.extend carry the (new) order; session.stop names the session.
+    session: SessionOrder | None = None
+    session_id: Identifier | None = None
     issued_at: Millis
     # The agent refuses a command delivered after this moment (queued while it was offline).
     expires_at: Millis

@@ -23,16 +23,25 @@ class TopicKind(StrEnum):
     EVENTS = "events"
     STATUS = "status"
     CMD_ACK = "cmd-ack"
+    LOGIN = "login"
     # hub -> agent
     CMD = "cmd"
     EVENTS_ACK = "events-ack"
     CONFIG = "config"
+    LOGIN_REPLY = "login-reply"
 
 
 AGENT_PUBLISHES = frozenset(
-    {TopicKind.HELLO, TopicKind.TELEMETRY, TopicKind.EVENTS, TopicKind.STATUS, TopicKind.CMD_ACK}
+    {
+        TopicKind.HELLO,
+        TopicKind.TELEMETRY,
+        TopicKind.EVENTS,
+        TopicKind.STATUS,
+        TopicKind.CMD_ACK,
+        TopicKind.LOGIN,
+    }
 )
-HUB_PUBLISHES = frozenset({TopicKind.CMD, TopicKind.EVENTS_ACK, TopicKind.CONFIG})
+HUB_PUBLISHES = frozenset({TopicKind.CMD, TopicKind.EVENTS_ACK, TopicKind.CONFIG, TopicKind.LOGIN_REPLY})
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +86,7 @@ def _wildcard(kind: TopicKind) -> str:
 
 def hub_shared_subscriptions() -> list[str]:
     """High-volume agent topics, split across hub replicas by a shared subscription."""
-    kinds = (TopicKind.TELEMETRY, TopicKind.EVENTS, TopicKind.CMD_ACK, TopicKind.HELLO)
+    kinds = (TopicKind.TELEMETRY, TopicKind.EVENTS, TopicKind.CMD_ACK, TopicKind.HELLO, TopicKind.LOGIN)
     return [f"$share/{SHARED_GROUP}/{_wildcard(kind)}" for kind in kinds]
 
 

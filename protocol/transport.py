@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import ssl
 from pathlib import Path
 
@@ -45,4 +46,6 @@ def mqtt_client(
         clean_start=False,
         properties=properties,
         timeout=timeout_s,
+        # Small messages both ways (commands and their acks): Nagle's delay would add tens of ms.
+        socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)],
     )

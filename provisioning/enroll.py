@@ -6,7 +6,7 @@ import json
 import os
 from pathlib import Path
 
-from provisioning.ca import CAError, CertificateAuthority, atomic_write
+from provisioning.ca import CAError, CertificateAuthority, Identity, atomic_write
 
 _BUNDLE_DIR_MODE = 0o700
 _PRIVATE_MODE = 0o600
@@ -14,14 +14,25 @@ _PUBLIC_MODE = 0o644
 
 
 def write_agent_bundle(
-    ca: CertificateAuthority, pc_id: str, *, site: str, broker_host: str, broker_port: int, out_dir: Path
+    ca: CertificateAuthority,
+    pc_id: str,
+    *,
+    site: str,
+    broker_host: str,
+    broker_port: int,
+    out_dir: Path,
+    identity: Identity | None = None,
 ) -> Path:
     """Write ca.crt, <pc_id>.crt, <pc_id>.key and agent.toml into ``out_dir``; return agent.toml's path.
 
-    The PC identity is issued if it does not exist yet; an existing valid one is reused.
+    The PC identity is issued if it does not exist yet; an existing valid one is reused. A caller that
+    enrolls many PCs passes the identities ``issue_many`` returned, so the CA's index is read once.
     """
     _check_settings(site, broker_host, broker_port)
-    identity = ca.ensure(pc_id)
+    if identity is None:
+        identity = ca.ensure(pc_id)
+    elif identity.name != pc_id:
+        raise CAError(f"the identity given is {identity.name!r}, not {pc_id!r}")
     out_dir = Path(out_dir)
     _make_private_dir(out_dir)
     cert_name, key_name = f"{pc_id}.crt", f"{pc_id}.key"

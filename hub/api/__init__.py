@@ -3,13 +3,31 @@
 from sanic import Blueprint
 from sanic.blueprint_group import BlueprintGroup
 
+from hub.api.audit import bp as audit_bp
 from hub.api.auth import bp as auth_bp
 from hub.api.live import bp as live_bp
+from hub.api.members import bp as members_bp
 from hub.api.pcs import bp as pcs_bp
+from hub.api.sessions import bp as sessions_bp
 from hub.api.system import bp as system_bp
+from hub.api.tariffs import bp as tariffs_bp
+from hub.api.users import bp as users_bp
 
 API_PREFIX = "/api/v1"
 
 
 def blueprints() -> list[Blueprint | BlueprintGroup]:
-    return [Blueprint.group(auth_bp, pcs_bp, live_bp, url_prefix=API_PREFIX), system_bp]
+    return [
+        Blueprint.group(
+            auth_bp,
+            pcs_bp,
+            live_bp,
+            members_bp,
+            sessions_bp,
+            tariffs_bp,
+            users_bp,
+            audit_bp,
+            url_prefix=API_PREFIX,
+        ),
+        system_bp,
+    ]

@@ -10,16 +10,20 @@ from sanic.response import HTTPResponse
 from sanic_ext import openapi
 
 from hub.api.bodies import paging, parse_body
-from hub.api.guard import requires
+from hub.api.guard import Confirmation, confirm_sensitive, requires
 from hub.auth.permissions import Permission
 from hub.errors import ApiError, bad_request, not_found
 from hub.mqtt.bridge import BrokerUnavailable
 from hub.store import CommandRecord, PcRecord
+from hub.store.tariffs import DEFAULT_GROUP
 from protocol import CommandType
 
 bp = Blueprint("pcs", url_prefix="/pcs")
 
 OFFLINE = "offline"
+# Commands that need a confirmation (reason plus TOTP or password). Unlocking hands a PC out without a
+# session; until sessions exist to tell a session's unlock from a free one, every unlock is sensitive.
+SENSITIVE_COMMANDS = frozenset({CommandType.UNLOCK})
 STATUSES = frozenset({"online", OFFLINE})
 
 
@@ -27,7 +31,7 @@ def _status(presence: dict[str, Any] | None) -> str:
     return str(presence["status"]) if presence else OFFLINE
 
 
-def pc_view(pc: PcRecord, presence: dict[str, Any] | None) -> dict[str, Any]:
+def pc_view(pc: PcRecord, presence: dict[str, Any] | None, session_id: str | None = None) -> dict[str, Any]:
     return {
         "id": pc.id,
         "site": pc.site,
@@ -39,6 +43,8 @@ def pc_view(pc: PcRecord, presence: dict[str, Any] | None) -> dict[str, Any]:
         "agent_version": pc.agent_version,
         "os": pc.os,
         "hardware": pc.hardware,
+        "group": pc.group or DEFAULT_GROUP,
+        "session_id": session_id,
     }
 
 
@@ -75,7 +81,9 @@ async def list_pcs(request: Request) -> HTTPResponse:
         matching = [pc_id for pc_id in ids if _status(presence.get(pc_id)) == status]
         total = len(matching)
         pcs = await ctx.store.pcs.by_ids(matching[offset : offset + limit])
-    return json({"items": [pc_view(pc, presence.get(pc.id)) for pc in pcs], "total": total})
+    sessions = await ctx.live.pc_sessions([pc.id for pc in pcs])
+    items = [pc_view(pc, presence.get(pc.id), sessions.get(pc.id)) for pc in pcs]
+    return json({"items": items, "total": total})
 
 
 async def _pc_or_404(request: Request, pc_id: str) -> PcRecord:
@@ -92,19 +100,30 @@ async def _pc_or_404(request: Request, pc_id: str) -> PcRecord:
 async def get_pc(request: Request, pc_id: str) -> HTTPResponse:
     pc = await _pc_or_404(request, pc_id)
     presence = await request.app.ctx.live.presence([pc.id])
-    return json({**pc_view(pc, presence.get(pc.id)), "telemetry": pc.telemetry})
+    sessions = await request.app.ctx.live.pc_sessions([pc.id])
+    return json({**pc_view(pc, presence.get(pc.id), sessions.get(pc.id)), "telemetry": pc.telemetry})
 
 
 class CommandRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     type: CommandType
     text: str | None = Field(default=None, max_length=1000)
+    # Required for sensitive commands (unlock: it gives a PC away without a session).
+    confirmation: Confirmation | None = None
 
     @model_validator(mode="after")
     def _message_has_text(self) -> CommandRequest:
         if self.type is CommandType.MESSAGE and not (self.text and self.text.strip()):
             raise ValueError("a message command needs a non-empty text")
         return self
+
+
+async def _audit_command(
+    request: Request, pc_id: str, reason: str | None, outcome: str, details: dict[str, Any]
+) -> None:
+    await request.app.ctx.audit.record(
+        "pc.command", request=request, target=f"pc:{pc_id}", outcome=outcome, reason=reason, details=details
+    )
 
 
 @bp.post("/<pc_id:str>/commands")
@@ -118,10 +137,17 @@ async def send_command(request: Request, pc_id: str) -> HTTPResponse:
     body = parse_body(request, CommandRequest)
     pc = await _pc_or_404(request, pc_id)
     ctx = request.app.ctx
+    reason = None
+    if body.type in SENSITIVE_COMMANDS:
+        reason = await confirm_sensitive(request, body.confirmation, f"pc.command.{body.type.value}")
     try:
         record = await ctx.commands.send(pc, body.type, body.text, request.ctx.claims.username)
     except BrokerUnavailable as exc:
+        await _audit_command(request, pc_id, reason, "undelivered", {"type": body.type.value})
         raise ApiError(503, "broker_unavailable", f"{exc}; try again shortly") from None
+    outcome = "success" if record.state == "done" else record.state
+    details = {"type": record.type, "command_id": record.id, "text": record.text, "detail": record.detail}
+    await _audit_command(request, pc_id, reason, outcome, details)
     if record.state == "timeout":
         return json(
             {

@@ -24,6 +24,8 @@ from protocol.transport import mqtt_client
 
 log = logging.getLogger(__name__)
 
+HUB_SESSION_EXPIRY_S = 300
+
 Handler = Callable[[Topic, Any], Awaitable[None]]
 
 
@@ -46,12 +48,14 @@ class MqttBridge:
             raise ValueError(f"agents never publish {sorted(unknown)}")
         self._handlers.update(handlers)
 
-    async def publish(self, topic: str, message: Message, *, qos: int = 1, kind: TopicKind) -> None:
+    async def publish(
+        self, topic: str, message: Message, *, qos: int = 1, kind: TopicKind, retain: bool = False
+    ) -> None:
         client = self._client
         if client is None or not self.connected.is_set():
             raise BrokerUnavailable("the hub is not connected to the MQTT broker")
         try:
-            await client.publish(topic, encode(message), qos=qos)
+            await client.publish(topic, encode(message), qos=qos, retain=retain)
         except aiomqtt.MqttError as exc:
             raise BrokerUnavailable(f"publish failed: {exc}") from None
         self._metrics.messages_out.labels(kind.value).inc()
@@ -66,6 +70,9 @@ class MqttBridge:
                 port=settings.mqtt_port,
                 client_id=f"icafe-hub-{settings.hub_id}",
                 tls=self._tls,
+                # Long enough to ride out a restart; short, because Mosquitto keeps handing a share of
+                # the shared subscription's messages to a disconnected member until its session expires.
+                session_expiry_s=HUB_SESSION_EXPIRY_S,
             )
             try:
                 async with client:

@@ -6,7 +6,8 @@ and on nx-27017, which reads back datetimes written by ``$set`` as strings.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from pymongo import AsyncMongoClient
@@ -14,9 +15,16 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import PyMongoError
 
 from hub.errors import StoreUnavailable
+from hub.store.audit import AuditRepository
+from hub.store.balances import BalanceRepository
 from hub.store.commands import CommandRepository
+from hub.store.journals import JournalRepository
+from hub.store.members import MemberRepository
 from hub.store.pcs import PcRepository
+from hub.store.sessions import SessionRepository
+from hub.store.tariffs import TariffRepository
 from hub.store.telemetry import TelemetryRepository
+from hub.store.tokens import RefreshTokenRepository
 from hub.store.users import UserRepository
 
 Document = dict[str, Any]
@@ -30,6 +38,13 @@ class Store:
     telemetry: TelemetryRepository
     commands: CommandRepository
     users: UserRepository
+    members: MemberRepository
+    balances: BalanceRepository
+    tariffs: TariffRepository
+    sessions: SessionRepository
+    journals: JournalRepository
+    refresh_tokens: RefreshTokenRepository = field(init=False)
+    audit: AuditRepository = field(init=False)
 
     async def ping(self) -> bool:
         try:
@@ -40,6 +55,27 @@ class Store:
 
     async def close(self) -> None:
         await self.client.close()
+
+    async def rewrite_field(
+        self, collection: str, path: str, rewrite: Callable[[Any, str], str | None]
+    ) -> tuple[int, int]:
+        """Key rotation: for every document whose ``path`` holds a string, store ``rewrite(_id, value)``
+        unless it is None; compare-and-set on the old value, so a concurrent change is never lost.
+        Returns (seen, rewritten)."""
+        seen = rewritten = 0
+        documents = self.db[collection]
+        async for doc in documents.find({path: {"$exists": True}}):
+            value: Any = doc
+            for part in path.split("."):
+                value = value.get(part) if isinstance(value, dict) else None
+            if not isinstance(value, str):
+                continue
+            seen += 1
+            new = rewrite(doc["_id"], value)
+            if new is not None and new != value:
+                result = await documents.update_one({"_id": doc["_id"], path: value}, {"$set": {path: new}})
+                rewritten += result.modified_count
+        return seen, rewritten
 
 
 async def open_store(url: str, database: str, *, timeout_ms: int = 5000) -> Store:
@@ -54,9 +90,28 @@ async def open_store(url: str, database: str, *, timeout_ms: int = 5000) -> Stor
         telemetry=TelemetryRepository(db["telemetry"]),
         commands=CommandRepository(db["commands"]),
         users=UserRepository(db["staff_users"]),
+        members=MemberRepository(db["members"]),
+        balances=BalanceRepository(db["balance_entries"]),
+        tariffs=TariffRepository(db["tariffs"], db["pc_groups"]),
+        sessions=SessionRepository(db["sessions"]),
+        journals=JournalRepository(db["journal_events"], db["journal_cursors"]),
     )
+    store.refresh_tokens = RefreshTokenRepository(db["refresh_tokens"])
+    store.audit = AuditRepository(db["audit_log"])
     try:
-        for repository in (store.pcs, store.telemetry, store.commands, store.users):
+        for repository in (
+            store.pcs,
+            store.telemetry,
+            store.commands,
+            store.users,
+            store.members,
+            store.balances,
+            store.tariffs,
+            store.sessions,
+            store.journals,
+            store.refresh_tokens,
+            store.audit,
+        ):
             await repository.create_indexes()
     except PyMongoError as exc:
         await client.close()

@@ -22,6 +22,7 @@ class PcRecord:
     os: str | None
     hardware: dict[str, Any]
     telemetry: dict[str, Any] | None
+    group: str | None = None
 
     @classmethod
     def from_document(cls, doc: Document) -> PcRecord:
@@ -35,6 +36,7 @@ class PcRecord:
             os=doc.get("os"),
             hardware=doc.get("hardware") or {},
             telemetry=doc.get("telemetry"),
+            group=doc.get("group"),
         )
 
 
@@ -64,6 +66,10 @@ class PcRepository:
         if latest:
             ops = [self._seen(pc, site, at, {"telemetry": doc}) for pc, site, at, doc in latest]
             await self._pcs.bulk_write(ops, ordered=False)
+
+    async def set_group(self, pc_id: str, group_id: str) -> bool:
+        result = await self._pcs.update_one({"_id": pc_id}, {"$set": {"group": group_id}})
+        return result.matched_count == 1
 
     async def get(self, pc_id: str) -> PcRecord | None:
         doc = await self._pcs.find_one({"_id": pc_id})

@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
+from hub.security.crypto import generate_key
 from icafe.stack import LocalStack, StackConfig
 from icafe.supervisor import Service, ServiceSpec, free_port
 from protocol.transport import mqtt_client, tls_context
@@ -27,6 +28,13 @@ ADMIN_PASSWORD = "integration-owner-pass"
 COMMAND_TIMEOUT_S = 2.0
 
 pytestmark = pytest.mark.integration
+
+# Staff security: the hub refuses to start without a field-encryption key, and the bootstrap owner
+# `admin` logs in without 2FA here as in the demo (tests/integration/test_security_*.py enrol others).
+SECURITY_ENV = {
+    "ICAFE_ENCRYPTION_KEYS": generate_key("test1"),
+    "ICAFE_ADMIN_2FA_OPTIONAL": "1",
+}
 
 
 @pytest.fixture(scope="session")
@@ -42,6 +50,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
             "ICAFE_MONGO_DB": f"icafe_test_{uuid.uuid4().hex[:8]}",
             "ICAFE_TELEMETRY_FLUSH_S": "0.1",
             "ICAFE_DETECT_BLOCKING": "1",
+            **SECURITY_ENV,
+            "ICAFE_SESSION_OFFLINE_CREDIT": "100000",
         },
     )
     local = LocalStack(config)
@@ -102,14 +112,15 @@ def pc_status(api: httpx.Client, pc_id: str) -> str | None:
     return response.json()["status"] if response.status_code == 200 else None
 
 
-def start_agent_process(stack: LocalStack, pc_id: str) -> Service:
-    """A real agent process (`icafe agent --simulated`) with its own enrolled certificate."""
+def start_agent_process(stack: LocalStack, pc_id: str, *, clock_scale: float = 1) -> Service:
+    """A real agent process (`icafe agent --simulated`) with its own enrolled certificate; with
+    ``clock_scale`` its clock runs that many times faster (60: a minute a second)."""
     config = stack.enroll(pc_id)
     return stack.supervisor.start(
         ServiceSpec(
             name=f"agent-{pc_id}",
             argv=[sys.executable, "-m", "icafe", "agent", "--config", str(config), "--simulated"],
-            env={"ICAFE_TELEMETRY_S": "0.5"},
+            env={"ICAFE_TELEMETRY_S": "0.5", "ICAFE_CLOCK_SCALE": str(clock_scale)},
             log_path=stack.log(f"agent-{pc_id}"),
             ready=lambda: True,
         )
@@ -156,3 +167,101 @@ async def hub_listener(stack: LocalStack) -> AsyncIterator[list[tuple[str, bytes
         task = asyncio.create_task(collect())
         yield received
         task.cancel()
+
+
+# ---- staff security helpers (tests/integration/test_security_*.py) ----------------------------------
+
+ADMIN_CONFIRMATION = {"reason": "integration test", "password": ADMIN_PASSWORD}
+
+
+class Phone:
+    """An authenticator app: each code it gives is for a later 30 s step than the last one it gave, so
+    the hub's replay protection never refuses it (it waits for the next step when it must)."""
+
+    def __init__(self, secret: str) -> None:
+        self.secret = secret
+        self.last_step = -1
+
+    def code(self) -> str:
+        from hub.auth.totp import code_at
+
+        while True:
+            now = time.time()
+            current = int(now // 30)
+            # The hub accepts one step either side; near a boundary the previous step is about to fall
+            # out of the window, so skip it then.
+            candidates = ([current - 1] if now % 30 < 25 else []) + [current, current + 1]
+            for step in candidates:
+                if step > self.last_step:
+                    self.last_step = step
+                    return code_at(self.secret, step * 30 + 1)
+            time.sleep(1)
+
+
+class Staff:
+    """A staff user created through the API, logged in (2FA enrolled when the role needs it)."""
+
+    def __init__(self, stack: LocalStack, username: str, password: str, role: str) -> None:
+        self.stack = stack
+        self.username = username
+        self.password = password
+        self.role = role
+        self.phone: Phone | None = None
+        self.access_token = ""
+        self.refresh_token: str | None = None
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.access_token}"}
+
+    def url(self, path: str) -> str:
+        return f"{self.stack.api_url}/api/v1{path}"
+
+    def login(self) -> httpx.Response:
+        """Log in (with the phone's code when 2FA is on); keeps the tokens of a full session."""
+        response = httpx.post(
+            self.url("/auth/login"), json={"username": self.username, "password": self.password}
+        )
+        if response.status_code == 200 and response.json().get("mfa_required"):
+            assert self.phone is not None
+            response = httpx.post(
+                self.url("/auth/login/2fa"),
+                json={"mfa_token": response.json()["mfa_token"], "code": self.phone.code()},
+            )
+        if response.status_code == 200:
+            self.access_token = response.json()["access_token"]
+            self.refresh_token = response.json().get("refresh_token")
+        return response
+
+    def enrol(self) -> list[str]:
+        """Enrol TOTP 2FA; the recovery codes."""
+        setup = httpx.post(self.url("/auth/2fa/setup"), headers=self.headers)
+        assert setup.status_code == 200, setup.text
+        self.phone = Phone(setup.json()["secret"])
+        done = httpx.post(
+            self.url("/auth/2fa/activate"), headers=self.headers, json={"code": self.phone.code()}
+        )
+        assert done.status_code == 200, done.text
+        self.access_token = done.json()["access_token"]
+        self.refresh_token = done.json()["refresh_token"]
+        codes: list[str] = done.json()["recovery_codes"]
+        return codes
+
+
+def create_staff(stack: LocalStack, admin_token: str, role: str, *, enrol: bool = True) -> Staff:
+    """A new user of ``role`` created by the owner `admin`; logged in with a full session (enrolling
+    2FA first when the role requires it, unless ``enrol`` is False)."""
+    username = f"{role[:4]}-{uuid.uuid4().hex[:8]}"
+    password = f"pass-{uuid.uuid4().hex}"
+    created = httpx.post(
+        f"{stack.api_url}/api/v1/users",
+        headers={"Authorization": f"Bearer {admin_token}"},
+        json={"username": username, "role": role, "password": password, "confirmation": ADMIN_CONFIRMATION},
+    )
+    assert created.status_code == 201, created.text
+    staff = Staff(stack, username, password, role)
+    response = staff.login()
+    assert response.status_code == 200, response.text
+    if enrol and "enroll_2fa" in response.json().get("required_actions", []):
+        staff.enrol()
+    return staff

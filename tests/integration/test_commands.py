@@ -10,7 +10,7 @@ import pytest
 from icafe.stack import LocalStack
 from icafe.supervisor import Service
 
-from .conftest import COMMAND_TIMEOUT_S, pc_status, start_agent_process, wait_until
+from .conftest import ADMIN_PASSWORD, COMMAND_TIMEOUT_S, pc_status, start_agent_process, wait_until
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +29,14 @@ def recorded_actions(stack: LocalStack, pc_id: str) -> list[dict[str, str]]:
 
 @pytest.mark.parametrize("kind", ["lock", "unlock", "message", "restart", "shutdown"])
 def test_command_round_trip(stack: LocalStack, api: httpx.Client, agent: Service, kind: str) -> None:
-    body = {"type": kind, **({"text": "Your session ends in 5 minutes"} if kind == "message" else {})}
+    body: dict[str, object] = {
+        "type": kind,
+        **({"text": "Your session ends in 5 minutes"} if kind == "message" else {}),
+    }
+    action = {"action": kind, "text": body.get("text", "")}
+    if kind == "unlock":  # a sensitive command: a reason and the owner's password
+        body["confirmation"] = {"reason": "integration test", "password": ADMIN_PASSWORD}
+    before = recorded_actions(stack, "pc-cmd").count(action)
     response = api.post("/pcs/pc-cmd/commands", json=body)
     assert response.status_code == 200, response.text
     command = response.json()
@@ -38,7 +45,7 @@ def test_command_round_trip(stack: LocalStack, api: httpx.Client, agent: Service
     assert command["issued_by"] == "admin"
     assert command["done_at"] >= command["issued_at"]
     # The simulated PC carried it out, once.
-    assert recorded_actions(stack, "pc-cmd").count({"action": kind, "text": body.get("text", "")}) == 1
+    assert recorded_actions(stack, "pc-cmd").count(action) == before + 1
     # And the outcome is persisted in the PC's command history.
     history = api.get("/pcs/pc-cmd/commands").json()
     assert any(item["id"] == command["id"] and item["state"] == "done" for item in history["items"])

@@ -6,7 +6,7 @@ import httpx
 
 from icafe.stack import LocalStack
 
-from .conftest import login, pc_status, start_agent_process, wait_until
+from .conftest import ADMIN_PASSWORD, login, pc_status, start_agent_process, wait_until
 
 
 def test_restarted_hub_recovers_its_state(stack: LocalStack) -> None:
@@ -29,5 +29,6 @@ def test_restarted_hub_recovers_its_state(stack: LocalStack) -> None:
         assert after["status"] == "online"
         assert api.get("/pcs/pc-restart/commands").json()["items"][0] == history_before["items"][0]
         # And it is fully back in business: the bridge reconnected and commands flow.
-        assert api.post("/pcs/pc-restart/commands", json={"type": "unlock"}).status_code == 200
+        unlock = {"type": "unlock", "confirmation": {"reason": "restart check", "password": ADMIN_PASSWORD}}
+        assert api.post("/pcs/pc-restart/commands", json=unlock).status_code == 200
     agent.stop()

@@ -103,5 +103,75 @@ async def test_usernames_are_unique(store: Store) -> None:
     )
     assert await store.users.create(user)
     assert not await store.users.create(StaffUser(**{**user.__dict__, "id": "u2"}))
-    assert (await store.users.by_username("aziz")) == user
+    found = await store.users.by_username("aziz")
+    assert found is not None
+    assert (found.id, found.username, found.role) == ("u1", "aziz", "cashier")
     assert await store.users.count() == 1
+
+
+async def test_tariffs_and_groups_are_saved_under_their_ids(store: Store) -> None:
+    from hub.store import PcGroup
+    from protocol import RateWindowSpec, TariffSpec
+
+    night = RateWindowSpec(name="night", start_minute=1320, end_minute=480, hourly_rate=5)
+    tariff = TariffSpec(id="vip", name="VIP", hourly_rate=10, windows=[night])
+    assert await store.tariffs.create(tariff, 1)
+    assert not await store.tariffs.create(tariff, 2)
+    await store.tariffs.save(tariff.model_copy(update={"hourly_rate": 20}), 3)
+    assert (await store.tariffs.get("vip")) == tariff.model_copy(update={"hourly_rate": 20})
+    await store.tariffs.save_group(PcGroup("vip-zone", "VIP zone", "vip"))
+    await store.tariffs.save_group(PcGroup("vip-zone", "VIP room", "vip"))
+    assert await store.tariffs.groups() == [PcGroup("vip-zone", "VIP room", "vip")]
+    await store.pcs.record_seen("pc-9", "main", 1)
+    assert await store.pcs.set_group("pc-9", "vip-zone")
+    assert not await store.pcs.set_group("pc-none", "vip-zone")
+    pc = await store.pcs.get("pc-9")
+    assert pc is not None
+    assert pc.group == "vip-zone"
+
+
+async def test_member_claims_and_balances(store: Store) -> None:
+    from hub.store import MemberRecord
+
+    member = MemberRecord(id="m1", login="aziz", name="Aziz", secret_hash="h", created_at=1)
+    assert await store.members.create(member)
+    assert not await store.members.create(
+        MemberRecord(id="m2", login="aziz", name="", secret_hash="h", created_at=1)
+    )
+    assert await store.members.claim_session("m1", "s1")
+    assert not await store.members.claim_session("m1", "s2")
+    await store.members.release_session("m1", "s2")  # not the holder: no effect
+    assert (await store.members.get("m1")).active_session == "s1"  # type: ignore[union-attr]
+    await store.members.release_session("m1", "s1")
+    assert await store.members.claim_session("m1", "s3")
+    assert await store.balances.post("k1", "m1", 1000, reason="credit", ref="t", at=1)
+    assert not await store.balances.post("k1", "m1", 1000, reason="credit", ref="t", at=2)
+    assert await store.balances.post("k2", "m1", -300, reason="session", ref="s1", at=3)
+    assert await store.balances.balances(["m1", "nobody"]) == {"m1": 700, "nobody": 0}
+
+
+async def test_journal_prefix_and_gaps(store: Store) -> None:
+    for seq in (1, 2, 4):
+        assert await store.journals.insert("pc-1", "j" * 32, seq, {"type": "t", "data": {}, "at": seq})
+    assert not await store.journals.insert("pc-1", "j" * 32, 2, {"type": "t", "data": {}, "at": 2})
+    cursor = await store.journals.advance("pc-1", "j" * 32, 10)
+    assert (cursor.acked, cursor.gap) == (2, (3, 3))
+    await store.journals.insert("pc-1", "j" * 32, 3, {"type": "t", "data": {}, "at": 3})
+    cursor = await store.journals.advance("pc-1", "j" * 32, 11)
+    assert (cursor.acked, cursor.gap) == (4, None)
+
+
+async def test_session_records_project_in_any_order(store: Store) -> None:
+    from hub.store.sessions import ENDED
+
+    defaults = {"pc_id": "pc-1", "kind": "prepaid", "tariff_id": "standard", "created_at": 1}
+    assert await store.sessions.record_ended("s1", defaults, {"ended_at": 9, "used_ms": 5, "cost": 1})
+    await store.sessions.record_started("s1", {**defaults, "used_ms": 0}, {"started_at": 2})
+    record = await store.sessions.get("s1")
+    assert record is not None
+    assert record.state == ENDED  # the late "started" does not revive it
+    assert (record.started_at, record.used_ms, record.cost) == (2, 5, 1)
+    assert not await store.sessions.record_ended("s1", defaults, {"ended_at": 10})
+    await store.sessions.add_flag("s1", "offline")
+    await store.sessions.add_flag("s1", "offline")
+    assert (await store.sessions.get("s1")).flags == ["offline"]  # type: ignore[union-attr]

@@ -12,6 +12,13 @@ from edge_agent.control import ControlError, SimulatedPc
 from protocol import Command, CommandOutcome, CommandType
 
 NOW = 1_800_000_000_000
+PC_COMMANDS = [
+    CommandType.LOCK,
+    CommandType.UNLOCK,
+    CommandType.MESSAGE,
+    CommandType.RESTART,
+    CommandType.SHUTDOWN,
+]
 
 
 def command(
@@ -27,12 +34,12 @@ def pc() -> SimulatedPc:
 
 async def test_each_command_reaches_the_pc(pc: SimulatedPc) -> None:
     executor = CommandExecutor(pc, clock=lambda: NOW)
-    for i, kind in enumerate(CommandType):
+    for i, kind in enumerate(PC_COMMANDS):
         text = "hi" if kind is CommandType.MESSAGE else None
         ack = await executor.execute(command(kind, cid=f"c{i}", text=text))
         assert ack.outcome is CommandOutcome.DONE
         assert ack.id == f"c{i}"
-    assert [a["action"] for a in pc.actions] == [k.value for k in CommandType]
+    assert [a["action"] for a in pc.actions] == [k.value for k in PC_COMMANDS]
     assert pc.actions[2] == {"action": "message", "text": "hi"}
 
 
@@ -42,6 +49,12 @@ async def test_lock_state_follows_commands(pc: SimulatedPc) -> None:
     assert pc.locked is False
     await executor.execute(command(CommandType.LOCK, cid="b"))
     assert pc.locked is True
+
+
+async def test_session_orders_are_rejected_by_an_agent_without_sessions(pc: SimulatedPc) -> None:
+    ack = await CommandExecutor(pc, clock=lambda: NOW).execute(command(CommandType.SESSION_STOP))
+    assert ack.outcome is CommandOutcome.REJECTED
+    assert pc.actions == []
 
 
 async def test_a_redelivered_command_runs_once_and_gets_the_same_ack(pc: SimulatedPc) -> None:

@@ -18,9 +18,14 @@ from protocol import (
     EventsAck,
     Hardware,
     Hello,
+    PcSettings,
     PcState,
     ProtocolError,
+    RateWindowSpec,
+    SessionKind,
+    SessionOrder,
     Status,
+    TariffSpec,
     Telemetry,
     Topic,
     TopicKind,
@@ -47,8 +52,30 @@ SAMPLES = [
     Telemetry(
         cpu_percent=1.5, memory_percent=20, disk_percent=30, uptime_s=4, user="u", locked=False, sent_at=5
     ),
-    Event(seq=1, type="session.started", data={"member": "m1", "minutes": 60}, at=6),
-    EventsAck(up_to_seq=10),
+    Event(journal="ab" * 16, seq=1, type="session.started", data={"member": "m1", "minutes": 60}, at=6),
+    EventsAck(journal="ab" * 16, up_to_seq=10, hub_time=11),
+    PcSettings(
+        hub_time=12,
+        tariff=TariffSpec(
+            id="standard",
+            name="Standard",
+            hourly_rate=1_200_000,
+            windows=[RateWindowSpec(name="night", start_minute=1320, end_minute=480, hourly_rate=600_000)],
+        ),
+    ),
+    Command(
+        id="c2",
+        type=CommandType.SESSION_START,
+        session=SessionOrder(
+            session_id="s-1",
+            kind=SessionKind.MEMBER,
+            member_id="m-1",
+            budget=500_000,
+            tariff=TariffSpec(id="standard", name="Standard", hourly_rate=1_200_000),
+        ),
+        issued_at=7,
+        expires_at=8,
+    ),
     Command(id="c1", type=CommandType.MESSAGE, text="hello", issued_at=7, expires_at=8),
     CommandAck(id="c1", outcome=CommandOutcome.DONE, done_at=9),
 ]
@@ -89,11 +116,12 @@ def test_subscriptions() -> None:
     assert hub_subscriptions() == ["icafe/v1/+/pc/+/status"]
     shared = hub_shared_subscriptions()
     assert all(s.startswith("$share/hub/icafe/v1/+/pc/+/") for s in shared)
-    assert {s.rsplit("/", 1)[1] for s in shared} == {"telemetry", "events", "cmd-ack", "hello"}
+    assert {s.rsplit("/", 1)[1] for s in shared} == {"telemetry", "events", "cmd-ack", "hello", "login"}
     assert agent_subscriptions("main", "pc-7") == [
         "icafe/v1/main/pc/pc-7/cmd",
         "icafe/v1/main/pc/pc-7/config",
         "icafe/v1/main/pc/pc-7/events-ack",
+        "icafe/v1/main/pc/pc-7/login-reply",
     ]
 
 

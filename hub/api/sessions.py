@@ -1,0 +1,186 @@
+"""Sessions: start on a PC (member, prepaid guest or postpaid guest), extend, stop, price explanation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from sanic import Blueprint, Request, json
+from sanic.response import HTTPResponse
+from sanic_ext import openapi
+
+from hub.api.bodies import paging, parse_body
+from hub.api.guard import requires
+from hub.auth.permissions import Permission
+from hub.clock import now_ms
+from hub.errors import ApiError
+from hub.sessions.errors import SessionRefused
+from hub.sessions.pricing import price_view, session_price
+from hub.sessions.service import GuestOrder
+from hub.store.sessions import ACTIVE, SessionRecord
+
+bp = Blueprint("sessions", url_prefix="/sessions")
+
+
+class Guest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    prepaid_minutes: int | None = Field(default=None, ge=1, le=7 * 24 * 60)
+    postpaid: bool = False
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Guest:
+        if (self.prepaid_minutes is None) == (not self.postpaid):
+            raise ValueError("a guest is either prepaid (prepaid_minutes) or postpaid (postpaid: true)")
+        return self
+
+
+class NewSession(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    pc_id: str = Field(min_length=1, max_length=64)
+    member_id: str | None = Field(default=None, min_length=1, max_length=64)
+    guest: Guest | None = None
+
+    @model_validator(mode="after")
+    def _member_or_guest(self) -> NewSession:
+        if (self.member_id is None) == (self.guest is None):
+            raise ValueError("give either member_id or guest")
+        return self
+
+
+class StopRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(default="stopped by staff", min_length=1, max_length=200)
+
+
+class ExtendRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    minutes: int = Field(default=0, ge=0, le=7 * 24 * 60)
+
+
+def session_view(record: SessionRecord) -> dict[str, Any]:
+    return {
+        "id": record.id,
+        "pc_id": record.pc_id,
+        "kind": record.kind,
+        "state": record.state,
+        "member_id": record.member_id,
+        "tariff_id": record.tariff_id,
+        "prepaid_minutes": record.prepaid_minutes,
+        "budget": record.budget,
+        "created_at": record.created_at,
+        "started_at": record.started_at,
+        "ends_at": record.ends_at,
+        "ended_at": record.ended_at,
+        "end_reason": record.end_reason,
+        "used_ms": record.used_ms,
+        "cost": record.cost if record.cost is not None else record.agent_cost,
+        "agent_cost": record.agent_cost,
+        "flags": record.flags,
+        "started_by": record.started_by,
+    }
+
+
+def _refused(exc: SessionRefused) -> ApiError:
+    return ApiError(exc.status, exc.code, str(exc))
+
+
+@bp.post("")
+@openapi.definition(
+    summary="Start a session on a PC for a member or a guest",
+    body={"application/json": NewSession.model_json_schema()},
+    tag="sessions",
+)
+@requires(Permission.SESSIONS_MANAGE)
+async def start_session(request: Request) -> HTTPResponse:
+    body = parse_body(request, NewSession)
+    guest = GuestOrder(prepaid_minutes=body.guest.prepaid_minutes) if body.guest else None
+    try:
+        record = await request.app.ctx.sessions.start(
+            body.pc_id, member_id=body.member_id, guest=guest, staff=request.ctx.claims.username
+        )
+    except SessionRefused as exc:
+        raise _refused(exc) from None
+    return json(session_view(record), status=201)
+
+
+@bp.get("")
+@openapi.definition(summary="Sessions, newest first; filter by pc_id, member_id, state, kind", tag="sessions")
+@requires(Permission.SESSIONS_READ)
+async def list_sessions(request: Request) -> HTTPResponse:
+    offset, limit = paging(request)
+    filters = {
+        k: str(request.args.get(k)) for k in ("pc_id", "member_id", "state", "kind") if request.args.get(k)
+    }
+    records, total = await request.app.ctx.store.sessions.page(filters=filters, skip=offset, limit=limit)
+    return json({"items": [session_view(r) for r in records], "total": total})
+
+
+@bp.get("/<session_id:str>")
+@openapi.definition(summary="One session", tag="sessions")
+@requires(Permission.SESSIONS_READ)
+async def get_session(request: Request, session_id: str) -> HTTPResponse:
+    try:
+        return json(session_view(await request.app.ctx.sessions.get(session_id)))
+    except SessionRefused as exc:
+        raise _refused(exc) from None
+
+
+@bp.get("/<session_id:str>/price")
+@openapi.definition(
+    summary="The session's price, line by line (window, minutes, rate, amount)", tag="sessions"
+)
+@requires(Permission.SESSIONS_READ)
+async def get_price(request: Request, session_id: str) -> HTTPResponse:
+    ctx = request.app.ctx
+    try:
+        record = await ctx.sessions.get(session_id)
+    except SessionRefused as exc:
+        raise _refused(exc) from None
+    tariff = await ctx.store.tariffs.get(record.tariff_id)
+    if tariff is None or record.started_at is None:
+        raise ApiError(409, "not_priced", "the session has not started or its tariff no longer exists")
+    used = record.used_ms
+    if record.state == ACTIVE:
+        # Live estimate between checkpoints; the PC's next checkpoint or its end is authoritative.
+        used = max(used, now_ms() - record.started_at)
+    return json(price_view(await session_price(tariff, record.started_at, used)))
+
+
+@bp.post("/<session_id:str>/stop")
+@openapi.definition(summary="Stop a session: the PC locks and the session is charged", tag="sessions")
+@requires(Permission.SESSIONS_MANAGE)
+async def stop_session(request: Request, session_id: str) -> HTTPResponse:
+    body = parse_body(request, StopRequest) if request.body else StopRequest()
+    try:
+        record = await request.app.ctx.sessions.stop(
+            session_id, staff=request.ctx.claims.username, reason=body.reason
+        )
+    except SessionRefused as exc:
+        raise _refused(exc) from None
+    return json(session_view(record))
+
+
+@bp.post("/<session_id:str>/extend")
+@openapi.definition(
+    summary="Add prepaid minutes, or refresh a member's limit from their balance",
+    body={"application/json": ExtendRequest.model_json_schema()},
+    tag="sessions",
+)
+@requires(Permission.SESSIONS_MANAGE)
+async def extend_session(request: Request, session_id: str) -> HTTPResponse:
+    body = parse_body(request, ExtendRequest)
+    try:
+        record = await request.app.ctx.sessions.extend(
+            session_id, minutes=body.minutes, staff=request.ctx.claims.username
+        )
+    except SessionRefused as exc:
+        raise _refused(exc) from None
+    return json(session_view(record))
+
+
+@bp.get("/<session_id:str>/events")
+@openapi.definition(summary="The PC's journal events of this session", tag="sessions")
+@requires(Permission.SESSIONS_READ)
+async def session_events(request: Request, session_id: str) -> HTTPResponse:
+    events = await request.app.ctx.store.journals.events_of_session(session_id)
+    return json({"items": events, "total": len(events)})

@@ -1,0 +1,132 @@
+"""Tariffs, PC groups (zones) and which group a PC is in."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sanic import Blueprint, Request, json
+from sanic.response import HTTPResponse
+from sanic_ext import openapi
+
+from billing import TariffError
+from hub.api.bodies import parse_body
+from hub.api.guard import requires
+from hub.auth.permissions import Permission
+from hub.clock import now_ms
+from hub.errors import ApiError, bad_request, not_found
+from hub.sessions.pricing import check_tariff
+from hub.store.tariffs import PcGroup
+from protocol import TariffSpec
+
+bp = Blueprint("tariffs")
+
+
+class GroupBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=64)
+    tariff_id: str = Field(min_length=1, max_length=64)
+
+
+class PcGroupBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    group: str = Field(min_length=1, max_length=64)
+
+
+async def _valid_tariff(request: Request, tariff_id: str | None = None) -> TariffSpec:
+    try:
+        raw = request.json if isinstance(request.json, dict) else {}
+    except Exception:
+        raise bad_request("body: invalid JSON") from None
+    if tariff_id is not None:
+        raw = {**raw, "id": tariff_id}
+    try:
+        spec = TariffSpec.model_validate(raw, strict=False)
+        await check_tariff(spec)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise bad_request(f"{'.'.join(str(p) for p in first['loc']) or 'body'}: {first['msg']}") from None
+    except TariffError as exc:
+        raise bad_request(str(exc)) from None
+    return spec
+
+
+@bp.get("/tariffs")
+@openapi.definition(summary="Tariffs", tag="tariffs")
+@requires(Permission.SETTINGS_READ)
+async def list_tariffs(request: Request) -> HTTPResponse:
+    tariffs = await request.app.ctx.store.tariffs.all()
+    return json({"items": [t.model_dump() for t in tariffs], "total": len(tariffs)})
+
+
+@bp.post("/tariffs")
+@openapi.definition(
+    summary="Create a tariff", body={"application/json": TariffSpec.model_json_schema()}, tag="tariffs"
+)
+@requires(Permission.SETTINGS_MANAGE)
+async def create_tariff(request: Request) -> HTTPResponse:
+    spec = await _valid_tariff(request)
+    if not await request.app.ctx.store.tariffs.create(spec, now_ms()):
+        raise ApiError(409, "exists", f"tariff {spec.id!r} exists; PUT /tariffs/{spec.id} changes it")
+    return json(spec.model_dump(), status=201)
+
+
+@bp.get("/tariffs/<tariff_id:str>")
+@openapi.definition(summary="One tariff", tag="tariffs")
+@requires(Permission.SETTINGS_READ)
+async def get_tariff(request: Request, tariff_id: str) -> HTTPResponse:
+    spec = await request.app.ctx.store.tariffs.get(tariff_id)
+    if spec is None:
+        raise not_found(f"tariff {tariff_id!r}")
+    return json(spec.model_dump())
+
+
+@bp.put("/tariffs/<tariff_id:str>")
+@openapi.definition(summary="Change a tariff; PCs get it at once", tag="tariffs")
+@requires(Permission.SETTINGS_MANAGE)
+async def put_tariff(request: Request, tariff_id: str) -> HTTPResponse:
+    spec = await _valid_tariff(request, tariff_id)
+    ctx = request.app.ctx
+    await ctx.store.tariffs.save(spec, now_ms())
+    await ctx.pc_settings.push_all()
+    return json(spec.model_dump())
+
+
+@bp.get("/groups")
+@openapi.definition(summary="PC groups (zones) and their tariffs", tag="tariffs")
+@requires(Permission.SETTINGS_READ)
+async def list_groups(request: Request) -> HTTPResponse:
+    groups = await request.app.ctx.store.tariffs.groups()
+    items = [{"id": g.id, "name": g.name, "tariff_id": g.tariff_id} for g in groups]
+    return json({"items": items, "total": len(items)})
+
+
+@bp.put("/groups/<group_id:str>")
+@openapi.definition(
+    summary="Create or change a PC group",
+    body={"application/json": GroupBody.model_json_schema()},
+    tag="tariffs",
+)
+@requires(Permission.SETTINGS_MANAGE)
+async def put_group(request: Request, group_id: str) -> HTTPResponse:
+    body = parse_body(request, GroupBody)
+    ctx = request.app.ctx
+    if await ctx.store.tariffs.get(body.tariff_id) is None:
+        raise bad_request(f"tariff {body.tariff_id!r} does not exist")
+    await ctx.store.tariffs.save_group(PcGroup(group_id, body.name, body.tariff_id))
+    await ctx.pc_settings.push_all()
+    return json({"id": group_id, "name": body.name, "tariff_id": body.tariff_id})
+
+
+@bp.put("/pcs/<pc_id:str>/group")
+@openapi.definition(
+    summary="Put a PC in a group", body={"application/json": PcGroupBody.model_json_schema()}, tag="tariffs"
+)
+@requires(Permission.SETTINGS_MANAGE)
+async def put_pc_group(request: Request, pc_id: str) -> HTTPResponse:
+    body = parse_body(request, PcGroupBody)
+    ctx = request.app.ctx
+    if await ctx.store.tariffs.group(body.group) is None:
+        raise bad_request(f"group {body.group!r} does not exist")
+    if not await ctx.store.pcs.set_group(pc_id, body.group):
+        raise not_found(f"PC {pc_id!r}")
+    await ctx.pc_settings.push(pc_id)
+    return json({"pc_id": pc_id, "group": body.group})

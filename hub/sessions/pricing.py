@@ -1,0 +1,40 @@
+"""The hub's own price of a session, from its recorded start and use, with ``billing``.
+
+Pricing runs in a worker thread: it is a little CPU work, and the first use of a timezone reads the
+zone's file from disk, which must not block the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from billing import Price, price
+from billing.wire import tariff_from_spec
+from protocol import TariffSpec
+
+
+async def session_price(tariff: TariffSpec, started_at: int, used_ms: int) -> Price:
+    return await asyncio.to_thread(lambda: price(tariff_from_spec(tariff), started_at, used_ms))
+
+
+async def check_tariff(tariff: TariffSpec) -> None:
+    """billing's own checks (currency, timezone, ranges); raises billing.TariffError."""
+    await asyncio.to_thread(tariff_from_spec, tariff)
+
+
+def price_view(result: Price) -> dict[str, object]:
+    return {
+        "currency": result.currency,
+        "billed_minutes": result.billed_minutes,
+        "total": result.total,
+        "lines": [
+            {
+                "label": line.label,
+                "starts_at": line.starts_at,
+                "minutes": line.minutes,
+                "hourly_rate": line.hourly_rate,
+                "amount": line.amount,
+            }
+            for line in result.lines
+        ],
+    }

@@ -1,0 +1,132 @@
+"""Sessions as the hub knows them: ordered from the API or started offline at a PC, projected from the
+agent's journal events, priced by the hub with ``billing`` and compared with the agent's figure."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from pymongo import ASCENDING, DESCENDING
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import DuplicateKeyError
+
+Document = dict[str, Any]
+
+PENDING = "pending"  # ordered, the PC has not started it yet
+ACTIVE = "active"
+ENDED = "ended"
+EXPIRED = "expired"  # ordered, never started (the order expired undelivered)
+REJECTED = "rejected"  # the PC refused the order
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    id: str
+    pc_id: str
+    kind: str
+    state: str
+    created_at: int
+    tariff_id: str
+    member_id: str | None = None
+    prepaid_minutes: int | None = None
+    budget: int | None = None
+    started_by: str | None = None
+    started_at: int | None = None
+    ends_at: int | None = None
+    ended_at: int | None = None
+    end_reason: str | None = None
+    used_ms: int = 0
+    agent_cost: int | None = None
+    cost: int | None = None
+    flags: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_document(cls, doc: Document) -> SessionRecord:
+        known = set(cls.__dataclass_fields__)
+        fields = {k: v for k, v in doc.items() if k in known and k != "id"}
+        return cls(id=doc["_id"], **fields)
+
+    def to_document(self) -> Document:
+        doc = asdict(self)
+        doc["_id"] = doc.pop("id")
+        return doc
+
+
+class SessionRepository:
+    def __init__(self, collection: AsyncCollection[Document]) -> None:
+        self._sessions = collection
+
+    async def create_indexes(self) -> None:
+        await self._sessions.create_index([("pc_id", ASCENDING), ("state", ASCENDING)])
+        await self._sessions.create_index([("member_id", ASCENDING), ("created_at", DESCENDING)])
+        await self._sessions.create_index([("created_at", DESCENDING)])
+
+    async def insert(self, record: SessionRecord) -> None:
+        await self._sessions.insert_one(record.to_document())
+
+    async def get(self, session_id: str) -> SessionRecord | None:
+        doc = await self._sessions.find_one({"_id": session_id})
+        return SessionRecord.from_document(doc) if doc else None
+
+    async def open_for_pc(self, pc_id: str) -> SessionRecord | None:
+        doc = await self._sessions.find_one({"pc_id": pc_id, "state": {"$in": [PENDING, ACTIVE]}})
+        return SessionRecord.from_document(doc) if doc else None
+
+    async def page(
+        self, *, filters: dict[str, str], skip: int = 0, limit: int = 100
+    ) -> tuple[list[SessionRecord], int]:
+        query: Document = {k: v for k, v in filters.items() if k in ("pc_id", "member_id", "state", "kind")}
+        total = await self._sessions.count_documents(query)
+        cursor = self._sessions.find(query).sort("created_at", DESCENDING).skip(skip).limit(limit)
+        return [SessionRecord.from_document(doc) async for doc in cursor], total
+
+    async def set_state(self, session_id: str, state: str, *, only_from: list[str]) -> bool:
+        result = await self._sessions.update_one(
+            {"_id": session_id, "state": {"$in": only_from}}, {"$set": {"state": state}}
+        )
+        return result.modified_count == 1
+
+    async def record_started(self, session_id: str, defaults: Document, started: Document) -> None:
+        """The PC started the session: fill in its start, creating the record if it began offline."""
+        await self._sessions.update_one(
+            {"_id": session_id}, {"$set": started, "$setOnInsert": {**defaults, "state": ACTIVE}}, upsert=True
+        )
+        await self.set_state(session_id, ACTIVE, only_from=[PENDING, EXPIRED])
+
+    async def record_progress(self, session_id: str, used_ms: int, agent_cost: int) -> None:
+        # Checkpoints may arrive out of order: keep the furthest.
+        await self._sessions.update_one(
+            {"_id": session_id, "state": {"$ne": ENDED}, "used_ms": {"$lt": used_ms}},
+            {"$set": {"used_ms": used_ms, "agent_cost": agent_cost}},
+        )
+
+    async def record_extended(
+        self, session_id: str, ends_at: int | None, budget: int | None, prepaid_minutes: int | None
+    ) -> None:
+        await self._sessions.update_one(
+            {"_id": session_id},
+            {"$set": {"ends_at": ends_at, "budget": budget, "prepaid_minutes": prepaid_minutes}},
+        )
+
+    async def record_ended(self, session_id: str, defaults: Document, ended: Document) -> bool:
+        """True the first time the end is recorded. Creates the record if the end is the first news of
+        the session (it began offline and its "started" event is still on the way)."""
+        try:
+            result = await self._sessions.update_one(
+                {"_id": session_id, "state": {"$ne": ENDED}},
+                {"$set": {**ended, "state": ENDED}, "$setOnInsert": defaults},
+                upsert=True,
+            )
+        except DuplicateKeyError:
+            return False  # it exists and has already ended
+        return result.modified_count == 1 or result.upserted_id is not None
+
+    async def add_flag(self, session_id: str, flag: str) -> None:
+        # $nin + $push rather than $addToSet, which nx-27017 0.8 ignores when the array is missing.
+        await self._sessions.update_one(
+            {"_id": session_id, "flags": {"$nin": [flag]}}, {"$push": {"flags": flag}}
+        )
+
+    async def pending_older_than(self, created_before: int) -> list[SessionRecord]:
+        cursor = self._sessions.find({"state": PENDING, "created_at": {"$lt": created_before}})
+        return [SessionRecord.from_document(doc) async for doc in cursor]

@@ -1,0 +1,93 @@
+"""A member logs in at the PC (the lock screen's local operation): checked by the hub online, against the
+cached hash offline within the site's offline credit, and the offline session is flagged when it syncs."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from pathlib import Path
+
+import httpx
+
+from edge_agent.agent import Agent
+from edge_agent.config import load_agent_config
+from edge_agent.control import SimulatedPc
+from edge_agent.runner import build_agent
+from edge_agent.telemetry import SharedTelemetry
+from icafe.stack import LocalStack
+
+from .conftest import async_wait_until
+
+OFFLINE_CREDIT = 100_000
+
+
+async def make_agent(stack: LocalStack, pc_id: str, pc: SimulatedPc) -> Agent:
+    config = load_agent_config(stack.enroll(pc_id), {"ICAFE_TELEMETRY_S": "1"}, simulated=True)
+    return await build_agent(config, pc, SharedTelemetry().for_pc())
+
+
+async def call(api: httpx.Client, method: str, path: str, **kwargs: object) -> httpx.Response:
+    return await asyncio.to_thread(api.request, method, path, **kwargs)  # type: ignore[arg-type]
+
+
+async def test_member_login_online_then_offline(stack: LocalStack, api: httpx.Client, tmp_path: Path) -> None:
+    login = f"pc{uuid.uuid4().hex[:8]}"
+    member = (await call(api, "POST", "/members", json={"login": login, "secret": "2468"})).json()
+    credit = {"amount": 2_000_000, "reason": "test credit", "idempotency_key": uuid.uuid4().hex}
+    await call(api, "POST", f"/members/{member['id']}/balance-adjustments", json=credit)
+
+    pc = SimulatedPc()
+    agent = await make_agent(stack, "pc-login", pc)
+    link = asyncio.create_task(agent.run())
+    await asyncio.wait_for(agent.connected.wait(), 15)
+    await async_wait_until(
+        lambda: agent.sessions is not None and agent.sessions.settings is not None, 10, "settings"
+    )
+
+    wrong = await agent.member_login(login, "0000")
+    assert (wrong.ok, wrong.offline) == (False, False)
+    assert "wrong" in wrong.reason
+
+    online = await agent.member_login(login, "2468")
+    assert online.ok, online.reason
+    assert online.offline is False
+    assert pc.locked is False
+    record = (await call(api, "GET", f"/sessions/{online.session_id}")).json()
+    assert (record["state"], record["member_id"], record["budget"]) == ("active", member["id"], 2_000_000)
+    assert (
+        await call(api, "POST", f"/sessions/{online.session_id}/stop", json={"reason": "done"})
+    ).status_code == 200
+    assert pc.locked is True
+
+    # The hub becomes unreachable for this PC.
+    link.cancel()
+    await asyncio.gather(link, return_exceptions=True)
+    offline = await agent.member_login(login, "2468")
+    assert offline.ok, offline.reason
+    assert offline.offline is True
+    assert agent.sessions is not None
+    running = agent.sessions.running
+    assert running is not None
+    assert running.order.budget == OFFLINE_CREDIT
+    refused = await agent.member_login("stranger", "1234")
+    assert refused.ok is False
+    await agent.sessions.stop(running.order.session_id, "customer left")
+
+    # The link returns: the offline session reaches the hub once, flagged for review.
+    link = asyncio.create_task(agent.run())
+    synced = await async_wait_until(
+        lambda: (
+            (r := api.get(f"/sessions/{offline.session_id}")).status_code == 200
+            and r.json()["state"] == "ended"
+            and r.json()
+        ),
+        20,
+        "the offline session synced",
+    )
+    assert "offline" in synced["flags"]
+    assert synced["member_id"] == member["id"]
+    assert 0 <= synced["cost"] <= OFFLINE_CREDIT
+    await agent.go_offline()
+    link.cancel()
+    await asyncio.gather(link, return_exceptions=True)
+    agent.sessions.journal.close()
