@@ -17,7 +17,9 @@ bp = Blueprint("live")
 
 # A console that cannot keep up loses the oldest updates, never the hub's memory.
 CLIENT_QUEUE = 1000
-PUSHED_TYPES = frozenset({"pc.status", "pc.telemetry", "command.ack"})
+PUSHED_TYPES = frozenset(
+    {"pc.status", "pc.telemetry", "command.ack", "session.started", "session.progress", "session.ended"}
+)
 
 
 @bp.websocket("/ws")  # type: ignore[untyped-decorator]

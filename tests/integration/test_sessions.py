@@ -4,6 +4,7 @@ priced again and charged by the hub. The agents' clocks run 60 times faster (a m
 from __future__ import annotations
 
 import json
+import time
 import uuid
 
 import httpx
@@ -153,6 +154,25 @@ def test_postpaid_session_is_stopped_by_staff_and_priced(
     assert done["end_reason"] == "customer left"
     assert done["used_ms"] > 0
     assert api.post(f"/sessions/{session_id}/stop", json={}).status_code == 409
+
+
+def test_agent_killed_mid_session_resumes_and_ends_on_time(stack: LocalStack, api: httpx.Client) -> None:
+    agent = start_agent_process(stack, "pc-crash", clock_scale=SCALE)
+    wait_until(lambda: pc_status(api, "pc-crash") == "online", 30, "agent online")
+    response = api.post("/sessions", json={"pc_id": "pc-crash", "guest": {"prepaid_minutes": 8}})
+    assert response.status_code == 201, response.text
+    session_id = response.json()["id"]
+    time.sleep(2)  # two minutes on the agent's clock
+    agent.kill()  # kill -9 mid-session
+    wait_until(lambda: pc_status(api, "pc-crash") == "offline", 5, "agent offline")
+    start_agent_process(stack, "pc-crash", clock_scale=SCALE)
+    done = wait_until(lambda: ended(api, session_id), 40, "the resumed session ended")
+    assert done["end_reason"] == "expired"
+    assert done["used_ms"] == 8 * 60_000  # no time lost or gained across the crash
+    assert "cost_mismatch" not in done["flags"]  # type: ignore[operator]
+    events = [e["type"] for e in api.get(f"/sessions/{session_id}/events").json()["items"]]
+    assert events.count("session.resumed") == 1
+    assert events.count("session.ended") == 1
 
 
 def test_session_on_an_offline_pc_is_refused(stack: LocalStack, api: httpx.Client) -> None:
