@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import socket
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Annotated
 
@@ -143,8 +143,8 @@ class HubSettings(BaseModel):
         return value
 
 
-def load_settings(env: Mapping[str, str] | None = None) -> HubSettings:
-    env = os.environ if env is None else env
+def config_values(env: Mapping[str, str], fields: Iterable[str]) -> dict[str, object]:
+    """The raw values of ``fields``: from the TOML file named by ICAFE_CONFIG, overridden by ICAFE_*."""
     values: dict[str, object] = {}
     config_file = env.get(f"{PREFIX}CONFIG")
     if config_file:
@@ -152,10 +152,16 @@ def load_settings(env: Mapping[str, str] | None = None) -> HubSettings:
             values.update(tomllib.loads(Path(config_file).read_text()))
         except (OSError, tomllib.TOMLDecodeError) as exc:
             raise ConfigError(f"{PREFIX}CONFIG={config_file}: {exc}") from None
-    for name in HubSettings.model_fields:
+    for name in fields:
         key = f"{PREFIX}{name.upper()}"
         if key in env:
             values[name] = env[key]
+    return values
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> HubSettings:
+    env = os.environ if env is None else env
+    values = config_values(env, HubSettings.model_fields)
     try:
         return HubSettings.model_validate(values)
     except ValidationError as exc:

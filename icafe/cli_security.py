@@ -14,7 +14,6 @@ import getpass
 import json
 import os
 import sys
-import tomllib
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -50,20 +49,17 @@ class CliError(Exception):
 
 
 def settings_from(env: Mapping[str, str]) -> CliSettings:
-    values: dict[str, Any] = {}
-    config_file = env.get("ICAFE_CONFIG")
+    from hub.config import config_values
+    from hub.errors import ConfigError
+
     data_dir = env.get("ICAFE_DATA_DIR")
     if data_dir and (Path(data_dir) / "hub.toml").exists():
-        config_file = str(Path(data_dir) / "hub.toml")
-    if config_file:
-        try:
-            values.update(tomllib.loads(Path(config_file).read_text()))
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise CliError(f"ICAFE_CONFIG={config_file}: {exc}") from None
-    for name in CliSettings.model_fields:
-        key = f"ICAFE_{name.upper()}"
-        if key in env:
-            values[name] = env[key]
+        # A running local stack's settings: reach the same store as its hub.
+        env = {**env, "ICAFE_CONFIG": str(Path(data_dir) / "hub.toml")}
+    try:
+        values = config_values(env, CliSettings.model_fields)
+    except ConfigError as exc:
+        raise CliError(str(exc)) from None
     try:
         return CliSettings.model_validate(values)
     except ValidationError as exc:
