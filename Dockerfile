@@ -23,6 +23,10 @@ RUN python -m venv /opt/icafe \
 # ---- runtime ----------------------------------------------------------------------------------------
 FROM ${PYTHON_IMAGE}
 ARG ICAFE_UID=10001
+# Receipts and shift reports print Cyrillic (Russian): they need a TTF font with those glyphs.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends fonts-dejavu-core \
+ && rm -rf /var/lib/apt/lists/*
 # A fixed uid, so that the hub's key on the host can be given to it (docs/DEPLOY.md).
 RUN groupadd --system --gid "${ICAFE_UID}" icafe \
  && useradd --system --uid "${ICAFE_UID}" --gid icafe --home-dir /var/lib/icafe --create-home \

@@ -27,6 +27,9 @@ from hub.context import HubContext
 from hub.errors import ApiError, ConfigError, HubError
 from hub.live import LiveState
 from hub.metrics import HubMetrics
+from hub.money.errors import MoneyRefused
+from hub.money.service import MoneyService
+from hub.money.shifts import ShiftService
 from hub.mqtt.bridge import MqttBridge
 from hub.mqtt.cmd_ack import CommandAckHandler
 from hub.mqtt.events import EventsHandler
@@ -35,11 +38,12 @@ from hub.mqtt.login import MemberLoginHandler
 from hub.mqtt.status import StatusHandler
 from hub.mqtt.telemetry import TelemetryIngest
 from hub.security.setup import configure_security, open_security
-from hub.sessions.defaults import ensure_defaults, ensure_demo_members
+from hub.sessions.defaults import ensure_branch, ensure_defaults, ensure_demo_members, ensure_demo_products
 from hub.sessions.pc_settings import PcSettingsPublisher
 from hub.sessions.projection import SessionProjection
 from hub.sessions.service import SessionService
 from hub.store import open_store
+from hub.store.ledger import LedgerBusy
 from protocol import TopicKind
 from protocol.transport import tls_context
 
@@ -95,6 +99,12 @@ async def _error_response(request: Request, exception: Exception) -> HTTPRespons
             status=exception.status_code,
             headers=exception.headers,
         )
+    if isinstance(exception, MoneyRefused):
+        return json({"error": {"code": exception.code, "message": str(exception)}}, status=exception.status)
+    if isinstance(exception, LedgerBusy):
+        return json(
+            {"error": {"code": "busy", "message": str(exception)}}, status=503, headers={"Retry-After": "1"}
+        )
     if isinstance(exception, SanicException):
         code = str(exception.__class__.__name__).lower()
         return json({"error": {"code": code, "message": str(exception)}}, status=exception.status_code)
@@ -116,9 +126,13 @@ async def _open(app: HubApp) -> None:
     await ctx.live.start()
     await open_security(ctx)
     await ensure_owner(ctx.store.users, settings.admin_password, ctx.audit)
+    ctx.money = MoneyService(ctx.store, ctx.live, ctx.cipher, settings.site)
+    ctx.shifts = ShiftService(ctx.store)
+    await ensure_branch(ctx.store, settings)
     await ensure_defaults(ctx.store)
     if settings.demo_seed:
-        await ensure_demo_members(ctx.store)
+        await ensure_demo_members(ctx.store, ctx.money)
+        await ensure_demo_products(ctx.store)
 
     tls = tls_context(settings.mqtt_ca, settings.mqtt_cert, settings.mqtt_key)
     ctx.bridge = MqttBridge(settings, ctx.metrics, tls)
@@ -130,7 +144,7 @@ async def _open(app: HubApp) -> None:
     )
     ctx.sessions = SessionService(ctx.store, ctx.commands, ctx.live)
     ctx.pc_settings = PcSettingsPublisher(settings, ctx.store.pcs, ctx.sessions, ctx.bridge)
-    projection = SessionProjection(ctx.store, ctx.live, ctx.metrics)
+    projection = SessionProjection(ctx.store, ctx.live, ctx.metrics, ctx.money)
     ctx.bridge.route(
         {
             TopicKind.HELLO: HelloHandler(ctx.store.pcs, ctx.pc_settings.push),

@@ -15,12 +15,15 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
+from billing.money import MoneyError, currency
+from billing.tariffs import TariffError, zone
 from hub.auth.permissions import Role
 from hub.errors import ConfigError
 from hub.security.crypto import CipherError, parse_keys
 from hub.security.network import parse_networks
 
 ROLES = tuple(role.value for role in Role)
+LANGUAGES = ("uz", "ru", "en")
 
 PREFIX = "ICAFE_"
 
@@ -32,6 +35,16 @@ class HubSettings(BaseModel):
     http_port: Annotated[int, Field(ge=1, le=65535)] = 8000
     hub_id: str = Field(default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}")
     site: str = "main"
+
+    # The branch this hub serves first: printed on receipts; currency and language are settings, never
+    # hard-coded. Used to create the branch once; after that `PUT /api/v1/branches/<id>` edits it.
+    branch_name: str = "icafe"
+    branch_address: str = ""
+    branch_tax_id: str = ""
+    branch_phone: str = ""
+    currency: str = "UZS"
+    language: str = "en"
+    timezone: str = "Asia/Tashkent"
 
     mongo_url: str = "mongodb://127.0.0.1:27017"
     mongo_db: str = "icafe"
@@ -91,6 +104,31 @@ class HubSettings(BaseModel):
     proxies_count: Annotated[int, Field(ge=0, le=10)] = 0
     # Origins allowed by CORS (comma-separated); empty: CORS closed (the console is same-origin).
     cors_origins: str = ""
+
+    @field_validator("currency")
+    @classmethod
+    def _known_currency(cls, value: str) -> str:
+        try:
+            currency(value)
+        except MoneyError as exc:
+            raise ValueError(str(exc)) from None
+        return value
+
+    @field_validator("language")
+    @classmethod
+    def _known_language(cls, value: str) -> str:
+        if value not in LANGUAGES:
+            raise ValueError(f"unknown language {value!r}; languages are {list(LANGUAGES)}")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            zone(value)
+        except TariffError as exc:
+            raise ValueError(str(exc)) from None
+        return value
 
     @field_validator("encryption_keys")
     @classmethod

@@ -15,6 +15,8 @@ from hub.commands import CommandService
 from hub.config import HubSettings
 from hub.live import LiveState
 from hub.metrics import HubMetrics
+from hub.money.service import MoneyService
+from hub.money.shifts import ShiftService
 from hub.mqtt.bridge import MqttBridge
 from hub.mqtt.telemetry import TelemetryIngest
 from hub.security.audit import AuditLog
@@ -40,6 +42,8 @@ class HubContext:
     commands: CommandService = field(init=False)
     sessions: SessionService = field(init=False)
     pc_settings: PcSettingsPublisher = field(init=False)
+    money: MoneyService = field(init=False)
+    shifts: ShiftService = field(init=False)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     # Staff security (hub.security.setup): the first two from settings at app creation, the rest opened
     # with Redis and the store.

@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+import icafe.cli_ledger
 import icafe.cli_security
 import provisioning.cli
 
@@ -93,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     provisioning.cli.register(commands)
     icafe.cli_security.register(commands)
+    icafe.cli_ledger.register(commands)
     return parser
 
 

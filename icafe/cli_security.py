@@ -85,11 +85,11 @@ def _register_user(subparsers: argparse._SubParsersAction[argparse.ArgumentParse
         action="store_true",
         help="read the password from standard input (default: generate a one-time password to hand over)",
     )
-    add.set_defaults(func=_guarded(_user_add))
+    add.set_defaults(func=guarded(_user_add))
 
     listing = commands.add_parser("list", help="list staff users")
     listing.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    listing.set_defaults(func=_guarded(_user_list))
+    listing.set_defaults(func=guarded(_user_list))
 
     for name, helptext in (
         ("disable", "disable a user and end all their sessions at once"),
@@ -100,7 +100,7 @@ def _register_user(subparsers: argparse._SubParsersAction[argparse.ArgumentParse
         command = commands.add_parser(name, help=helptext)
         command.add_argument("username")
         command.add_argument("--reason", default=None, help="kept in the audit log")
-        command.set_defaults(func=_guarded(_user_change), change=name)
+        command.set_defaults(func=guarded(_user_change), change=name)
 
 
 def _register_audit(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -108,7 +108,7 @@ def _register_audit(subparsers: argparse._SubParsersAction[argparse.ArgumentPars
     commands = audit.add_subparsers(dest="audit_command", required=True, metavar="COMMAND")
     verify = commands.add_parser("verify", help="check the audit log's hash chain (exit 1 if broken)")
     verify.add_argument("--json", action="store_true")
-    verify.set_defaults(func=_guarded(_audit_verify))
+    verify.set_defaults(func=guarded(_audit_verify))
 
 
 def _register_keys(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -116,12 +116,12 @@ def _register_keys(subparsers: argparse._SubParsersAction[argparse.ArgumentParse
     commands = keys.add_subparsers(dest="keys_command", required=True, metavar="COMMAND")
     generate = commands.add_parser("generate", help="print a new key entry to put first in the setting")
     generate.add_argument("--kid", default=None, help="key id (default: k<unix time>)")
-    generate.set_defaults(func=_guarded(_keys_generate))
+    generate.set_defaults(func=guarded(_keys_generate))
     rotate = commands.add_parser("rotate", help="re-encrypt every encrypted field with the current key")
-    rotate.set_defaults(func=_guarded(_keys_rotate))
+    rotate.set_defaults(func=guarded(_keys_rotate))
 
 
-def _guarded(handler: Handler) -> Handler:
+def guarded(handler: Handler) -> Handler:
     def run(args: argparse.Namespace) -> int:
         from hub.errors import HubError
 
@@ -137,7 +137,7 @@ def _guarded(handler: Handler) -> Handler:
 # --------------------------------------------------------------------------- plumbing
 
 
-def _run(work: Callable[[Any], Awaitable[int]]) -> int:
+def run_with_services(work: Callable[[Any], Awaitable[int]]) -> int:
     """Open the store (and Redis, if reachable) from the configuration, run ``work(services)``."""
     return asyncio.run(_with_services(settings_from(os.environ), work))
 
@@ -214,7 +214,7 @@ def _user_add(args: argparse.Namespace) -> int:
             print("2FA: this role must enrol TOTP at first login")
         return 0
 
-    return _run(work)
+    return run_with_services(work)
 
 
 def _user_list(args: argparse.Namespace) -> int:
@@ -236,7 +236,7 @@ def _user_list(args: argparse.Namespace) -> int:
             print(_table(rows, ("username", "role", "status", "2fa", "id")))
         return 0
 
-    return _run(work)
+    return run_with_services(work)
 
 
 def _user_change(args: argparse.Namespace) -> int:
@@ -263,7 +263,7 @@ def _user_change(args: argparse.Namespace) -> int:
             raise CliError(str(exc)) from None
         return 0
 
-    return _run(work)
+    return run_with_services(work)
 
 
 def _audit_verify(args: argparse.Namespace) -> int:
@@ -288,7 +288,7 @@ def _audit_verify(args: argparse.Namespace) -> int:
                 print(f"  {problem}", file=sys.stderr)
         return 0 if report.ok else _EXIT_BROKEN
 
-    return _run(work)
+    return run_with_services(work)
 
 
 def _keys_generate(args: argparse.Namespace) -> int:
@@ -343,7 +343,7 @@ def _keys_rotate(args: argparse.Namespace) -> int:
         print(f"done: {total} values now under key {cipher.current_kid!r}")
         return 0 if not failures else _EXIT_BROKEN
 
-    return _run(work)
+    return run_with_services(work)
 
 
 def _table(rows: list[dict[str, str]], columns: tuple[str, ...]) -> str:

@@ -5,13 +5,18 @@ from sanic.blueprint_group import BlueprintGroup
 
 from hub.api.audit import bp as audit_bp
 from hub.api.auth import bp as auth_bp
+from hub.api.branches import bp as branches_bp
 from hub.api.live import bp as live_bp
 from hub.api.members import bp as members_bp
+from hub.api.payments import bp as payments_bp
 from hub.api.pcs import bp as pcs_bp
+from hub.api.products import bp as products_bp
 from hub.api.sessions import bp as sessions_bp
+from hub.api.shifts import bp as shifts_bp
 from hub.api.system import bp as system_bp
 from hub.api.tariffs import bp as tariffs_bp
 from hub.api.users import bp as users_bp
+from hub.api.vouchers import bp as vouchers_bp
 
 API_PREFIX = "/api/v1"
 
@@ -27,6 +32,11 @@ def blueprints() -> list[Blueprint | BlueprintGroup]:
             tariffs_bp,
             users_bp,
             audit_bp,
+            payments_bp,
+            products_bp,
+            shifts_bp,
+            branches_bp,
+            vouchers_bp,
             url_prefix=API_PREFIX,
         ),
         system_bp,

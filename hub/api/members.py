@@ -11,12 +11,14 @@ from sanic import Blueprint, Request, json
 from sanic.response import HTTPResponse
 from sanic_ext import openapi
 
+from billing.ledger import balance_of, member_account
 from hub.api.bodies import paging, parse_body
 from hub.api.guard import requires
 from hub.auth.passwords import hash_password
 from hub.auth.permissions import Permission
 from hub.clock import now_ms
 from hub.errors import ApiError, not_found
+from hub.money.errors import MoneyRefused
 from hub.store.members import MemberRecord
 
 bp = Blueprint("members", url_prefix="/members")
@@ -74,7 +76,7 @@ async def list_members(request: Request) -> HTTPResponse:
     offset, limit = paging(request)
     store = request.app.ctx.store
     members, total = await store.members.page(skip=offset, limit=limit)
-    balances = await store.balances.balances([m.id for m in members])
+    balances = await request.app.ctx.money.balances([m.id for m in members])
     return json({"items": [member_view(m, balances[m.id]) for m in members], "total": total})
 
 
@@ -86,10 +88,23 @@ async def get_member(request: Request, member_id: str) -> HTTPResponse:
     member = await store.members.get(member_id)
     if member is None:
         raise not_found(f"member {member_id!r}")
-    entries = await store.balances.entries(member_id)
-    view = member_view(member, await store.balances.balance(member_id))
+    account = member_account(member_id)
+    entries = await store.ledger.account_entries(account)
+    view = member_view(member, await request.app.ctx.money.balance(member_id))
+    # Newest first; ``change`` is what each transaction did to the balance.
     view["entries"] = [
-        {"key": e["_id"], "amount": e["amount"], "reason": e["reason"], "ref": e["ref"], "at": e["at"]}
+        {
+            "id": e["_id"],
+            "kind": e["kind"],
+            "purpose": e.get("purpose"),
+            "change": balance_of(
+                account, sum(line["amount"] for line in e["lines"] if line["account"] == account)
+            ),
+            "receipt_no": e.get("receipt_no"),
+            "reason": e.get("reason"),
+            "session_id": e.get("session_id"),
+            "at": e["at"],
+        }
         for e in entries
     ]
     return json(view)
@@ -107,15 +122,31 @@ async def adjust_balance(request: Request, member_id: str) -> HTTPResponse:
     store = request.app.ctx.store
     if await store.members.get(member_id) is None:
         raise not_found(f"member {member_id!r}")
-    posted = await store.balances.post(
-        f"manual:{body.idempotency_key}",
-        member_id,
-        body.amount,
+    money = request.app.ctx.money
+    try:
+        result = await money.adjust(
+            member_id,
+            body.amount,
+            reason=body.reason,
+            key=f"{member_id}:{body.idempotency_key}",
+            staff=request.ctx.claims.username,
+        )
+    except MoneyRefused as exc:
+        raise ApiError(exc.status, exc.code, str(exc)) from None
+    await request.app.ctx.audit.record(
+        "member.balance.adjust",
+        request=request,
+        target=member_id,
         reason=body.reason,
-        ref=request.ctx.claims.username,
-        at=now_ms(),
+        details={"amount": body.amount, "transaction": result.document["_id"], "applied": result.created},
     )
-    balance = await store.balances.balance(member_id)
+    balance = await money.balance(member_id)
     return json(
-        {"member_id": member_id, "balance": balance, "applied": posted}, status=201 if posted else 200
+        {
+            "member_id": member_id,
+            "balance": balance,
+            "applied": result.created,
+            "transaction": result.document["_id"],
+        },
+        status=201 if result.created else 200,
     )

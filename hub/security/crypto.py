@@ -144,4 +144,6 @@ def field_aad(collection: str, field: str, record_id: object) -> str:
 ENCRYPTED_FIELDS: list[EncryptedField] = [
     EncryptedField("staff_users", "totp_secret"),
     EncryptedField("staff_users", "totp_pending"),
+    # A sold voucher's code, printed on its receipt (the vouchers collection keeps only a hash).
+    EncryptedField("ledger", "voucher_code_enc"),
 ]

@@ -8,7 +8,9 @@ import uuid
 
 from hub.auth.passwords import hash_password
 from hub.clock import now_ms
-from hub.store import Store
+from hub.config import HubSettings
+from hub.money.service import MoneyService
+from hub.store import BranchRecord, ProductRecord, Store
 from hub.store.members import MemberRecord
 from hub.store.tariffs import DEFAULT_GROUP, PcGroup
 from protocol import RateWindowSpec, TariffSpec
@@ -26,6 +28,15 @@ DEFAULT_TARIFF = TariffSpec(
     timezone="Asia/Tashkent",
 )
 
+# Prices in tiyin: 8 000 so'm is 800_000.
+DEMO_PRODUCTS = [
+    ("Coca-Cola 0.5 l", "drinks", 800_000),
+    ("Water 0.5 l", "drinks", 300_000),
+    ("Energy drink", "drinks", 1_500_000),
+    ("Lays chips", "snacks", 1_200_000),
+    ("Snickers", "snacks", 900_000),
+]
+
 DEMO_MEMBERS = [
     ("aziz", "Aziz", "1111", 5_000_000),
     ("dilnoza", "Dilnoza", "2222", 2_000_000),
@@ -42,7 +53,32 @@ async def ensure_defaults(store: Store) -> None:
         await store.tariffs.save_group(PcGroup(DEFAULT_GROUP, "Standard", tariffs[0].id))
 
 
-async def ensure_demo_members(store: Store) -> None:
+async def ensure_branch(store: Store, settings: HubSettings) -> None:
+    """The hub's own branch, from settings, the first time; after that the API edits it."""
+    branch = BranchRecord(
+        id=settings.site,
+        name=settings.branch_name,
+        address=settings.branch_address,
+        tax_id=settings.branch_tax_id,
+        phone=settings.branch_phone,
+        currency=settings.currency,
+        language=settings.language,
+        timezone=settings.timezone,
+    )
+    if await store.branches.create_if_missing(branch):
+        log.info("created branch %r (%s, %s)", branch.id, branch.currency, branch.language)
+
+
+async def ensure_demo_products(store: Store) -> None:
+    if (await store.products.page(active_only=False, limit=1))[1]:
+        return
+    for name, category, price in DEMO_PRODUCTS:
+        await store.products.create(
+            ProductRecord(id=uuid.uuid4().hex, name=name, price=price, category=category, created_at=now_ms())
+        )
+
+
+async def ensure_demo_members(store: Store, money: MoneyService) -> None:
     for login, name, pin, balance in DEMO_MEMBERS:
         if await store.members.by_login(login):
             continue
@@ -54,6 +90,6 @@ async def ensure_demo_members(store: Store) -> None:
             created_at=now_ms(),
         )
         if await store.members.create(member):
-            await store.balances.post(
-                f"demo-credit:{member.id}", member.id, balance, reason="demo credit", ref="demo", at=now_ms()
+            await money.adjust(
+                member.id, balance, reason="demo credit", key=f"demo-credit:{member.id}", staff="demo"
             )

@@ -11,9 +11,9 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from hub.clock import now_ms
 from hub.live import LiveState
 from hub.metrics import HubMetrics
+from hub.money.service import MoneyService
 from hub.sessions.pricing import session_price
 from hub.store import Store
 from protocol import Event
@@ -28,8 +28,9 @@ FLAG_NO_TARIFF = "tariff_missing"
 
 
 class SessionProjection:
-    def __init__(self, store: Store, live: LiveState, metrics: HubMetrics) -> None:
+    def __init__(self, store: Store, live: LiveState, metrics: HubMetrics, money: MoneyService) -> None:
         self._store = store
+        self._money = money
         self._live = live
         self._metrics = metrics
         self._handlers: dict[str, Callable[[str, Data, int], Awaitable[None]]] = {
@@ -116,15 +117,18 @@ class SessionProjection:
             "agent_cost": agent_cost,
             "cost": cost,
         }
+        member_id = data.get("member_id") or (record.member_id if record else None)
+        if member_id:
+            # The hub's price is charged through the ledger (it owns money); the session id makes it
+            # exactly once, and a balance emptied meanwhile leaves the rest uncollected, never negative.
+            # Charged before the session shows as ended, so "ended" always means "charged".
+            pc = await store.pcs.get(pc_id)
+            branch = pc.site if pc else self._money.default_branch
+            await self._money.charge_session(session_id, str(member_id), cost, branch)
         await store.sessions.record_ended(session_id, self._defaults(pc_id, data, at), ended)
         for flag in flags:
             await store.sessions.add_flag(session_id, flag)
-        member_id = data.get("member_id") or (record.member_id if record else None)
         if member_id:
-            # The hub's price is charged (it owns money); the session id makes it exactly once.
-            await store.balances.post(
-                f"session:{session_id}", str(member_id), -cost, reason="session", ref=session_id, at=now_ms()
-            )
             await store.members.release_session(str(member_id), session_id)
         await self._live.clear_pc_session(pc_id, session_id)
         await self._live.publish(

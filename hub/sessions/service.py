@@ -11,6 +11,7 @@ import time
 import uuid
 from dataclasses import dataclass
 
+from billing.ledger import member_account
 from hub.clock import now_ms
 from hub.commands import CommandService
 from hub.live import LiveState
@@ -105,7 +106,7 @@ class SessionService:
         store = self._store
         if await store.members.get(member_id) is None:
             raise SessionRefused(404, "not_found", f"member {member_id!r} not found")
-        balance = await store.balances.balance(member_id)
+        balance = await store.ledger.balance(member_account(member_id))
         if balance <= 0:
             raise SessionRefused(
                 402, "insufficient_balance", "the member's balance is empty; top it up first"
@@ -172,7 +173,7 @@ class SessionService:
                 raise SessionRefused(400, "bad_request", "minutes must be at least 1")
             prepaid = (prepaid or 0) + minutes
         elif record.kind == SessionKind.MEMBER.value and record.member_id:
-            budget = await self._store.balances.balance(record.member_id)
+            budget = await self._store.ledger.balance(member_account(record.member_id))
         else:
             raise SessionRefused(409, "not_extendable", "a postpaid session has no limit to extend")
         order = SessionOrder(

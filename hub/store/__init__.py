@@ -1,38 +1,51 @@
 """The repository layer: the only code that builds MongoDB queries. Handlers call these methods."""
 
 from hub.store.audit import AuditRepository
-from hub.store.balances import BalanceRepository
+from hub.store.branches import BranchRecord, BranchRepository
 from hub.store.commands import CommandRecord, CommandRepository
 from hub.store.database import Store, open_store
 from hub.store.journals import JournalCursor, JournalRepository
+from hub.store.ledger import HistoryFilter, LedgerRepository
 from hub.store.members import MemberRecord, MemberRepository
 from hub.store.pcs import PcRecord, PcRepository
+from hub.store.products import ProductRecord, ProductRepository
 from hub.store.sessions import SessionRecord, SessionRepository
+from hub.store.shifts import ShiftRecord, ShiftRepository
 from hub.store.tariffs import PcGroup, TariffRepository
 from hub.store.telemetry import TelemetryRepository
 from hub.store.tokens import RefreshRecord, RefreshTokenRepository
 from hub.store.users import StaffUser, UserRepository
+from hub.store.vouchers import VoucherRecord, VoucherRepository
 
 __all__ = [
     "AuditRepository",
-    "BalanceRepository",
+    "BranchRecord",
+    "BranchRepository",
     "CommandRecord",
     "CommandRepository",
+    "HistoryFilter",
     "JournalCursor",
     "JournalRepository",
+    "LedgerRepository",
     "MemberRecord",
     "MemberRepository",
     "PcGroup",
     "PcRecord",
     "PcRepository",
+    "ProductRecord",
+    "ProductRepository",
     "RefreshRecord",
     "RefreshTokenRepository",
     "SessionRecord",
     "SessionRepository",
+    "ShiftRecord",
+    "ShiftRepository",
     "StaffUser",
     "Store",
     "TariffRepository",
     "TelemetryRepository",
     "UserRepository",
+    "VoucherRecord",
+    "VoucherRepository",
     "open_store",
 ]

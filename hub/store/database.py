@@ -16,16 +16,20 @@ from pymongo.errors import PyMongoError
 
 from hub.errors import StoreUnavailable
 from hub.store.audit import AuditRepository
-from hub.store.balances import BalanceRepository
+from hub.store.branches import BranchRepository
 from hub.store.commands import CommandRepository
 from hub.store.journals import JournalRepository
+from hub.store.ledger import LedgerRepository, import_legacy_balances
 from hub.store.members import MemberRepository
 from hub.store.pcs import PcRepository
+from hub.store.products import ProductRepository
 from hub.store.sessions import SessionRepository
+from hub.store.shifts import ShiftRepository
 from hub.store.tariffs import TariffRepository
 from hub.store.telemetry import TelemetryRepository
 from hub.store.tokens import RefreshTokenRepository
 from hub.store.users import UserRepository
+from hub.store.vouchers import VoucherRepository
 
 Document = dict[str, Any]
 
@@ -39,10 +43,14 @@ class Store:
     commands: CommandRepository
     users: UserRepository
     members: MemberRepository
-    balances: BalanceRepository
+    ledger: LedgerRepository
     tariffs: TariffRepository
     sessions: SessionRepository
     journals: JournalRepository
+    branches: BranchRepository = field(init=False)
+    products: ProductRepository = field(init=False)
+    shifts: ShiftRepository = field(init=False)
+    vouchers: VoucherRepository = field(init=False)
     refresh_tokens: RefreshTokenRepository = field(init=False)
     audit: AuditRepository = field(init=False)
 
@@ -91,13 +99,17 @@ async def open_store(url: str, database: str, *, timeout_ms: int = 5000) -> Stor
         commands=CommandRepository(db["commands"]),
         users=UserRepository(db["staff_users"]),
         members=MemberRepository(db["members"]),
-        balances=BalanceRepository(db["balance_entries"]),
+        ledger=LedgerRepository(db["ledger"]),
         tariffs=TariffRepository(db["tariffs"], db["pc_groups"]),
         sessions=SessionRepository(db["sessions"]),
         journals=JournalRepository(db["journal_events"], db["journal_cursors"]),
     )
     store.refresh_tokens = RefreshTokenRepository(db["refresh_tokens"])
     store.audit = AuditRepository(db["audit_log"])
+    store.branches = BranchRepository(db["branches"])
+    store.products = ProductRepository(db["products"])
+    store.shifts = ShiftRepository(db["shifts"])
+    store.vouchers = VoucherRepository(db["vouchers"])
     try:
         for repository in (
             store.pcs,
@@ -105,14 +117,19 @@ async def open_store(url: str, database: str, *, timeout_ms: int = 5000) -> Stor
             store.commands,
             store.users,
             store.members,
-            store.balances,
+            store.ledger,
             store.tariffs,
             store.sessions,
             store.journals,
             store.refresh_tokens,
             store.audit,
+            store.branches,
+            store.products,
+            store.shifts,
+            store.vouchers,
         ):
             await repository.create_indexes()
+        await import_legacy_balances(db["balance_entries"], store.ledger)
     except PyMongoError as exc:
         await client.close()
         raise StoreUnavailable(f"MongoDB at {url} is unavailable: {exc}") from None

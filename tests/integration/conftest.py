@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import subprocess
 import sys
 import time
 import uuid
@@ -16,6 +17,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import httpx
+import pymongo
 import pytest
 
 from hub.security.crypto import generate_key
@@ -265,3 +267,23 @@ def create_staff(stack: LocalStack, admin_token: str, role: str, *, enrol: bool 
     if enrol and "enroll_2fa" in response.json().get("required_actions", []):
         staff.enrol()
     return staff
+
+
+def icafe(stack: LocalStack, *args: str, env: dict[str, str] | None = None, stdin: str = "") -> Any:
+    """The `icafe` command against the test stack, found through ICAFE_DATA_DIR/hub.toml."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("ICAFE_")}
+    environment.update(ICAFE_DATA_DIR=str(stack.data_dir), **(env or {}))
+    return subprocess.run(
+        [sys.executable, "-m", "icafe", *args],
+        env=environment,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def database(stack: LocalStack) -> Any:
+    client: pymongo.MongoClient[dict[str, Any]] = pymongo.MongoClient(stack.mongo_url)
+    return client, client[stack.config.hub_env["ICAFE_MONGO_DB"]]

@@ -85,7 +85,7 @@ async def test_duplicates_out_of_order_and_gaps_settle_exactly_once(
     assert record["cost"] == record["agent_cost"] == 40_000  # 2 minutes of 12 000 so'm an hour
     member_after = (await asyncio.to_thread(api.get, f"/members/{member['id']}")).json()
     assert member_after["balance"] == 1_000_000 - 40_000
-    assert [e["reason"] for e in member_after["entries"]].count("session") == 1
+    assert [e["kind"] for e in member_after["entries"]].count("charge") == 1
     stored = (await asyncio.to_thread(api.get, f"/sessions/{session_id}/events")).json()
     assert sorted(e["seq"] for e in stored["items"]) == [1, 2, 3]
 

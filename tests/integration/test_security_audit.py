@@ -5,15 +5,10 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
 import time
 import uuid
-from typing import Any
 
 import httpx
-import pymongo
 import pytest
 
 from hub.auth.totp import new_secret
@@ -22,27 +17,7 @@ from hub.security.crypto import FieldCipher, field_aad, generate_key
 from hub.store import StaffUser, open_store
 from icafe.stack import LocalStack
 
-from .conftest import SECURITY_ENV, create_staff
-
-
-def icafe(stack: LocalStack, *args: str, env: dict[str, str] | None = None, stdin: str = "") -> Any:
-    """The `icafe` command against the test stack, found through ICAFE_DATA_DIR/hub.toml."""
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("ICAFE_")}
-    environment.update(ICAFE_DATA_DIR=str(stack.data_dir), **(env or {}))
-    return subprocess.run(
-        [sys.executable, "-m", "icafe", *args],
-        env=environment,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-
-
-def database(stack: LocalStack) -> Any:
-    client: pymongo.MongoClient[dict[str, Any]] = pymongo.MongoClient(stack.mongo_url)
-    return client, client[stack.config.hub_env["ICAFE_MONGO_DB"]]
+from .conftest import SECURITY_ENV, create_staff, database, icafe
 
 
 def test_audit_listing_filters_and_pages(stack: LocalStack, token: str) -> None:

@@ -115,8 +115,9 @@ def test_member_runs_out_is_locked_and_charged_exactly_once(
     after = api.get(f"/members/{member['id']}").json()
     assert after["balance"] == 50_000 - done["cost"]
     assert after["balance"] >= 0
-    charges = [e for e in after["entries"] if e["reason"] == "session"]
+    charges = [e for e in after["entries"] if e["kind"] == "charge"]
     assert len(charges) == 1
+    assert charges[0]["change"] == -done["cost"]
     assert after["active_session"] is None
 
 

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from billing.ledger import transfer
 from hub.store import CommandRecord, StaffUser, Store, open_store
 from icafe.stack import LocalStack
 
@@ -144,10 +145,14 @@ async def test_member_claims_and_balances(store: Store) -> None:
     assert (await store.members.get("m1")).active_session == "s1"  # type: ignore[union-attr]
     await store.members.release_session("m1", "s1")
     assert await store.members.claim_session("m1", "s3")
-    assert await store.balances.post("k1", "m1", 1000, reason="credit", ref="t", at=1)
-    assert not await store.balances.post("k1", "m1", 1000, reason="credit", ref="t", at=2)
-    assert await store.balances.post("k2", "m1", -300, reason="session", ref="s1", at=3)
-    assert await store.balances.balances(["m1", "nobody"]) == {"m1": 700, "nobody": 0}
+    cash, member = "cash:main", "member:m1"
+    credit = {"_id": "t1", "idem": "k1", "kind": "adjustment", "amount": 1000, "at": 1}
+    assert (await store.ledger.post(credit, transfer(cash, member, 1000))).created
+    assert not (await store.ledger.post(credit | {"_id": "t1b"}, transfer(cash, member, 1000))).created
+    charge = {"_id": "t2", "idem": "k2", "kind": "charge", "amount": 300, "at": 3}
+    assert (await store.ledger.post(charge, transfer(member, "revenue:time:main", 300))).created
+    assert await store.ledger.balances([member, "member:nobody"]) == {member: 700, "member:nobody": 0}
+    assert [doc["_id"] for doc in await store.ledger.account_entries(member)] == ["t2", "t1"]
 
 
 async def test_journal_prefix_and_gaps(store: Store) -> None:

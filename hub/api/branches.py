@@ -1,0 +1,112 @@
+"""Branch settings: the name, address and tax id printed on receipts; currency, language, timezone; which
+payment methods the cashiers may take."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from sanic import Blueprint, Request, json
+from sanic.response import HTTPResponse
+from sanic_ext import openapi
+
+from billing.money import MoneyError, currency
+from billing.tariffs import TariffError, zone
+from hub.api.bodies import parse_body
+from hub.api.guard import requires
+from hub.auth.permissions import Permission
+from hub.config import LANGUAGES
+from hub.errors import not_found
+from hub.money.methods import METHODS
+from hub.store import BranchRecord
+
+bp = Blueprint("branches", url_prefix="/branches")
+
+
+class BranchSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=100)
+    address: str = Field(default="", max_length=200)
+    tax_id: str = Field(default="", max_length=40)
+    phone: str = Field(default="", max_length=40)
+    currency: str
+    language: str
+    timezone: str
+    payment_methods: list[str] = Field(min_length=1)
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, value: str) -> str:
+        try:
+            currency(value)
+        except MoneyError as exc:
+            raise ValueError(str(exc)) from None
+        return value
+
+    @field_validator("language")
+    @classmethod
+    def _language(cls, value: str) -> str:
+        if value not in LANGUAGES:
+            raise ValueError(f"languages are {list(LANGUAGES)}")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            zone(value)
+        except TariffError as exc:
+            raise ValueError(str(exc)) from None
+        return value
+
+    @field_validator("payment_methods")
+    @classmethod
+    def _methods(cls, value: list[str]) -> list[str]:
+        unknown = sorted(set(value) - set(METHODS))
+        if unknown:
+            raise ValueError(f"unknown methods {unknown}; methods are {sorted(METHODS)}")
+        return list(dict.fromkeys(value))
+
+
+def branch_view(branch: BranchRecord) -> dict[str, Any]:
+    view = dataclasses.asdict(branch)
+    view["payment_methods"] = list(branch.payment_methods)
+    return view
+
+
+@bp.get("")
+@openapi.definition(summary="Branches and their settings", tag="branches")
+@requires(Permission.SETTINGS_READ)
+async def list_branches(request: Request) -> HTTPResponse:
+    branches = await request.app.ctx.store.branches.all()
+    return json({"items": [branch_view(b) for b in branches], "total": len(branches)})
+
+
+@bp.get("/<branch_id:str>")
+@openapi.definition(summary="One branch's settings", tag="branches")
+@requires(Permission.SETTINGS_READ)
+async def get_branch(request: Request, branch_id: str) -> HTTPResponse:
+    branch = await request.app.ctx.store.branches.get(branch_id)
+    if branch is None:
+        raise not_found(f"branch {branch_id!r}")
+    return json(branch_view(branch))
+
+
+@bp.put("/<branch_id:str>")
+@openapi.definition(
+    summary="Create or replace a branch's settings",
+    body={"application/json": BranchSettings.model_json_schema()},
+    tag="branches",
+)
+@requires(Permission.SETTINGS_MANAGE)
+async def put_branch(request: Request, branch_id: str) -> HTTPResponse:
+    body = parse_body(request, BranchSettings)
+    fields = body.model_dump()
+    fields["payment_methods"] = tuple(fields["payment_methods"])
+    branch = BranchRecord(id=branch_id, **fields)
+    await request.app.ctx.store.branches.save(branch)
+    await request.app.ctx.audit.record(
+        "branch.update", request=request, target=branch_id, details=body.model_dump()
+    )
+    return json(branch_view(branch))

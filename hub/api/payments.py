@@ -1,0 +1,244 @@
+"""Payments and refunds: take money by cash, card terminal, member balance or voucher; refund it; print
+receipts; search the history. Every write needs an ``Idempotency-Key`` header."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from sanic import Blueprint, Request, json
+from sanic.response import HTTPResponse, raw
+from sanic_ext import openapi
+
+from billing.money import format_amount
+from hub.api.bodies import paging, parse_body
+from hub.api.guard import requires
+from hub.auth.confirm import Confirmation, confirm_sensitive
+from hub.auth.permissions import Permission
+from hub.errors import bad_request
+from hub.money.receipts import receipt_data, receipt_pdf
+from hub.money.service import PaymentRequest, RefundRequest, Staff
+from hub.receipts.model import Layout
+from hub.store import HistoryFilter
+from hub.store.ledger import Document
+
+bp = Blueprint("payments", url_prefix="/payments")
+
+_KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,128}$")
+LANGUAGES = ("uz", "ru", "en")
+
+
+class RefundBody(BaseModel):
+    """A refund: how much, why, and a fresh confirmation (a TOTP code, or the password without 2FA)."""
+
+    model_config = ConfigDict(extra="forbid")
+    amount: int = Field(gt=0, description="minor units; at most what is left of the payment")
+    reason: str = Field(min_length=3, max_length=500)
+    totp: str | None = Field(default=None, min_length=6, max_length=16)
+    password: str | None = Field(default=None, min_length=1, max_length=1024)
+    terminal_ref: str | None = Field(
+        default=None, max_length=64, description="the card terminal's refund ref"
+    )
+
+
+def idempotency_key(request: Request) -> str:
+    key = request.headers.get("Idempotency-Key", "")
+    if not _KEY.match(key):
+        raise bad_request(
+            "send an Idempotency-Key header (8-128 letters, digits or _.:-), new for each operation"
+        )
+    return key
+
+
+def staff_of(request: Request) -> Staff:
+    claims = request.ctx.claims
+    return Staff(user_id=claims.user_id, username=claims.username)
+
+
+def receipt_label(doc: Document) -> str | None:
+    number = doc.get("receipt_no")
+    return f"{doc['branch']}-{number:06d}" if number else None
+
+
+def payment_view(doc: Document, language: str = "en") -> dict[str, Any]:
+    view = {
+        key: doc.get(key)
+        for key in (
+            "kind",
+            "purpose",
+            "method",
+            "amount",
+            "currency",
+            "branch",
+            "receipt_no",
+            "staff",
+            "shift_id",
+            "member_id",
+            "session_id",
+            "items",
+            "terminal_ref",
+            "voucher_id",
+            "voucher_last4",
+            "refund_of",
+            "reason",
+            "at",
+        )
+    }
+    view["id"] = doc["_id"]
+    view["receipt"] = receipt_label(doc)
+    view["amount_display"] = format_amount(doc["amount"], doc["currency"], language)
+    return view
+
+
+def _time_arg(request: Request, name: str) -> int | None:
+    value = request.args.get(name)
+    if value is None:
+        return None
+    if value.isdigit():
+        return int(value)
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise bad_request(f"{name}: give epoch milliseconds or an ISO 8601 date or time") from None
+    if parsed.tzinfo is None:
+        raise bad_request(f"{name}: give a timezone offset, e.g. 2026-11-25T00:00+05:00")
+    return int(parsed.timestamp() * 1000)
+
+
+@bp.post("")
+@openapi.definition(
+    summary="Take a payment: top-up, guest session, product sale or voucher (exactly once per key)",
+    body={"application/json": PaymentRequest.model_json_schema()},
+    tag="payments",
+)
+@requires(Permission.MONEY_COLLECT)
+async def create_payment(request: Request) -> HTTPResponse:
+    key = idempotency_key(request)
+    body = parse_body(request, PaymentRequest)
+    ctx = request.app.ctx
+    result = await ctx.money.pay(body, staff_of(request), key)
+    doc = result.document
+    if result.created:
+        await ctx.audit.record(
+            "payment.create",
+            request=request,
+            target=doc["_id"],
+            details={"purpose": doc["purpose"], "method": doc["method"], "amount": doc["amount"]},
+        )
+    view = payment_view(doc) | {"replayed": not result.created}
+    code = ctx.money.voucher_code(doc)
+    if code is not None:
+        view["voucher_code"] = code
+    if doc.get("member_id"):
+        view["balance"] = await ctx.money.balance(doc["member_id"])
+    return json(view, status=201 if result.created else 200)
+
+
+@bp.get("")
+@openapi.definition(
+    summary="Payment history: filter by from/to (epoch ms or ISO time), method, purpose, kind, staff, "
+    "member_id, branch, shift_id; paged by offset/limit",
+    tag="payments",
+)
+@requires(Permission.MONEY_READ)
+async def list_payments(request: Request) -> HTTPResponse:
+    offset, limit = paging(request, default_limit=50)
+    args = request.args
+    kind = args.get("kind")
+    if kind not in (None, "payment", "refund"):
+        raise bad_request("kind is payment or refund")
+    where = HistoryFilter(
+        branch=args.get("branch"),
+        kind=kind,
+        method=args.get("method"),
+        purpose=args.get("purpose"),
+        staff=args.get("staff"),
+        member_id=args.get("member_id"),
+        shift_id=args.get("shift_id"),
+        since=_time_arg(request, "from"),
+        until=_time_arg(request, "to"),
+        kinds=("payment", "refund"),
+    )
+    docs, total = await request.app.ctx.store.ledger.page(where, skip=offset, limit=limit)
+    return json({"items": [payment_view(doc) for doc in docs], "total": total})
+
+
+@bp.get("/<payment_id:str>")
+@openapi.definition(
+    summary="One payment or refund, with its refunds and what is left to refund", tag="payments"
+)
+@requires(Permission.MONEY_READ)
+async def get_payment(request: Request, payment_id: str) -> HTTPResponse:
+    ctx = request.app.ctx
+    doc = await ctx.money.payment(payment_id)
+    view = payment_view(doc)
+    if doc["kind"] == "payment":
+        refunds = await ctx.store.ledger.refunds_of(payment_id)
+        view["refunds"] = [payment_view(refund) for refund in refunds]
+        view["refundable"] = doc["amount"] - sum(refund["amount"] for refund in refunds)
+    return json(view)
+
+
+@bp.get("/<payment_id:str>/receipt")
+@openapi.definition(
+    summary="The receipt as PDF: layout=a4|thermal (80 mm), lang=uz|ru|en (default: the branch's)",
+    tag="payments",
+)
+@requires(Permission.MONEY_READ)
+async def get_receipt(request: Request, payment_id: str) -> HTTPResponse:
+    ctx = request.app.ctx
+    doc = await ctx.money.payment(payment_id)
+    branch = await ctx.money.branch(doc["branch"])
+    try:
+        layout = Layout(request.args.get("layout", Layout.A4.value))
+    except ValueError:
+        raise bad_request("layout is a4 or thermal") from None
+    language = request.args.get("lang", branch.language)
+    if language not in LANGUAGES:
+        raise bad_request(f"lang is one of {', '.join(LANGUAGES)}")
+    member = await ctx.store.members.get(doc["member_id"]) if doc.get("member_id") else None
+    data = receipt_data(
+        doc,
+        branch,
+        language=language,
+        member_login=member.login if member else "",
+        voucher_code=ctx.money.voucher_code(doc),
+    )
+    pdf = await receipt_pdf(data, layout)
+    filename = f"receipt-{receipt_label(doc)}-{layout.value}.pdf"
+    return raw(
+        pdf, content_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{filename}"'}
+    )
+
+
+@bp.post("/<payment_id:str>/refunds")
+@openapi.definition(
+    summary="Refund all or part of a payment: needs money:refund, a reason and a fresh 2FA confirmation",
+    body={"application/json": RefundBody.model_json_schema()},
+    tag="payments",
+)
+@requires(Permission.MONEY_REFUND)
+async def refund_payment(request: Request, payment_id: str) -> HTTPResponse:
+    key = idempotency_key(request)
+    body = parse_body(request, RefundBody)
+    ctx = request.app.ctx
+    await ctx.money.payment(payment_id)  # 404 before asking for a confirmation
+    refund = RefundRequest(amount=body.amount, reason=body.reason.strip(), terminal_ref=body.terminal_ref)
+    replay = await ctx.money.refund_replay(payment_id, refund, key)
+    if replay is not None:
+        return json(payment_view(replay.document) | {"replayed": True})
+    confirmation = Confirmation(reason=body.reason, totp=body.totp, password=body.password)
+    reason = await confirm_sensitive(request, confirmation, f"payment:{payment_id}")
+    result = await ctx.money.refund(payment_id, refund, staff_of(request), key)
+    doc = result.document
+    if result.created:
+        await ctx.audit.record(
+            "payment.refund",
+            request=request,
+            target=payment_id,
+            reason=reason,
+            details={"refund": doc["_id"], "amount": doc["amount"], "method": doc["method"]},
+        )
+    return json(payment_view(doc) | {"replayed": not result.created}, status=201 if result.created else 200)

@@ -1,0 +1,94 @@
+"""The product catalogue sold at the front desk."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from sanic import Blueprint, Request, json
+from sanic.response import HTTPResponse
+from sanic_ext import openapi
+
+from hub.api.bodies import paging, parse_body
+from hub.api.guard import requires
+from hub.auth.permissions import Permission
+from hub.clock import now_ms
+from hub.errors import ApiError, not_found
+from hub.store import ProductRecord
+
+bp = Blueprint("products", url_prefix="/products")
+
+
+class NewProduct(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=100)
+    price: int = Field(gt=0, description="minor units of the branch currency")
+    category: str = Field(default="", max_length=50)
+
+
+class ProductChanges(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = Field(default=None, min_length=1, max_length=100)
+    price: int | None = Field(default=None, gt=0)
+    category: str | None = Field(default=None, max_length=50)
+    active: bool | None = None
+
+
+def product_view(product: ProductRecord) -> dict[str, Any]:
+    return {
+        "id": product.id,
+        "name": product.name,
+        "price": product.price,
+        "category": product.category,
+        "active": product.active,
+    }
+
+
+@bp.get("")
+@openapi.definition(summary="Products for sale (?all=1 includes withdrawn ones)", tag="products")
+@requires(Permission.MONEY_READ)
+async def list_products(request: Request) -> HTTPResponse:
+    offset, limit = paging(request)
+    active_only = request.args.get("all") not in ("1", "true")
+    products, total = await request.app.ctx.store.products.page(
+        active_only=active_only, skip=offset, limit=limit
+    )
+    return json({"items": [product_view(p) for p in products], "total": total})
+
+
+@bp.post("")
+@openapi.definition(
+    summary="Add a product", body={"application/json": NewProduct.model_json_schema()}, tag="products"
+)
+@requires(Permission.SETTINGS_MANAGE)
+async def create_product(request: Request) -> HTTPResponse:
+    body = parse_body(request, NewProduct)
+    product = ProductRecord(
+        id=uuid.uuid4().hex, name=body.name, price=body.price, category=body.category, created_at=now_ms()
+    )
+    if not await request.app.ctx.store.products.create(product):
+        raise ApiError(409, "name_taken", f"a product is already called {body.name!r}")
+    await request.app.ctx.audit.record(
+        "product.create", request=request, target=product.id, details={"name": body.name, "price": body.price}
+    )
+    return json(product_view(product), status=201)
+
+
+@bp.patch("/<product_id:str>")
+@openapi.definition(
+    summary="Change a product's name, price or category, or withdraw it (active: false)",
+    body={"application/json": ProductChanges.model_json_schema()},
+    tag="products",
+)
+@requires(Permission.SETTINGS_MANAGE)
+async def update_product(request: Request, product_id: str) -> HTTPResponse:
+    changes = parse_body(request, ProductChanges).model_dump(exclude_none=True)
+    try:
+        product = await request.app.ctx.store.products.update(product_id, changes)
+    except ValueError:
+        raise ApiError(409, "name_taken", "another product has that name") from None
+    if product is None:
+        raise not_found(f"product {product_id!r}")
+    await request.app.ctx.audit.record("product.update", request=request, target=product_id, details=changes)
+    return json(product_view(product))

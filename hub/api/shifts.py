@@ -1,0 +1,181 @@
+"""Cashier shifts: open with a counted float, close with a blind count, report as JSON or PDF.
+
+Blind: while a shift is open, only staff who may read reports see the expected figures; the cashier sees
+them once their count is in."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from sanic import Blueprint, Request, json
+from sanic.response import HTTPResponse, raw
+from sanic_ext import openapi
+
+from billing.shifts import ShiftSummary
+from hub.api.bodies import paging, parse_body
+from hub.api.guard import requires
+from hub.api.payments import LANGUAGES, staff_of
+from hub.auth.permissions import Permission, permissions_of
+from hub.errors import ApiError, bad_request, not_found
+from hub.money.receipts import shift_report_data, shift_report_pdf
+from hub.receipts.model import Layout
+from hub.store.shifts import OPEN, ShiftRecord
+
+bp = Blueprint("shifts", url_prefix="/shifts")
+
+
+class OpenShift(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    opening_float: int = Field(ge=0, description="the cash counted into the drawer, minor units")
+    branch: str | None = Field(default=None, max_length=64)
+
+
+class CloseShift(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    counted: dict[str, int] = Field(
+        description='what is in the drawer and on the terminal: {"cash": .., "card": ..}'
+    )
+    note: str = Field(default="", max_length=500)
+
+
+def _may_see_expected(request: Request) -> bool:
+    claims = request.ctx.claims
+    return Permission.REPORTS_READ in permissions_of(claims.role, claims.scope)
+
+
+def summary_view(summary: ShiftSummary) -> dict[str, Any]:
+    return {
+        "methods": [
+            {"method": m.method, "expected": m.expected, "counted": m.counted, "difference": m.difference}
+            for m in summary.methods
+        ],
+        "payments": summary.payments,
+        "refunds": summary.refunds,
+        "refunds_total": summary.refunds_total,
+        "by_purpose": dict(summary.by_purpose),
+    }
+
+
+async def shift_view(request: Request, shift: ShiftRecord) -> dict[str, Any]:
+    view: dict[str, Any] = {
+        "id": shift.id,
+        "branch": shift.branch,
+        "cashier": shift.cashier,
+        "state": shift.state,
+        "opened_at": shift.opened_at,
+        "opening_float": shift.opening_float,
+        "closed_at": shift.closed_at,
+        "closed_by": shift.closed_by or None,
+        "counted": shift.counted or None,
+        "note": shift.note,
+    }
+    if shift.state != OPEN or _may_see_expected(request):
+        view["summary"] = summary_view(await request.app.ctx.shifts.summary(shift))
+    return view
+
+
+async def _shift_for(request: Request, shift_id: str) -> ShiftRecord:
+    shift: ShiftRecord = await request.app.ctx.shifts.get(shift_id)
+    if shift.cashier_id != request.ctx.claims.user_id and not _may_see_expected(request):
+        raise not_found(f"shift {shift_id!r}")  # a cashier sees their own shifts only
+    return shift
+
+
+@bp.post("")
+@openapi.definition(
+    summary="Open my shift with a counted float",
+    body={"application/json": OpenShift.model_json_schema()},
+    tag="shifts",
+)
+@requires(Permission.MONEY_COLLECT)
+async def open_shift(request: Request) -> HTTPResponse:
+    body = parse_body(request, OpenShift)
+    ctx = request.app.ctx
+    branch = await ctx.money.branch(body.branch)
+    shift = await ctx.shifts.open(branch, staff_of(request), body.opening_float)
+    await ctx.audit.record(
+        "shift.open", request=request, target=shift.id, details={"float": body.opening_float}
+    )
+    return json(await shift_view(request, shift), status=201)
+
+
+@bp.get("/current")
+@openapi.definition(summary="My open shift at a branch (?branch=), or 404", tag="shifts")
+@requires(Permission.MONEY_COLLECT)
+async def current_shift(request: Request) -> HTTPResponse:
+    ctx = request.app.ctx
+    branch = await ctx.money.branch(request.args.get("branch"))
+    shift = await ctx.store.shifts.current(branch.id, request.ctx.claims.user_id)
+    if shift is None:
+        raise not_found("an open shift of yours")
+    return json(await shift_view(request, shift))
+
+
+@bp.get("")
+@openapi.definition(summary="Shifts, newest first (?branch=, ?state=open|closed)", tag="shifts")
+@requires(Permission.REPORTS_READ)
+async def list_shifts(request: Request) -> HTTPResponse:
+    offset, limit = paging(request, default_limit=50)
+    state = request.args.get("state")
+    if state not in (None, "open", "closed"):
+        raise bad_request("state is open or closed")
+    shifts, total = await request.app.ctx.store.shifts.page(
+        branch=request.args.get("branch"), state=state, skip=offset, limit=limit
+    )
+    return json({"items": [await shift_view(request, s) for s in shifts], "total": total})
+
+
+@bp.get("/<shift_id:str>")
+@openapi.definition(summary="One shift; the expected figures once closed (or for managers)", tag="shifts")
+@requires(Permission.MONEY_COLLECT)
+async def get_shift(request: Request, shift_id: str) -> HTTPResponse:
+    return json(await shift_view(request, await _shift_for(request, shift_id)))
+
+
+@bp.post("/<shift_id:str>/close")
+@openapi.definition(
+    summary="Close a shift with a blind count; answers expected vs counted by method",
+    body={"application/json": CloseShift.model_json_schema()},
+    tag="shifts",
+)
+@requires(Permission.MONEY_COLLECT)
+async def close_shift(request: Request, shift_id: str) -> HTTPResponse:
+    body = parse_body(request, CloseShift)
+    if any(value < 0 for value in body.counted.values()):
+        raise bad_request("counted amounts are >= 0")
+    ctx = request.app.ctx
+    shift = await _shift_for(request, shift_id)
+    branch = await ctx.money.branch(shift.branch)
+    closed, summary = await ctx.shifts.close(shift, branch, staff_of(request), body.counted, body.note)
+    await ctx.audit.record(
+        "shift.close",
+        request=request,
+        target=shift.id,
+        details={"counted": body.counted, "differences": {m.method: m.difference for m in summary.methods}},
+    )
+    return json(await shift_view(request, closed))
+
+
+@bp.get("/<shift_id:str>/report")
+@openapi.definition(summary="A closed shift's report as PDF: layout=a4|thermal, lang=uz|ru|en", tag="shifts")
+@requires(Permission.MONEY_COLLECT)
+async def shift_report(request: Request, shift_id: str) -> HTTPResponse:
+    ctx = request.app.ctx
+    shift = await _shift_for(request, shift_id)
+    if shift.state == OPEN:
+        raise ApiError(409, "shift_open", "the report is printed once the shift is closed")
+    branch = await ctx.money.branch(shift.branch)
+    try:
+        layout = Layout(request.args.get("layout", Layout.A4.value))
+    except ValueError:
+        raise bad_request("layout is a4 or thermal") from None
+    language = request.args.get("lang", branch.language)
+    if language not in LANGUAGES:
+        raise bad_request(f"lang is one of {', '.join(LANGUAGES)}")
+    data = shift_report_data(shift, await ctx.shifts.summary(shift), branch, language=language)
+    pdf = await shift_report_pdf(data, layout)
+    filename = f"shift-{shift.branch}-{shift.id[:8]}-{layout.value}.pdf"
+    return raw(
+        pdf, content_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{filename}"'}
+    )

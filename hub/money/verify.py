@@ -1,0 +1,72 @@
+"""``icafe ledger verify``: recompute every balance from the transactions and check each invariant the
+ledger promises. The ledger is the truth; this says whether the truth is consistent."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import AsyncIterable
+from dataclasses import dataclass, field
+
+from billing.ledger import GUARDED, LedgerError, Posting, balance_of, kind_of, trial_balance
+from hub.store.ledger import Document
+
+
+@dataclass
+class LedgerReport:
+    transactions: int = 0
+    balances: dict[str, int] = field(default_factory=dict)
+    receipts: dict[str, int] = field(default_factory=dict)  # branch -> last receipt number
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _dense(numbers: list[int]) -> bool:
+    return sorted(numbers) == list(range(1, len(numbers) + 1))
+
+
+async def verify_ledger(transactions: AsyncIterable[Document]) -> LedgerReport:
+    report = LedgerReport()
+    postings: list[Posting] = []
+    spends: dict[str, list[int]] = defaultdict(list)
+    receipts: dict[str, list[int]] = defaultdict(list)
+    payments: dict[str, int] = {}
+    refunded: dict[str, int] = defaultdict(int)
+    async for doc in transactions:
+        report.transactions += 1
+        try:
+            postings.append(Posting.from_documents(doc.get("lines", [])))
+        except (LedgerError, KeyError, TypeError, ValueError) as exc:
+            report.problems.append(f"transaction {doc.get('_id')}: {exc}")
+            continue
+        if doc.get("spend_account"):
+            spends[doc["spend_account"]].append(int(doc["spend_seq"]))
+        if doc.get("receipt_branch"):
+            receipts[doc["receipt_branch"]].append(int(doc["receipt_no"]))
+        if doc.get("kind") == "payment":
+            payments[doc["_id"]] = int(doc["amount"])
+        if doc.get("kind") == "refund":
+            refunded[doc["refund_of"]] += int(doc["amount"])
+    sums = trial_balance(postings)
+    if sum(sums.values()) != 0:
+        report.problems.append(f"the accounts sum to {sum(sums.values())}, not 0")
+    report.balances = {account: balance_of(account, total) for account, total in sorted(sums.items())}
+    for account, value in report.balances.items():
+        if kind_of(account) in GUARDED and value < 0:
+            report.problems.append(f"{account} is below zero: {value}")
+    for account, seqs in sorted(spends.items()):
+        if not _dense(seqs):
+            report.problems.append(f"{account}: spend sequence has gaps or repeats")
+    for branch, numbers in sorted(receipts.items()):
+        report.receipts[branch] = max(numbers)
+        if not _dense(numbers):
+            report.problems.append(f"branch {branch}: receipt numbers have gaps or duplicates")
+    for payment_id, total in sorted(refunded.items()):
+        paid = payments.get(payment_id)
+        if paid is None:
+            report.problems.append(f"refunds of {payment_id}, which is not a payment")
+        elif total > paid:
+            report.problems.append(f"payment {payment_id}: refunded {total} of {paid}")
+    return report

@@ -1,0 +1,1 @@
+"""Receipts and shift reports as PDF, in A4 and 80 mm thermal layouts, in Uzbek, Russian or English."""

@@ -1,0 +1,206 @@
+"""The ledger repository and money service under concurrency, on the real driver and store (nx-27017, or
+MongoDB with ICAFE_TEST_MONGO_URL): sequences claimed by unique inserts never fork, never leave gaps and
+never let a balance, a refund or a session's payments pass their limit."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+from redis.asyncio import Redis
+
+from billing.ledger import (
+    AccountKind,
+    CapExceeded,
+    InsufficientFunds,
+    branch_account,
+    member_account,
+    revenue_account,
+    transfer,
+)
+from hub.live import LiveState
+from hub.money.errors import MoneyRefused
+from hub.money.service import MoneyService, PaymentRequest, Staff
+from hub.money.verify import verify_ledger
+from hub.security.crypto import FieldCipher, generate_key, parse_keys
+from hub.store import BranchRecord, Store, open_store
+from hub.store.ledger import CapClaim, Document
+from hub.store.sessions import SessionRecord
+from hub.store.shifts import ShiftRecord
+from icafe.stack import LocalStack
+
+CASH = branch_account(AccountKind.CASH, "main")
+SALES = revenue_account("products", "main")
+STAFF = Staff(user_id="store-test", username="store-test")
+
+
+@pytest.fixture
+async def store(stack: LocalStack) -> AsyncIterator[Store]:
+    opened = await open_store(stack.mongo_url, f"icafe_ledger_{uuid.uuid4().hex[:8]}")
+    yield opened
+    await opened.client.drop_database(opened.db.name)
+    await opened.close()
+
+
+@pytest.fixture
+async def money(stack: LocalStack, store: Store) -> AsyncIterator[MoneyService]:
+    redis = Redis.from_url(stack.redis_url)
+    await store.branches.create_if_missing(BranchRecord(id="main", name="Store test"))
+    await store.shifts.open(ShiftRecord("shift", "main", STAFF.user_id, STAFF.username, 0, 0))
+    yield MoneyService(store, LiveState(redis), FieldCipher(parse_keys(generate_key("s1"))), "main")
+    await redis.aclose()
+
+
+def tx(kind: str = "payment", **fields: object) -> Document:
+    tx_id = uuid.uuid4().hex
+    return {"_id": tx_id, "idem": f"test:{tx_id}", "kind": kind, "branch": "main", "at": 0, **fields}
+
+
+async def test_fifty_concurrent_receipts_are_numbered_without_gaps(store: Store) -> None:
+    results = await asyncio.gather(
+        *(
+            store.ledger.post(tx(amount=100), transfer(CASH, SALES, 100), receipt_branch="main")
+            for _ in range(50)
+        )
+    )
+    assert sorted(r.document["receipt_no"] for r in results) == list(range(1, 51))
+    other = await store.ledger.post(tx(amount=5), transfer(CASH, SALES, 5), receipt_branch="annex")
+    assert other.document["receipt_no"] == 1  # numbered per branch
+
+
+async def test_concurrent_spends_never_take_a_balance_below_zero(store: Store) -> None:
+    member = member_account("m1")
+    await store.ledger.post(tx(amount=200), transfer(CASH, member, 200))
+
+    async def spend() -> bool:
+        try:
+            await store.ledger.post(tx(amount=30), transfer(member, SALES, 30))
+        except InsufficientFunds:
+            return False
+        return True
+
+    outcomes = await asyncio.gather(*(spend() for _ in range(20)))
+    assert outcomes.count(True) == 6  # 6 x 30 = 180; a seventh would need 210
+    assert await store.ledger.balance(member) == 20
+    report = await verify_ledger(store.ledger.scan())
+    assert report.ok, report.problems
+
+
+async def test_a_capped_sequence_admits_exactly_its_limit_under_concurrency(store: Store) -> None:
+    async def refund() -> bool:
+        try:
+            await store.ledger.post(
+                tx("refund", amount=10), transfer(SALES, CASH, 10), cap=CapClaim("refund:p", 95, 10)
+            )
+        except CapExceeded:
+            return False
+        return True
+
+    outcomes = await asyncio.gather(*(refund() for _ in range(20)))
+    assert outcomes.count(True) == 9
+    assert await store.ledger.capped_sum("refund:p") == 90
+
+
+async def test_one_key_posted_ten_times_at_once_is_one_transaction(store: Store) -> None:
+    member = member_account("m2")
+    doc = tx(amount=500)
+    results = await asyncio.gather(
+        *(store.ledger.post(dict(doc), transfer(CASH, member, 500), receipt_branch="main") for _ in range(10))
+    )
+    assert [r.created for r in results].count(True) == 1
+    assert {r.document["_id"] for r in results} == {doc["_id"]}
+    assert await store.ledger.balance(member) == 500
+
+
+async def test_entries_of_an_account_are_found_newest_first(store: Store) -> None:
+    member = member_account("m3")
+    for at, amount in ((1, 100), (2, 50)):
+        await store.ledger.post(tx(amount=amount, at=at), transfer(CASH, member, amount))
+    await store.ledger.post(tx(amount=7, at=3), transfer(CASH, member_account("other"), 7))
+    entries = await store.ledger.account_entries(member)
+    assert [e["amount"] for e in entries] == [50, 100]
+
+
+async def test_a_postpaid_session_is_paid_once_however_many_cashiers_try(
+    store: Store, money: MoneyService
+) -> None:
+    session = SessionRecord(
+        id="s-post", pc_id="pc-7", kind="postpaid", state="active", created_at=0, tariff_id="standard"
+    )
+    await store.sessions.insert(session)
+    await store.sessions.record_ended(
+        session.id,
+        {},
+        {
+            "ended_at": 1,
+            "end_reason": "stopped",
+            "used_ms": 3_600_000,
+            "started_at": 0,
+            "cost": 1_200_000,
+            "agent_cost": 1_200_000,
+        },
+    )
+    request = PaymentRequest(purpose="session", method="cash", session_id=session.id)
+
+    async def attempt() -> str:
+        try:
+            await money.pay(request, STAFF, uuid.uuid4().hex)
+        except MoneyRefused as refused:
+            return refused.code
+        return "paid"
+
+    outcomes = await asyncio.gather(*(attempt() for _ in range(8)))
+    assert outcomes.count("paid") == 1
+    assert set(outcomes) - {"paid"} <= {"already_paid", "overpayment"}
+    assert await store.ledger.capped_sum(f"session:{session.id}") == 1_200_000
+    with pytest.raises(MoneyRefused) as again:
+        await money.pay(request.model_copy(update={"amount": 1}), STAFF, uuid.uuid4().hex)
+    assert again.value.code == "already_paid"
+
+
+async def test_a_member_session_is_charged_once_and_never_below_zero(
+    store: Store, money: MoneyService
+) -> None:
+    await money.adjust("m4", 1_000, reason="credit", key="m4-credit", staff="t")
+    charges = await asyncio.gather(*(money.charge_session("sess-4", "m4", 1_500, "main") for _ in range(5)))
+    assert len({c["_id"] for c in charges if c}) == 1
+    assert await money.balance("m4") == 0
+    assert await store.ledger.balance(branch_account(AccountKind.UNCOLLECTED, "main")) == 500
+    assert await store.ledger.balance(revenue_account("time", "main")) == 1_500
+
+
+async def test_balances_from_before_the_ledger_are_imported_once(stack: LocalStack) -> None:
+    name = f"icafe_legacy_{uuid.uuid4().hex[:8]}"
+    first = await open_store(stack.mongo_url, name)
+    try:
+        await first.db["balance_entries"].insert_many(
+            [
+                {
+                    "_id": "demo-credit:a",
+                    "member_id": "a",
+                    "amount": 5_000,
+                    "reason": "demo credit",
+                    "ref": "demo",
+                    "at": 1,
+                },
+                {
+                    "_id": "session:s1",
+                    "member_id": "a",
+                    "amount": -1_200,
+                    "reason": "session",
+                    "ref": "s1",
+                    "at": 2,
+                },
+            ]
+        )
+        await first.close()
+        for _ in range(2):  # a second start imports nothing twice
+            reopened = await open_store(stack.mongo_url, name)
+            assert await reopened.ledger.balance(member_account("a")) == 3_800
+            await reopened.close()
+    finally:
+        cleanup = await open_store(stack.mongo_url, name)
+        await cleanup.client.drop_database(name)
+        await cleanup.close()
