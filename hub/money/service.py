@@ -196,8 +196,8 @@ class MoneyService:
         if not request.member_id or await self._store.members.get(request.member_id) is None:
             raise MoneyRefused(404, "not_found", "a top-up needs an existing member_id")
         account = member_account(request.member_id)
-        if source == account or request.method == "voucher":
-            raise MoneyRefused(409, "bad_method", f"a balance cannot be topped up by {request.method}")
+        if source == account:
+            raise MoneyRefused(409, "bad_method", "a balance cannot be topped up from itself")
         amount = _required_amount(request)
         return Destination(account, amount, [_line("topup", amount)])
 
@@ -329,7 +329,7 @@ class MoneyService:
             "shift_id": shift.id if shift else None,
             "member_id": payment.get("member_id"),
             "session_id": payment.get("session_id"),
-            "items": [_line("refund", request.amount)],
+            "items": [_line(payment["purpose"], request.amount)],
             "refund_of": payment_id,
             "refund_of_receipt": payment.get("receipt_no"),
             "reason": request.reason,

@@ -227,6 +227,12 @@ def test_a_voucher_is_sold_checked_and_spent(api: httpx.Client) -> None:
     assert code not in receipt  # masked
     assert pay(api, spend).json()["error"]["code"] == "insufficient_balance"
     assert api.post("/vouchers/check", json={"code": code}).json()["balance"] == 10_000 * SOM
+    member = new_member(api)
+    redeem = {"purpose": "topup", "method": "voucher", "voucher_code": code, "member_id": member}
+    assert pay(api, redeem | {"amount": 10_000 * SOM}).status_code == 201  # the rest, into a balance
+    assert balance(api, member) == 10_000 * SOM
+    assert api.post("/vouchers/check", json={"code": code}).json()["balance"] == 0
+    assert pay(api, redeem | {"amount": 1}).json()["error"]["code"] == "insufficient_balance"
     wrong = pay(api, spend | {"voucher_code": "NOPE-NOPE-NOPE"})
     assert (wrong.status_code, wrong.json()["error"]["code"]) == (404, "voucher_not_found")
     sold_receipt = pdf_text(api.get(f"/payments/{sold.json()['id']}/receipt").content)

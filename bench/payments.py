@@ -1,0 +1,223 @@
+"""The payments benchmark: how fast the front desk's money path goes, and what contention costs.
+
+Usage::
+
+    python bench/payments.py [--payments N] [--concurrency C] [--members M] [--data-dir DIR] [--json]
+
+It starts its own local stack (Mosquitto, Redis, the embedded store, the hub) on loopback ports in a fresh
+temporary data directory, logs in as the owner, opens a shift, and measures through the real HTTP API:
+
+* **top-ups**: N cash top-ups (``POST /api/v1/payments``) to M members, C requests in flight. Every payment
+  takes the branch's next receipt number, so all of them contend on one sequence.
+* **one balance**: N sales paid from one member's balance (topped up first with enough for all), C in
+  flight: every request contends on the member's spend sequence and on the receipt sequence.
+* **retries**: N/10 keys each sent 5 times at once; all but one answer must be replays.
+* **verify**: ``icafe ledger verify`` over the resulting ledger (wall time of the command).
+
+For each: requests per second (wall clock of the batch) and client-side latency p50/p99/max of the
+answers; any answer other than the expected status counts as a failure. The exit status is 1 when a
+step failed. The stack is always stopped; its data directory is removed unless given with ``--data-dir``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from icafe.stack import LocalStack, StackConfig
+from icafe.supervisor import free_port
+
+TOP_UP = 10_000_00  # 10 000 so'm in tiyin
+PRICE = 3_000_00
+
+
+@dataclass
+class Batch:
+    name: str
+    requests: int
+    seconds: float
+    per_second: float
+    p50_ms: float
+    p99_ms: float
+    max_ms: float
+    failures: dict[str, int] = field(default_factory=dict)
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else float("nan")
+
+
+async def run_batch(
+    name: str, calls: list[Callable[[], Awaitable[httpx.Response]]], concurrency: int, ok: set[int]
+) -> Batch:
+    latencies: list[float] = []
+    failures: dict[str, int] = {}
+    queue = list(reversed(calls))
+
+    async def worker() -> None:
+        while queue:
+            call = queue.pop()
+            started = time.perf_counter()
+            response = await call()
+            latencies.append((time.perf_counter() - started) * 1000)
+            if response.status_code not in ok:
+                key = f"{response.status_code} {response.text[:80]}"
+                failures[key] = failures.get(key, 0) + 1
+
+    began = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    seconds = time.perf_counter() - began
+    return Batch(
+        name,
+        len(calls),
+        round(seconds, 2),
+        round(len(calls) / seconds, 1),
+        round(percentile(latencies, 0.5), 1),
+        round(percentile(latencies, 0.99), 1),
+        round(max(latencies), 1),
+        failures,
+    )
+
+
+async def bench(stack: LocalStack, options: argparse.Namespace) -> list[Batch]:
+    base = f"{stack.api_url}/api/v1"
+    async with httpx.AsyncClient(base_url=base, timeout=60) as http:
+        login = await http.post(
+            "/auth/login", json={"username": "admin", "password": stack.secrets["admin_password"]}
+        )
+        login.raise_for_status()
+        http.headers["Authorization"] = f"Bearer {login.json()['access_token']}"
+        (await http.post("/shifts", json={"opening_float": 0})).raise_for_status()
+        members = []
+        for _ in range(options.members):
+            created = await http.post(
+                "/members", json={"login": f"b{uuid.uuid4().hex[:10]}", "secret": "1234"}
+            )
+            created.raise_for_status()
+            members.append(created.json()["id"])
+        product = await http.post("/products", json={"name": "Bench cola", "price": PRICE})
+        product.raise_for_status()
+
+        def payment(body: dict[str, Any], key: str | None = None) -> Callable[[], Awaitable[httpx.Response]]:
+            headers = {"Idempotency-Key": key or uuid.uuid4().hex}
+            return lambda: http.post("/payments", json=body, headers=headers)
+
+        n, c = options.payments, options.concurrency
+        top_ups = [
+            payment(
+                {
+                    "purpose": "topup",
+                    "method": "cash",
+                    "amount": TOP_UP,
+                    "member_id": members[i % len(members)],
+                }
+            )
+            for i in range(n)
+        ]
+        results = [await run_batch("top-ups", top_ups, c, {201})]
+
+        spender = await http.post("/members", json={"login": f"b{uuid.uuid4().hex[:10]}", "secret": "1234"})
+        spender.raise_for_status()
+        rich = spender.json()["id"]  # not among the top-ups' members: its history is this batch's alone
+        funding = {"purpose": "topup", "method": "cash", "amount": PRICE * n, "member_id": rich}
+        (
+            await http.post("/payments", json=funding, headers={"Idempotency-Key": uuid.uuid4().hex})
+        ).raise_for_status()
+        sale = {
+            "purpose": "sale",
+            "method": "balance",
+            "member_id": rich,
+            "items": [{"product_id": product.json()["id"], "quantity": 1}],
+        }
+        results.append(await run_batch("one balance", [payment(sale) for _ in range(n)], c, {201}))
+
+        keys = [uuid.uuid4().hex for _ in range(max(1, n // 10))]
+        retried = [
+            payment({"purpose": "topup", "method": "cash", "amount": 100, "member_id": rich}, k)
+            for k in keys
+            for _ in range(5)
+        ]
+        results.append(await run_batch("retries (5 per key)", retried, c, {200, 201}))
+        history = (
+            await http.get("/payments", params={"member_id": rich, "purpose": "topup", "limit": 1})
+        ).json()
+        duplicates = history["total"] - 1 - len(keys)  # the funding top-up plus one per key
+        if duplicates:
+            results[-1].failures["duplicate payments"] = duplicates
+    return results
+
+
+def verify_seconds(stack: LocalStack) -> tuple[float, bool]:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("ICAFE_")}
+    environment["ICAFE_DATA_DIR"] = str(stack.data_dir)
+    began = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "icafe", "ledger", "verify"],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return round(time.perf_counter() - began, 2), done.returncode == 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--payments", type=int, default=1000)
+    parser.add_argument("--concurrency", type=int, default=20)
+    parser.add_argument("--members", type=int, default=50)
+    parser.add_argument("--data-dir", type=Path, default=None)
+    parser.add_argument("--json", action="store_true")
+    options = parser.parse_args()
+    data_dir = options.data_dir or Path(tempfile.mkdtemp(prefix="icafe-bench-payments-"))
+    stack = LocalStack(
+        StackConfig(
+            data_dir=data_dir,
+            http_port=free_port(),
+            pcs=0,
+            admin_password=secrets.token_urlsafe(16),
+            hub_env={"ICAFE_ADMIN_2FA_OPTIONAL": "1", "ICAFE_API_RATE_LIMIT": "1000000"},
+        )
+    )
+    ok = False
+    try:
+        stack.start_infrastructure()
+        stack.start_hub()
+        batches = asyncio.run(bench(stack, options))
+        seconds, verified = verify_seconds(stack)
+        ok = verified and not any(batch.failures for batch in batches)
+    finally:
+        stack.stop()
+        if options.data_dir is None and ok:
+            shutil.rmtree(data_dir, ignore_errors=True)
+    if options.json:
+        print(
+            json.dumps({"batches": [asdict(b) for b in batches], "verify_s": seconds, "verified": verified})
+        )
+    else:
+        print(f"{'batch':<22}{'requests':>9}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}  failures")
+        for b in batches:
+            figures = f"{b.requests:>9}{b.per_second:>9}{b.p50_ms:>9}{b.p99_ms:>9}{b.max_ms:>9}"
+            print(f"{b.name:<22}{figures}  {b.failures or '-'}")
+        print(f"icafe ledger verify: {seconds} s, {'ok' if verified else 'FAILED'}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
