@@ -98,7 +98,8 @@ class Line:
 
 @dataclass(frozen=True)
 class Posting:
-    """Balanced lines; at most one of them spends a guarded account (the store serialises on it)."""
+    """Balanced lines; at most one member balance and one voucher among them (the store keeps each
+    guarded account's transactions in one sequence, one slot per kind)."""
 
     lines: tuple[Line, ...]
 
@@ -111,8 +112,17 @@ class Posting:
             kind_of(line.account)
         if sum(line.amount for line in self.lines) != 0:
             raise LedgerError("a posting's lines must sum to zero")
-        if len(self.guarded_spends()) > 1:
-            raise LedgerError("a posting may spend from one guarded account only")
+        kinds = [kind_of(account) for account in self.guarded_changes()]
+        if len(kinds) != len(set(kinds)):
+            raise LedgerError("a posting touches at most one member balance and one voucher")
+
+    def guarded_changes(self) -> dict[str, int]:
+        """How this posting changes each guarded account's balance (the store keeps them in sequence)."""
+        changes: dict[str, int] = {}
+        for line in self.lines:
+            if kind_of(line.account) in GUARDED:
+                changes[line.account] = changes.get(line.account, 0) - line.amount  # credit-normal
+        return changes
 
     def guarded_spends(self) -> dict[str, int]:
         """The guarded accounts this posting takes value from, and how much (a debit of a credit-normal

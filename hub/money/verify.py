@@ -27,10 +27,28 @@ def _dense(numbers: list[int]) -> bool:
     return sorted(numbers) == list(range(1, len(numbers) + 1))
 
 
+def _chain_problems(account: str, chain: list[tuple[int, int, int]], balance: int) -> list[str]:
+    """A guarded account's sequence must be 1..n, each recorded balance the previous one plus the
+    transaction's change, and the last one the balance recomputed from all lines."""
+    chain.sort()
+    if not _dense([seq for seq, _, _ in chain]):
+        return [f"{account}: its sequence has gaps or repeats"]
+    problems, running = [], 0
+    for seq, change, after in chain:
+        running += change
+        if after != running:
+            problems.append(f"{account} #{seq}: recorded balance {after}, the lines give {running}")
+            running = after
+    if chain[-1][2] != balance:
+        problems.append(f"{account}: its sequence ends at {chain[-1][2]}, its lines sum to {balance}")
+    return problems
+
+
 async def verify_ledger(transactions: AsyncIterable[Document]) -> LedgerReport:
     report = LedgerReport()
     postings: list[Posting] = []
-    spends: dict[str, list[int]] = defaultdict(list)
+    # Each member's and voucher's sequence: (seq, change, balance after) per transaction.
+    chains: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
     receipts: dict[str, list[int]] = defaultdict(list)
     payments: dict[str, int] = {}
     refunded: dict[str, int] = defaultdict(int)
@@ -41,8 +59,12 @@ async def verify_ledger(transactions: AsyncIterable[Document]) -> LedgerReport:
         except (LedgerError, KeyError, TypeError, ValueError) as exc:
             report.problems.append(f"transaction {doc.get('_id')}: {exc}")
             continue
-        if doc.get("spend_account"):
-            spends[doc["spend_account"]].append(int(doc["spend_seq"]))
+        for account, change in postings[-1].guarded_changes().items():
+            slot = kind_of(account).value
+            if doc.get(f"{slot}_account") != account:
+                report.problems.append(f"transaction {doc['_id']}: {account} is not in its sequence")
+                continue
+            chains[account].append((int(doc[f"{slot}_seq"]), change, int(doc[f"{slot}_after"])))
         if doc.get("receipt_branch"):
             receipts[doc["receipt_branch"]].append(int(doc["receipt_no"]))
         if doc.get("kind") == "payment":
@@ -56,9 +78,8 @@ async def verify_ledger(transactions: AsyncIterable[Document]) -> LedgerReport:
     for account, value in report.balances.items():
         if kind_of(account) in GUARDED and value < 0:
             report.problems.append(f"{account} is below zero: {value}")
-    for account, seqs in sorted(spends.items()):
-        if not _dense(seqs):
-            report.problems.append(f"{account}: spend sequence has gaps or repeats")
+    for account, chain in sorted(chains.items()):
+        report.problems += _chain_problems(account, chain, report.balances.get(account, 0))
     for branch, numbers in sorted(receipts.items()):
         report.receipts[branch] = max(numbers)
         if not _dense(numbers):

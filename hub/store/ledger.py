@@ -2,19 +2,23 @@
 adjustment), holding its balanced lines and what caused it. Documents are inserted, never updated.
 
 Concurrency without transactions (the embedded store has none; MongoDB needs none for this): every
-invariant is a *sequence* that one single-document insert extends. A transaction that spends from a
-member's balance or a voucher claims the next number of that account's spend sequence; a refund claims the
-next number of its payment's refund sequence (a capped sequence: the refunds' sum stays within what was
-paid); a receipt claims the next number of its branch's receipt sequence. Each claim is a unique field
-(``<sequence>#<n>``), so two inserts racing for the same number cannot both succeed. The reads that
-decide whether a transaction is allowed (the head of each sequence first, then the balance) happen
-before the insert; if the insert succeeds, nothing else was inserted into
-those sequences in between, so the balance it was checked against is still the balance. A loser re-reads
-and tries again. Receipt numbers come out without gaps because a number exists only once its
-transaction does.
+invariant is a *sequence* that one single-document insert extends, and each claim of a sequence number is
+a unique field (``<sequence>#<n>``), so two inserts racing for the same number cannot both succeed.
 
-The idempotency key is one more unique field: a retried request finds the first transaction and moves no
-money twice.
+- Every transaction that touches a member's balance or a voucher claims the next number of that account's
+  sequence and records the balance after it (``member_after``): the balance is the head of the sequence,
+  one indexed read, and a spend is checked against exactly the balance it follows.
+- A refund claims the next number of its payment's refund sequence, which carries the running total (a
+  capped sequence: the refunds never exceed what was paid; a postpaid session's payments never exceed its
+  cost).
+- A payment or refund claims the next receipt number of its branch.
+
+The reads that decide whether a transaction is allowed are the heads of its sequences; if the insert
+succeeds, nothing else entered those sequences meanwhile, so what it was checked against still holds. A
+loser re-reads and tries again; within one hub process, writers of the same sequence queue on a lock
+first, so they do not race at all (replicas still race, safely). Receipt numbers have no gaps because a
+number exists only once its transaction does. The idempotency key is one more unique field: a retried
+request finds the first transaction and moves no money twice.
 """
 
 from __future__ import annotations
@@ -30,20 +34,25 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
 from billing.ledger import (
+    GUARDED,
     AccountKind,
     Posting,
     balance_of,
     branch_account,
     check_cap,
     check_spend,
+    kind_of,
     member_account,
     transfer,
 )
 from hub.errors import HubError
+from hub.store.locks import KeyedLocks
 
 Document = dict[str, Any]
 
 MAX_ATTEMPTS = 400
+# One sequence slot per guarded account kind: a posting touches at most one account of each.
+GUARDED_SLOTS = tuple(sorted(kind.value for kind in GUARDED))
 _UNCLAIMED = "-"  # prefix of a claim field that claims nothing (the fields are unique, so never empty)
 
 
@@ -102,11 +111,14 @@ class HistoryFilter:
 class LedgerRepository:
     def __init__(self, collection: AsyncCollection[Document]) -> None:
         self._tx = collection
+        self._locks = KeyedLocks()
 
     async def create_indexes(self) -> None:
-        for field in ("idem", "spend_claim", "cap_claim", "receipt_claim"):
+        claims = [f"{kind}_claim" for kind in GUARDED_SLOTS] + ["cap_claim", "receipt_claim"]
+        for field in ("idem", *claims):
             await self._tx.create_index([(field, ASCENDING)], unique=True)
-        await self._tx.create_index([("spend_account", ASCENDING), ("spend_seq", DESCENDING)])
+        for kind in GUARDED_SLOTS:
+            await self._tx.create_index([(f"{kind}_account", ASCENDING), (f"{kind}_seq", DESCENDING)])
         await self._tx.create_index([("cap_key", ASCENDING), ("cap_seq", DESCENDING)])
         await self._tx.create_index([("receipt_branch", ASCENDING), ("receipt_no", DESCENDING)])
         await self._tx.create_index([("lines.account", ASCENDING)])
@@ -123,64 +135,85 @@ class LedgerRepository:
         *,
         receipt_branch: str | None = None,
         cap: CapClaim | None = None,
+        enforce: bool = True,
     ) -> PostResult:
         """Insert ``document`` (which must carry ``_id`` and ``idem``) with ``posting``'s lines, once.
 
         Raises :class:`billing.ledger.InsufficientFunds` or :class:`billing.ledger.CapExceeded` when the
-        posting would break an invariant; nothing is written then."""
-        spends = posting.guarded_spends()
-        for attempt in range(MAX_ATTEMPTS):
-            first = await self.by_key(document["idem"])
-            if first is not None:
-                return PostResult(first, created=False)
-            claims = await self._claims(document["_id"], spends, cap, receipt_branch)
-            try:
-                await self._tx.insert_one({**document, **claims, "lines": posting.to_documents()})
-            except DuplicateKeyError:
-                # Lost a race for a sequence number, or the same key was posted meanwhile: look again.
-                await asyncio.sleep(random.uniform(0, min(0.05, 0.002 * (attempt + 1))))
-                continue
-            return PostResult({**document, **claims, "lines": posting.to_documents()}, created=True)
+        posting would break an invariant; nothing is written then. ``enforce=False`` only for importing
+        history that was already accepted elsewhere."""
+        changes = posting.guarded_changes()
+        sequences = sorted(
+            [
+                *changes,
+                *([f"cap:{cap.key}"] if cap else []),
+                *([f"receipt:{receipt_branch}"] if receipt_branch else []),
+            ]
+        )
+        async with self._locks.hold(sequences):
+            for attempt in range(MAX_ATTEMPTS):
+                first = await self.by_key(document["idem"])
+                if first is not None:
+                    return PostResult(first, created=False)
+                claims = await self._claims(document["_id"], changes, cap, receipt_branch, enforce=enforce)
+                row = {**document, **claims, "lines": posting.to_documents()}
+                try:
+                    await self._tx.insert_one(row)
+                except DuplicateKeyError:
+                    # Another replica took a number, or the same key was posted meanwhile: look again.
+                    await asyncio.sleep(random.uniform(0, min(0.05, 0.002 * (attempt + 1))))
+                    continue
+                return PostResult(row, created=True)
         raise LedgerBusy(f"ledger busy: gave up after {MAX_ATTEMPTS} attempts; retry with the same key")
 
     async def _claims(
-        self, tx_id: str, spends: dict[str, int], cap: CapClaim | None, receipt_branch: str | None
+        self,
+        tx_id: str,
+        changes: dict[str, int],
+        cap: CapClaim | None,
+        receipt_branch: str | None,
+        *,
+        enforce: bool,
     ) -> Document:
-        # Heads first, balances after: see the module's docstring for why this order is safe.
         unclaimed = f"{_UNCLAIMED}{tx_id}"
-        claims: Document = {"spend_claim": unclaimed, "cap_claim": unclaimed, "receipt_claim": unclaimed}
-        spend = next(iter(spends.items()), None)
-        if spend is not None:
-            account, amount = spend
-            seq = await self._head("spend_account", account, "spend_seq") + 1
+        claims: Document = {f"{kind}_claim": unclaimed for kind in GUARDED_SLOTS}
+        claims |= {"cap_claim": unclaimed, "receipt_claim": unclaimed}
+        for account, change in changes.items():
+            slot = kind_of(account).value
+            head = await self._head(f"{slot}_account", account, f"{slot}_seq")
+            before = int(head[f"{slot}_after"]) if head else 0
+            if enforce and change < 0:
+                check_spend(account, before, -change)
+            seq = int(head[f"{slot}_seq"]) + 1 if head else 1
+            claims |= {
+                f"{slot}_claim": f"{account}#{seq}",
+                f"{slot}_account": account,
+                f"{slot}_seq": seq,
+                f"{slot}_after": before + change,
+            }
         if cap is not None:
-            cap_seq = await self._head("cap_key", cap.key, "cap_seq") + 1
+            head = await self._head("cap_key", cap.key, "cap_seq")
+            used = int(head["cap_total"]) if head else 0
+            check_cap(cap.limit, used, cap.amount)
+            seq = int(head["cap_seq"]) + 1 if head else 1
+            claims |= {
+                "cap_claim": f"{cap.key}#{seq}",
+                "cap_key": cap.key,
+                "cap_seq": seq,
+                "cap_total": used + cap.amount,
+            }
         if receipt_branch is not None:
-            receipt_no = await self._head("receipt_branch", receipt_branch, "receipt_no") + 1
+            head = await self._head("receipt_branch", receipt_branch, "receipt_no")
+            number = int(head["receipt_no"]) + 1 if head else 1
             claims |= {
-                "receipt_claim": f"{receipt_branch}#{receipt_no}",
+                "receipt_claim": f"{receipt_branch}#{number}",
                 "receipt_branch": receipt_branch,
-                "receipt_no": receipt_no,
+                "receipt_no": number,
             }
-        if spend is not None:
-            balance = await self.balance(account)
-            check_spend(account, balance, amount)
-            claims |= {
-                "spend_claim": f"{account}#{seq}",
-                "spend_account": account,
-                "spend_seq": seq,
-                "spend_balance_after": balance - amount,
-            }
-        if cap is not None:
-            check_cap(cap.limit, await self.capped_sum(cap.key), cap.amount)
-            claims |= {"cap_claim": f"{cap.key}#{cap_seq}", "cap_key": cap.key, "cap_seq": cap_seq}
         return claims
 
-    async def _head(self, field: str, value: str, seq_field: str) -> int:
-        doc = await self._tx.find_one(
-            {field: value}, sort=[(seq_field, DESCENDING)], projection={seq_field: 1}
-        )
-        return int(doc[seq_field]) if doc else 0
+    async def _head(self, field: str, value: str, seq_field: str) -> Document | None:
+        return await self._tx.find_one({field: value}, sort=[(seq_field, DESCENDING)])
 
     # ---- reading ------------------------------------------------------------------------------------
 
@@ -203,6 +236,11 @@ class LedgerRepository:
         return int(docs[0]["sum"]) if docs else 0
 
     async def balance(self, account: str) -> int:
+        """A member's or voucher's balance is the head of its sequence; any other account's is summed."""
+        kind = kind_of(account)
+        if kind in GUARDED:
+            head = await self._head(f"{kind.value}_account", account, f"{kind.value}_seq")
+            return int(head[f"{kind.value}_after"]) if head else 0
         return balance_of(account, await self.line_sum(account))
 
     async def balances(self, accounts: list[str]) -> dict[str, int]:
@@ -210,12 +248,8 @@ class LedgerRepository:
         return dict(zip(accounts, values, strict=True))
 
     async def capped_sum(self, key: str) -> int:
-        pipeline: list[Document] = [
-            {"$match": {"cap_key": key}},
-            {"$group": {"_id": None, "sum": {"$sum": "$amount"}}},
-        ]
-        docs = [doc async for doc in await self._tx.aggregate(pipeline)]
-        return int(docs[0]["sum"]) if docs else 0
+        head = await self._head("cap_key", key, "cap_seq")
+        return int(head["cap_total"]) if head else 0
 
     async def refunds_of(self, payment_id: str) -> list[Document]:
         return [doc async for doc in self._tx.find({"refund_of": payment_id}).sort("at", ASCENDING)]
@@ -244,22 +278,12 @@ class LedgerRepository:
             yield doc
 
     async def import_once(self, documents: list[Document], posting_of: Callable[[Document], Posting]) -> int:
-        """Insert documents that carry no claim (imports of opening balances); returns how many were new."""
+        """Post history accepted elsewhere (opening balances), once each, in order; returns how many were
+        new. Not checked against balances: it already happened."""
         inserted = 0
         for doc in documents:
-            unclaimed = f"{_UNCLAIMED}{doc['_id']}"
-            row = {
-                **doc,
-                "spend_claim": unclaimed,
-                "cap_claim": unclaimed,
-                "receipt_claim": unclaimed,
-                "lines": posting_of(doc).to_documents(),
-            }
-            try:
-                await self._tx.insert_one(row)
-            except DuplicateKeyError:
-                continue
-            inserted += 1
+            result = await self.post(doc, posting_of(doc), enforce=False)
+            inserted += result.created
         return inserted
 
 
@@ -289,6 +313,8 @@ async def import_legacy_balances(entries: AsyncCollection[Document], ledger: Led
             "reason": f"imported balance entry ({entry.get('reason', '')})",
             "at": int(entry.get("at", 0)),
         }
-        async for entry in entries.find({"amount": {"$ne": 0}})
+        async for entry in entries.find({"amount": {"$ne": 0}}).sort(
+            [("at", ASCENDING), ("amount", DESCENDING)]
+        )
     ]
     return await ledger.import_once(documents, posting_of) if documents else 0

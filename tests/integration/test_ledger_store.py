@@ -26,7 +26,7 @@ from hub.money.service import MoneyService, PaymentRequest, Staff
 from hub.money.verify import verify_ledger
 from hub.security.crypto import FieldCipher, generate_key, parse_keys
 from hub.store import BranchRecord, Store, open_store
-from hub.store.ledger import CapClaim, Document
+from hub.store.ledger import CapClaim, Document, LedgerRepository
 from hub.store.sessions import SessionRecord
 from hub.store.shifts import ShiftRecord
 from icafe.stack import LocalStack
@@ -53,16 +53,23 @@ async def money(stack: LocalStack, store: Store) -> AsyncIterator[MoneyService]:
     await redis.aclose()
 
 
+def replicas(store: Store, count: int = 5) -> list[LedgerRepository]:
+    """Ledger repositories as separate hub replicas would have them: one collection, no shared locks,
+    so their writes really race and only the unique claims keep them apart."""
+    return [LedgerRepository(store.db["ledger"]) for _ in range(count)]
+
+
 def tx(kind: str = "payment", **fields: object) -> Document:
     tx_id = uuid.uuid4().hex
     return {"_id": tx_id, "idem": f"test:{tx_id}", "kind": kind, "branch": "main", "at": 0, **fields}
 
 
 async def test_fifty_concurrent_receipts_are_numbered_without_gaps(store: Store) -> None:
+    hubs = replicas(store)
     results = await asyncio.gather(
         *(
-            store.ledger.post(tx(amount=100), transfer(CASH, SALES, 100), receipt_branch="main")
-            for _ in range(50)
+            hubs[i % 5].post(tx(amount=100), transfer(CASH, SALES, 100), receipt_branch="main")
+            for i in range(50)
         )
     )
     assert sorted(r.document["receipt_no"] for r in results) == list(range(1, 51))
@@ -74,14 +81,16 @@ async def test_concurrent_spends_never_take_a_balance_below_zero(store: Store) -
     member = member_account("m1")
     await store.ledger.post(tx(amount=200), transfer(CASH, member, 200))
 
-    async def spend() -> bool:
+    hubs = replicas(store)
+
+    async def spend(i: int) -> bool:
         try:
-            await store.ledger.post(tx(amount=30), transfer(member, SALES, 30))
+            await hubs[i % 5].post(tx(amount=30), transfer(member, SALES, 30))
         except InsufficientFunds:
             return False
         return True
 
-    outcomes = await asyncio.gather(*(spend() for _ in range(20)))
+    outcomes = await asyncio.gather(*(spend(i) for i in range(20)))
     assert outcomes.count(True) == 6  # 6 x 30 = 180; a seventh would need 210
     assert await store.ledger.balance(member) == 20
     report = await verify_ledger(store.ledger.scan())
@@ -89,16 +98,18 @@ async def test_concurrent_spends_never_take_a_balance_below_zero(store: Store) -
 
 
 async def test_a_capped_sequence_admits_exactly_its_limit_under_concurrency(store: Store) -> None:
-    async def refund() -> bool:
+    hubs = replicas(store)
+
+    async def refund(i: int) -> bool:
         try:
-            await store.ledger.post(
+            await hubs[i % 5].post(
                 tx("refund", amount=10), transfer(SALES, CASH, 10), cap=CapClaim("refund:p", 95, 10)
             )
         except CapExceeded:
             return False
         return True
 
-    outcomes = await asyncio.gather(*(refund() for _ in range(20)))
+    outcomes = await asyncio.gather(*(refund(i) for i in range(20)))
     assert outcomes.count(True) == 9
     assert await store.ledger.capped_sum("refund:p") == 90
 
@@ -106,8 +117,9 @@ async def test_a_capped_sequence_admits_exactly_its_limit_under_concurrency(stor
 async def test_one_key_posted_ten_times_at_once_is_one_transaction(store: Store) -> None:
     member = member_account("m2")
     doc = tx(amount=500)
+    hubs = replicas(store)
     results = await asyncio.gather(
-        *(store.ledger.post(dict(doc), transfer(CASH, member, 500), receipt_branch="main") for _ in range(10))
+        *(hubs[i % 5].post(dict(doc), transfer(CASH, member, 500), receipt_branch="main") for i in range(10))
     )
     assert [r.created for r in results].count(True) == 1
     assert {r.document["_id"] for r in results} == {doc["_id"]}

@@ -50,7 +50,15 @@ def test_a_cash_top_up_grows_the_drawer_and_the_balance_alike() -> None:
 def test_spending_a_balance_is_a_guarded_spend() -> None:
     posting = transfer(AZIZ, PRODUCTS, 800_000)
     assert posting.guarded_spends() == {AZIZ: 800_000}
+    assert posting.guarded_changes() == {AZIZ: -800_000}
     assert balance_of(PRODUCTS, trial_balance([posting])[PRODUCTS]) == 800_000
+
+
+def test_a_voucher_redeemed_into_a_balance_changes_both() -> None:
+    voucher = voucher_account("v")
+    posting = transfer(voucher, AZIZ, 500)
+    assert posting.guarded_changes() == {voucher: -500, AZIZ: 500}
+    assert posting.guarded_spends() == {voucher: 500}
 
 
 @pytest.mark.parametrize(
@@ -60,9 +68,9 @@ def test_spending_a_balance_is_a_guarded_spend() -> None:
         (Line(CASH, 5), Line(AZIZ, -4)),
         (Line(CASH, 0), Line(AZIZ, 0)),
         (Line(CASH, 5), Line("bitcoin:main", -5)),
-        (Line(AZIZ, 5), Line(voucher_account("v"), 5), Line(CASH, -10)),
+        (Line(AZIZ, 5), Line(member_account("b"), 5), Line(CASH, -10)),
     ],
-    ids=["one line", "unbalanced", "zero lines", "unknown account kind", "two guarded spends"],
+    ids=["one line", "unbalanced", "zero lines", "unknown account kind", "two member balances"],
 )
 def test_postings_that_break_a_rule_are_refused(lines: tuple[Line, ...]) -> None:
     with pytest.raises(LedgerError):
