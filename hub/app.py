@@ -129,6 +129,9 @@ async def _open(app: HubApp) -> None:
     ctx.money = MoneyService(ctx.store, ctx.live, ctx.cipher, settings.site)
     ctx.shifts = ShiftService(ctx.store)
     await ensure_branch(ctx.store, settings)
+    imported = await ctx.store.import_legacy_balances(settings.currency)
+    if imported:
+        log.info("imported %d balance entries from before the ledger", imported)
     await ensure_defaults(ctx.store)
     if settings.demo_seed:
         await ensure_demo_members(ctx.store, ctx.money)

@@ -354,6 +354,7 @@ class MoneyService:
         if cost <= 0:
             return None
         member = member_account(member_id)
+        currency = await self._currency(branch_id)
         for _ in range(MAX_CHARGE_ATTEMPTS):
             balance = await self._store.ledger.balance(member)
             posting = session_charge(
@@ -370,6 +371,7 @@ class MoneyService:
                 "purpose": "session",
                 "method": "balance",
                 "amount": cost,
+                "currency": currency,
                 "uncollected": cost - posting.guarded_spends().get(member, 0),
                 "branch": branch_id,
                 "member_id": member_id,
@@ -404,6 +406,7 @@ class MoneyService:
             "kind": "adjustment",
             "purpose": "adjustment",
             "amount": abs(amount),
+            "currency": await self._currency(branch),
             "direction": "credit" if amount > 0 else "debit",
             "branch": branch,
             "member_id": member_id,
@@ -417,6 +420,16 @@ class MoneyService:
             raise MoneyRefused(402, "insufficient_balance", f"the balance holds only {exc.balance}") from None
 
     # ---- shared -------------------------------------------------------------------------------------
+
+    async def _currency(self, branch_id: str) -> str:
+        """The branch's currency; a PC's site without branch settings uses the hub's own branch."""
+        for candidate in (branch_id, self.default_branch):
+            branch = await self._store.branches.get(candidate)
+            if branch is not None:
+                return branch.currency
+        raise MoneyRefused(
+            500, "no_branch", f"no settings for branch {branch_id!r} nor {self.default_branch!r}"
+        )
 
     async def _post(
         self, doc: Document, posting: Posting, branch: BranchRecord, cap: CapClaim | None

@@ -54,6 +54,8 @@ async def verify_ledger(transactions: AsyncIterable[Document]) -> LedgerReport:
     refunded: dict[str, int] = defaultdict(int)
     async for doc in transactions:
         report.transactions += 1
+        if not doc.get("currency"):
+            report.problems.append(f"transaction {doc.get('_id')}: no currency")
         try:
             postings.append(Posting.from_documents(doc.get("lines", [])))
         except (LedgerError, KeyError, TypeError, ValueError) as exc:

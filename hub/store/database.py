@@ -61,6 +61,10 @@ class Store:
             return False
         return True
 
+    async def import_legacy_balances(self, currency: str) -> int:
+        """Bring balance entries from before the ledger into it, once (see ``import_legacy_balances``)."""
+        return await import_legacy_balances(self.db["balance_entries"], self.ledger, currency)
+
     async def close(self) -> None:
         await self.client.close()
 
@@ -129,7 +133,6 @@ async def open_store(url: str, database: str, *, timeout_ms: int = 5000) -> Stor
             store.vouchers,
         ):
             await repository.create_indexes()
-        await import_legacy_balances(db["balance_entries"], store.ledger)
     except PyMongoError as exc:
         await client.close()
         raise StoreUnavailable(f"MongoDB at {url} is unavailable: {exc}") from None

@@ -287,7 +287,9 @@ class LedgerRepository:
         return inserted
 
 
-async def import_legacy_balances(entries: AsyncCollection[Document], ledger: LedgerRepository) -> int:
+async def import_legacy_balances(
+    entries: AsyncCollection[Document], ledger: LedgerRepository, currency: str
+) -> int:
     """Data from before the ledger kept member balances as signed entries; bring each into the ledger
     once, against the adjustments account, so a store upgraded in place keeps every balance."""
     adjustments = branch_account(AccountKind.ADJUSTMENTS, "legacy")
@@ -307,6 +309,7 @@ async def import_legacy_balances(entries: AsyncCollection[Document], ledger: Led
             "kind": "adjustment",
             "purpose": "import",
             "amount": abs(int(entry["amount"])),
+            "currency": currency,
             "direction": "credit" if int(entry["amount"]) > 0 else "debit",
             "branch": "legacy",
             "member_id": entry["member_id"],

@@ -61,7 +61,15 @@ def replicas(store: Store, count: int = 5) -> list[LedgerRepository]:
 
 def tx(kind: str = "payment", **fields: object) -> Document:
     tx_id = uuid.uuid4().hex
-    return {"_id": tx_id, "idem": f"test:{tx_id}", "kind": kind, "branch": "main", "at": 0, **fields}
+    return {
+        "_id": tx_id,
+        "idem": f"test:{tx_id}",
+        "kind": kind,
+        "branch": "main",
+        "currency": "UZS",
+        "at": 0,
+        **fields,
+    }
 
 
 async def test_fifty_concurrent_receipts_are_numbered_without_gaps(store: Store) -> None:
@@ -208,8 +216,9 @@ async def test_balances_from_before_the_ledger_are_imported_once(stack: LocalSta
             ]
         )
         await first.close()
-        for _ in range(2):  # a second start imports nothing twice
+        for imported in (2, 0):  # a second start imports nothing twice
             reopened = await open_store(stack.mongo_url, name)
+            assert await reopened.import_legacy_balances("UZS") == imported
             assert await reopened.ledger.balance(member_account("a")) == 3_800
             await reopened.close()
     finally:
