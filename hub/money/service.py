@@ -141,6 +141,7 @@ class MoneyService:
         fingerprint = _fingerprint(request.model_dump(mode="json"))
         first = await self._store.ledger.by_key(idem)
         if first is not None:
+            await self._ensure_voucher(first)  # a crash may have come between the payment and its voucher
             return PostResult(_same_request(first, fingerprint), created=False)
         shift = await self._store.shifts.current(branch.id, staff.user_id)
         if chosen.needs_shift and shift is None:
@@ -175,10 +176,11 @@ class MoneyService:
             **(destination.extra or {}),
         }
         result = await self._post(doc, posting, branch, destination.cap)
-        if result.created:
-            await self._after_payment(result.document)
-        else:
+        if not result.created:
             _same_request(result.document, fingerprint)
+        await self._ensure_voucher(result.document)
+        if result.created:
+            await self._publish("payment.created", result.document)
         return result
 
     async def _destination(
@@ -258,21 +260,22 @@ class MoneyService:
             raise MoneyRefused(409, "price_changed", f"the items cost {total} now, not {request.amount}")
         return Destination(revenue_account("products", branch.id), total, lines)
 
-    async def _after_payment(self, doc: Document) -> None:
+    async def _ensure_voucher(self, doc: Document) -> None:
+        """A voucher sale's voucher record, from the ledger transaction (idempotent)."""
         code = self.voucher_code(doc)
-        if code is not None:
-            await self._store.vouchers.create(
-                VoucherRecord(
-                    id=doc["voucher_id"],
-                    code_hash=code_hash(code),
-                    last4=code[-4:],
-                    branch=doc["branch"],
-                    value=doc["amount"],
-                    created_at=doc["at"],
-                    payment_id=doc["_id"],
-                )
+        if code is None:
+            return
+        await self._store.vouchers.create(
+            VoucherRecord(
+                id=doc["voucher_id"],
+                code_hash=code_hash(code),
+                last4=code[-4:],
+                branch=doc["branch"],
+                value=doc["amount"],
+                created_at=doc["at"],
+                payment_id=doc["_id"],
             )
-        await self._publish("payment.created", doc)
+        )
 
     # ---- refunds ------------------------------------------------------------------------------------
 

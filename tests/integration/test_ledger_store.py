@@ -19,6 +19,7 @@ from billing.ledger import (
     member_account,
     revenue_account,
     transfer,
+    voucher_account,
 )
 from hub.live import LiveState
 from hub.money.errors import MoneyRefused
@@ -225,3 +226,17 @@ async def test_balances_from_before_the_ledger_are_imported_once(stack: LocalSta
         cleanup = await open_store(stack.mongo_url, name)
         await cleanup.client.drop_database(name)
         await cleanup.close()
+
+
+async def test_a_voucher_lost_to_a_crash_after_its_sale_comes_back_on_the_retry(
+    store: Store, money: MoneyService
+) -> None:
+    sale = PaymentRequest(purpose="voucher", method="cash", amount=5_000)
+    first = await money.pay(sale, STAFF, "voucher-key-1")
+    # The hub died between the ledger insert and the voucher record:
+    await store.db["vouchers"].delete_one({"payment_id": first.document["_id"]})
+    retried = await money.pay(sale, STAFF, "voucher-key-1")
+    assert (retried.created, retried.document["_id"]) == (False, first.document["_id"])
+    voucher = await store.vouchers.by_payment(first.document["_id"])
+    assert voucher is not None
+    assert await store.ledger.balance(voucher_account(voucher.id)) == 5_000
