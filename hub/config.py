@@ -15,15 +15,13 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
-from billing.money import MoneyError, currency
-from billing.tariffs import TariffError, zone
 from hub.auth.permissions import Role
 from hub.errors import ConfigError
+from hub.locale import CurrencyCode, Language, Timezone
 from hub.security.crypto import CipherError, parse_keys
 from hub.security.network import parse_networks
 
 ROLES = tuple(role.value for role in Role)
-LANGUAGES = ("uz", "ru", "en")
 
 PREFIX = "ICAFE_"
 
@@ -42,9 +40,9 @@ class HubSettings(BaseModel):
     branch_address: str = ""
     branch_tax_id: str = ""
     branch_phone: str = ""
-    currency: str = "UZS"
-    language: str = "en"
-    timezone: str = "Asia/Tashkent"
+    currency: CurrencyCode = "UZS"
+    language: Language = "en"
+    timezone: Timezone = "Asia/Tashkent"
 
     mongo_url: str = "mongodb://127.0.0.1:27017"
     mongo_db: str = "icafe"
@@ -104,31 +102,6 @@ class HubSettings(BaseModel):
     proxies_count: Annotated[int, Field(ge=0, le=10)] = 0
     # Origins allowed by CORS (comma-separated); empty: CORS closed (the console is same-origin).
     cors_origins: str = ""
-
-    @field_validator("currency")
-    @classmethod
-    def _known_currency(cls, value: str) -> str:
-        try:
-            currency(value)
-        except MoneyError as exc:
-            raise ValueError(str(exc)) from None
-        return value
-
-    @field_validator("language")
-    @classmethod
-    def _known_language(cls, value: str) -> str:
-        if value not in LANGUAGES:
-            raise ValueError(f"unknown language {value!r}; languages are {list(LANGUAGES)}")
-        return value
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_timezone(cls, value: str) -> str:
-        try:
-            zone(value)
-        except TariffError as exc:
-            raise ValueError(str(exc)) from None
-        return value
 
     @field_validator("encryption_keys")
     @classmethod

@@ -11,13 +11,11 @@ from sanic import Blueprint, Request, json
 from sanic.response import HTTPResponse
 from sanic_ext import openapi
 
-from billing.money import MoneyError, currency
-from billing.tariffs import TariffError, zone
 from hub.api.bodies import parse_body
 from hub.api.guard import requires
 from hub.auth.permissions import Permission
-from hub.config import LANGUAGES
 from hub.errors import not_found
+from hub.locale import CurrencyCode, Language, Timezone
 from hub.money.methods import METHODS
 from hub.store import BranchRecord
 
@@ -30,35 +28,10 @@ class BranchSettings(BaseModel):
     address: str = Field(default="", max_length=200)
     tax_id: str = Field(default="", max_length=40)
     phone: str = Field(default="", max_length=40)
-    currency: str
-    language: str
-    timezone: str
+    currency: CurrencyCode
+    language: Language
+    timezone: Timezone
     payment_methods: list[str] = Field(min_length=1)
-
-    @field_validator("currency")
-    @classmethod
-    def _currency(cls, value: str) -> str:
-        try:
-            currency(value)
-        except MoneyError as exc:
-            raise ValueError(str(exc)) from None
-        return value
-
-    @field_validator("language")
-    @classmethod
-    def _language(cls, value: str) -> str:
-        if value not in LANGUAGES:
-            raise ValueError(f"languages are {list(LANGUAGES)}")
-        return value
-
-    @field_validator("timezone")
-    @classmethod
-    def _timezone(cls, value: str) -> str:
-        try:
-            zone(value)
-        except TariffError as exc:
-            raise ValueError(str(exc)) from None
-        return value
 
     @field_validator("payment_methods")
     @classmethod

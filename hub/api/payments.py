@@ -9,25 +9,24 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from sanic import Blueprint, Request, json
-from sanic.response import HTTPResponse, raw
+from sanic.response import HTTPResponse
 from sanic_ext import openapi
 
 from billing.money import format_amount
 from hub.api.bodies import paging, parse_body
 from hub.api.guard import requires
+from hub.api.pdf import pdf_response, print_options
 from hub.auth.confirm import Confirmation, confirm_sensitive
 from hub.auth.permissions import Permission
 from hub.errors import bad_request
 from hub.money.receipts import receipt_data, receipt_pdf
 from hub.money.service import PaymentRequest, RefundRequest, Staff
-from hub.receipts.model import Layout
 from hub.store import HistoryFilter
 from hub.store.ledger import Document
 
 bp = Blueprint("payments", url_prefix="/payments")
 
 _KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,128}$")
-LANGUAGES = ("uz", "ru", "en")
 
 
 class RefundBody(BaseModel):
@@ -191,13 +190,7 @@ async def get_receipt(request: Request, payment_id: str) -> HTTPResponse:
     ctx = request.app.ctx
     doc = await ctx.money.payment(payment_id)
     branch = await ctx.money.branch(doc["branch"])
-    try:
-        layout = Layout(request.args.get("layout", Layout.A4.value))
-    except ValueError:
-        raise bad_request("layout is a4 or thermal") from None
-    language = request.args.get("lang", branch.language)
-    if language not in LANGUAGES:
-        raise bad_request(f"lang is one of {', '.join(LANGUAGES)}")
+    layout, language = print_options(request, branch.language)
     member = await ctx.store.members.get(doc["member_id"]) if doc.get("member_id") else None
     data = receipt_data(
         doc,
@@ -207,10 +200,7 @@ async def get_receipt(request: Request, payment_id: str) -> HTTPResponse:
         voucher_code=ctx.money.voucher_code(doc),
     )
     pdf = await receipt_pdf(data, layout)
-    filename = f"receipt-{receipt_label(doc)}-{layout.value}.pdf"
-    return raw(
-        pdf, content_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{filename}"'}
-    )
+    return pdf_response(pdf, f"receipt-{receipt_label(doc)}-{layout.value}.pdf")
 
 
 @bp.post("/<payment_id:str>/refunds")

@@ -9,17 +9,17 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from sanic import Blueprint, Request, json
-from sanic.response import HTTPResponse, raw
+from sanic.response import HTTPResponse
 from sanic_ext import openapi
 
 from billing.shifts import ShiftSummary
 from hub.api.bodies import paging, parse_body
 from hub.api.guard import requires
-from hub.api.payments import LANGUAGES, staff_of
+from hub.api.payments import staff_of
+from hub.api.pdf import pdf_response, print_options
 from hub.auth.permissions import Permission, permissions_of
 from hub.errors import ApiError, bad_request, not_found
 from hub.money.receipts import shift_report_data, shift_report_pdf
-from hub.receipts.model import Layout
 from hub.store.shifts import OPEN, ShiftRecord
 
 bp = Blueprint("shifts", url_prefix="/shifts")
@@ -166,16 +166,7 @@ async def shift_report(request: Request, shift_id: str) -> HTTPResponse:
     if shift.state == OPEN:
         raise ApiError(409, "shift_open", "the report is printed once the shift is closed")
     branch = await ctx.money.branch(shift.branch)
-    try:
-        layout = Layout(request.args.get("layout", Layout.A4.value))
-    except ValueError:
-        raise bad_request("layout is a4 or thermal") from None
-    language = request.args.get("lang", branch.language)
-    if language not in LANGUAGES:
-        raise bad_request(f"lang is one of {', '.join(LANGUAGES)}")
+    layout, language = print_options(request, branch.language)
     data = shift_report_data(shift, await ctx.shifts.summary(shift), branch, language=language)
     pdf = await shift_report_pdf(data, layout)
-    filename = f"shift-{shift.branch}-{shift.id[:8]}-{layout.value}.pdf"
-    return raw(
-        pdf, content_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{filename}"'}
-    )
+    return pdf_response(pdf, f"shift-{shift.branch}-{shift.id[:8]}-{layout.value}.pdf")

@@ -32,6 +32,9 @@ def test_hub_settings_from_environment() -> None:
         ({"ICAFE_HTTP_PORT": "70000"}, "ICAFE_HTTP_PORT"),
         ({"ICAFE_JWT_SECRET": "short"}, "ICAFE_JWT_SECRET"),
         ({"ICAFE_COMMAND_TIMEOUT_S": "0"}, "ICAFE_COMMAND_TIMEOUT_S"),
+        ({"ICAFE_CURRENCY": "XXX"}, "ICAFE_CURRENCY"),
+        ({"ICAFE_LANGUAGE": "de"}, "ICAFE_LANGUAGE"),
+        ({"ICAFE_TIMEZONE": "Mars/Olympus"}, "ICAFE_TIMEZONE"),
     ],
 )
 def test_hub_settings_errors_name_the_key(override: dict[str, str], key: str) -> None:
