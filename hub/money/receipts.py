@@ -78,7 +78,8 @@ def receipt_data(
         if doc.get("voucher_last4") and not voucher_code
         else "",
         member=member_login,
-        balance_after=None,
+        # The member's balance right after this transaction, from its sequence.
+        balance_after=doc.get("member_after") if doc.get("member_account") else None,
         refund_of=doc.get("refund_of_receipt"),
         reason=doc.get("reason", ""),
     )

@@ -122,6 +122,7 @@ def test_a_cash_top_up_is_taken_once_and_printed(api: httpx.Client) -> None:
         text = pdf_text(receipt.content)
         assert payment["receipt"] in text
         assert "50 000 сум" in text
+        assert "Баланс после" in text  # the member's balance right after the top-up
     assert api.get(f"/payments/{payment['id']}/receipt", params={"layout": "a5"}).status_code == 400
 
 
