@@ -38,15 +38,18 @@ from hub.money.errors import MoneyRefused
 from hub.money.methods import METHODS, Tender, code_hash, method
 from hub.money.vouchers import new_voucher_code
 from hub.security.crypto import FieldCipher, field_aad
+from hub.sessions.pricing import session_price
 from hub.store import Store
 from hub.store.branches import BranchRecord
 from hub.store.ledger import CapClaim, Document, LedgerBusy, PostResult
+from hub.store.sessions import ENDED, SessionRecord
 from hub.store.vouchers import VoucherRecord
 
 log = logging.getLogger(__name__)
 
 Purpose = Literal["topup", "session", "sale", "voucher"]
 GUEST_KINDS = ("prepaid", "postpaid")
+MINUTE_MS = 60_000
 MAX_CHARGE_ATTEMPTS = 20
 
 
@@ -216,25 +219,35 @@ class MoneyService:
         return Destination(voucher_account(tx_id), amount, [_line("voucher", amount)], extra=extra)
 
     async def _session_payment(self, request: PaymentRequest, branch: BranchRecord) -> Destination:
+        """A guest pays for their time: a prepaid guest the price of the minutes bought (more after an
+        extension), a postpaid guest the cost once the session has ended. What a session's payments may
+        total is capped, so it is never paid twice; the amount defaults to what is still owed."""
         session = await self._store.sessions.get(request.session_id or "")
         if session is None:
             raise MoneyRefused(404, "not_found", f"session {request.session_id!r} not found")
         if session.kind not in GUEST_KINDS:
             raise MoneyRefused(409, "member_session", "a member's session is charged to their balance")
-        revenue = revenue_account("time", branch.id)
-        item = _line("session", 0) | {"pc_id": session.pc_id, "used_ms": session.used_ms}
-        if session.kind == "prepaid":
-            amount = _required_amount(request)
-            return Destination(revenue, amount, [item | {"unit_price": amount, "total": amount}])
-        if session.state != "ended" or session.cost is None:
-            raise MoneyRefused(409, "session_running", "a postpaid session is paid once it has ended")
-        # A postpaid session's payments never sum above its cost: a capped sequence per session.
-        outstanding = session.cost - await self._store.ledger.capped_sum(f"session:{session.id}")
+        owed = await self._session_price(session)
+        key = f"session:{session.id}"
+        outstanding = owed - await self._store.ledger.capped_sum(key)
         if outstanding <= 0:
             raise MoneyRefused(409, "already_paid", "this session is paid")
         amount = request.amount or outstanding
-        cap = CapClaim(f"session:{session.id}", session.cost, amount)
-        return Destination(revenue, amount, [item | {"unit_price": amount, "total": amount}], cap=cap)
+        item = _line("session", amount) | {"pc_id": session.pc_id, "used_ms": session.used_ms}
+        return Destination(
+            revenue_account("time", branch.id), amount, [item], cap=CapClaim(key, owed, amount)
+        )
+
+    async def _session_price(self, session: SessionRecord) -> int:
+        if session.kind == "postpaid":
+            if session.state != ENDED or session.cost is None:
+                raise MoneyRefused(409, "session_running", "a postpaid session is paid once it has ended")
+            return session.cost
+        tariff = await self._store.tariffs.get(session.tariff_id)
+        if tariff is None or not session.prepaid_minutes:
+            raise MoneyRefused(409, "no_price", "the session has no tariff or prepaid minutes to price")
+        start = session.started_at or session.created_at
+        return (await session_price(tariff, start, session.prepaid_minutes * MINUTE_MS)).total
 
     async def _sale(self, request: PaymentRequest, branch: BranchRecord) -> Destination:
         if not request.items:

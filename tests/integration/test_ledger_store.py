@@ -26,6 +26,7 @@ from hub.money.errors import MoneyRefused
 from hub.money.service import MoneyService, PaymentRequest, Staff
 from hub.money.verify import verify_ledger
 from hub.security.crypto import FieldCipher, generate_key, parse_keys
+from hub.sessions.defaults import DEFAULT_TARIFF
 from hub.store import BranchRecord, Store, open_store
 from hub.store.ledger import CapClaim, Document, LedgerRepository
 from hub.store.sessions import SessionRecord
@@ -240,3 +241,34 @@ async def test_a_voucher_lost_to_a_crash_after_its_sale_comes_back_on_the_retry(
     voucher = await store.vouchers.by_payment(first.document["_id"])
     assert voucher is not None
     assert await store.ledger.balance(voucher_account(voucher.id)) == 5_000
+
+
+async def test_a_prepaid_guest_pays_the_price_of_the_minutes_bought_and_more_after_an_extension(
+    store: Store, money: MoneyService
+) -> None:
+    await store.tariffs.create(DEFAULT_TARIFF, 0)
+    noon_in_tashkent = 1_795_590_000_000  # 2026-11-25 12:00 +05:00: the day rate, 12 000 so'm an hour
+    session = SessionRecord(
+        id="s-pre",
+        pc_id="pc-3",
+        kind="prepaid",
+        state="active",
+        created_at=noon_in_tashkent,
+        started_at=noon_in_tashkent,
+        tariff_id=DEFAULT_TARIFF.id,
+        prepaid_minutes=30,
+    )
+    await store.sessions.insert(session)
+    request = PaymentRequest(purpose="session", method="cash", session_id=session.id)
+    first = await money.pay(request, STAFF, uuid.uuid4().hex)
+    assert first.document["amount"] == 600_000  # half an hour: 6 000 so'm
+    with pytest.raises(MoneyRefused) as paid:
+        await money.pay(request, STAFF, uuid.uuid4().hex)
+    assert paid.value.code == "already_paid"
+    await store.sessions.record_extended(session.id, None, None, 60)
+    with pytest.raises(MoneyRefused) as too_much:
+        await money.pay(request.model_copy(update={"amount": 600_001}), STAFF, uuid.uuid4().hex)
+    assert too_much.value.code == "overpayment"
+    second = await money.pay(request, STAFF, uuid.uuid4().hex)
+    assert second.document["amount"] == 600_000  # the extension's half hour
+    assert await store.ledger.capped_sum(f"session:{session.id}") == 1_200_000
