@@ -18,6 +18,7 @@ from hub.sessions.errors import SessionRefused
 from hub.sessions.pricing import price_view, session_price
 from hub.sessions.service import GuestOrder
 from hub.store.sessions import ACTIVE, SessionRecord
+from protocol import SessionKind
 
 bp = Blueprint("sessions", url_prefix="/sessions")
 
@@ -120,9 +121,14 @@ async def list_sessions(request: Request) -> HTTPResponse:
 @requires(Permission.SESSIONS_READ)
 async def get_session(request: Request, session_id: str) -> HTTPResponse:
     try:
-        return json(session_view(await request.app.ctx.sessions.get(session_id)))
+        record = await request.app.ctx.sessions.get(session_id)
     except SessionRefused as exc:
         raise _refused(exc) from None
+    view = session_view(record)
+    if record.kind != SessionKind.MEMBER.value:
+        # A guest pays at the desk (POST /payments, purpose "session"); a member's balance is charged.
+        view["paid"] = await request.app.ctx.money.session_paid(session_id)
+    return json(view)
 
 
 @bp.get("/<session_id:str>/price")

@@ -126,6 +126,10 @@ class MoneyService:
             raise MoneyRefused(404, "not_found", f"payment {payment_id!r} not found")
         return doc
 
+    async def session_paid(self, session_id: str) -> int:
+        """What a guest has paid for a session so far."""
+        return await self._store.ledger.capped_sum(_session_key(session_id))
+
     def voucher_code(self, doc: Document) -> str | None:
         """The full code of a voucher sold by ``doc`` (printed on its receipt), else None."""
         sealed = doc.get("voucher_code_enc")
@@ -228,7 +232,7 @@ class MoneyService:
         if session.kind not in GUEST_KINDS:
             raise MoneyRefused(409, "member_session", "a member's session is charged to their balance")
         owed = await self._session_price(session)
-        key = f"session:{session.id}"
+        key = _session_key(session.id)
         outstanding = owed - await self._store.ledger.capped_sum(key)
         if outstanding <= 0:
             raise MoneyRefused(409, "already_paid", "this session is paid")
@@ -484,6 +488,10 @@ def _refusal(exc: LedgerError, kind: str) -> MoneyRefused:
             )
         return MoneyRefused(409, "overpayment", f"only {exc.left} of {exc.limit} is left to pay")
     return MoneyRefused(400, "bad_request", str(exc))
+
+
+def _session_key(session_id: str) -> str:
+    return f"session:{session_id}"
 
 
 def _required_amount(request: PaymentRequest) -> int:

@@ -155,6 +155,17 @@ def test_postpaid_session_is_stopped_by_staff_and_priced(
     assert done["end_reason"] == "customer left"
     assert done["used_ms"] > 0
     assert api.post(f"/sessions/{session_id}/stop", json={}).status_code == 409
+    # The guest pays at the desk what the session cost, once.
+    assert done["paid"] == 0
+    if api.get("/shifts/current").status_code == 404:
+        assert api.post("/shifts", json={"opening_float": 0}).status_code == 201
+    body = {"purpose": "session", "method": "cash", "session_id": session_id}
+    paid = api.post("/payments", json=body, headers={"Idempotency-Key": uuid.uuid4().hex})
+    assert paid.status_code == 201, paid.text
+    assert paid.json()["amount"] == done["cost"] > 0
+    assert api.get(f"/sessions/{session_id}").json()["paid"] == done["cost"]
+    again = api.post("/payments", json=body, headers={"Idempotency-Key": uuid.uuid4().hex})
+    assert again.json()["error"]["code"] == "already_paid"
 
 
 def test_agent_killed_mid_session_resumes_and_ends_on_time(stack: LocalStack, api: httpx.Client) -> None:
