@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 import logging
 import os
 import sys
@@ -61,6 +63,18 @@ def _simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _front_desk(args: argparse.Namespace) -> int:
+    from icafe.front_desk import run_front_desk
+
+    password = os.environ.get("ICAFE_ADMIN_PASSWORD")
+    if not password:
+        print("icafe front-desk: set ICAFE_ADMIN_PASSWORD to the owner's password", file=sys.stderr)
+        return 2
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run_front_desk(args.api, password, args.pace))
+    return 0
+
+
 def _demo(args: argparse.Namespace) -> int:
     from icafe.demo import run_demo
 
@@ -91,6 +105,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="run the whole system locally on embedded defaults")
     demo.set_defaults(func=_demo)
+
+    desk = commands.add_parser(
+        "front-desk", help="a simulated cashier for the demo (owner password in ICAFE_ADMIN_PASSWORD)"
+    )
+    desk.add_argument("--api", required=True, help="the hub's URL, e.g. http://127.0.0.1:8000")
+    desk.add_argument("--pace", type=float, default=8.0, help="seconds between customers (jittered)")
+    desk.set_defaults(func=_front_desk)
 
     provisioning.cli.register(commands)
     icafe.cli_security.register(commands)

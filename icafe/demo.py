@@ -42,11 +42,22 @@ def run_demo() -> int:
         print(f"  store on {stack.mongo_url}", flush=True)
         stack.start_hub()
         stack.start_simulator()
+        desk_pace_s = float(os.environ.get("ICAFE_DEMO_DESK_PACE_S", "8"))
+        desk = os.environ.get("ICAFE_DEMO_DESK", "1") != "0"
+        if desk:
+            stack.start_front_desk(desk_pace_s)
+        desk_line = (
+            f"  desk:     a simulated cashier serves a customer every ~{desk_pace_s:g} s "
+            "(ICAFE_DEMO_DESK=0 turns it off)\n"
+            if desk
+            else ""
+        )
         print(
             f"\nicafe is running.\n"
             f"  API:      {stack.api_url}/api/v1   (OpenAPI: {stack.api_url}/docs)\n"
             f"  owner:    admin / {stack.secrets['admin_password']}\n"
             f"  PCs:      {config.pcs} simulated agents, each with its own certificate\n"
+            f"{desk_line}"
             f"  logs:     {stack.data_dir / 'logs'}\n"
             f"Press Ctrl-C to stop.",
             flush=True,

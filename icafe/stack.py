@@ -295,6 +295,19 @@ class LocalStack:
             )
         )
 
+    def start_front_desk(self, pace_s: float) -> Service:
+        """The demo's simulated cashier, a client of the API like any other."""
+        argv = [sys.executable, "-m", "icafe", "front-desk", "--api", self.api_url, "--pace", str(pace_s)]
+        return self.supervisor.start(
+            ServiceSpec(
+                name="front-desk",
+                argv=argv,
+                env={"ICAFE_ADMIN_PASSWORD": self.secrets["admin_password"]},
+                log_path=self.log("front-desk"),
+                ready=lambda: True,
+            )
+        )
+
     def start_infrastructure(self) -> None:
         self.prepare()
         self.start_broker()

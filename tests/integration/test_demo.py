@@ -35,6 +35,7 @@ class Demo:
     def __init__(self, data_dir: Path, port: int) -> None:
         env = {k: v for k, v in os.environ.items() if k != "ICAFE_ADMIN_PASSWORD"}
         env.update(ICAFE_DATA_DIR=str(data_dir), ICAFE_HTTP_PORT=str(port), ICAFE_DEMO_PCS=str(DEMO_PCS))
+        env.update(ICAFE_DEMO_DESK_PACE_S="0.5")  # the simulated cashier, fast
         self.process = subprocess.Popen(
             [sys.executable, "-m", "icafe", "demo"],
             env=env,
@@ -91,6 +92,18 @@ def test_demo_runs_the_whole_system_and_stops_cleanly(tmp_path: Path) -> None:
             "first_seen"
         ]
         assert children_using(data_dir), "the demo's services run with their state under the data directory"
+        headers = {"Authorization": f"Bearer {token}"}
+        # The simulated front desk seats customers and takes money with nothing to do.
+        wait_until(
+            lambda: httpx.get(f"{base}/payments", headers=headers).json()["total"] >= 3,
+            60,
+            "payments coming in",
+        )
+        wait_until(
+            lambda: httpx.get(f"{base}/sessions", headers=headers).json()["total"] >= 1,
+            60,
+            "sessions running",
+        )
     finally:
         code = demo.interrupt()
     assert code == 0, "".join(demo.output)
