@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from redis.exceptions import RedisError
 
 from billing.ledger import (
     AccountKind,
@@ -460,6 +461,13 @@ class MoneyService:
             raise _refusal(exc, doc["kind"]) from None
 
     async def _publish(self, event: str, doc: Document) -> None:
+        # The money is in the ledger already: a live feed that cannot be told must not fail the payment.
+        try:
+            await self._publish_event(event, doc)
+        except (RedisError, OSError) as exc:
+            log.warning("live feed missed %s of %s: %s", event, doc["_id"], exc)
+
+    async def _publish_event(self, event: str, doc: Document) -> None:
         await self._live.publish(
             {
                 "type": event,

@@ -29,9 +29,11 @@ from hub.security.crypto import FieldCipher, generate_key, parse_keys
 from hub.sessions.defaults import DEFAULT_TARIFF
 from hub.store import BranchRecord, Store, open_store
 from hub.store.ledger import CapClaim, Document, LedgerRepository
+from hub.store.members import MemberRecord
 from hub.store.sessions import SessionRecord
 from hub.store.shifts import ShiftRecord
 from icafe.stack import LocalStack
+from icafe.supervisor import free_port
 
 CASH = branch_account(AccountKind.CASH, "main")
 SALES = revenue_account("products", "main")
@@ -272,3 +274,18 @@ async def test_a_prepaid_guest_pays_the_price_of_the_minutes_bought_and_more_aft
     second = await money.pay(request, STAFF, uuid.uuid4().hex)
     assert second.document["amount"] == 600_000  # the extension's half hour
     assert await store.ledger.capped_sum(f"session:{session.id}") == 1_200_000
+
+
+async def test_a_payment_stands_when_the_live_feed_is_down(stack: LocalStack, store: Store) -> None:
+    await store.branches.create_if_missing(BranchRecord(id="main", name="Store test"))
+    await store.shifts.open(ShiftRecord("shift-2", "main", STAFF.user_id, STAFF.username, 0, 0))
+    unreachable = Redis.from_url(f"redis://127.0.0.1:{free_port()}/0", socket_connect_timeout=0.5)
+    money = MoneyService(store, LiveState(unreachable), FieldCipher(parse_keys(generate_key("s2"))), "main")
+    await store.members.create(MemberRecord("m9", "m9", "", "x", 0))
+    await money.adjust("m9", 1, reason="open", key="m9-open", staff="t")
+    paid = await money.pay(
+        PaymentRequest(purpose="topup", method="cash", amount=700, member_id="m9"), STAFF, "live-down-1"
+    )
+    assert paid.created
+    assert await money.balance("m9") == 701
+    await unreachable.aclose()
