@@ -34,7 +34,7 @@ class NewMember(BaseModel):
 
 class BalanceAdjustment(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    amount: int = Field(description="minor units; positive credits, negative debits")
+    amount: int = Field(strict=True, description="minor units; positive credits, negative debits")
     reason: str = Field(min_length=3, max_length=200)
     idempotency_key: str = Field(min_length=8, max_length=64)
 

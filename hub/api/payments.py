@@ -33,7 +33,7 @@ class RefundBody(BaseModel):
     """A refund: how much, why, and a fresh confirmation (a TOTP code, or the password without 2FA)."""
 
     model_config = ConfigDict(extra="forbid")
-    amount: int = Field(gt=0, description="minor units; at most what is left of the payment")
+    amount: int = Field(gt=0, strict=True, description="minor units; at most what is left of the payment")
     reason: str = Field(min_length=3, max_length=500)
     totp: str | None = Field(default=None, min_length=6, max_length=16)
     password: str | None = Field(default=None, min_length=1, max_length=1024)

@@ -23,14 +23,14 @@ bp = Blueprint("products", url_prefix="/products")
 class NewProduct(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=100)
-    price: int = Field(gt=0, description="minor units of the branch currency")
+    price: int = Field(gt=0, strict=True, description="minor units of the branch currency")
     category: str = Field(default="", max_length=50)
 
 
 class ProductChanges(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str | None = Field(default=None, min_length=1, max_length=100)
-    price: int | None = Field(default=None, gt=0)
+    price: int | None = Field(default=None, gt=0, strict=True)
     category: str | None = Field(default=None, max_length=50)
     active: bool | None = None
 

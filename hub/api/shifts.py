@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 from sanic import Blueprint, Request, json
 from sanic.response import HTTPResponse
 from sanic_ext import openapi
@@ -27,13 +27,13 @@ bp = Blueprint("shifts", url_prefix="/shifts")
 
 class OpenShift(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    opening_float: int = Field(ge=0, description="the cash counted into the drawer, minor units")
+    opening_float: int = Field(ge=0, strict=True, description="the cash counted into the drawer, minor units")
     branch: str | None = Field(default=None, max_length=64)
 
 
 class CloseShift(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    counted: dict[str, int] = Field(
+    counted: dict[str, StrictInt] = Field(
         description='what is in the drawer and on the terminal: {"cash": .., "card": ..}'
     )
     note: str = Field(default="", max_length=500)

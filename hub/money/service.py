@@ -73,7 +73,10 @@ class PaymentRequest(BaseModel):
     purpose: Purpose
     method: str = Field(min_length=1, max_length=32)
     amount: int | None = Field(
-        default=None, gt=0, description="minor units; computed for sales and for ended guest sessions"
+        default=None,
+        gt=0,
+        strict=True,
+        description="minor units; computed for sales, defaults to what a guest session still owes",
     )
     member_id: str | None = Field(default=None, max_length=64, description="the member topped up, or paying")
     session_id: str | None = Field(default=None, max_length=64)
@@ -85,7 +88,7 @@ class PaymentRequest(BaseModel):
 
 class RefundRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    amount: int = Field(gt=0)
+    amount: int = Field(gt=0, strict=True)
     reason: str = Field(min_length=3, max_length=500)
     terminal_ref: str | None = Field(default=None, max_length=64, description="a card refund's approval")
 
