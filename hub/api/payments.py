@@ -3,8 +3,11 @@ receipts; search the history. Every write needs an ``Idempotency-Key`` header.""
 
 from __future__ import annotations
 
+import csv
+import io
 import re
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -144,11 +147,35 @@ async def create_payment(request: Request) -> HTTPResponse:
 @requires(Permission.MONEY_READ)
 async def list_payments(request: Request) -> HTTPResponse:
     offset, limit = paging(request, default_limit=50)
+    docs, total = await request.app.ctx.store.ledger.page(history_filter(request), skip=offset, limit=limit)
+    return json({"items": [payment_view(doc) for doc in docs], "total": total})
+
+
+@bp.get("/export.csv")
+@openapi.definition(
+    summary="The payment history as CSV (UTF-8, one row per payment or refund, oldest first), with the "
+    "same filters as the list and no paging",
+    tag="payments",
+)
+@requires(Permission.MONEY_READ)
+async def export_payments(request: Request) -> None:
+    where = history_filter(request)
+    response = await request.respond(
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="payments.csv"'},
+    )
+    await response.send(csv_row(EXPORT_COLUMNS))
+    async for doc in request.app.ctx.store.ledger.iterate(where):
+        await response.send(csv_row(export_row(doc)))
+    await response.eof()
+
+
+def history_filter(request: Request) -> HistoryFilter:
     args = request.args
     kind = args.get("kind")
     if kind not in (None, "payment", "refund"):
         raise bad_request("kind is payment or refund")
-    where = HistoryFilter(
+    return HistoryFilter(
         branch=args.get("branch"),
         kind=kind,
         method=args.get("method"),
@@ -160,8 +187,44 @@ async def list_payments(request: Request) -> HTTPResponse:
         until=_time_arg(request, "to"),
         kinds=("payment", "refund"),
     )
-    docs, total = await request.app.ctx.store.ledger.page(where, skip=offset, limit=limit)
-    return json({"items": [payment_view(doc) for doc in docs], "total": total})
+
+
+EXPORT_COLUMNS = (
+    "receipt",
+    "time_utc",
+    "kind",
+    "purpose",
+    "method",
+    "amount_minor",
+    "currency",
+    "branch",
+    "staff",
+    "member_id",
+    "session_id",
+    "shift_id",
+    "terminal_ref",
+    "refund_of",
+    "reason",
+    "id",
+)
+
+
+def export_row(doc: Document) -> list[str]:
+    at = datetime.fromtimestamp(doc["at"] / 1000, tz=UTC).isoformat(timespec="seconds")
+    values = {
+        "receipt": receipt_label(doc),
+        "time_utc": at,
+        "amount_minor": doc["amount"],
+        "id": doc["_id"],
+    }
+    return [str(values.get(column, doc.get(column)) or "") for column in EXPORT_COLUMNS]
+
+
+def csv_row(values: Sequence[str]) -> str:
+    out = io.StringIO()
+    # A cell starting like a formula is prefixed with ', so a spreadsheet shows it as text (CSV injection).
+    csv.writer(out).writerow(f"'{v}" if v[:1] in ("=", "+", "-", "@") else v for v in values)
+    return out.getvalue()
 
 
 @bp.get("/<payment_id:str>")

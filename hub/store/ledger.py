@@ -263,7 +263,12 @@ class LedgerRepository:
         return [doc async for doc in cursor], total
 
     async def find(self, where: HistoryFilter) -> list[Document]:
-        return [doc async for doc in self._tx.find(where.query()).sort("at", ASCENDING)]
+        return [doc async for doc in self.iterate(where)]
+
+    async def iterate(self, where: HistoryFilter) -> AsyncIterator[Document]:
+        """Matching transactions, oldest first, streamed (exports of any size)."""
+        async for doc in self._tx.find(where.query()).sort([("at", ASCENDING), ("_id", ASCENDING)]):
+            yield doc
 
     async def account_entries(self, account: str, *, limit: int = 100) -> list[Document]:
         # $elemMatch: the embedded store misses a plain match on a path inside an array of documents.

@@ -4,6 +4,7 @@ permission and 2FA confirmation, receipts, shifts with a blind count, history, a
 from __future__ import annotations
 
 import asyncio
+import csv
 import io
 import subprocess
 import uuid
@@ -391,6 +392,22 @@ def test_history_filters_and_pages(api: httpx.Client) -> None:
     later = api.get("/payments", params={"member_id": member, "from": first_at + 1}).json()
     assert later["total"] == 2
     assert api.get("/payments", params={"member_id": member, "method": "card"}).json()["total"] == 0
+    exported = api.get("/payments/export.csv", params={"member_id": member})
+    assert exported.status_code == 200
+    assert exported.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(exported.text)))
+    assert [int(row["amount_minor"]) for row in rows] == [
+        1_000 * SOM,
+        2_000 * SOM,
+        3_000 * SOM,
+    ]  # oldest first
+    assert {row["member_id"] for row in rows} == {member}
+    assert all(row["receipt"].startswith("main-") for row in rows)
+    first = mine["items"][-1]["id"]
+    formula = {"amount": 1 * SOM, "reason": "=HYPERLINK(evil)", "password": ADMIN_PASSWORD}
+    assert refund(api, first, formula).status_code == 201
+    refunds = api.get("/payments/export.csv", params={"member_id": member, "kind": "refund"}).text
+    assert "'=HYPERLINK(evil)" in refunds  # a spreadsheet shows it as text, never runs it
     assert api.get("/payments", params={"from": "yesterday"}).status_code == 400
     assert api.get("/payments", params={"from": "2026-11-25T00:00"}).status_code == 400  # no offset
     assert api.get("/payments", params={"from": "2026-11-25T00:00+05:00"}).status_code == 200
