@@ -20,6 +20,7 @@ from hub.api.pdf import pdf_response, print_options
 from hub.auth.permissions import Permission, permissions_of
 from hub.errors import ApiError, bad_request, not_found
 from hub.money.receipts import shift_report_data, shift_report_pdf
+from hub.receipts.model import UnpaidSession
 from hub.store.shifts import OPEN, ShiftRecord
 
 bp = Blueprint("shifts", url_prefix="/shifts")
@@ -72,7 +73,19 @@ async def shift_view(request: Request, shift: ShiftRecord) -> dict[str, Any]:
     }
     if shift.state != OPEN or _may_see_expected(request):
         view["summary"] = summary_view(await request.app.ctx.shifts.summary(shift))
+        view["unpaid_sessions"] = [
+            {"session_id": u.session_id, "pc_id": u.pc_id, "owed": u.owed, "paid": u.paid}
+            for u in await _unpaid(request, shift)
+        ]
     return view
+
+
+async def _unpaid(request: Request, shift: ShiftRecord) -> list[UnpaidSession]:
+    money = request.app.ctx.money
+    unpaid: list[UnpaidSession] = await money.unpaid_guest_sessions(
+        shift.cashier, shift.opened_at, shift.closed_at
+    )
+    return unpaid
 
 
 async def _shift_for(request: Request, shift_id: str) -> ShiftRecord:
@@ -167,6 +180,7 @@ async def shift_report(request: Request, shift_id: str) -> HTTPResponse:
         raise ApiError(409, "shift_open", "the report is printed once the shift is closed")
     branch = await ctx.money.branch(shift.branch)
     layout, language = print_options(request, branch.language)
-    data = shift_report_data(shift, await ctx.shifts.summary(shift), branch, language=language)
+    summary = await ctx.shifts.summary(shift)
+    data = shift_report_data(shift, summary, branch, language=language, unpaid=await _unpaid(request, shift))
     pdf = await shift_report_pdf(data, layout)
     return pdf_response(pdf, f"shift-{shift.branch}-{shift.id[:8]}-{layout.value}.pdf")

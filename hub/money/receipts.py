@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from typing import Any
 
 from billing.shifts import ShiftSummary
@@ -14,6 +15,7 @@ from hub.receipts.model import (
     ReceiptData,
     ReceiptLine,
     ShiftReportData,
+    UnpaidSession,
 )
 from hub.receipts.render import render_receipt, render_shift_report
 from hub.receipts.texts import purpose_name
@@ -86,7 +88,12 @@ def receipt_data(
 
 
 def shift_report_data(
-    shift: ShiftRecord, summary: ShiftSummary, branch: BranchRecord, *, language: str
+    shift: ShiftRecord,
+    summary: ShiftSummary,
+    branch: BranchRecord,
+    *,
+    language: str,
+    unpaid: Sequence[UnpaidSession] = (),
 ) -> ShiftReportData:
     return ShiftReportData(
         branch=header(branch),
@@ -105,6 +112,7 @@ def shift_report_data(
         note=shift.note,
         closed_by=shift.closed_by,
         by_purpose=summary.by_purpose,
+        unpaid_sessions=tuple(unpaid),
     )
 
 

@@ -38,6 +38,7 @@ from hub.live import LiveState
 from hub.money.errors import MoneyRefused
 from hub.money.methods import METHODS, Tender, code_hash, method
 from hub.money.vouchers import new_voucher_code
+from hub.receipts.model import UnpaidSession
 from hub.security.crypto import FieldCipher, field_aad
 from hub.sessions.pricing import session_price
 from hub.store import Store
@@ -129,6 +130,23 @@ class MoneyService:
         if doc is None or doc.get("kind") not in ("payment", "refund"):
             raise MoneyRefused(404, "not_found", f"payment {payment_id!r} not found")
         return doc
+
+    async def unpaid_guest_sessions(self, staff: str, since: int, until: int | None) -> list[UnpaidSession]:
+        """Guest sessions ``staff`` started in a time window that are owed more than was paid: what a
+        shift report shows, so time sold off the books stands out. A postpaid session still running
+        owes nothing yet."""
+        unpaid = []
+        for session in await self._store.sessions.guests_started_by(staff, since, until):
+            if session.kind == "postpaid" and session.state != ENDED:
+                continue
+            try:
+                owed = await self._session_price(session)
+            except MoneyRefused:
+                continue  # no tariff left to price it with; the session's own flags say so
+            paid = await self.session_paid(session.id)
+            if paid < owed:
+                unpaid.append(UnpaidSession(session.pc_id, owed, paid, session.id))
+        return unpaid
 
     async def session_paid(self, session_id: str) -> int:
         """What a guest has paid for a session so far."""

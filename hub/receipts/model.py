@@ -71,6 +71,16 @@ class MethodTotals:
 
 
 @dataclass(frozen=True)
+class UnpaidSession:
+    """A guest session the cashier started in the shift that is not (fully) paid: time off the books?"""
+
+    pc_id: str
+    owed: int
+    paid: int
+    session_id: str = ""
+
+
+@dataclass(frozen=True)
 class ShiftReportData:
     branch: BranchHeader
     shift_id: str
@@ -89,3 +99,4 @@ class ShiftReportData:
     closed_by: str = ""
     # Per purpose (topup, session, sale, voucher): net amount taken in the shift.
     by_purpose: tuple[tuple[str, int], ...] = field(default_factory=tuple)
+    unpaid_sessions: tuple[UnpaidSession, ...] = field(default_factory=tuple)

@@ -504,6 +504,14 @@ def render_shift_report(data: ShiftReportData, layout: Layout) -> bytes:
             style.gap(0.3),
             _pairs(by_purpose, style),
         ]
+    if data.unpaid_sessions:
+        unpaid = [(s.pc_id, format_amount(s.owed - s.paid, *money)) for s in data.unpaid_sessions]
+        flows += [
+            style.rule(),
+            _text(t["unpaid_sessions"], style, bold=True),
+            style.gap(0.3),
+            _pairs(unpaid, style),
+        ]
     closing = [(t["note"], data.note)] if data.note else []
     closing += [(t["closed_by"], data.closed_by)] if data.closed_by else []
     if closing:

@@ -80,6 +80,20 @@ class SessionRepository:
         cursor = self._sessions.find(query).sort("created_at", DESCENDING).skip(skip).limit(limit)
         return [SessionRecord.from_document(doc) async for doc in cursor], total
 
+    async def guests_started_by(self, staff: str, since: int, until: int | None) -> list[SessionRecord]:
+        """Guest sessions ``staff`` ordered in [since, until), that reached a PC (not expired or refused)."""
+        created: Document = {"$gte": since} | ({"$lt": until} if until is not None else {})
+        query: Document = {
+            "started_by": staff,
+            "created_at": created,
+            "kind": {"$in": ["prepaid", "postpaid"]},
+            "state": {"$in": [ACTIVE, ENDED]},
+        }
+        return [
+            SessionRecord.from_document(doc)
+            async for doc in self._sessions.find(query).sort([("created_at", 1), ("_id", 1)])
+        ]
+
     async def set_state(self, session_id: str, state: str, *, only_from: list[str]) -> bool:
         result = await self._sessions.update_one(
             {"_id": session_id, "state": {"$in": only_from}}, {"$set": {"state": state}}

@@ -289,3 +289,51 @@ async def test_a_payment_stands_when_the_live_feed_is_down(stack: LocalStack, st
     assert paid.created
     assert await money.balance("m9") == 701
     await unreachable.aclose()
+
+
+async def test_guest_sessions_a_cashier_started_but_did_not_take_money_for_stand_out(
+    store: Store, money: MoneyService
+) -> None:
+    await store.tariffs.create(DEFAULT_TARIFF, 0)
+    noon = 1_795_590_000_000  # the day rate: 12 000 so'm an hour
+
+    async def session(
+        session_id: str, kind: str, state: str, *, by: str = STAFF.username, at: int = noon
+    ) -> None:
+        record = SessionRecord(
+            id=session_id,
+            pc_id=f"pc-{session_id}",
+            kind=kind,
+            state="active",
+            created_at=at,
+            started_at=at,
+            tariff_id=DEFAULT_TARIFF.id,
+            prepaid_minutes=60 if kind == "prepaid" else None,
+            started_by=by,
+        )
+        await store.sessions.insert(record)
+        if state == "ended":
+            ended = {
+                "ended_at": at + 1,
+                "used_ms": 1_800_000,
+                "started_at": at,
+                "cost": 600_000,
+                "agent_cost": 600_000,
+            }
+            await store.sessions.record_ended(session_id, {}, ended)
+
+    await session("paid", "prepaid", "active")
+    await session("half", "prepaid", "active")
+    await session("walked", "postpaid", "ended")
+    await session("running", "postpaid", "active")
+    await session("other", "prepaid", "active", by="someone-else")
+    await session("earlier", "prepaid", "active", at=noon - 86_400_000)
+    for session_id, amount in (("paid", None), ("half", 600_000)):
+        request = PaymentRequest(purpose="session", method="cash", session_id=session_id, amount=amount)
+        await money.pay(request, STAFF, uuid.uuid4().hex)
+
+    unpaid = await money.unpaid_guest_sessions(STAFF.username, noon - 1000, None)
+    assert [(u.session_id, u.owed, u.paid) for u in unpaid] == [
+        ("half", 1_200_000, 600_000),
+        ("walked", 600_000, 0),
+    ]

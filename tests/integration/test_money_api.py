@@ -358,6 +358,7 @@ def test_a_shift_closes_with_a_blind_count(
     assert lines["cash"]["expected"] == expected_cash
     assert lines["cash"]["difference"] == -1_000 * SOM
     assert lines["card"]["difference"] == 0
+    assert closed.json()["unpaid_sessions"] == []  # this cashier seated no guest without taking money
     again = cashier_api.post(f"/shifts/{shift['id']}/close", json={"counted": counted})
     assert again.json()["error"]["code"] == "shift_closed"
     assert (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import shutil
 import subprocess
@@ -25,6 +26,7 @@ from hub.receipts.model import (
     ReceiptData,
     ReceiptLine,
     ShiftReportData,
+    UnpaidSession,
 )
 from hub.receipts.render import (
     THERMAL_PAGE_WIDTH,
@@ -246,6 +248,18 @@ def test_a4_shift_report_has_signature_lines() -> None:
     text = pdf_text(render_shift_report(shift_report("ru"), Layout.A4))
     assert t["signature_cashier"] in text
     assert t["signature_manager"] in text
+
+
+@pytest.mark.parametrize("layout", list(Layout))
+def test_shift_report_lists_unpaid_guest_sessions(layout: Layout) -> None:
+    report = dataclasses.replace(
+        shift_report("uz"), unpaid_sessions=(UnpaidSession("pc-007", 1_200_000, 200_000, "s1"),)
+    )
+    text = pdf_text(render_shift_report(report, layout))
+    assert texts("uz")["unpaid_sessions"] in text
+    assert "pc-007" in text
+    assert "10 000 so'm" in text  # what is still owed
+    assert texts("uz")["unpaid_sessions"] not in pdf_text(render_shift_report(shift_report("uz"), layout))
 
 
 def test_an_unknown_language_prints_english() -> None:
