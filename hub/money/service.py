@@ -165,13 +165,13 @@ class MoneyService:
 
     async def pay(self, request: PaymentRequest, staff: Staff, key: str) -> PostResult:
         branch = await self.branch(request.branch)
-        chosen = method(request.method, branch.payment_methods)
         idem = f"payment:{branch.id}:{key}"
         fingerprint = _fingerprint(request.model_dump(mode="json"))
         first = await self._store.ledger.by_key(idem)
-        if first is not None:
+        if first is not None:  # a retry gets the first answer, whatever changed since
             await self._ensure_voucher(first)  # a crash may have come between the payment and its voucher
             return PostResult(_same_request(first, fingerprint), created=False)
+        chosen = method(request.method, branch.payment_methods)
         shift = await self._store.shifts.current(branch.id, staff.user_id)
         if chosen.needs_shift and shift is None:
             raise MoneyRefused(409, "shift_required", f"open a shift before taking {chosen.name} payments")

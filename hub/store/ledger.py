@@ -53,6 +53,11 @@ Document = dict[str, Any]
 MAX_ATTEMPTS = 400
 # One sequence slot per guarded account kind: a posting touches at most one account of each.
 GUARDED_SLOTS = tuple(sorted(kind.value for kind in GUARDED))
+_HEAD_FIELDS = [f"{slot}_{part}" for slot in GUARDED_SLOTS for part in ("seq", "after")] + [
+    "cap_seq",
+    "cap_total",
+    "receipt_no",
+]
 _UNCLAIMED = "-"  # prefix of a claim field that claims nothing (the fields are unique, so never empty)
 
 
@@ -213,7 +218,10 @@ class LedgerRepository:
         return claims
 
     async def _head(self, field: str, value: str, seq_field: str) -> Document | None:
-        return await self._tx.find_one({field: value}, sort=[(seq_field, DESCENDING)])
+        """The newest transaction of a sequence: only its sequence fields, not its lines."""
+        return await self._tx.find_one(
+            {field: value}, sort=[(seq_field, DESCENDING)], projection=_HEAD_FIELDS
+        )
 
     # ---- reading ------------------------------------------------------------------------------------
 
