@@ -3,6 +3,7 @@ payment methods the cashiers may take."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from typing import Any
 
@@ -74,7 +75,8 @@ async def get_branch(request: Request, branch_id: str) -> HTTPResponse:
 )
 @requires(Permission.SETTINGS_MANAGE)
 async def put_branch(request: Request, branch_id: str) -> HTTPResponse:
-    body = parse_body(request, BranchSettings)
+    # In a thread: checking the timezone may read its file from disk the first time.
+    body = await asyncio.to_thread(parse_body, request, BranchSettings)
     fields = body.model_dump()
     fields["payment_methods"] = tuple(fields["payment_methods"])
     branch = BranchRecord(id=branch_id, **fields)
