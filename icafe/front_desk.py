@@ -1,6 +1,7 @@
-"""A simulated front desk for the demo: a cashier who opens a shift and, every few seconds, seats a member
-or a prepaid guest at a free PC, tops up a balance or sells a drink, all through the public API, so a
-trial shows sessions running and money coming in with nothing to do.
+"""A simulated front desk for the demo: a cashier (user ``front-desk``) who opens a shift and, every few
+seconds, seats a member or a prepaid guest at a free PC, tops up a balance, sells a drink or sees a
+customer off, all through the public API, so a trial shows sessions running and money coming in with
+nothing to do.
 
 It is a client like any other (``icafe front-desk``); it never touches the store. Errors are logged and
 the desk carries on: a PC that went busy meanwhile, an empty balance, a token that expired.
@@ -9,6 +10,8 @@ the desk carries on: a PC that went busy meanwhile, an empty balance, a token th
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import logging
 import random
 import uuid
@@ -23,18 +26,49 @@ SOM = 100  # minor units per so'm
 FLOAT = 500_000 * SOM
 
 
+DESK_USER = "front-desk"
+
+
+def desk_password(owner_password: str) -> str:
+    """The desk cashier's password, derived from the owner's so every demo run finds the same one."""
+    return hmac.new(owner_password.encode(), DESK_USER.encode(), hashlib.sha256).hexdigest()
+
+
 class Desk:
-    def __init__(self, client: httpx.AsyncClient, password: str, rng: random.Random) -> None:
+    """Works as its own cashier, ``front-desk``, created by the owner on first use: its shift, takings and
+    blind count are its own, never mixed with the owner's."""
+
+    def __init__(self, client: httpx.AsyncClient, owner_password: str, rng: random.Random) -> None:
         self.client = client
-        self.password = password
+        self.owner_password = owner_password
+        self.password = desk_password(owner_password)
         self.rng = rng
 
+    async def _token(self, username: str, password: str) -> str | None:
+        response = await self.client.post("/auth/login", json={"username": username, "password": password})
+        return str(response.json()["access_token"]) if response.status_code == 200 else None
+
     async def login(self) -> None:
-        response = await self.client.post(
-            "/auth/login", json={"username": "admin", "password": self.password}
-        )
-        response.raise_for_status()
-        self.client.headers["Authorization"] = f"Bearer {response.json()['access_token']}"
+        token = await self._token(DESK_USER, self.password)
+        if token is None:
+            owner = await self._token("admin", self.owner_password)
+            if owner is None:
+                raise ValueError("the owner's password is wrong; cannot create the desk's cashier")
+            created = await self.client.post(
+                "/users",
+                headers={"Authorization": f"Bearer {owner}"},
+                json={
+                    "username": DESK_USER,
+                    "role": "cashier",
+                    "password": self.password,
+                    "confirmation": {"reason": "the demo's front desk", "password": self.owner_password},
+                },
+            )
+            created.raise_for_status()
+            token = await self._token(DESK_USER, self.password)
+            if token is None:
+                raise ValueError("the desk's cashier cannot log in")
+        self.client.headers["Authorization"] = f"Bearer {token}"
 
     async def call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         response = await self.client.request(method, path, **kwargs)
@@ -132,12 +166,14 @@ ACTIONS: list[tuple[Callable[[Desk], Awaitable[str]], int]] = [
 ]
 
 
-async def run_front_desk(api_url: str, password: str, pace_s: float, *, steps: int | None = None) -> None:
+async def run_front_desk(
+    api_url: str, owner_password: str, pace_s: float, *, steps: int | None = None
+) -> None:
     """Serve customers every ``pace_s`` seconds (jittered), forever or for ``steps`` actions."""
     rng = random.Random()
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per action is enough
     async with httpx.AsyncClient(base_url=f"{api_url}/api/v1", timeout=30) as client:
-        desk = Desk(client, password, rng)
+        desk = Desk(client, owner_password, rng)
         done = 0
         while steps is None or done < steps:
             try:

@@ -99,6 +99,8 @@ def test_demo_runs_the_whole_system_and_stops_cleanly(tmp_path: Path) -> None:
             60,
             "payments coming in",
         )
+        takings = httpx.get(f"{base}/payments", headers=headers).json()["items"]
+        assert {p["staff"] for p in takings} == {"front-desk"}  # its own cashier, not the owner
         wait_until(
             lambda: httpx.get(f"{base}/sessions", headers=headers).json()["total"] >= 1,
             60,
