@@ -43,7 +43,7 @@ from hub.security.crypto import FieldCipher, field_aad
 from hub.sessions.pricing import session_price
 from hub.store import Store
 from hub.store.branches import BranchRecord
-from hub.store.ledger import CapClaim, Document, LedgerBusy, PostResult
+from hub.store.ledger import CapClaim, Document, HistoryFilter, LedgerBusy, PostResult
 from hub.store.sessions import ENDED, SessionRecord
 from hub.store.vouchers import VoucherRecord
 
@@ -149,8 +149,10 @@ class MoneyService:
         return unpaid
 
     async def session_paid(self, session_id: str) -> int:
-        """What a guest has paid for a session so far."""
-        return await self._store.ledger.capped_sum(_session_key(session_id))
+        """What a guest has paid for a session and kept: payments less their refunds."""
+        refunds = await self._store.ledger.find(HistoryFilter(kind="refund", session_id=session_id))
+        paid = await self._store.ledger.capped_sum(_session_key(session_id))
+        return paid - sum(int(refund["amount"]) for refund in refunds)
 
     def voucher_code(self, doc: Document) -> str | None:
         """The full code of a voucher sold by ``doc`` (printed on its receipt), else None."""

@@ -23,7 +23,7 @@ from billing.ledger import (
 )
 from hub.live import LiveState
 from hub.money.errors import MoneyRefused
-from hub.money.service import MoneyService, PaymentRequest, Staff
+from hub.money.service import MoneyService, PaymentRequest, RefundRequest, Staff
 from hub.money.verify import verify_ledger
 from hub.security.crypto import FieldCipher, generate_key, parse_keys
 from hub.sessions.defaults import DEFAULT_TARIFF
@@ -274,6 +274,10 @@ async def test_a_prepaid_guest_pays_the_price_of_the_minutes_bought_and_more_aft
     second = await money.pay(request, STAFF, uuid.uuid4().hex)
     assert second.document["amount"] == 600_000  # the extension's half hour
     assert await store.ledger.capped_sum(f"session:{session.id}") == 1_200_000
+    assert await money.session_paid(session.id) == 1_200_000
+    refund = RefundRequest(amount=200_000, reason="the PC froze for ten minutes")
+    await money.refund(second.document["_id"], refund, STAFF, uuid.uuid4().hex)
+    assert await money.session_paid(session.id) == 1_000_000  # what the cafe kept
 
 
 async def test_a_payment_stands_when_the_live_feed_is_down(stack: LocalStack, store: Store) -> None:
