@@ -18,6 +18,7 @@ from hub.auth.passwords import hash_password
 from hub.auth.permissions import Permission
 from hub.clock import now_ms
 from hub.errors import ApiError, not_found
+from hub.money.amounts import Signed
 from hub.money.errors import MoneyRefused
 from hub.store.members import MemberRecord
 
@@ -34,7 +35,7 @@ class NewMember(BaseModel):
 
 class BalanceAdjustment(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    amount: int = Field(strict=True, description="minor units; positive credits, negative debits")
+    amount: Signed = Field(description="minor units; positive credits, negative debits")
     reason: str = Field(min_length=3, max_length=200)
     idempotency_key: str = Field(min_length=8, max_length=64)
 

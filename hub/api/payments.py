@@ -22,6 +22,7 @@ from hub.api.pdf import pdf_response, print_options
 from hub.auth.confirm import Confirmation, confirm_sensitive
 from hub.auth.permissions import Permission
 from hub.errors import bad_request
+from hub.money.amounts import Amount
 from hub.money.receipts import receipt_data, receipt_pdf
 from hub.money.service import PaymentRequest, RefundRequest, Staff
 from hub.store import HistoryFilter
@@ -36,7 +37,7 @@ class RefundBody(BaseModel):
     """A refund: how much, why, and a fresh confirmation (a TOTP code, or the password without 2FA)."""
 
     model_config = ConfigDict(extra="forbid")
-    amount: int = Field(gt=0, strict=True, description="minor units; at most what is left of the payment")
+    amount: Amount = Field(description="minor units; at most what is left of the payment")
     reason: str = Field(min_length=3, max_length=500)
     totp: str | None = Field(default=None, min_length=6, max_length=16)
     password: str | None = Field(default=None, min_length=1, max_length=1024)

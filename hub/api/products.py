@@ -15,6 +15,7 @@ from hub.api.guard import requires
 from hub.auth.permissions import Permission
 from hub.clock import now_ms
 from hub.errors import ApiError, not_found
+from hub.money.amounts import Amount
 from hub.store import ProductRecord
 
 bp = Blueprint("products", url_prefix="/products")
@@ -23,14 +24,14 @@ bp = Blueprint("products", url_prefix="/products")
 class NewProduct(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=100)
-    price: int = Field(gt=0, strict=True, description="minor units of the branch currency")
+    price: Amount = Field(description="minor units of the branch currency")
     category: str = Field(default="", max_length=50)
 
 
 class ProductChanges(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str | None = Field(default=None, min_length=1, max_length=100)
-    price: int | None = Field(default=None, gt=0, strict=True)
+    price: Amount | None = None
     category: str | None = Field(default=None, max_length=50)
     active: bool | None = None
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field
 from sanic import Blueprint, Request, json
 from sanic.response import HTTPResponse
 from sanic_ext import openapi
@@ -19,6 +19,7 @@ from hub.api.payments import staff_of
 from hub.api.pdf import pdf_response, print_options
 from hub.auth.permissions import Permission, permissions_of
 from hub.errors import ApiError, bad_request, not_found
+from hub.money.amounts import Counted
 from hub.money.receipts import shift_report_data, shift_report_pdf
 from hub.receipts.model import UnpaidSession
 from hub.store.shifts import OPEN, ShiftRecord
@@ -28,13 +29,13 @@ bp = Blueprint("shifts", url_prefix="/shifts")
 
 class OpenShift(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    opening_float: int = Field(ge=0, strict=True, description="the cash counted into the drawer, minor units")
+    opening_float: Counted = Field(description="the cash counted into the drawer, minor units")
     branch: str | None = Field(default=None, max_length=64)
 
 
 class CloseShift(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    counted: dict[str, StrictInt] = Field(
+    counted: dict[str, Counted] = Field(
         description='what is in the drawer and on the terminal: {"cash": .., "card": ..}'
     )
     note: str = Field(default="", max_length=500)

@@ -35,6 +35,7 @@ from billing.ledger import (
 )
 from hub.clock import now_ms
 from hub.live import LiveState
+from hub.money.amounts import MAX_AMOUNT, Amount
 from hub.money.errors import MoneyRefused
 from hub.money.methods import METHODS, Tender, code_hash, method
 from hub.money.vouchers import new_voucher_code
@@ -73,10 +74,8 @@ class PaymentRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     purpose: Purpose
     method: str = Field(min_length=1, max_length=32)
-    amount: int | None = Field(
+    amount: Amount | None = Field(
         default=None,
-        gt=0,
-        strict=True,
         description="minor units; computed for sales, defaults to what a guest session still owes",
     )
     member_id: str | None = Field(default=None, max_length=64, description="the member topped up, or paying")
@@ -89,7 +88,7 @@ class PaymentRequest(BaseModel):
 
 class RefundRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    amount: int = Field(gt=0, strict=True)
+    amount: Amount
     reason: str = Field(min_length=3, max_length=500)
     terminal_ref: str | None = Field(default=None, max_length=64, description="a card refund's approval")
 
@@ -297,6 +296,8 @@ class MoneyService:
                 }
             )
         total = sum(line["total"] for line in lines)
+        if total > MAX_AMOUNT:
+            raise MoneyRefused(400, "bad_request", f"a sale of {total} is beyond any till; split it")
         if request.amount is not None and request.amount != total:
             raise MoneyRefused(409, "price_changed", f"the items cost {total} now, not {request.amount}")
         return Destination(revenue_account("products", branch.id), total, lines)
