@@ -438,6 +438,8 @@ def test_bad_payment_requests_get_clear_errors(api: httpx.Client) -> None:
         ({"purpose": "refund", "method": "cash", "amount": 100}, 400),
         ({"purpose": "topup", "method": "cash", "amount": 100, "member_id": member, "extra": 1}, 400),
     ]
+    dear = new_product(api, 10**15)
+    cases.append(({"purpose": "sale", "method": "cash", "items": [{"product_id": dear, "quantity": 2}]}, 400))
     for body, status in cases:
         response = pay(api, body)
         assert response.status_code == status, (body, response.text)
