@@ -1,6 +1,9 @@
-"""Vouchers: sold through ``POST /payments`` with purpose "voucher"; here a cashier checks what one holds."""
+"""Vouchers: sold through ``POST /payments`` with purpose "voucher"; here they are listed, and a cashier
+checks what one holds."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from sanic import Blueprint, Request, json
@@ -8,11 +11,12 @@ from sanic.response import HTTPResponse
 from sanic_ext import openapi
 
 from billing.ledger import voucher_account
-from hub.api.bodies import parse_body
+from hub.api.bodies import paging, parse_body
 from hub.api.guard import requires
 from hub.auth.permissions import Permission
 from hub.errors import not_found
 from hub.money.methods import code_hash
+from hub.store import VoucherRecord
 
 bp = Blueprint("vouchers", url_prefix="/vouchers")
 
@@ -20,6 +24,33 @@ bp = Blueprint("vouchers", url_prefix="/vouchers")
 class VoucherCheck(BaseModel):
     model_config = ConfigDict(extra="forbid")
     code: str = Field(min_length=4, max_length=64)
+
+
+@bp.get("")
+@openapi.definition(
+    summary="Vouchers sold, newest first, with what each still holds (never their codes)", tag="vouchers"
+)
+@requires(Permission.MONEY_READ)
+async def list_vouchers(request: Request) -> HTTPResponse:
+    offset, limit = paging(request)
+    store = request.app.ctx.store
+    vouchers, total = await store.vouchers.page(skip=offset, limit=limit)
+    balances = await store.ledger.balances([voucher_account(v.id) for v in vouchers])
+    return json(
+        {"items": [voucher_view(v, balances[voucher_account(v.id)]) for v in vouchers], "total": total}
+    )
+
+
+def voucher_view(voucher: VoucherRecord, balance: int) -> dict[str, Any]:
+    return {
+        "id": voucher.id,
+        "last4": voucher.last4,
+        "branch": voucher.branch,
+        "value": voucher.value,
+        "balance": balance,
+        "payment_id": voucher.payment_id,
+        "created_at": voucher.created_at,
+    }
 
 
 @bp.post("/check")
@@ -35,13 +66,4 @@ async def check_voucher(request: Request) -> HTTPResponse:
     voucher = await store.vouchers.by_code_hash(code_hash(body.code))
     if voucher is None:
         raise not_found("a voucher with that code")
-    return json(
-        {
-            "id": voucher.id,
-            "last4": voucher.last4,
-            "branch": voucher.branch,
-            "value": voucher.value,
-            "balance": await store.ledger.balance(voucher_account(voucher.id)),
-            "created_at": voucher.created_at,
-        }
-    )
+    return json(voucher_view(voucher, await store.ledger.balance(voucher_account(voucher.id))))

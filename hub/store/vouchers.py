@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pymongo import ASCENDING
+from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
@@ -61,10 +61,6 @@ class VoucherRepository:
             return False
         return True
 
-    async def get(self, voucher_id: str) -> VoucherRecord | None:
-        doc = await self._vouchers.find_one({"_id": voucher_id})
-        return VoucherRecord.from_document(doc) if doc else None
-
     async def by_code_hash(self, code_hash: str) -> VoucherRecord | None:
         doc = await self._vouchers.find_one({"code_hash": code_hash})
         return VoucherRecord.from_document(doc) if doc else None
@@ -75,5 +71,10 @@ class VoucherRepository:
 
     async def page(self, *, skip: int = 0, limit: int = 100) -> tuple[list[VoucherRecord], int]:
         total = await self._vouchers.count_documents({})
-        cursor = self._vouchers.find({}).sort("created_at", ASCENDING).skip(skip).limit(limit)
+        cursor = (
+            self._vouchers.find({})
+            .sort([("created_at", DESCENDING), ("_id", ASCENDING)])
+            .skip(skip)
+            .limit(limit)
+        )
         return [VoucherRecord.from_document(doc) async for doc in cursor], total

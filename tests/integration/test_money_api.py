@@ -213,6 +213,11 @@ def test_a_voucher_is_sold_checked_and_spent(api: httpx.Client) -> None:
     code = sold.json()["voucher_code"]
     assert len(code) == 12
     assert sold.json()["voucher_last4"] == code[-4:]
+    listed = api.get("/vouchers").json()["items"]
+    assert {"id": sold.json()["voucher_id"], "balance": 30_000 * SOM} in [
+        {k: v[k] for k in ("id", "balance")} for v in listed
+    ]
+    assert code not in str(listed)  # codes are never listed
     checked = api.post("/vouchers/check", json={"code": f"{code[:4]}-{code[4:8]}-{code[8:].lower()}"})
     assert checked.json()["balance"] == 30_000 * SOM
     product = new_product(api, 10_000 * SOM)
