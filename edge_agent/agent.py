@@ -214,6 +214,12 @@ class Agent:
             return LoginResult(False, "this agent runs no sessions")
         return await self.logins.login(login, secret)
 
+    async def code_login(self, code: str) -> LoginResult:
+        """The lock screen's login with a prepaid voucher code."""
+        if self.logins is None:
+            return LoginResult(False, "this agent runs no sessions")
+        return await self.logins.code_login(code)
+
     async def _send_login(self, request: MemberLogin) -> bool:
         client = self._client
         if client is None or not self.connected.is_set():

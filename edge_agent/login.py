@@ -1,8 +1,9 @@
-"""The local operation behind the lock screen's member login.
+"""The local operation behind the lock screen's login: a member's login and PIN, or a voucher code.
 
 Online, the hub checks the credentials and orders the session. With the hub unreachable, a member who
 logged in at this PC before is checked against the cached hash and may play on the site's offline credit;
-the session is journaled as offline and flagged for review when it reaches the hub.
+the session is journaled as offline and flagged for review when it reaches the hub. A voucher code is
+checked and spent by the hub only, so it needs the link.
 """
 
 from __future__ import annotations
@@ -52,20 +53,34 @@ class MemberLogins:
         self._waiting: dict[str, asyncio.Future[MemberLoginReply]] = {}
 
     async def login(self, login: str, secret: str) -> LoginResult:
-        request = MemberLogin(request_id=uuid.uuid4().hex, login=login, secret=secret)
+        reply = await self._ask(MemberLogin(request_id=uuid.uuid4().hex, login=login, secret=secret))
+        if reply is None:  # unreachable, or no answer in time: as good as offline
+            return await self._offline(login, secret)
+        if reply.ok:
+            await self._remember(login, reply)
+        return LoginResult(reply.ok, reply.reason, reply.session_id)
+
+    async def code_login(self, code: str) -> LoginResult:
+        """A prepaid voucher code: only the hub can check it and pay the session from it, so a code needs
+        the hub (members with cached credentials can still play offline)."""
+        request = MemberLogin(request_id=uuid.uuid4().hex, code=code)
+        reply = await self._ask(request)
+        if reply is None:
+            return LoginResult(False, "the cafe's server is unreachable; codes need it, ask at the desk")
+        return LoginResult(reply.ok, reply.reason, reply.session_id)
+
+    async def _ask(self, request: MemberLogin) -> MemberLoginReply | None:
+        """The hub's reply, or None when it cannot be reached or does not answer in time."""
         future: asyncio.Future[MemberLoginReply] = asyncio.get_running_loop().create_future()
         self._waiting[request.request_id] = future
         try:
             if await self._send(request):
-                reply = await asyncio.wait_for(future, self._timeout)
-                if reply.ok:
-                    await self._remember(login, reply)
-                return LoginResult(reply.ok, reply.reason, reply.session_id)
+                return await asyncio.wait_for(future, self._timeout)
         except TimeoutError:
-            pass  # the hub did not answer: as good as offline
+            pass
         finally:
             self._waiting.pop(request.request_id, None)
-        return await self._offline(login, secret)
+        return None
 
     def replied(self, reply: MemberLoginReply) -> None:
         future = self._waiting.get(reply.request_id)

@@ -155,7 +155,7 @@ async def _open(app: HubApp) -> None:
             TopicKind.STATUS: StatusHandler(ctx.live, ctx.store.pcs),
             TopicKind.TELEMETRY: ctx.telemetry,
             TopicKind.CMD_ACK: CommandAckHandler(ctx.store.commands, ctx.live),
-            TopicKind.LOGIN: MemberLoginHandler(ctx.store.members, ctx.sessions, ctx.bridge),
+            TopicKind.LOGIN: MemberLoginHandler(ctx.store.members, ctx.sessions, ctx.money, ctx.bridge),
         }
     )
     ctx.telemetry.start()

@@ -147,11 +147,20 @@ class SessionOrder(BaseModel):
 
 
 class MemberLogin(Message):
-    """A member logging in at the PC's lock screen. Never journaled: it carries the secret."""
+    """A customer logging in at the PC's lock screen: a member with their login and PIN, or anyone with a
+    prepaid voucher code. Never journaled: it carries the secret."""
 
     request_id: Identifier
-    login: Annotated[str, Field(min_length=1, max_length=64)]
-    secret: Annotated[str, Field(min_length=1, max_length=128)]
+    login: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+    secret: Annotated[str, Field(min_length=1, max_length=128)] | None = None
+    code: Annotated[str, Field(min_length=4, max_length=64)] | None = None
+
+    @model_validator(mode="after")
+    def _one_way_in(self) -> MemberLogin:
+        member = self.login is not None and self.secret is not None
+        if member == (self.code is not None) or (not member and (self.login or self.secret)):
+            raise ValueError("log in with a login and a secret, or with a voucher code")
+        return self
 
 
 class MemberLoginReply(Message):

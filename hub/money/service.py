@@ -389,6 +389,55 @@ class MoneyService:
             _same_request(result.document, fingerprint)
         return result
 
+    # ---- vouchers at the PC ---------------------------------------------------------------------------
+
+    async def voucher_by_code(self, code: str) -> tuple[VoucherRecord, int] | None:
+        """The voucher with ``code`` and what it holds, or None for an unknown code."""
+        voucher = await self._store.vouchers.by_code_hash(code_hash(code))
+        if voucher is None:
+            return None
+        return voucher, await self._store.ledger.balance(voucher_account(voucher.id))
+
+    async def pay_session_from_voucher(self, session: SessionRecord, code: str, branch_id: str) -> PostResult:
+        """A customer who logged in at the PC with a voucher code: the session's minutes are paid from the
+        voucher at once (at most what it holds), exactly once per session."""
+        found = await self.voucher_by_code(code)
+        if found is None:
+            raise MoneyRefused(404, "voucher_not_found", "no voucher has that code")
+        voucher, balance = found
+        branch = await self._store.branches.get(branch_id)
+        request = PaymentRequest(
+            purpose="session",
+            method="voucher",
+            voucher_code=code,
+            session_id=session.id,
+            amount=min(await self._session_price(session), balance),
+            branch=branch.id if branch else None,
+        )
+        payer = Staff(user_id=f"voucher:{voucher.id}", username=f"voucher:{voucher.last4}")
+        return await self.pay(request, payer, f"voucher-session:{session.id}")
+
+    async def return_unused_voucher_value(self, session_id: str, cost: int) -> Document | None:
+        """At the end of a session paid from a voucher, what the customer did not use goes back onto the
+        voucher (a refund of that payment, once per session)."""
+        paid = await self._store.ledger.find(
+            HistoryFilter(kind="payment", method="voucher", purpose="session", session_id=session_id)
+        )
+        if not paid:
+            return None
+        payment = paid[0]
+        unused = min(sum(int(p["amount"]) for p in paid) - cost, int(payment["amount"]))
+        if unused <= 0:
+            return None
+        request = RefundRequest(amount=unused, reason="unused time returned to the voucher")
+        system = Staff(user_id="system", username="system")
+        try:
+            result = await self.refund(payment["_id"], request, system, f"unused:{session_id}")
+        except MoneyRefused as exc:
+            log.warning("session %s: could not return %d to its voucher: %s", session_id, unused, exc)
+            return None
+        return result.document
+
     # ---- session charges and adjustments ------------------------------------------------------------
 
     async def charge_session(

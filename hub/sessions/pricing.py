@@ -8,13 +8,18 @@ from __future__ import annotations
 
 import asyncio
 
-from billing import Price, price
+from billing import Price, minutes_for, price
 from billing.wire import tariff_from_spec
 from protocol import TariffSpec
 
 
 async def session_price(tariff: TariffSpec, started_at: int, used_ms: int) -> Price:
     return await asyncio.to_thread(lambda: price(tariff_from_spec(tariff), started_at, used_ms))
+
+
+async def minutes_bought(tariff: TariffSpec, at: int, amount: int) -> int:
+    """Whole minutes ``amount`` pays for from ``at`` under ``tariff`` (never more than it covers)."""
+    return await asyncio.to_thread(lambda: minutes_for(tariff_from_spec(tariff), at, amount))
 
 
 async def check_tariff(tariff: TariffSpec) -> None:

@@ -125,6 +125,9 @@ class SessionProjection:
             pc = await store.pcs.get(pc_id)
             branch = pc.site if pc else self._money.default_branch
             await self._money.charge_session(session_id, str(member_id), cost, branch)
+        elif data.get("kind", record.kind if record else None) == "prepaid":
+            # Paid from a voucher at the PC: the minutes not used go back onto the voucher.
+            await self._money.return_unused_voucher_value(session_id, cost)
         await store.sessions.record_ended(session_id, self._defaults(pc_id, data, at), ended)
         for flag in flags:
             await store.sessions.add_flag(session_id, flag)

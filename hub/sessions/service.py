@@ -16,6 +16,7 @@ from hub.clock import now_ms
 from hub.commands import CommandService
 from hub.live import LiveState
 from hub.sessions.errors import SessionRefused
+from hub.sessions.pricing import minutes_bought
 from hub.store import PcRecord, Store
 from hub.store.commands import CommandRecord
 from hub.store.sessions import ACTIVE, ENDED, EXPIRED, PENDING, REJECTED, SessionRecord
@@ -44,6 +45,11 @@ class SessionService:
         if tariff is None:
             raise SessionRefused(409, "no_tariff", f"no tariff for PC {pc.id}'s group; create one first")
         return tariff
+
+    async def minutes_for_amount(self, pc_id: str, amount: int) -> int:
+        """What ``amount`` buys now at ``pc_id``'s tariff; SessionRefused if the PC cannot take a session."""
+        pc = await self._pc_ready(pc_id)
+        return await minutes_bought(await self.tariff_for(pc), now_ms(), amount)
 
     async def _pc_ready(self, pc_id: str) -> PcRecord:
         pc = await self._store.pcs.get(pc_id)

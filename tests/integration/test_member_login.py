@@ -91,3 +91,61 @@ async def test_member_login_online_then_offline(stack: LocalStack, api: httpx.Cl
     link.cancel()
     await asyncio.gather(link, return_exceptions=True)
     agent.sessions.journal.close()
+
+
+async def test_a_voucher_code_at_the_lock_screen_buys_time_and_gets_back_what_is_not_used(
+    stack: LocalStack, api: httpx.Client
+) -> None:
+    if (await call(api, "GET", "/shifts/current")).status_code == 404:
+        await call(api, "POST", "/shifts", json={"opening_float": 0})
+    value = 3_000_000  # 30 000 so'm
+    sold = await call(
+        api,
+        "POST",
+        "/payments",
+        json={"purpose": "voucher", "method": "cash", "amount": value},
+        headers={"Idempotency-Key": uuid.uuid4().hex},
+    )
+    assert sold.status_code == 201, sold.text
+    code = sold.json()["voucher_code"]
+
+    async def voucher_balance() -> int:
+        held: int = (await call(api, "POST", "/vouchers/check", json={"code": code})).json()["balance"]
+        return held
+
+    pc = SimulatedPc()
+    agent = await make_agent(stack, "pc-voucher", pc)
+    link = asyncio.create_task(agent.run())
+    await asyncio.wait_for(agent.connected.wait(), 15)
+    await async_wait_until(
+        lambda: agent.sessions is not None and agent.sessions.settings is not None, 10, "settings"
+    )
+
+    unknown = await agent.code_login("NOPE-NOPE-NOPE")
+    assert (unknown.ok, unknown.reason) == (False, "unknown code")
+    seated = await agent.code_login(f"{code[:4]}-{code[4:8]}-{code[8:].lower()}")  # as a customer types it
+    assert seated.ok, seated.reason
+    assert pc.locked is False
+    record = (await call(api, "GET", f"/sessions/{seated.session_id}")).json()
+    assert record["kind"] == "prepaid"
+    assert record["prepaid_minutes"] >= 60  # 30 000 so'm buy at least an hour at any rate of the tariff
+    assert 0 <= await voucher_balance() < value  # the minutes were paid from the voucher
+    assert record["paid"] == value - await voucher_balance()
+    again = await agent.code_login(code)
+    assert again.ok is False  # one session at a time on this PC
+
+    stopped = await call(api, "POST", f"/sessions/{seated.session_id}/stop", json={"reason": "done"})
+    assert stopped.status_code == 200, stopped.text
+    ended = (await call(api, "GET", f"/sessions/{seated.session_id}")).json()
+    assert ended["state"] == "ended"
+    # What was not used is back on the voucher: it paid exactly the session's cost.
+    assert await voucher_balance() == value - ended["cost"]
+    assert ended["paid"] == ended["cost"]
+
+    link.cancel()
+    await asyncio.gather(link, return_exceptions=True)
+    offline = await agent.code_login(code)
+    assert offline.ok is False
+    assert "unreachable" in offline.reason
+    assert agent.sessions is not None
+    agent.sessions.journal.close()

@@ -18,6 +18,7 @@ from protocol import (
     EventsAck,
     Hardware,
     Hello,
+    MemberLogin,
     PcSettings,
     PcState,
     ProtocolError,
@@ -193,3 +194,24 @@ def test_decoding_arbitrary_json_objects_is_valid_or_protocol_error(document: di
         except ProtocolError:
             continue
         assert message.v == 1
+
+
+@pytest.mark.parametrize(
+    ("fields", "ok"),
+    [
+        ({"login": "aziz", "secret": "1111"}, True),
+        ({"code": "ABCD-EFGH-JKLM"}, True),
+        ({}, False),
+        ({"login": "aziz"}, False),
+        ({"secret": "1111"}, False),
+        ({"login": "aziz", "secret": "1111", "code": "ABCD-EFGH"}, False),
+        ({"login": "aziz", "code": "ABCD-EFGH"}, False),
+    ],
+)
+def test_a_login_is_a_member_or_a_voucher_code_never_both(fields: dict[str, str], ok: bool) -> None:
+    payload = json.dumps({"v": 1, "request_id": "r1", **fields}).encode()
+    if ok:
+        assert decode(payload, MemberLogin).request_id == "r1"
+    else:
+        with pytest.raises(ProtocolError):
+            decode(payload, MemberLogin)
