@@ -405,13 +405,16 @@ class MoneyService:
         if found is None:
             raise MoneyRefused(404, "voucher_not_found", "no voucher has that code")
         voucher, balance = found
+        amount = min(await self._session_price(session), balance)
+        if amount <= 0:  # spent elsewhere since the login was checked
+            raise MoneyRefused(402, "insufficient_balance", "the voucher holds nothing")
         branch = await self._store.branches.get(branch_id)
         request = PaymentRequest(
             purpose="session",
             method="voucher",
             voucher_code=code,
             session_id=session.id,
-            amount=min(await self._session_price(session), balance),
+            amount=amount,
             branch=branch.id if branch else None,
         )
         payer = Staff(user_id=f"voucher:{voucher.id}", username=f"voucher:{voucher.last4}")

@@ -341,3 +341,30 @@ async def test_guest_sessions_a_cashier_started_but_did_not_take_money_for_stand
         ("half", 1_200_000, 600_000),
         ("walked", 600_000, 0),
     ]
+
+
+async def test_a_voucher_spent_elsewhere_meanwhile_pays_no_session(store: Store, money: MoneyService) -> None:
+    await store.tariffs.create(DEFAULT_TARIFF, 0)
+    sold = await money.pay(PaymentRequest(purpose="voucher", method="cash", amount=50_000), STAFF, "v-race")
+    code = money.voucher_code(sold.document)
+    assert code is not None
+    session = SessionRecord(
+        id="s-race",
+        pc_id="pc-9",
+        kind="prepaid",
+        state="active",
+        created_at=1_795_590_000_000,
+        tariff_id=DEFAULT_TARIFF.id,
+        prepaid_minutes=2,
+    )
+    await store.sessions.insert(session)
+    # Redeemed into a balance at the desk an instant before the PC's payment:
+    await store.members.create(MemberRecord("m-race", "mrace", "", "x", 0))
+    redeem = PaymentRequest(
+        purpose="topup", method="voucher", voucher_code=code, member_id="m-race", amount=50_000
+    )
+    await money.pay(redeem, STAFF, "v-redeem")
+    with pytest.raises(MoneyRefused) as refused:
+        await money.pay_session_from_voucher(session, code, "main")
+    assert refused.value.code == "insufficient_balance"
+    assert await money.session_paid(session.id) == 0
