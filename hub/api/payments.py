@@ -24,7 +24,7 @@ from hub.auth.permissions import Permission
 from hub.errors import bad_request
 from hub.money.amounts import Amount
 from hub.money.receipts import receipt_data, receipt_pdf
-from hub.money.service import PaymentRequest, RefundRequest, Staff
+from hub.money.requests import PaymentRequest, RefundRequest, Staff
 from hub.store import HistoryFilter
 from hub.store.ledger import Document
 

@@ -14,9 +14,8 @@ import logging
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
 from redis.exceptions import RedisError
 
 from billing.ledger import (
@@ -35,9 +34,10 @@ from billing.ledger import (
 )
 from hub.clock import now_ms
 from hub.live import LiveState
-from hub.money.amounts import MAX_AMOUNT, Amount
+from hub.money.amounts import MAX_AMOUNT
 from hub.money.errors import MoneyRefused
 from hub.money.methods import METHODS, Tender, code_hash, method
+from hub.money.requests import PaymentRequest, RefundRequest, Staff
 from hub.money.vouchers import new_voucher_code
 from hub.receipts.model import UnpaidSession
 from hub.security.crypto import FieldCipher, field_aad
@@ -50,47 +50,9 @@ from hub.store.vouchers import VoucherRecord
 
 log = logging.getLogger(__name__)
 
-Purpose = Literal["topup", "session", "sale", "voucher"]
 GUEST_KINDS = ("prepaid", "postpaid")
 MINUTE_MS = 60_000
 MAX_CHARGE_ATTEMPTS = 20
-
-
-@dataclass(frozen=True)
-class Staff:
-    user_id: str
-    username: str
-
-
-class SaleItem(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    product_id: str = Field(min_length=1, max_length=64)
-    quantity: int = Field(ge=1, le=1000)
-
-
-class PaymentRequest(BaseModel):
-    """``POST /api/v1/payments``: what is paid for, how, and by whom."""
-
-    model_config = ConfigDict(extra="forbid")
-    purpose: Purpose
-    method: str = Field(min_length=1, max_length=32)
-    amount: Amount | None = Field(
-        default=None,
-        description="minor units; computed for sales, defaults to what a guest session still owes",
-    )
-    member_id: str | None = Field(default=None, max_length=64, description="the member topped up, or paying")
-    session_id: str | None = Field(default=None, max_length=64)
-    items: list[SaleItem] = Field(default_factory=list, max_length=100)
-    terminal_ref: str | None = Field(default=None, max_length=64)
-    voucher_code: str | None = Field(default=None, max_length=64)
-    branch: str | None = Field(default=None, max_length=64)
-
-
-class RefundRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    amount: Amount
-    reason: str = Field(min_length=3, max_length=500)
-    terminal_ref: str | None = Field(default=None, max_length=64, description="a card refund's approval")
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from billing.shifts import COUNTED_METHODS, Movement, ShiftSummary, summarize
 from hub.clock import now_ms
 from hub.money.errors import MoneyRefused
-from hub.money.service import Staff
+from hub.money.requests import Staff
 from hub.store import Store
 from hub.store.branches import BranchRecord
 from hub.store.ledger import HistoryFilter

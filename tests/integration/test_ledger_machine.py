@@ -18,7 +18,8 @@ from redis.asyncio import Redis
 
 from hub.live import LiveState
 from hub.money.errors import MoneyRefused
-from hub.money.service import MoneyService, PaymentRequest, RefundRequest, SaleItem, Staff
+from hub.money.requests import PaymentRequest, RefundRequest, SaleItem, Staff
+from hub.money.service import MoneyService
 from hub.money.verify import verify_ledger
 from hub.security.crypto import FieldCipher, generate_key, parse_keys
 from hub.store import BranchRecord, ProductRecord, Store, open_store

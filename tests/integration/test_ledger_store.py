@@ -23,7 +23,8 @@ from billing.ledger import (
 )
 from hub.live import LiveState
 from hub.money.errors import MoneyRefused
-from hub.money.service import MoneyService, PaymentRequest, RefundRequest, Staff
+from hub.money.requests import PaymentRequest, RefundRequest, Staff
+from hub.money.service import MoneyService
 from hub.money.verify import verify_ledger
 from hub.security.crypto import FieldCipher, generate_key, parse_keys
 from hub.sessions.defaults import DEFAULT_TARIFF
