@@ -1,6 +1,7 @@
 """Money is conserved: a hypothesis state machine drives the money service (real store, real Redis) through
-random sequences of top-ups, sales, session charges, refunds and retried requests, and after every step
-checks the balances against a model; at the end ``icafe ledger verify``'s check runs over everything."""
+random sequences of top-ups, sales, vouchers sold, spent and redeemed, session charges, refunds and retried
+requests, and after every step checks members' and vouchers' balances against a model; at the end
+``icafe ledger verify``'s check runs over everything."""
 
 from __future__ import annotations
 
@@ -84,10 +85,12 @@ class MoneyMachine(RuleBasedStateMachine):
 
     members = Bundle("members")
     payments = Bundle("payments")
+    vouchers = Bundle("vouchers")
 
     def __init__(self) -> None:
         super().__init__()
         self.balances: dict[str, int] = {}
+        self.voucher_balances: dict[str, int] = {}  # by code
         self.uncollected = 0
 
     def pay(self, request: PaymentRequest, key: str | None = None) -> tuple[str, bool]:
@@ -146,6 +149,50 @@ class MoneyMachine(RuleBasedStateMachine):
         payment_id, _ = self.pay(request)
         return Paid(payment_id, "", request, PRICE * quantity, None, topped_up=False)
 
+    @rule(target=vouchers, amount=st.integers(1, 30_000))
+    def sell_a_voucher(self, amount: int) -> str:
+        result = self.world.run(
+            self.world.money.pay(
+                PaymentRequest(purpose="voucher", method="cash", amount=amount), CASHIER, uuid.uuid4().hex
+            )
+        )
+        code = self.world.money.voucher_code(result.document)
+        assert code is not None
+        self.voucher_balances[code] = amount
+        return code
+
+    @rule(voucher=vouchers, quantity=st.integers(1, 3))
+    def sell_for_a_voucher(self, voucher: str, quantity: int) -> None:
+        request = PaymentRequest(
+            purpose="sale",
+            method="voucher",
+            voucher_code=voucher,
+            items=[SaleItem(product_id=self.world.product_id, quantity=quantity)],
+        )
+        price = PRICE * quantity
+        try:
+            self.pay(request)
+        except MoneyRefused as refused:
+            code = refused.code
+            assert (code, self.voucher_balances[voucher] < price) == ("insufficient_balance", True)
+            return
+        self.voucher_balances[voucher] -= price
+
+    @rule(voucher=vouchers, member=members, share=st.integers(1, 100))
+    def redeem_into_a_balance(self, voucher: str, member: str, share: int) -> None:
+        amount = max(1, self.voucher_balances[voucher] * share // 100)
+        request = PaymentRequest(
+            purpose="topup", method="voucher", voucher_code=voucher, member_id=member, amount=amount
+        )
+        try:
+            self.pay(request)
+        except MoneyRefused as refused:
+            code = refused.code
+            assert (code, self.voucher_balances[voucher] < amount) == ("insufficient_balance", True)
+            return
+        self.voucher_balances[voucher] -= amount
+        self.balances[member] += amount
+
     @rule(member=members, cost=st.integers(1, 80_000))
     def charge_a_session(self, member: str, cost: int) -> None:
         session = uuid.uuid4().hex
@@ -190,6 +237,10 @@ class MoneyMachine(RuleBasedStateMachine):
         if self.balances:
             actual = self.world.run(self.world.money.balances(list(self.balances)))
             assert actual == self.balances
+        for code, expected in self.voucher_balances.items():
+            found = self.world.run(self.world.money.voucher_by_code(code))
+            assert found is not None
+            assert found[1] == expected
 
 
 def test_money_is_conserved_through_any_sequence_of_operations(world: World) -> None:
