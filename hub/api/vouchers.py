@@ -15,7 +15,6 @@ from hub.api.bodies import paging, parse_body
 from hub.api.guard import requires
 from hub.auth.permissions import Permission
 from hub.errors import not_found
-from hub.money.methods import code_hash
 from hub.store import VoucherRecord
 
 bp = Blueprint("vouchers", url_prefix="/vouchers")
@@ -62,8 +61,7 @@ def voucher_view(voucher: VoucherRecord, balance: int) -> dict[str, Any]:
 @requires(Permission.MONEY_COLLECT)
 async def check_voucher(request: Request) -> HTTPResponse:
     body = parse_body(request, VoucherCheck)
-    store = request.app.ctx.store
-    voucher = await store.vouchers.by_code_hash(code_hash(body.code))
-    if voucher is None:
+    found = await request.app.ctx.money.voucher_by_code(body.code)
+    if found is None:
         raise not_found("a voucher with that code")
-    return json(voucher_view(voucher, await store.ledger.balance(voucher_account(voucher.id))))
+    return json(voucher_view(*found))
