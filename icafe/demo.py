@@ -69,10 +69,18 @@ def run_demo() -> int:
         stack.supervisor.watch(on_restart=restarted)
     except SupervisorError as exc:
         print(f"icafe demo: {exc}", file=sys.stderr)
-        stack.stop()
+        _stop_undisturbed(stack)
         return 1
     except KeyboardInterrupt:
         print("\nicafe demo: stopping...", flush=True)
-    stack.stop()
+    _stop_undisturbed(stack)
     print("icafe demo: stopped.", flush=True)
     return 0
+
+
+def _stop_undisturbed(stack: LocalStack) -> None:
+    # A second Ctrl-C or SIGTERM (impatience, or `timeout` forwarding its own) must not cut the clean-up
+    # short and leave the hub or the broker running without their supervisor.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    stack.stop()

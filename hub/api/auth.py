@@ -26,6 +26,7 @@ from sanic_ext import openapi
 
 from hub.api.bodies import parse_body
 from hub.api.guard import Confirmation, confirm_sensitive, public, requires
+from hub.api.schema import json_body
 from hub.api.users import account_call, origin_of
 from hub.auth.passwords import verify_password
 from hub.auth.permissions import Permission, permissions_of
@@ -119,7 +120,7 @@ async def _succeeded(request: Request, user: StaffUser, action: str, answer: dic
 @bp.post("/login")
 @openapi.definition(
     summary="Log in as a staff user (step 1: password)",
-    body={"application/json": LoginRequest.model_json_schema()},
+    body=json_body(LoginRequest),
     tag="auth",
 )
 @public
@@ -165,7 +166,7 @@ async def login(request: Request) -> HTTPResponse:
 @bp.post("/login/2fa")
 @openapi.definition(
     summary="Log in, step 2: the TOTP code (or a recovery code) with the mfa_token from step 1",
-    body={"application/json": SecondFactorRequest.model_json_schema()},
+    body=json_body(SecondFactorRequest),
     tag="auth",
 )
 @public
@@ -203,7 +204,7 @@ async def login_second_factor(request: Request) -> HTTPResponse:
 @bp.post("/refresh")
 @openapi.definition(
     summary="Swap a refresh token for new tokens (the old one is spent; reusing it ends the session)",
-    body={"application/json": RefreshRequest.model_json_schema()},
+    body=json_body(RefreshRequest),
     tag="auth",
 )
 @public
@@ -269,7 +270,7 @@ async def me(request: Request) -> HTTPResponse:
 @bp.post("/password")
 @openapi.definition(
     summary="Change one's own password; every session ends and a new one is answered",
-    body={"application/json": PasswordChange.model_json_schema()},
+    body=json_body(PasswordChange),
     tag="auth",
 )
 @requires(Permission.ACCOUNT)
@@ -306,7 +307,7 @@ async def totp_setup(request: Request) -> HTTPResponse:
 @bp.post("/2fa/activate")
 @openapi.definition(
     summary="Finish 2FA enrolment with a code from the phone: recovery codes (shown once) and a new session",
-    body={"application/json": TotpCode.model_json_schema()},
+    body=json_body(TotpCode),
     tag="auth",
 )
 @requires(Permission.ACCOUNT)
@@ -329,7 +330,7 @@ async def totp_activate(request: Request) -> HTTPResponse:
 @bp.post("/2fa/recovery-codes")
 @openapi.definition(
     summary="New recovery codes (the old ones stop working); confirmation required",
-    body={"application/json": Confirmed.model_json_schema()},
+    body=json_body(Confirmed),
     tag="auth",
 )
 @requires(Permission.ACCOUNT)
@@ -344,7 +345,7 @@ async def totp_recovery_codes(request: Request) -> HTTPResponse:
 @bp.post("/2fa/disable")
 @openapi.definition(
     summary="Turn one's own 2FA off (not for roles that require it); confirmation required",
-    body={"application/json": Confirmed.model_json_schema()},
+    body=json_body(Confirmed),
     tag="auth",
 )
 @requires(Permission.ACCOUNT)

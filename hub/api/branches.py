@@ -14,6 +14,7 @@ from sanic_ext import openapi
 
 from hub.api.bodies import parse_body
 from hub.api.guard import requires
+from hub.api.schema import json_body
 from hub.auth.permissions import Permission
 from hub.errors import not_found
 from hub.locale import CurrencyCode, Language, Timezone
@@ -70,7 +71,7 @@ async def get_branch(request: Request, branch_id: str) -> HTTPResponse:
 @bp.put("/<branch_id:str>")
 @openapi.definition(
     summary="Create or replace a branch's settings",
-    body={"application/json": BranchSettings.model_json_schema()},
+    body=json_body(BranchSettings),
     tag="branches",
 )
 @requires(Permission.SETTINGS_MANAGE)

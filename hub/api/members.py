@@ -14,6 +14,7 @@ from sanic_ext import openapi
 from billing.ledger import balance_of, member_account
 from hub.api.bodies import paging, parse_body
 from hub.api.guard import requires
+from hub.api.schema import json_body
 from hub.auth.passwords import hash_password
 from hub.auth.permissions import Permission
 from hub.clock import now_ms
@@ -52,9 +53,7 @@ def member_view(member: MemberRecord, balance: int) -> dict[str, Any]:
 
 
 @bp.post("")
-@openapi.definition(
-    summary="Create a member", body={"application/json": NewMember.model_json_schema()}, tag="members"
-)
+@openapi.definition(summary="Create a member", body=json_body(NewMember), tag="members")
 @requires(Permission.MEMBERS_MANAGE)
 async def create_member(request: Request) -> HTTPResponse:
     body = parse_body(request, NewMember)
@@ -114,7 +113,7 @@ async def get_member(request: Request, member_id: str) -> HTTPResponse:
 @bp.post("/<member_id:str>/balance-adjustments")
 @openapi.definition(
     summary="Credit or debit a member's balance by hand (exactly once per idempotency key)",
-    body={"application/json": BalanceAdjustment.model_json_schema()},
+    body=json_body(BalanceAdjustment),
     tag="members",
 )
 @requires(Permission.SESSIONS_GRANT)

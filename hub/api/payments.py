@@ -19,6 +19,7 @@ from billing.money import format_amount
 from hub.api.bodies import paging, parse_body
 from hub.api.guard import requires
 from hub.api.pdf import pdf_response, print_options
+from hub.api.schema import json_body
 from hub.auth.confirm import Confirmation, confirm_sensitive
 from hub.auth.permissions import Permission
 from hub.errors import bad_request
@@ -113,7 +114,7 @@ def _time_arg(request: Request, name: str) -> int | None:
 @bp.post("")
 @openapi.definition(
     summary="Take a payment: top-up, guest session, product sale or voucher (exactly once per key)",
-    body={"application/json": PaymentRequest.model_json_schema()},
+    body=json_body(PaymentRequest),
     tag="payments",
 )
 @requires(Permission.MONEY_COLLECT)
@@ -270,7 +271,7 @@ async def get_receipt(request: Request, payment_id: str) -> HTTPResponse:
 @bp.post("/<payment_id:str>/refunds")
 @openapi.definition(
     summary="Refund all or part of a payment: needs money:refund, a reason and a fresh 2FA confirmation",
-    body={"application/json": RefundBody.model_json_schema()},
+    body=json_body(RefundBody),
     tag="payments",
 )
 @requires(Permission.MONEY_REFUND)

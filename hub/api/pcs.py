@@ -11,6 +11,7 @@ from sanic_ext import openapi
 
 from hub.api.bodies import paging, parse_body
 from hub.api.guard import Confirmation, confirm_sensitive, requires
+from hub.api.schema import json_body
 from hub.auth.permissions import Permission
 from hub.errors import ApiError, bad_request, not_found
 from hub.mqtt.bridge import BrokerUnavailable
@@ -129,7 +130,7 @@ async def _audit_command(
 @bp.post("/<pc_id:str>/commands")
 @openapi.definition(
     summary="Send a command and wait for the agent's acknowledgement (504 if none in time)",
-    body={"application/json": CommandRequest.model_json_schema()},
+    body=json_body(CommandRequest),
     tag="pcs",
 )
 @requires(Permission.PCS_COMMAND)

@@ -12,6 +12,7 @@ from sanic_ext import openapi
 
 from hub.api.bodies import paging, parse_body
 from hub.api.guard import requires
+from hub.api.schema import json_body
 from hub.auth.permissions import Permission
 from hub.clock import now_ms
 from hub.errors import ApiError, not_found
@@ -59,9 +60,7 @@ async def list_products(request: Request) -> HTTPResponse:
 
 
 @bp.post("")
-@openapi.definition(
-    summary="Add a product", body={"application/json": NewProduct.model_json_schema()}, tag="products"
-)
+@openapi.definition(summary="Add a product", body=json_body(NewProduct), tag="products")
 @requires(Permission.SETTINGS_MANAGE)
 async def create_product(request: Request) -> HTTPResponse:
     body = parse_body(request, NewProduct)
@@ -79,7 +78,7 @@ async def create_product(request: Request) -> HTTPResponse:
 @bp.patch("/<product_id:str>")
 @openapi.definition(
     summary="Change a product's name, price or category, or withdraw it (active: false)",
-    body={"application/json": ProductChanges.model_json_schema()},
+    body=json_body(ProductChanges),
     tag="products",
 )
 @requires(Permission.SETTINGS_MANAGE)

@@ -11,6 +11,7 @@ from sanic_ext import openapi
 
 from hub.api.bodies import paging, parse_body
 from hub.api.guard import requires
+from hub.api.schema import json_body
 from hub.auth.permissions import Permission
 from hub.clock import now_ms
 from hub.errors import ApiError
@@ -88,7 +89,7 @@ def _refused(exc: SessionRefused) -> ApiError:
 @bp.post("")
 @openapi.definition(
     summary="Start a session on a PC for a member or a guest",
-    body={"application/json": NewSession.model_json_schema()},
+    body=json_body(NewSession),
     tag="sessions",
 )
 @requires(Permission.SESSIONS_MANAGE)
@@ -169,7 +170,7 @@ async def stop_session(request: Request, session_id: str) -> HTTPResponse:
 @bp.post("/<session_id:str>/extend")
 @openapi.definition(
     summary="Add prepaid minutes, or refresh a member's limit from their balance",
-    body={"application/json": ExtendRequest.model_json_schema()},
+    body=json_body(ExtendRequest),
     tag="sessions",
 )
 @requires(Permission.SESSIONS_MANAGE)

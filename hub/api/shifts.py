@@ -17,6 +17,7 @@ from hub.api.bodies import paging, parse_body
 from hub.api.guard import requires
 from hub.api.payments import staff_of
 from hub.api.pdf import pdf_response, print_options
+from hub.api.schema import json_body
 from hub.auth.permissions import Permission, permissions_of
 from hub.errors import ApiError, bad_request, not_found
 from hub.money.amounts import Counted
@@ -99,7 +100,7 @@ async def _shift_for(request: Request, shift_id: str) -> ShiftRecord:
 @bp.post("")
 @openapi.definition(
     summary="Open my shift with a counted float",
-    body={"application/json": OpenShift.model_json_schema()},
+    body=json_body(OpenShift),
     tag="shifts",
 )
 @requires(Permission.MONEY_COLLECT)
@@ -150,7 +151,7 @@ async def get_shift(request: Request, shift_id: str) -> HTTPResponse:
 @bp.post("/<shift_id:str>/close")
 @openapi.definition(
     summary="Close a shift with a blind count; answers expected vs counted by method",
-    body={"application/json": CloseShift.model_json_schema()},
+    body=json_body(CloseShift),
     tag="shifts",
 )
 @requires(Permission.MONEY_COLLECT)

@@ -10,6 +10,7 @@ from sanic_ext import openapi
 from billing import TariffError
 from hub.api.bodies import parse_body
 from hub.api.guard import requires
+from hub.api.schema import json_body
 from hub.auth.permissions import Permission
 from hub.clock import now_ms
 from hub.errors import ApiError, bad_request, not_found
@@ -58,9 +59,7 @@ async def list_tariffs(request: Request) -> HTTPResponse:
 
 
 @bp.post("/tariffs")
-@openapi.definition(
-    summary="Create a tariff", body={"application/json": TariffSpec.model_json_schema()}, tag="tariffs"
-)
+@openapi.definition(summary="Create a tariff", body=json_body(TariffSpec), tag="tariffs")
 @requires(Permission.SETTINGS_MANAGE)
 async def create_tariff(request: Request) -> HTTPResponse:
     spec = await _valid_tariff(request)
@@ -102,7 +101,7 @@ async def list_groups(request: Request) -> HTTPResponse:
 @bp.put("/groups/<group_id:str>")
 @openapi.definition(
     summary="Create or change a PC group",
-    body={"application/json": GroupBody.model_json_schema()},
+    body=json_body(GroupBody),
     tag="tariffs",
 )
 @requires(Permission.SETTINGS_MANAGE)
@@ -117,9 +116,7 @@ async def put_group(request: Request, group_id: str) -> HTTPResponse:
 
 
 @bp.put("/pcs/<pc_id:str>/group")
-@openapi.definition(
-    summary="Put a PC in a group", body={"application/json": PcGroupBody.model_json_schema()}, tag="tariffs"
-)
+@openapi.definition(summary="Put a PC in a group", body=json_body(PcGroupBody), tag="tariffs")
 @requires(Permission.SETTINGS_MANAGE)
 async def put_pc_group(request: Request, pc_id: str) -> HTTPResponse:
     body = parse_body(request, PcGroupBody)

@@ -17,6 +17,7 @@ from sanic_ext import openapi
 
 from hub.api.bodies import paging, parse_body
 from hub.api.guard import Confirmation, confirm_sensitive, requires
+from hub.api.schema import json_body
 from hub.auth.accounts import AccountError, Origin
 from hub.auth.permissions import Permission, Role
 from hub.auth.sessions import user_view
@@ -90,7 +91,7 @@ async def get_user(request: Request, user_ref: str) -> HTTPResponse:
 @bp.post("")
 @openapi.definition(
     summary="Create a staff user (confirmation required)",
-    body={"application/json": CreateUser.model_json_schema()},
+    body=json_body(CreateUser),
     tag="users",
 )
 @requires(Permission.USERS_MANAGE)
@@ -155,7 +156,7 @@ async def reset_2fa(request: Request, user_ref: str) -> HTTPResponse:
 @bp.post("/<user_ref:str>/role")
 @openapi.definition(
     summary="Change a user's role; their sessions end",
-    body={"application/json": ChangeRole.model_json_schema()},
+    body=json_body(ChangeRole),
     tag="users",
 )
 @requires(Permission.USERS_MANAGE)

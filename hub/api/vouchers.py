@@ -13,6 +13,7 @@ from sanic_ext import openapi
 from billing.ledger import voucher_account
 from hub.api.bodies import paging, parse_body
 from hub.api.guard import requires
+from hub.api.schema import json_body
 from hub.auth.permissions import Permission
 from hub.errors import not_found
 from hub.store import VoucherRecord
@@ -55,7 +56,7 @@ def voucher_view(voucher: VoucherRecord, balance: int) -> dict[str, Any]:
 @bp.post("/check")
 @openapi.definition(
     summary="What a voucher code holds (POST, so codes stay out of URLs and logs)",
-    body={"application/json": VoucherCheck.model_json_schema()},
+    body=json_body(VoucherCheck),
     tag="vouchers",
 )
 @requires(Permission.MONEY_COLLECT)

@@ -57,9 +57,16 @@ class Demo:
                 return "".join(self.output)
         raise AssertionError("demo did not start:\n" + "".join(self.output))
 
-    def interrupt(self) -> int:
+    def interrupt(self, *, impatient: bool = False) -> int:
         self.process.send_signal(signal.SIGINT)
+        if impatient:  # a second signal while it stops, as `timeout` or a second Ctrl-C sends
+            time.sleep(0.2)
+            self.process.send_signal(signal.SIGTERM)
         return self.process.wait(30)
+
+
+def listening(port: int) -> bool:
+    return any(c.laddr.port == port and c.status == psutil.CONN_LISTEN for c in psutil.net_connections("tcp"))
 
 
 def online_count(base: str, password: str) -> int:
@@ -124,5 +131,6 @@ def test_demo_runs_the_whole_system_and_stops_cleanly(tmp_path: Path) -> None:
         pc = httpx.get(f"{base}/pcs/pc-001", headers={"Authorization": f"Bearer {token}"}).json()
         assert pc["first_seen"] == first_seen
     finally:
-        assert again.interrupt() == 0
-    assert children_using(data_dir) == []
+        assert again.interrupt(impatient=True) == 0
+    assert children_using(data_dir) == [], "a second signal cut the clean-up short"
+    assert not listening(port), "the hub outlived the demo"

@@ -1,0 +1,44 @@
+"""Request bodies in the OpenAPI document: pydantic's JSON Schema turned into what OpenAPI 3.0 reads.
+
+Pydantic writes JSON Schema 2020-12: nested models as ``$ref`` to ``#/$defs/...`` (which, inside an
+OpenAPI document, point nowhere), ``exclusiveMinimum`` as a number and ``const``. OpenAPI 3.0 wants the
+definitions reachable, ``exclusiveMinimum`` as a flag beside ``minimum``, and ``enum``. Each body is
+made self-contained here, so client generators and fuzzers (schemathesis) read every route.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+Schema = dict[str, Any]
+
+
+def json_body(model: type[BaseModel]) -> dict[str, Schema]:
+    """``body=`` for ``openapi.definition``: the model's schema, inlined and in OpenAPI 3.0 terms."""
+    schema = model.model_json_schema()
+    definitions: dict[str, Schema] = schema.pop("$defs", {})
+    return {"application/json": _openapi30(schema, definitions)}
+
+
+def _openapi30(node: Any, definitions: dict[str, Schema]) -> Any:
+    if isinstance(node, list):
+        return [_openapi30(item, definitions) for item in node]
+    if not isinstance(node, dict):
+        return node
+    reference = node.get("$ref")
+    if isinstance(reference, str) and reference.startswith("#/$defs/"):
+        inlined = {
+            **definitions[reference.removeprefix("#/$defs/")],
+            **{k: v for k, v in node.items() if k != "$ref"},
+        }
+        return _openapi30(inlined, definitions)
+    out = {key: _openapi30(value, definitions) for key, value in node.items()}
+    for bound, flag in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
+        if isinstance(out.get(bound), (int, float)) and not isinstance(out.get(bound), bool):
+            out[flag] = out.pop(bound)
+            out[bound] = True
+    if "const" in out:
+        out["enum"] = [out.pop("const")]
+    return out
