@@ -6,6 +6,7 @@ version ``v``; anything that does not validate is a :class:`ProtocolError`.
 
 from protocol.codec import ProtocolError, decode, encode
 from protocol.messages import (
+    MAX_MINOR_UNITS,
     SCHEMA_VERSION,
     Command,
     CommandAck,
@@ -40,6 +41,7 @@ from protocol.topics import (
 )
 
 __all__ = [
+    "MAX_MINOR_UNITS",
     "NAME_PATTERN",
     "SCHEMA_VERSION",
     "Command",

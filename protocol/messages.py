@@ -14,6 +14,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validat
 SCHEMA_VERSION: Literal[1] = 1
 
 Millis = Annotated[int, Field(ge=0, lt=2**53)]
+# The most minor units any one amount may be: well inside a 64-bit integer (MongoDB's), far beyond any
+# cafe's till (10^15 tiyin is 10 trillion so'm).
+MAX_MINOR_UNITS = 10**15
+MinorUnits = Annotated[int, Field(ge=0, le=MAX_MINOR_UNITS)]
 Percent = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]
 Bytes = Annotated[int, Field(ge=0, lt=2**63)]
 ShortText = Annotated[str, Field(max_length=256)]
@@ -105,7 +109,7 @@ class RateWindowSpec(BaseModel):
     name: Annotated[str, Field(min_length=1, max_length=64)]
     start_minute: Annotated[int, Field(ge=0, le=1439)]
     end_minute: Annotated[int, Field(ge=1, le=1440)]
-    hourly_rate: Annotated[int, Field(ge=0)]
+    hourly_rate: MinorUnits
     days: list[Annotated[int, Field(ge=0, le=6)]] = Field(
         default_factory=lambda: list(range(7)), max_length=7
     )
@@ -118,10 +122,10 @@ class TariffSpec(BaseModel):
 
     id: Identifier
     name: Annotated[str, Field(min_length=1, max_length=64)]
-    hourly_rate: Annotated[int, Field(ge=0)]
+    hourly_rate: MinorUnits
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "UZS"
     windows: list[RateWindowSpec] = Field(default_factory=list, max_length=32)
-    minimum_charge: Annotated[int, Field(ge=0)] = 0
+    minimum_charge: MinorUnits = 0
     timezone: Annotated[str, Field(min_length=1, max_length=64)] = "Asia/Tashkent"
 
 
@@ -142,7 +146,7 @@ class SessionOrder(BaseModel):
     # A prepaid guest bought this many minutes.
     prepaid_minutes: Annotated[int, Field(ge=1, le=7 * 24 * 60)] | None = None
     # A member may spend at most this (their balance), in minor units.
-    budget: Annotated[int, Field(ge=0)] | None = None
+    budget: MinorUnits | None = None
     tariff: TariffSpec
 
 
@@ -186,7 +190,7 @@ class PcSettings(Message):
     idle_timeout_s: Annotated[int, Field(ge=30)] | None = None
     checkpoint_s: Annotated[int, Field(ge=1, le=3600)] = 60
     # What a member logging in with cached credentials may spend while the hub is unreachable.
-    offline_credit: Annotated[int, Field(ge=0)] = 0
+    offline_credit: MinorUnits = 0
 
 
 class CommandType(StrEnum):

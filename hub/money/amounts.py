@@ -1,7 +1,7 @@
 """Money in requests: strict integers in minor units, within what the store can hold.
 
 MongoDB stores 64-bit integers; an amount beyond that would fail deep in the driver instead of with a clear
-400. No cafe takes 10^15 minor units (10 trillion so'm) in one payment, so that is the bound.
+400. The bound is the protocol's (``protocol.MAX_MINOR_UNITS``), so tariffs and payments share it.
 """
 
 from __future__ import annotations
@@ -10,7 +10,9 @@ from typing import Annotated
 
 from pydantic import Field
 
-MAX_AMOUNT = 10**15
+from protocol import MAX_MINOR_UNITS
+
+MAX_AMOUNT = MAX_MINOR_UNITS
 
 # A payment, refund or price: more than zero.
 Amount = Annotated[int, Field(gt=0, le=MAX_AMOUNT, strict=True)]

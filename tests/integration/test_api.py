@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 
 import httpx
 import pytest
@@ -101,3 +102,12 @@ def test_pc_list_filters_by_presence(stack: LocalStack, api: httpx.Client) -> No
     assert first["total"] == online["total"]
     assert api.get("/pcs", params={"status": "asleep"}).status_code == 400
     agent.stop()
+
+
+def test_amounts_beyond_any_till_get_a_clear_error_not_an_overflow(api: httpx.Client) -> None:
+    # Found by schemathesis: a 20-digit rate reached MongoDB, which stores 64-bit integers, and answered 500.
+    body = {"id": f"t-{uuid.uuid4().hex[:8]}", "name": "Huge", "hourly_rate": 10**19, "currency": "UZS"}
+    for bad in (body, body | {"hourly_rate": 1_000_000, "minimum_charge": 10**16}):
+        refused = api.post("/tariffs", json=bad)
+        assert refused.status_code == 400, refused.text
+    assert api.post("/tariffs", json=body | {"hourly_rate": 10**15}).status_code == 201
