@@ -18,7 +18,7 @@ from hub.api.guard import requires
 from hub.api.payments import staff_of
 from hub.api.pdf import pdf_response, print_options
 from hub.api.schema import json_body
-from hub.auth.permissions import Permission, permissions_of
+from hub.auth.permissions import Permission, allows
 from hub.errors import ApiError, bad_request, not_found
 from hub.money.amounts import Counted
 from hub.money.receipts import shift_report_data, shift_report_pdf
@@ -44,7 +44,7 @@ class CloseShift(BaseModel):
 
 def _may_see_expected(request: Request) -> bool:
     claims = request.ctx.claims
-    return Permission.REPORTS_READ in permissions_of(claims.role, claims.scope)
+    return allows(claims.role, Permission.REPORTS_READ, claims.scope)
 
 
 def summary_view(summary: ShiftSummary) -> dict[str, Any]:
@@ -60,7 +60,8 @@ def summary_view(summary: ShiftSummary) -> dict[str, Any]:
     }
 
 
-async def shift_view(request: Request, shift: ShiftRecord) -> dict[str, Any]:
+async def shift_view(request: Request, shift: ShiftRecord, *, unpaid: bool = True) -> dict[str, Any]:
+    """``unpaid=False`` leaves out the unpaid guest sessions, which price each session: lists skip them."""
     view: dict[str, Any] = {
         "id": shift.id,
         "branch": shift.branch,
@@ -75,10 +76,11 @@ async def shift_view(request: Request, shift: ShiftRecord) -> dict[str, Any]:
     }
     if shift.state != OPEN or _may_see_expected(request):
         view["summary"] = summary_view(await request.app.ctx.shifts.summary(shift))
-        view["unpaid_sessions"] = [
-            {"session_id": u.session_id, "pc_id": u.pc_id, "owed": u.owed, "paid": u.paid}
-            for u in await _unpaid(request, shift)
-        ]
+        if unpaid:
+            view["unpaid_sessions"] = [
+                {"session_id": u.session_id, "pc_id": u.pc_id, "owed": u.owed, "paid": u.paid}
+                for u in await _unpaid(request, shift)
+            ]
     return view
 
 
@@ -138,7 +140,8 @@ async def list_shifts(request: Request) -> HTTPResponse:
     shifts, total = await request.app.ctx.store.shifts.page(
         branch=request.args.get("branch"), state=state, skip=offset, limit=limit
     )
-    return json({"items": [await shift_view(request, s) for s in shifts], "total": total})
+    items = [await shift_view(request, s, unpaid=False) for s in shifts]
+    return json({"items": items, "total": total})
 
 
 @bp.get("/<shift_id:str>")

@@ -398,6 +398,9 @@ def test_history_filters_and_pages(api: httpx.Client) -> None:
     later = api.get("/payments", params={"member_id": member, "from": first_at + 1}).json()
     assert later["total"] == 2
     assert api.get("/payments", params={"member_id": member, "method": "card"}).json()["total"] == 0
+    assert api.get("/payments", params={"member_id": member, "staff": "admin"}).json()["total"] == 3
+    assert api.get("/payments", params={"member_id": member, "staff": "someone-else"}).json()["total"] == 0
+    assert api.get("/payments", params={"member_id": member, "branch": "annex"}).json()["total"] == 0
     exported = api.get("/payments/export.csv", params={"member_id": member})
     assert exported.status_code == 200
     assert exported.headers["content-type"].startswith("text/csv")
