@@ -23,6 +23,8 @@ from hub.bootstrap import ensure_owner
 from hub.clock import now_ms
 from hub.commands import CommandService
 from hub.config import HubSettings
+from hub.console import DEFAULT_DIR as CONSOLE_DIR
+from hub.console import ConsoleFiles, console_blueprint
 from hub.context import HubContext
 from hub.errors import ApiError, ConfigError, HubError
 from hub.live import LiveState
@@ -70,6 +72,8 @@ def create_app(settings: HubSettings, name: str = "icafe_hub") -> HubApp:
     configure_security(app)  # refuses to start without ICAFE_ENCRYPTION_KEYS
     for blueprint in blueprints():
         app.blueprint(blueprint)
+    # Last: the console's catch-all for client-side routes never shadows an API route.
+    app.blueprint(console_blueprint(ConsoleFiles.load(settings.console_dir or CONSOLE_DIR)))
     app.error_handler.add(Exception, _error_response)
     app.register_listener(_open, "before_server_start")
     app.register_listener(_close, "after_server_stop")

@@ -68,6 +68,9 @@ class HubSettings(BaseModel):
     # The demo creates a few members with balances so a trial needs no set-up.
     demo_seed: bool = False
 
+    # The built admin console served at / (default: admin_web/dist next to the hub's package).
+    console_dir: Path | None = None
+
     # Development and tests: fail any call that blocks the event loop (blockbuster).
     detect_blocking: bool = False
 

@@ -1,4 +1,4 @@
-"""``icafe <command>``: hub, agent, simulate, demo, ca, enroll."""
+"""``icafe <command>``: hub, agent, simulate, demo, openapi, ca, enroll."""
 
 from __future__ import annotations
 
@@ -81,6 +81,15 @@ def _demo(args: argparse.Namespace) -> int:
     return run_demo()
 
 
+def _openapi(args: argparse.Namespace) -> int:
+    import json
+
+    from hub.api_document import openapi_document
+
+    print(json.dumps(openapi_document(), indent=2, sort_keys=True))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="icafe", description="internet cafe management")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
@@ -112,6 +121,9 @@ def build_parser() -> argparse.ArgumentParser:
     desk.add_argument("--api", required=True, help="the hub's URL, e.g. http://127.0.0.1:8000")
     desk.add_argument("--pace", type=float, default=8.0, help="seconds between customers (jittered)")
     desk.set_defaults(func=_front_desk)
+
+    oas = commands.add_parser("openapi", help="print the hub's OpenAPI document (JSON; no server needed)")
+    oas.set_defaults(func=_openapi)
 
     provisioning.cli.register(commands)
     icafe.cli_security.register(commands)

@@ -16,12 +16,21 @@ if TYPE_CHECKING:
     from sanic.response import BaseHTTPResponse
 
 API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'; sandbox"
-# The console (served from the same origin later) and the OpenAPI browser need scripts and styles.
+# The OpenAPI browser needs scripts and styles (the console has its own policy: CONSOLE_CSP).
 PAGE_CSP = (
     "default-src 'self'; script-src 'self' https://cdn.redoc.ly blob:; worker-src 'self' blob:; "
     "style-src 'self' 'unsafe-inline' https://fonts.googleapis.com; "
     "font-src 'self' https://fonts.gstatic.com; "
     "img-src 'self' data: https://cdn.redoc.ly; connect-src 'self'; object-src 'none'; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
+# The admin console: its own scripts only, and <style> tags only with this response's nonce (MUI/emotion
+# inject them; the hub templates the nonce into index.html and the app hands it to emotion). Inline
+# `style` attributes set through the DOM by React are not affected; nothing needs 'unsafe-inline'.
+# QR codes for 2FA enrolment are shown as data: images.
+CONSOLE_CSP = (
+    "default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self' 'nonce-{nonce}'; "
+    "img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; "
     "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 )
 HSTS = "max-age=31536000; includeSubDomains"
@@ -34,6 +43,10 @@ COMMON: Mapping[str, str] = {
     "Cross-Origin-Resource-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
 }
+
+
+def console_csp(nonce: str) -> str:
+    return CONSOLE_CSP.format(nonce=nonce)
 
 
 def security_headers(path: str, scheme: str, content_type: str | None) -> dict[str, str]:

@@ -1,0 +1,45 @@
+"""The hub's OpenAPI document without a running server (``icafe openapi``).
+
+The console's API types are generated from it (``admin_web/src/api/schema.d.ts``) and ``make test``
+checks they match, so the console and the hub cannot drift apart. The document is the one ``/docs``
+serves: the same app is created, its routes finalised, and Sanic Extensions' builder run, with
+placeholder settings (no connection is opened and nothing listens).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from typing import Any
+
+from hub.config import load_settings
+from hub.security.crypto import generate_key
+
+_PLACEHOLDERS = {
+    "ICAFE_MQTT_CA": "unused-ca.pem",
+    "ICAFE_MQTT_CERT": "unused-cert.pem",
+    "ICAFE_MQTT_KEY": "unused-key.pem",
+}
+
+
+def openapi_document() -> dict[str, Any]:
+    from sanic_ext.extensions.openapi.builders import SpecificationBuilder
+
+    from hub.app import create_app
+
+    settings = load_settings(
+        {
+            **_PLACEHOLDERS,
+            "ICAFE_JWT_SECRET": secrets.token_urlsafe(48),
+            "ICAFE_ENCRYPTION_KEYS": generate_key("export"),
+        }
+    )
+    app = create_app(settings, name="icafe_openapi_export")
+    # Sanic finalises routes and attaches Sanic Extensions (which adds the OpenAPI blueprint) at start-up;
+    # the blueprint then builds the document in its own before_server_start listener. Run just those.
+    asyncio.run(app._startup())
+    for listener in app.blueprints["openapi"]._future_listeners:
+        if listener.event == "before_server_start":
+            listener.listener(app)
+    document: dict[str, Any] = SpecificationBuilder().build(app).serialize()
+    return document
