@@ -10,6 +10,8 @@ from typing import Any
 
 import redis
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
 from redis.driver_info import DriverInfo
 from sanic import Request, Sanic, json
 from sanic.config import Config
@@ -17,6 +19,7 @@ from sanic.exceptions import SanicException
 from sanic.response import HTTPResponse
 
 from hub.api import API_PREFIX, blueprints
+from hub.api import query as api_edges
 from hub.api.guard import declared_access
 from hub.auth.tokens import TokenIssuer
 from hub.bootstrap import ensure_owner
@@ -39,6 +42,7 @@ from hub.mqtt.hello import HelloHandler
 from hub.mqtt.login import MemberLoginHandler
 from hub.mqtt.status import StatusHandler
 from hub.mqtt.telemetry import TelemetryIngest
+from hub.outages import RETRY_AFTER_S, outage
 from hub.security.setup import configure_security, open_security
 from hub.sessions.defaults import ensure_branch, ensure_defaults, ensure_demo_members, ensure_demo_products
 from hub.sessions.pc_settings import PcSettingsPublisher
@@ -54,6 +58,7 @@ log = logging.getLogger(__name__)
 HubApp = Sanic[Config, HubContext]
 
 PRUNE_EVERY_S = 600
+MAX_BODY_BYTES = 1024 * 1024
 
 
 def create_app(settings: HubSettings, name: str = "icafe_hub") -> HubApp:
@@ -69,11 +74,13 @@ def create_app(settings: HubSettings, name: str = "icafe_hub") -> HubApp:
     app.config.API_TITLE = "icafe hub API"
     app.config.API_VERSION = "1"
     app.config.FALLBACK_ERROR_FORMAT = "json"
+    app.config.REQUEST_MAX_SIZE = MAX_BODY_BYTES  # larger bodies: 413
     configure_security(app)  # refuses to start without ICAFE_ENCRYPTION_KEYS
     for blueprint in blueprints():
         app.blueprint(blueprint)
     # Last: the console's catch-all for client-side routes never shadows an API route.
     app.blueprint(console_blueprint(ConsoleFiles.load(settings.console_dir or CONSOLE_DIR)))
+    api_edges.install(app)  # ids in paths and query parameters: checked, and in the OpenAPI document
     app.error_handler.add(Exception, _error_response)
     app.register_listener(_open, "before_server_start")
     app.register_listener(_close, "after_server_stop")
@@ -112,6 +119,19 @@ async def _error_response(request: Request, exception: Exception) -> HTTPRespons
     if isinstance(exception, SanicException):
         code = str(exception.__class__.__name__).lower()
         return json({"error": {"code": code, "message": str(exception)}}, status=exception.status_code)
+    down = outage(exception)
+    if down is not None:
+        log.warning("%s unavailable on %s %s: %r", down, request.method, request.path, exception)
+        return json(
+            {
+                "error": {
+                    "code": f"{down}_unavailable",
+                    "message": f"the {down} is unavailable; try again shortly",
+                }
+            },
+            status=503,
+            headers={"Retry-After": str(RETRY_AFTER_S)},
+        )
     log.exception("unhandled error on %s %s", request.method, request.path)
     return json({"error": {"code": "internal", "message": "internal error; see the hub's log"}}, status=500)
 
@@ -123,8 +143,14 @@ async def _open(app: HubApp) -> None:
     # An explicit driver identity: otherwise redis-py reads its package metadata from disk on every new
     # connection, a blocking call on the event loop.
     driver = DriverInfo(name="icafe-hub", lib_version=redis.__version__)
+    # Short timeouts and one retry: a request meeting a Redis that is down fails within seconds (503).
     ctx.redis = Redis.from_url(
-        settings.redis_url, socket_timeout=5, health_check_interval=30, driver_info=driver
+        settings.redis_url,
+        socket_timeout=2,
+        socket_connect_timeout=2,
+        retry=Retry(ExponentialBackoff(cap=0.5, base=0.1), retries=1),
+        health_check_interval=30,
+        driver_info=driver,
     )
     ctx.live = LiveState(ctx.redis)
     await ctx.live.start()

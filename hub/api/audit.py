@@ -2,53 +2,42 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from sanic import Blueprint, Request, json
 from sanic.response import HTTPResponse
 from sanic_ext import openapi
 
-from hub.api.bodies import paging
 from hub.api.guard import requires
+from hub.api.query import Moment, Name, Paging, with_query
 from hub.auth.permissions import Permission
-from hub.errors import bad_request
 from hub.security.audit import entry_view
 
 bp = Blueprint("audit", url_prefix="/audit")
 
 
-def _time_ms(request: Request, name: str) -> int | None:
-    """``?since=`` / ``?until=``: epoch milliseconds or ISO 8601 (UTC if no offset is given)."""
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return None
-    if raw.lstrip("-").isdigit():
-        return int(raw)
-    try:
-        moment = dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
-        raise bad_request(f"{name} must be epoch milliseconds or an ISO 8601 time") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return int(moment.timestamp() * 1000)
+class AuditQuery(Paging):
+    actor: Name | None = None
+    action: Name | None = None
+    outcome: Name | None = None
+    since: Moment | None = None
+    until: Moment | None = None
 
 
 @bp.get("")
 @openapi.definition(
-    summary="Audit entries, newest first; filters: actor, action, outcome, since, until (ms or ISO 8601)",
+    summary="Audit entries, newest first; filters: actor, action, outcome, since, until",
     tag="audit",
 )
 @requires(Permission.AUDIT_READ)
-async def list_audit(request: Request) -> HTTPResponse:
-    offset, limit = paging(request)
+@with_query(AuditQuery)
+async def list_audit(request: Request, query: AuditQuery) -> HTTPResponse:
     entries, total = await request.app.ctx.store.audit.page(
-        actor=request.args.get("actor") or None,
-        action=request.args.get("action") or None,
-        outcome=request.args.get("outcome") or None,
-        since_ms=_time_ms(request, "since"),
-        until_ms=_time_ms(request, "until"),
-        skip=offset,
-        limit=limit,
+        actor=query.actor,
+        action=query.action,
+        outcome=query.outcome,
+        since_ms=query.since,
+        until_ms=query.until,
+        skip=query.offset,
+        limit=query.limit,
     )
     return json({"items": [entry_view(e) for e in entries], "total": total})
 

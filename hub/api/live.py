@@ -7,10 +7,12 @@ import contextlib
 import json
 from typing import Any
 
+from pydantic import Field
 from sanic import Blueprint, Request
 from sanic.server.websockets.impl import WebsocketImplProtocol
 
 from hub.api.guard import requires
+from hub.api.query import QueryModel, with_query
 from hub.auth.permissions import Permission
 
 bp = Blueprint("live")
@@ -22,9 +24,15 @@ PUSHED_TYPES = frozenset(
 )
 
 
+class LiveQuery(QueryModel):
+    # Browsers cannot set headers on a WebSocket handshake: the console passes its token here.
+    token: str | None = Field(default=None, max_length=4096, description="the access token")
+
+
 @bp.websocket("/ws")  # type: ignore[untyped-decorator]
 @requires(Permission.LIVE_READ)
-async def live_updates(request: Request, ws: WebsocketImplProtocol) -> None:
+@with_query(LiveQuery)
+async def live_updates(request: Request, ws: WebsocketImplProtocol, query: LiveQuery) -> None:
     queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(CLIENT_QUEUE)
 
     async def enqueue(event: dict[str, Any]) -> None:

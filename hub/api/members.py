@@ -12,8 +12,9 @@ from sanic.response import HTTPResponse
 from sanic_ext import openapi
 
 from billing.ledger import balance_of, member_account
-from hub.api.bodies import paging, parse_body
+from hub.api.bodies import parse_body
 from hub.api.guard import requires
+from hub.api.query import Paging, with_query
 from hub.api.schema import json_body
 from hub.auth.passwords import hash_password
 from hub.auth.permissions import Permission
@@ -72,10 +73,10 @@ async def create_member(request: Request) -> HTTPResponse:
 @bp.get("")
 @openapi.definition(summary="List members with their balances", tag="members")
 @requires(Permission.MEMBERS_READ)
-async def list_members(request: Request) -> HTTPResponse:
-    offset, limit = paging(request)
+@with_query(Paging)
+async def list_members(request: Request, query: Paging) -> HTTPResponse:
     store = request.app.ctx.store
-    members, total = await store.members.page(skip=offset, limit=limit)
+    members, total = await store.members.page(skip=query.offset, limit=query.limit)
     balances = await request.app.ctx.money.balances([m.id for m in members])
     return json({"items": [member_view(m, balances[m.id]) for m in members], "total": total})
 

@@ -8,7 +8,7 @@ import io
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from sanic import Blueprint, Request, json
@@ -16,16 +16,18 @@ from sanic.response import HTTPResponse
 from sanic_ext import openapi
 
 from billing.money import format_amount
-from hub.api.bodies import paging, parse_body
+from hub.api.bodies import parse_body
 from hub.api.guard import requires
-from hub.api.pdf import pdf_response, print_options
+from hub.api.pdf import PrintQuery, pdf_response, print_options
+from hub.api.query import MAX_PAGE, Moment, Name, Paging, QueryModel, enum_schema, one_of, with_query
 from hub.api.schema import json_body
 from hub.auth.confirm import Confirmation, confirm_sensitive
 from hub.auth.permissions import Permission
 from hub.errors import bad_request
 from hub.money.amounts import Amount
+from hub.money.methods import METHODS
 from hub.money.receipts import receipt_data, receipt_pdf
-from hub.money.requests import PaymentRequest, RefundRequest, Staff
+from hub.money.requests import PaymentRequest, Purpose, RefundRequest, Staff
 from hub.store import HistoryFilter
 from hub.store.ledger import Document
 
@@ -96,19 +98,26 @@ def payment_view(doc: Document, language: str = "en") -> dict[str, Any]:
     return view
 
 
-def _time_arg(request: Request, name: str) -> int | None:
-    value = request.args.get(name)
-    if value is None:
-        return None
-    if value.isdigit():
-        return int(value)
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise bad_request(f"{name}: give epoch milliseconds or an ISO 8601 date or time") from None
-    if parsed.tzinfo is None:
-        raise bad_request(f"{name}: give a timezone offset, e.g. 2026-11-25T00:00+05:00")
-    return int(parsed.timestamp() * 1000)
+class HistoryQuery(QueryModel):
+    """The filters of the payment history (the list and the CSV export)."""
+
+    from_: Moment | None = Field(
+        default=None, alias="from", description="from this time on: epoch ms, or ISO 8601 with an offset"
+    )
+    to: Moment | None = Field(
+        default=None, description="up to this time: epoch ms, or ISO 8601 with an offset"
+    )
+    method: Annotated[str, one_of(METHODS), enum_schema(METHODS)] | None = None
+    purpose: Purpose | None = None
+    kind: Literal["payment", "refund"] | None = None
+    staff: Name | None = None
+    member_id: Name | None = None
+    branch: Name | None = None
+    shift_id: Name | None = None
+
+
+class PaymentsQuery(HistoryQuery, Paging):
+    limit: int = Field(default=50, ge=1, le=MAX_PAGE, description="entries to answer")
 
 
 @bp.post("")
@@ -142,14 +151,16 @@ async def create_payment(request: Request) -> HTTPResponse:
 
 @bp.get("")
 @openapi.definition(
-    summary="Payment history: filter by from/to (epoch ms or ISO time), method, purpose, kind, staff, "
-    "member_id, branch, shift_id; paged by offset/limit",
+    summary="Payment history, newest first: filter by from/to, method, purpose, kind, staff, member_id, "
+    "branch, shift_id; paged by offset/limit",
     tag="payments",
 )
 @requires(Permission.MONEY_READ)
-async def list_payments(request: Request) -> HTTPResponse:
-    offset, limit = paging(request, default_limit=50)
-    docs, total = await request.app.ctx.store.ledger.page(history_filter(request), skip=offset, limit=limit)
+@with_query(PaymentsQuery)
+async def list_payments(request: Request, query: PaymentsQuery) -> HTTPResponse:
+    docs, total = await request.app.ctx.store.ledger.page(
+        history_filter(query), skip=query.offset, limit=query.limit
+    )
     return json({"items": [payment_view(doc) for doc in docs], "total": total})
 
 
@@ -160,8 +171,9 @@ async def list_payments(request: Request) -> HTTPResponse:
     tag="payments",
 )
 @requires(Permission.MONEY_READ)
-async def export_payments(request: Request) -> None:
-    where = history_filter(request)
+@with_query(HistoryQuery)
+async def export_payments(request: Request, query: HistoryQuery) -> None:
+    where = history_filter(query)
     response = await request.respond(
         content_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="payments.csv"'},
@@ -172,21 +184,17 @@ async def export_payments(request: Request) -> None:
     await response.eof()
 
 
-def history_filter(request: Request) -> HistoryFilter:
-    args = request.args
-    kind = args.get("kind")
-    if kind not in (None, "payment", "refund"):
-        raise bad_request("kind is payment or refund")
+def history_filter(query: HistoryQuery) -> HistoryFilter:
     return HistoryFilter(
-        branch=args.get("branch"),
-        kind=kind,
-        method=args.get("method"),
-        purpose=args.get("purpose"),
-        staff=args.get("staff"),
-        member_id=args.get("member_id"),
-        shift_id=args.get("shift_id"),
-        since=_time_arg(request, "from"),
-        until=_time_arg(request, "to"),
+        branch=query.branch,
+        kind=query.kind,
+        method=query.method,
+        purpose=query.purpose,
+        staff=query.staff,
+        member_id=query.member_id,
+        shift_id=query.shift_id,
+        since=query.from_,
+        until=query.to,
         kinds=("payment", "refund"),
     )
 
@@ -251,11 +259,12 @@ async def get_payment(request: Request, payment_id: str) -> HTTPResponse:
     tag="payments",
 )
 @requires(Permission.MONEY_READ)
-async def get_receipt(request: Request, payment_id: str) -> HTTPResponse:
+@with_query(PrintQuery)
+async def get_receipt(request: Request, payment_id: str, query: PrintQuery) -> HTTPResponse:
     ctx = request.app.ctx
     doc = await ctx.money.payment(payment_id)
     branch = await ctx.money.branch(doc["branch"])
-    layout, language = print_options(request, branch.language)
+    layout, language = print_options(query, branch.language)
     member = await ctx.store.members.get(doc["member_id"]) if doc.get("member_id") else None
     data = receipt_data(
         doc,

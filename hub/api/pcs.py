@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sanic import Blueprint, Request, json
 from sanic.response import HTTPResponse
 from sanic_ext import openapi
 
-from hub.api.bodies import paging, parse_body
+from hub.api.bodies import parse_body
 from hub.api.guard import Confirmation, confirm_sensitive, requires
+from hub.api.query import MAX_PAGE, Name, Paging, QueryModel, enum_schema, one_of, with_query
 from hub.api.schema import json_body
 from hub.auth.permissions import Permission
-from hub.errors import ApiError, bad_request, not_found
+from hub.errors import ApiError, not_found
 from hub.mqtt.bridge import BrokerUnavailable
 from hub.store import CommandRecord, PcRecord
 from hub.store.tariffs import DEFAULT_GROUP
@@ -26,6 +27,19 @@ OFFLINE = "offline"
 # session; until sessions exist to tell a session's unlock from a free one, every unlock is sensitive.
 SENSITIVE_COMMANDS = frozenset({CommandType.UNLOCK})
 STATUSES = frozenset({"online", OFFLINE})
+
+
+class PcsQuery(Paging):
+    site: Name | None = None
+    status: Annotated[str, one_of(STATUSES), enum_schema(STATUSES)] | None = None
+
+
+class CommandsQuery(Paging):
+    limit: int = Field(default=50, ge=1, le=MAX_PAGE, description="entries to answer")
+
+
+class TelemetryQuery(QueryModel):
+    limit: int = Field(default=60, ge=1, le=MAX_PAGE, description="the newest samples to answer")
 
 
 def _status(presence: dict[str, Any] | None) -> str:
@@ -66,17 +80,15 @@ def command_view(command: CommandRecord) -> dict[str, Any]:
 @bp.get("")
 @openapi.definition(summary="List PCs with their presence", tag="pcs")
 @requires(Permission.PCS_READ)
-async def list_pcs(request: Request) -> HTTPResponse:
-    offset, limit = paging(request)
+@with_query(PcsQuery)
+async def list_pcs(request: Request, query: PcsQuery) -> HTTPResponse:
     ctx = request.app.ctx
-    site, status = request.args.get("site"), request.args.get("status")
+    site, status, offset, limit = query.site, query.status, query.offset, query.limit
     if status is None:
         pcs, total = await ctx.store.pcs.page(site=site, skip=offset, limit=limit)
         presence = await ctx.live.presence([pc.id for pc in pcs])
     else:
         # Presence lives in Redis, not in the store: filter the ids first, then page.
-        if status not in STATUSES:
-            raise bad_request(f"status must be one of {sorted(STATUSES)}")
         ids = await ctx.store.pcs.ids(site=site)
         presence = await ctx.live.presence(ids)
         matching = [pc_id for pc_id in ids if _status(presence.get(pc_id)) == status]
@@ -163,18 +175,18 @@ async def send_command(request: Request, pc_id: str) -> HTTPResponse:
 @bp.get("/<pc_id:str>/commands")
 @openapi.definition(summary="Commands sent to a PC, newest first", tag="pcs")
 @requires(Permission.PCS_READ)
-async def list_commands(request: Request, pc_id: str) -> HTTPResponse:
-    offset, limit = paging(request, default_limit=50)
+@with_query(CommandsQuery)
+async def list_commands(request: Request, pc_id: str, query: CommandsQuery) -> HTTPResponse:
     await _pc_or_404(request, pc_id)
-    records, total = await request.app.ctx.store.commands.for_pc(pc_id, skip=offset, limit=limit)
+    records, total = await request.app.ctx.store.commands.for_pc(pc_id, skip=query.offset, limit=query.limit)
     return json({"items": [command_view(r) for r in records], "total": total})
 
 
 @bp.get("/<pc_id:str>/telemetry")
 @openapi.definition(summary="Recent telemetry samples of a PC, newest first", tag="pcs")
 @requires(Permission.PCS_READ)
-async def list_telemetry(request: Request, pc_id: str) -> HTTPResponse:
-    _, limit = paging(request, default_limit=60)
+@with_query(TelemetryQuery)
+async def list_telemetry(request: Request, pc_id: str, query: TelemetryQuery) -> HTTPResponse:
     await _pc_or_404(request, pc_id)
-    samples = await request.app.ctx.store.telemetry.recent(pc_id, limit=limit)
+    samples = await request.app.ctx.store.telemetry.recent(pc_id, limit=query.limit)
     return json({"items": samples, "total": len(samples)})

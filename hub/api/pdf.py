@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
-from sanic import Request
+from typing import Annotated
+
+from pydantic import Field
 from sanic.response import HTTPResponse, raw
 
-from hub.errors import bad_request
+from hub.api.query import QueryModel, enum_schema, one_of
 from hub.locale import LANGUAGES
 from hub.receipts.model import Layout
 
 
-def print_options(request: Request, default_language: str) -> tuple[Layout, str]:
-    try:
-        layout = Layout(request.args.get("layout", Layout.A4.value))
-    except ValueError:
-        raise bad_request("layout is a4 or thermal") from None
-    language = request.args.get("lang", default_language)
-    if language not in LANGUAGES:
-        raise bad_request(f"lang is one of {', '.join(LANGUAGES)}")
-    return layout, language
+class PrintQuery(QueryModel):
+    layout: Layout = Field(default=Layout.A4, description="a4, or thermal (80 mm roll)")
+    lang: Annotated[str, one_of(LANGUAGES), enum_schema(LANGUAGES)] | None = Field(
+        default=None, description="the language; the branch's when left out"
+    )
+
+
+def print_options(query: PrintQuery, default_language: str) -> tuple[Layout, str]:
+    return query.layout, query.lang or default_language
 
 
 def pdf_response(pdf: bytes, filename: str) -> HTTPResponse:

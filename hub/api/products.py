@@ -10,8 +10,9 @@ from sanic import Blueprint, Request, json
 from sanic.response import HTTPResponse
 from sanic_ext import openapi
 
-from hub.api.bodies import paging, parse_body
+from hub.api.bodies import parse_body
 from hub.api.guard import requires
+from hub.api.query import Paging, with_query
 from hub.api.schema import json_body
 from hub.auth.permissions import Permission
 from hub.clock import now_ms
@@ -37,6 +38,10 @@ class ProductChanges(BaseModel):
     active: bool | None = None
 
 
+class ProductsQuery(Paging):
+    all: bool = Field(default=False, description="include withdrawn products")
+
+
 def product_view(product: ProductRecord) -> dict[str, Any]:
     return {
         "id": product.id,
@@ -50,11 +55,10 @@ def product_view(product: ProductRecord) -> dict[str, Any]:
 @bp.get("")
 @openapi.definition(summary="Products for sale (?all=1 includes withdrawn ones)", tag="products")
 @requires(Permission.MONEY_READ)
-async def list_products(request: Request) -> HTTPResponse:
-    offset, limit = paging(request)
-    active_only = request.args.get("all") not in ("1", "true")
+@with_query(ProductsQuery)
+async def list_products(request: Request, query: ProductsQuery) -> HTTPResponse:
     products, total = await request.app.ctx.store.products.page(
-        active_only=active_only, skip=offset, limit=limit
+        active_only=not query.all, skip=query.offset, limit=query.limit
     )
     return json({"items": [product_view(p) for p in products], "total": total})
 

@@ -1,4 +1,5 @@
-"""Request bodies in the OpenAPI document: pydantic's JSON Schema turned into what OpenAPI 3.0 reads.
+"""Request bodies and parameters in the OpenAPI document: pydantic's JSON Schema turned into what
+OpenAPI 3.0 reads.
 
 Pydantic writes JSON Schema 2020-12: nested models as ``$ref`` to ``#/$defs/...`` (which, inside an
 OpenAPI document, point nowhere), ``exclusiveMinimum`` as a number and ``const``. OpenAPI 3.0 wants the
@@ -17,9 +18,14 @@ Schema = dict[str, Any]
 
 def json_body(model: type[BaseModel]) -> dict[str, Schema]:
     """``body=`` for ``openapi.definition``: the model's schema, inlined and in OpenAPI 3.0 terms."""
-    schema = model.model_json_schema()
-    definitions: dict[str, Schema] = schema.pop("$defs", {})
-    return {"application/json": _openapi30(schema, definitions)}
+    return {"application/json": openapi30(model.model_json_schema())}
+
+
+def openapi30(schema: Schema) -> Schema:
+    """A pydantic JSON Schema, self-contained and in OpenAPI 3.0 terms."""
+    definitions: dict[str, Schema] = schema.get("$defs", {})
+    converted: Schema = _openapi30({k: v for k, v in schema.items() if k != "$defs"}, definitions)
+    return converted
 
 
 def _openapi30(node: Any, definitions: dict[str, Schema]) -> Any:

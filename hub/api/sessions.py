@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sanic import Blueprint, Request, json
 from sanic.response import HTTPResponse
 from sanic_ext import openapi
 
-from hub.api.bodies import paging, parse_body
+from hub.api.bodies import parse_body
 from hub.api.guard import requires
+from hub.api.query import Name, Paging, enum_schema, one_of, with_query
 from hub.api.schema import json_body
 from hub.auth.permissions import Permission
 from hub.clock import now_ms
@@ -18,7 +19,7 @@ from hub.errors import ApiError
 from hub.sessions.errors import SessionRefused
 from hub.sessions.pricing import price_view, session_price
 from hub.sessions.service import GuestOrder
-from hub.store.sessions import ACTIVE, SessionRecord
+from hub.store.sessions import ACTIVE, ENDED, EXPIRED, PENDING, REJECTED, SessionRecord
 from protocol import SessionKind
 
 bp = Blueprint("sessions", url_prefix="/sessions")
@@ -57,6 +58,16 @@ class StopRequest(BaseModel):
 class ExtendRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     minutes: int = Field(default=0, ge=0, le=7 * 24 * 60)
+
+
+STATES = (PENDING, ACTIVE, ENDED, EXPIRED, REJECTED)
+
+
+class SessionsQuery(Paging):
+    pc_id: Name | None = None
+    member_id: Name | None = None
+    state: Annotated[str, one_of(STATES), enum_schema(STATES)] | None = None
+    kind: SessionKind | None = None
 
 
 def session_view(record: SessionRecord) -> dict[str, Any]:
@@ -108,12 +119,14 @@ async def start_session(request: Request) -> HTTPResponse:
 @bp.get("")
 @openapi.definition(summary="Sessions, newest first; filter by pc_id, member_id, state, kind", tag="sessions")
 @requires(Permission.SESSIONS_READ)
-async def list_sessions(request: Request) -> HTTPResponse:
-    offset, limit = paging(request)
-    filters = {
-        k: str(request.args.get(k)) for k in ("pc_id", "member_id", "state", "kind") if request.args.get(k)
-    }
-    records, total = await request.app.ctx.store.sessions.page(filters=filters, skip=offset, limit=limit)
+@with_query(SessionsQuery)
+async def list_sessions(request: Request, query: SessionsQuery) -> HTTPResponse:
+    filters = query.model_dump(
+        include={"pc_id", "member_id", "state", "kind"}, exclude_none=True, mode="json"
+    )
+    records, total = await request.app.ctx.store.sessions.page(
+        filters=filters, skip=query.offset, limit=query.limit
+    )
     return json({"items": [session_view(r) for r in records], "total": total})
 
 

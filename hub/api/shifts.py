@@ -5,7 +5,7 @@ them once their count is in."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from sanic import Blueprint, Request, json
@@ -13,10 +13,11 @@ from sanic.response import HTTPResponse
 from sanic_ext import openapi
 
 from billing.shifts import ShiftSummary
-from hub.api.bodies import paging, parse_body
+from hub.api.bodies import parse_body
 from hub.api.guard import requires
 from hub.api.payments import staff_of
-from hub.api.pdf import pdf_response, print_options
+from hub.api.pdf import PrintQuery, pdf_response, print_options
+from hub.api.query import MAX_PAGE, Name, Paging, QueryModel, with_query
 from hub.api.schema import json_body
 from hub.auth.permissions import Permission, allows
 from hub.errors import ApiError, bad_request, not_found
@@ -40,6 +41,16 @@ class CloseShift(BaseModel):
         description='what is in the drawer and on the terminal: {"cash": .., "card": ..}'
     )
     note: str = Field(default="", max_length=500)
+
+
+class BranchQuery(QueryModel):
+    branch: Name | None = Field(default=None, description="the branch; the hub's first when left out")
+
+
+class ShiftsQuery(Paging):
+    limit: int = Field(default=50, ge=1, le=MAX_PAGE, description="entries to answer")
+    branch: Name | None = None
+    state: Literal["open", "closed"] | None = None
 
 
 def _may_see_expected(request: Request) -> bool:
@@ -120,9 +131,10 @@ async def open_shift(request: Request) -> HTTPResponse:
 @bp.get("/current")
 @openapi.definition(summary="My open shift at a branch (?branch=), or 404", tag="shifts")
 @requires(Permission.MONEY_COLLECT)
-async def current_shift(request: Request) -> HTTPResponse:
+@with_query(BranchQuery)
+async def current_shift(request: Request, query: BranchQuery) -> HTTPResponse:
     ctx = request.app.ctx
-    branch = await ctx.money.branch(request.args.get("branch"))
+    branch = await ctx.money.branch(query.branch)
     shift = await ctx.store.shifts.current(branch.id, request.ctx.claims.user_id)
     if shift is None:
         raise not_found("an open shift of yours")
@@ -132,13 +144,10 @@ async def current_shift(request: Request) -> HTTPResponse:
 @bp.get("")
 @openapi.definition(summary="Shifts, newest first (?branch=, ?state=open|closed)", tag="shifts")
 @requires(Permission.REPORTS_READ)
-async def list_shifts(request: Request) -> HTTPResponse:
-    offset, limit = paging(request, default_limit=50)
-    state = request.args.get("state")
-    if state not in (None, "open", "closed"):
-        raise bad_request("state is open or closed")
+@with_query(ShiftsQuery)
+async def list_shifts(request: Request, query: ShiftsQuery) -> HTTPResponse:
     shifts, total = await request.app.ctx.store.shifts.page(
-        branch=request.args.get("branch"), state=state, skip=offset, limit=limit
+        branch=query.branch, state=query.state, skip=query.offset, limit=query.limit
     )
     items = [await shift_view(request, s, unpaid=False) for s in shifts]
     return json({"items": items, "total": total})
@@ -178,13 +187,14 @@ async def close_shift(request: Request, shift_id: str) -> HTTPResponse:
 @bp.get("/<shift_id:str>/report")
 @openapi.definition(summary="A closed shift's report as PDF: layout=a4|thermal, lang=uz|ru|en", tag="shifts")
 @requires(Permission.MONEY_COLLECT)
-async def shift_report(request: Request, shift_id: str) -> HTTPResponse:
+@with_query(PrintQuery)
+async def shift_report(request: Request, shift_id: str, query: PrintQuery) -> HTTPResponse:
     ctx = request.app.ctx
     shift = await _shift_for(request, shift_id)
     if shift.state == OPEN:
         raise ApiError(409, "shift_open", "the report is printed once the shift is closed")
     branch = await ctx.money.branch(shift.branch)
-    layout, language = print_options(request, branch.language)
+    layout, language = print_options(query, branch.language)
     summary = await ctx.shifts.summary(shift)
     data = shift_report_data(shift, summary, branch, language=language, unpaid=await _unpaid(request, shift))
     pdf = await shift_report_pdf(data, layout)

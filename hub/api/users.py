@@ -15,8 +15,9 @@ from sanic import Blueprint, Request, json
 from sanic.response import HTTPResponse
 from sanic_ext import openapi
 
-from hub.api.bodies import paging, parse_body
+from hub.api.bodies import parse_body
 from hub.api.guard import Confirmation, confirm_sensitive, requires
+from hub.api.query import Paging, with_query
 from hub.api.schema import json_body
 from hub.auth.accounts import AccountError, Origin
 from hub.auth.permissions import Permission, Role
@@ -75,9 +76,9 @@ class ChangeRole(BaseModel):
 @bp.get("")
 @openapi.definition(summary="Staff users", tag="users")
 @requires(Permission.USERS_READ)
-async def list_users(request: Request) -> HTTPResponse:
-    offset, limit = paging(request)
-    users, total = await request.app.ctx.store.users.page(skip=offset, limit=limit)
+@with_query(Paging)
+async def list_users(request: Request, query: Paging) -> HTTPResponse:
+    users, total = await request.app.ctx.store.users.page(skip=query.offset, limit=query.limit)
     return json({"items": [user_view(u) for u in users], "total": total})
 
 

@@ -11,8 +11,9 @@ from sanic.response import HTTPResponse
 from sanic_ext import openapi
 
 from billing.ledger import voucher_account
-from hub.api.bodies import paging, parse_body
+from hub.api.bodies import parse_body
 from hub.api.guard import requires
+from hub.api.query import Paging, with_query
 from hub.api.schema import json_body
 from hub.auth.permissions import Permission
 from hub.errors import not_found
@@ -31,10 +32,10 @@ class VoucherCheck(BaseModel):
     summary="Vouchers sold, newest first, with what each still holds (never their codes)", tag="vouchers"
 )
 @requires(Permission.MONEY_READ)
-async def list_vouchers(request: Request) -> HTTPResponse:
-    offset, limit = paging(request)
+@with_query(Paging)
+async def list_vouchers(request: Request, query: Paging) -> HTTPResponse:
     store = request.app.ctx.store
-    vouchers, total = await store.vouchers.page(skip=offset, limit=limit)
+    vouchers, total = await store.vouchers.page(skip=query.offset, limit=query.limit)
     balances = await store.ledger.balances([voucher_account(v.id) for v in vouchers])
     return json(
         {"items": [voucher_view(v, balances[voucher_account(v.id)]) for v in vouchers], "total": total}

@@ -90,9 +90,17 @@ class Store:
         return seen, rewritten
 
 
-async def open_store(url: str, database: str, *, timeout_ms: int = 5000) -> Store:
+async def open_store(
+    url: str, database: str, *, timeout_ms: int = 3000, socket_timeout_ms: int = 15000
+) -> Store:
+    """``timeout_ms`` bounds finding a server and connecting, ``socket_timeout_ms`` waiting for an answer: an
+    operation meeting a store that is down or stuck fails within them (the API answers 503)."""
     client: AsyncMongoClient[Document] = AsyncMongoClient(
-        url, serverSelectionTimeoutMS=timeout_ms, connectTimeoutMS=timeout_ms, tz_aware=True
+        url,
+        serverSelectionTimeoutMS=timeout_ms,
+        connectTimeoutMS=timeout_ms,
+        socketTimeoutMS=socket_timeout_ms,
+        tz_aware=True,
     )
     db = client[database]
     store = Store(

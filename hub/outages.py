@@ -1,0 +1,35 @@
+"""Outages of the store or Redis, told apart from bugs, so the API answers them 503 with ``Retry-After``.
+
+The drivers' own exceptions are recognised here, in one place, for the app's error handler: a request that
+meets a store or Redis that is down, restarting or too slow fails within the drivers' timeouts (set where
+the clients are opened: ``hub.store.database.open_store`` and the app's Redis client) and says to retry.
+"""
+
+from __future__ import annotations
+
+from pymongo.errors import ConnectionFailure, ExecutionTimeout, PyMongoError, WTimeoutError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import ReadOnlyError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from hub.errors import StoreUnavailable
+
+# Seconds a client should wait before retrying: about what a restarted Redis or store needs.
+RETRY_AFTER_S = 5
+
+
+def outage(exc: BaseException) -> str | None:
+    """Which service is unavailable (``store`` or ``redis``) if ``exc`` says one is, else None."""
+    if isinstance(exc, StoreUnavailable):
+        return "store"
+    if isinstance(exc, ConnectionFailure | ExecutionTimeout | WTimeoutError):
+        return "store"  # unreachable, no server selected in time, a network timeout, a lost primary
+    if isinstance(exc, PyMongoError) and (
+        exc.timeout
+        or exc.has_error_label("RetryableWriteError")
+        or exc.has_error_label("TransientTransactionError")
+    ):
+        return "store"
+    if isinstance(exc, RedisConnectionError | RedisTimeoutError | ReadOnlyError):
+        return "redis"  # refused, reset, timed out, still loading its data, or a replica that cannot write
+    return None
