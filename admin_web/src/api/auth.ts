@@ -1,0 +1,138 @@
+/**
+ * The login session's tokens and their rotation, shared by every tab of the console.
+ *
+ * Tokens live in localStorage so a new tab is signed in too. A refresh token is single-use (the hub
+ * treats a second use as theft and ends the session), so exactly one refresh may be in flight: within a
+ * tab, concurrent callers share one promise; across tabs, a Web Lock serialises them and the tab that
+ * gets the lock second finds the tokens already rotated in storage and uses those instead of spending
+ * the old refresh token again.
+ */
+import type { SessionAnswer } from "./types";
+
+export interface Tokens {
+  access: string;
+  refresh: string | null;
+  scope: "full" | "limited";
+  username: string;
+}
+
+export type SignOutReason = "logout" | "expired" | "ended" | "reused";
+
+export interface KeyValueStore {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+  removeItem(key: string): void;
+}
+
+export interface LockManagerLike {
+  request<T>(name: string, callback: () => Promise<T>): Promise<T>;
+}
+
+/** What the refresh endpoint did: new tokens, a definite refusal (the session is over), or a thrown error. */
+export type RefreshOutcome = { ok: true; answer: SessionAnswer } | { ok: false; code: string };
+
+export interface AuthDeps {
+  storage: KeyValueStore;
+  locks: LockManagerLike | null;
+  callRefresh: (refreshToken: string) => Promise<RefreshOutcome>;
+}
+
+export const STORAGE_KEY = "icafe.session";
+const LOCK_NAME = "icafe.refresh";
+
+type Listener = (tokens: Tokens | null, reason: SignOutReason | null) => void;
+
+export function tokensFrom(answer: SessionAnswer): Tokens {
+  return {
+    access: answer.access_token,
+    refresh: answer.refresh_token ?? null,
+    scope: answer.scope,
+    username: answer.user.username,
+  };
+}
+
+function reasonOf(code: string): SignOutReason {
+  if (code === "refresh_token_reused") return "reused";
+  if (code === "session_expired") return "expired";
+  return "ended";
+}
+
+export class AuthSession {
+  private inflight: Promise<string | null> | null = null;
+  private readonly listeners = new Set<Listener>();
+
+  constructor(private readonly deps: AuthDeps) {}
+
+  tokens(): Tokens | null {
+    const raw = this.deps.storage.getItem(STORAGE_KEY);
+    if (raw === null) return null;
+    try {
+      const value = JSON.parse(raw) as Tokens;
+      return typeof value.access === "string" ? value : null;
+    } catch {
+      return null;
+    }
+  }
+
+  accessToken(): string | null {
+    return this.tokens()?.access ?? null;
+  }
+
+  subscribe(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Another tab changed the tokens (the `storage` event): tell this tab's listeners. */
+  externalChange(): void {
+    this.emit(this.tokens(), this.tokens() === null ? "ended" : null);
+  }
+
+  signedIn(answer: SessionAnswer): void {
+    this.deps.storage.setItem(STORAGE_KEY, JSON.stringify(tokensFrom(answer)));
+    this.emit(this.tokens(), null);
+  }
+
+  signOut(reason: SignOutReason): void {
+    this.deps.storage.removeItem(STORAGE_KEY);
+    this.emit(null, reason);
+  }
+
+  /**
+   * A fresh access token after `stale` was refused, or null when the session is over (then listeners
+   * hear why). Network failures throw: the session may well be alive, so nobody is signed out for them.
+   */
+  refresh(stale: string): Promise<string | null> {
+    this.inflight ??= this.rotate(stale).finally(() => {
+      this.inflight = null;
+    });
+    return this.inflight;
+  }
+
+  private async rotate(stale: string): Promise<string | null> {
+    const work = async (): Promise<string | null> => {
+      const current = this.tokens();
+      if (current === null) return null;
+      // Another tab (or an earlier call) already rotated: use its tokens, never spend the old one twice.
+      if (current.access !== stale) return current.access;
+      if (current.refresh === null) {
+        // A limited token (required actions pending) has no refresh: its end is the session's end.
+        this.signOut("expired");
+        return null;
+      }
+      const outcome = await this.deps.callRefresh(current.refresh);
+      if (!outcome.ok) {
+        this.signOut(reasonOf(outcome.code));
+        return null;
+      }
+      this.deps.storage.setItem(STORAGE_KEY, JSON.stringify(tokensFrom(outcome.answer)));
+      this.emit(this.tokens(), null);
+      return outcome.answer.access_token;
+    };
+    return this.deps.locks ? this.deps.locks.request(LOCK_NAME, work) : work();
+  }
+
+  private emit(tokens: Tokens | null, reason: SignOutReason | null): void {
+    for (const listener of this.listeners) listener(tokens, reason);
+  }
+}

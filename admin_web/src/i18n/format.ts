@@ -1,0 +1,102 @@
+/**
+ * The one place that turns money, durations and dates into text. Everything shown to a person goes
+ * through here, with the branch's settings (currency, timezone) and the user's language, so a screen
+ * never formats on its own. Money follows the hub's rule (billing/money.py `format_amount`): integers in
+ * minor units, shown to the currency's displayed precision rounded half up, thousands grouped by a
+ * space (a no-break one, so "12 000 so'm" never wraps), the currency's name in the language.
+ */
+
+export type Language = "uz" | "ru" | "en";
+export const LANGUAGES: readonly Language[] = ["uz", "ru", "en"];
+
+export function isLanguage(value: unknown): value is Language {
+  return typeof value === "string" && (LANGUAGES as readonly string[]).includes(value);
+}
+
+interface CurrencyInfo {
+  exponent: number; // minor units per major unit, as a power of ten
+  decimals: number; // decimals shown on screen
+  names: Record<Language, string>;
+}
+
+const CURRENCIES: Record<string, CurrencyInfo> = {
+  UZS: { exponent: 2, decimals: 0, names: { en: "so'm", uz: "so'm", ru: "сум" } },
+  USD: { exponent: 2, decimals: 2, names: { en: "USD", uz: "USD", ru: "USD" } },
+  EUR: { exponent: 2, decimals: 2, names: { en: "EUR", uz: "EUR", ru: "EUR" } },
+  RUB: { exponent: 2, decimals: 2, names: { en: "RUB", uz: "RUB", ru: "₽" } },
+};
+
+const DECIMAL_SEPARATOR: Record<Language, string> = { en: ".", ru: ",", uz: "," };
+const GROUP = "\u00a0";
+
+/** BCP 47 tags for Intl: Uzbek in Latin script; English with a 24-hour clock and day-month order. */
+const INTL_LOCALE: Record<Language, string> = { uz: "uz-Latn", ru: "ru-RU", en: "en-GB" };
+
+function groupThousands(digits: string): string {
+  return digits.replace(/\B(?=(\d{3})+(?!\d))/g, GROUP);
+}
+
+/** `minor` units of `currency` as people read it: formatMoney(1_200_000, "UZS", "uz") is "12 000 so'm". */
+export function formatMoney(minor: number, currency: string, language: Language): string {
+  if (!Number.isSafeInteger(minor)) throw new RangeError(`not an amount in minor units: ${minor}`);
+  const info = CURRENCIES[currency] ?? { exponent: 2, decimals: 2, names: { en: currency, uz: currency, ru: currency } };
+  const drop = info.exponent - info.decimals;
+  const unit = 10 ** drop;
+  const magnitude = Math.abs(minor);
+  const quotient = Math.floor(magnitude / unit);
+  const shown = quotient + (2 * (magnitude - quotient * unit) >= unit ? 1 : 0);
+  const sign = minor < 0 && shown !== 0 ? "-" : "";
+  const scale = 10 ** info.decimals;
+  const whole = Math.floor(shown / scale);
+  let text = groupThousands(String(whole));
+  if (info.decimals > 0) {
+    text += DECIMAL_SEPARATOR[language] + String(shown - whole * scale).padStart(info.decimals, "0");
+  }
+  return `${sign}${text} ${info.names[language]}`;
+}
+
+const UNITS: Record<Language, { h: string; min: string; s: string }> = {
+  en: { h: "h", min: "min", s: "s" },
+  ru: { h: "ч", min: "мин", s: "с" },
+  uz: { h: "soat", min: "daq", s: "s" },
+};
+
+/**
+ * A duration for a person: "1 h 05 min", "12 min", and under a minute "45 s" (rounded down: time left
+ * is never shown as more than it is). Negative durations are shown as zero.
+ */
+export function formatDuration(ms: number, language: Language): string {
+  const totalSeconds = Math.max(0, Math.floor(ms / 1000));
+  const hours = Math.floor(totalSeconds / 3600);
+  const minutes = Math.floor((totalSeconds % 3600) / 60);
+  const u = UNITS[language];
+  if (hours > 0) return `${hours}${GROUP}${u.h} ${String(minutes).padStart(2, "0")}${GROUP}${u.min}`;
+  if (minutes > 0) return `${minutes}${GROUP}${u.min}`;
+  return `${totalSeconds}${GROUP}${u.s}`;
+}
+
+/** A moment (epoch ms) as a date and time on the branch's clock, whatever the browser's timezone. */
+export function formatDateTime(epochMs: number, timezone: string, language: Language): string {
+  return new Intl.DateTimeFormat(INTL_LOCALE[language], {
+    timeZone: timezone,
+    dateStyle: "medium",
+    timeStyle: "short",
+  }).format(new Date(epochMs));
+}
+
+/** The time of day only (for today's events on the map), on the branch's clock. */
+export function formatTime(epochMs: number, timezone: string, language: Language): string {
+  return new Intl.DateTimeFormat(INTL_LOCALE[language], {
+    timeZone: timezone,
+    hour: "2-digit",
+    minute: "2-digit",
+    hourCycle: "h23",
+  }).format(new Date(epochMs));
+}
+
+/** A count or plain number, grouped like money. */
+export function formatNumber(value: number, language: Language): string {
+  const [whole = "0", fraction] = Math.abs(value).toString().split(".");
+  const text = groupThousands(whole) + (fraction ? DECIMAL_SEPARATOR[language] + fraction : "");
+  return value < 0 ? `-${text}` : text;
+}

@@ -1,0 +1,50 @@
+/** What the hub pushes on `/api/v1/ws` (hub/api/live.py); anything else is ignored. */
+import type { Session } from "../api/types";
+
+export interface PcAlert {
+  id: string;
+  pc_id: string;
+  kind: string;
+  state: string;
+  message: string;
+  count: number;
+  first_at: number;
+  last_at: number;
+}
+
+export type LiveEvent =
+  | { type: "hello"; user: string }
+  | { type: "pc.status"; pc_id: string; status: string; at: number }
+  | { type: "pc.telemetry"; pc_id: string; telemetry: Record<string, unknown> }
+  | { type: "pc.alert"; pc_id: string; alert: PcAlert }
+  | { type: "session.started"; session_id: string; pc_id: string; session?: Session }
+  | { type: "session.progress"; session_id: string; pc_id: string; used_ms: number; cost: number }
+  | { type: "session.ended"; session_id: string; pc_id: string; cost: number; reason: string | null }
+  | { type: "command.ack"; command_id: string; pc_id: string; outcome: string; detail: string | null; done_at: number };
+
+const TYPES = new Set([
+  "hello",
+  "pc.status",
+  "pc.telemetry",
+  "pc.alert",
+  "session.started",
+  "session.progress",
+  "session.ended",
+  "command.ack",
+]);
+
+/** A pushed frame as an event, or null when it is not JSON, not an object, or of an unknown type. */
+export function parseEvent(raw: unknown): LiveEvent | null {
+  if (typeof raw !== "string") return null;
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    return null;
+  }
+  if (typeof value !== "object" || value === null) return null;
+  const type = (value as { type?: unknown }).type;
+  if (typeof type !== "string" || !TYPES.has(type)) return null;
+  if (type !== "hello" && typeof (value as { pc_id?: unknown }).pc_id !== "string") return null;
+  return value as LiveEvent;
+}

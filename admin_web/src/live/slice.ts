@@ -1,0 +1,163 @@
+/**
+ * The live state of the branch: PCs, their active sessions and alerts, as the WebSocket reports them
+ * (server state from ordinary requests lives in TanStack Query, not here). A snapshot from
+ * `GET /pcs` and `GET /sessions?state=active` seeds it; every pushed event then updates it, in order.
+ * Pure reducers: tested on their own (slice.test.ts).
+ */
+import { createEntityAdapter, createSlice, type PayloadAction } from "@reduxjs/toolkit";
+
+import type { Pc, Session } from "../api/types";
+import type { LiveEvent, PcAlert } from "./events";
+
+export type FeedState = "connecting" | "live" | "down";
+
+export interface LastAck {
+  commandId: string;
+  outcome: string;
+  detail: string | null;
+  at: number;
+}
+
+export const pcsAdapter = createEntityAdapter<Pc>({ sortComparer: (a, b) => a.id.localeCompare(b.id) });
+export const sessionsAdapter = createEntityAdapter<Session>();
+export const alertsAdapter = createEntityAdapter<PcAlert>({ sortComparer: (a, b) => b.last_at - a.last_at });
+
+export const initialLiveState = {
+  pcs: pcsAdapter.getInitialState(),
+  sessions: sessionsAdapter.getInitialState(),
+  alerts: alertsAdapter.getInitialState(),
+  acks: {} as Record<string, LastAck>,
+  feed: { state: "connecting" as FeedState, since: null as number | null, failures: 0 },
+  loaded: false,
+};
+
+export type LiveState = typeof initialLiveState;
+
+function placeholderPc(id: string): Pc {
+  return { id, site: "", status: "offline", status_since: null, hostname: null, group: "default", session_id: null };
+}
+
+function placeholderSession(id: string, pcId: string): Session {
+  return {
+    id,
+    pc_id: pcId,
+    kind: "unknown",
+    state: "active",
+    member_id: null,
+    tariff_id: null,
+    prepaid_minutes: null,
+    budget: null,
+    created_at: null,
+    started_at: null,
+    ends_at: null,
+    ended_at: null,
+    used_ms: 0,
+    cost: null,
+  };
+}
+
+function ensurePc(state: LiveState, id: string): Pc {
+  const found = state.pcs.entities[id];
+  if (found) return found;
+  pcsAdapter.addOne(state.pcs, placeholderPc(id));
+  return state.pcs.entities[id] as Pc;
+}
+
+function endSession(state: LiveState, sessionId: string, pcId: string): void {
+  sessionsAdapter.removeOne(state.sessions, sessionId);
+  const pc = state.pcs.entities[pcId];
+  if (pc?.session_id === sessionId) pc.session_id = null;
+}
+
+function applySession(state: LiveState, session: Session): void {
+  if (session.state !== "active" && session.state !== "pending") {
+    endSession(state, session.id, session.pc_id);
+    return;
+  }
+  const known = state.sessions.entities[session.id];
+  // Progress may have arrived before the record: keep the larger (later) figures.
+  const merged = known ? { ...session, used_ms: Math.max(known.used_ms, session.used_ms) } : session;
+  if (known && known.cost !== null && (merged.cost === null || known.cost > merged.cost)) merged.cost = known.cost;
+  sessionsAdapter.setOne(state.sessions, merged);
+  ensurePc(state, session.pc_id).session_id = session.id;
+}
+
+const live = createSlice({
+  name: "live",
+  initialState: initialLiveState,
+  reducers: {
+    snapshotLoaded(state, action: PayloadAction<{ pcs: Pc[]; sessions: Session[] }>) {
+      pcsAdapter.setAll(state.pcs, action.payload.pcs);
+      sessionsAdapter.removeAll(state.sessions);
+      for (const session of action.payload.sessions) applySession(state, session);
+      state.loaded = true;
+    },
+    sessionFetched(state, action: PayloadAction<Session>) {
+      applySession(state, action.payload);
+    },
+    feedChanged(state, action: PayloadAction<{ state: FeedState; at: number }>) {
+      const { state: next, at } = action.payload;
+      if (next === "live") state.feed.failures = 0;
+      if (next === "down") state.feed.failures += 1;
+      if (state.feed.state !== next) state.feed.since = at;
+      state.feed.state = next;
+    },
+    eventReceived(state, action: PayloadAction<LiveEvent>) {
+      const event = action.payload;
+      switch (event.type) {
+        case "hello":
+          return;
+        case "pc.status": {
+          const pc = ensurePc(state, event.pc_id);
+          if (pc.status !== event.status) pc.status_since = event.at;
+          pc.status = event.status;
+          return;
+        }
+        case "pc.telemetry":
+          ensurePc(state, event.pc_id).telemetry = event.telemetry;
+          return;
+        case "pc.alert":
+          ensurePc(state, event.pc_id);
+          alertsAdapter.setOne(state.alerts, event.alert);
+          return;
+        case "session.started":
+          if (event.session) {
+            applySession(state, event.session);
+          } else if (!state.sessions.entities[event.session_id]) {
+            sessionsAdapter.addOne(state.sessions, placeholderSession(event.session_id, event.pc_id));
+            ensurePc(state, event.pc_id).session_id = event.session_id;
+          }
+          return;
+        case "session.progress": {
+          let session = state.sessions.entities[event.session_id];
+          if (!session) {
+            sessionsAdapter.addOne(state.sessions, placeholderSession(event.session_id, event.pc_id));
+            ensurePc(state, event.pc_id).session_id = event.session_id;
+            session = state.sessions.entities[event.session_id] as Session;
+          }
+          // Checkpoints can arrive out of order across hub replicas: time and cost never go back.
+          session.used_ms = Math.max(session.used_ms, event.used_ms);
+          session.cost = Math.max(session.cost ?? 0, event.cost);
+          return;
+        }
+        case "session.ended":
+          endSession(state, event.session_id, event.pc_id);
+          return;
+        case "command.ack":
+          state.acks[event.pc_id] = {
+            commandId: event.command_id,
+            outcome: event.outcome,
+            detail: event.detail,
+            at: event.done_at,
+          };
+          return;
+      }
+    },
+    signedOut() {
+      return initialLiveState;
+    },
+  },
+});
+
+export const { snapshotLoaded, sessionFetched, feedChanged, eventReceived, signedOut } = live.actions;
+export default live.reducer;

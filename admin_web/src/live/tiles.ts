@@ -1,0 +1,44 @@
+/**
+ * What a PC tile shows, decided in one pure function from the live state and the clock: its status
+ * (the legend's colours), who sits there and how long is left. Money and time come from the hub
+ * (the session's cost so far and end); nothing is priced here.
+ */
+import type { Pc, Session } from "../api/types";
+
+export type TileStatus = "free" | "in_session" | "ending" | "offline" | "offline_paid" | "attention";
+
+/** The legend, in the order it is shown. */
+export const TILE_STATUSES: readonly TileStatus[] = ["free", "in_session", "ending", "offline_paid", "offline", "attention"];
+
+export const ENDING_SOON_MS = 5 * 60_000;
+
+export interface Tile {
+  pc: Pc;
+  session: Session | null;
+  status: TileStatus;
+  /** Milliseconds left when the session has a known end, else null (a member's balance-limited session). */
+  leftMs: number | null;
+  alerts: number;
+}
+
+export function tileOf(pc: Pc, session: Session | null, unresolvedAlerts: number, now: number): Tile {
+  const leftMs = session?.ends_at != null ? Math.max(0, session.ends_at - now) : null;
+  let status: TileStatus;
+  if (pc.status !== "online") {
+    // A PC that drops out while someone pays for it is what staff must see first (USERS.md: time sold off
+    // the books by disconnecting a client).
+    status = session ? "offline_paid" : "offline";
+  } else if (session) {
+    status = leftMs !== null && leftMs < ENDING_SOON_MS ? "ending" : "in_session";
+  } else {
+    status = unresolvedAlerts > 0 ? "attention" : "free";
+  }
+  return { pc, session, status, leftMs, alerts: unresolvedAlerts };
+}
+
+/** How many tiles are in each status (the legend's counts). */
+export function countByStatus(tiles: readonly Tile[]): Record<TileStatus, number> {
+  const counts: Record<TileStatus, number> = { free: 0, in_session: 0, ending: 0, offline: 0, offline_paid: 0, attention: 0 };
+  for (const tile of tiles) counts[tile.status] += 1;
+  return counts;
+}
