@@ -47,7 +47,18 @@ from billing.wire import tariff_from_spec
 from edge_agent.clock import Anchor, TrustedClock
 from edge_agent.control import PcControl
 from edge_agent.journal import Journal, JournalEntry
-from protocol import PcSettings, SessionKind, SessionOrder
+from protocol import (
+    ClockJump,
+    EventData,
+    PcSettings,
+    SessionCheckpoint,
+    SessionEnded,
+    SessionExtended,
+    SessionKind,
+    SessionOrder,
+    SessionResumed,
+    SessionStarted,
+)
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +84,8 @@ class Running:
     warned: frozenset[int]
     ends_at: int | None
     offline: bool = False
+    # An offline session's proof that the member typed their secret here (protocol.offline).
+    proof: str | None = None
 
     @property
     def now(self) -> int:
@@ -90,6 +103,7 @@ class Running:
             "warned": sorted(self.warned),
             "ends_at": self.ends_at,
             "offline": self.offline,
+            "proof": self.proof,
         }
 
     @classmethod
@@ -104,6 +118,7 @@ class Running:
             warned=frozenset(int(m) for m in state["warned"]),
             ends_at=None if state["ends_at"] is None else int(state["ends_at"]),
             offline=bool(state.get("offline", False)),
+            proof=state.get("proof"),
         )
 
 
@@ -166,8 +181,9 @@ class SessionRuntime:
             saved, used_ms=saved.used_ms + max(0, gap), monotonic_at=now_mono, boot_id=boot
         )
         await self._journal(
-            "session.resumed",
-            {"session_id": saved.order.session_id, "gap_ms": max(0, gap), "same_boot": saved.boot_id == boot},
+            SessionResumed(
+                session_id=saved.order.session_id, gap_ms=max(0, gap), same_boot=saved.boot_id == boot
+            )
         )
         await self.control.unlock()
         await self.tick()  # it may have run out while the agent was down
@@ -206,7 +222,10 @@ class SessionRuntime:
         )
         return MachineState(Phase.ACTIVE, session)
 
-    async def start(self, order: SessionOrder, *, offline: bool = False) -> None:
+    async def start(
+        self, order: SessionOrder, *, offline: bool = False, prove: Callable[[int], str] | None = None
+    ) -> None:
+        """Run ``order``. An offline start passes ``prove``, which signs the session's start time."""
         async with self._lock:
             if self.running is not None:
                 if self.running.order.session_id == order.session_id:
@@ -233,6 +252,7 @@ class SessionRuntime:
                 warned=frozenset(),
                 ends_at=ends_at,
                 offline=offline,
+                proof=prove(started_at) if prove is not None else None,
             )
             await self._carry_out(effects)
 
@@ -275,7 +295,7 @@ class SessionRuntime:
             jump = self.clock.wall_jump()
             if jump is not None:
                 session = self.running.order.session_id if self.running else None
-                await self._journal("clock.jump", {"delta_ms": jump, "session_id": session})
+                await self._journal(ClockJump(delta_ms=jump, session_id=session))
             if self.running is None:
                 return
             self._accrue()
@@ -312,25 +332,25 @@ class SessionRuntime:
         run = self.running
         assert run is not None
         self._last_checkpoint = run.used_ms
-        data: dict[str, str | int | bool | None] = {
-            "session_id": run.order.session_id,
-            "used_ms": run.used_ms,
-            "cost": self.cost(),
-        }
-        entry = await asyncio.to_thread(
-            self.journal.put_state_and_append,
-            STATE_KEY,
-            run.to_state(),
-            "session.checkpoint",
-            data,
-            self.clock.now(),
-        )
-        self._on_journal(entry)
+        payload = SessionCheckpoint(session_id=run.order.session_id, used_ms=run.used_ms, cost=self.cost())
+        await self._journal_with_state(payload, run.to_state())
 
-    async def _journal(self, type_: str, data: dict[str, str | int | bool | None]) -> JournalEntry:
-        entry = await asyncio.to_thread(self.journal.append, type_, data, self.clock.now())
+    async def _journal(self, payload: EventData, *, at: int | None = None) -> JournalEntry:
+        """Append ``payload``, built from protocol's model of its type as the hub will check it."""
+        when = self.clock.now() if at is None else at
+        entry = await asyncio.to_thread(self.journal.append, payload.type, payload.to_data(), when)
         self._on_journal(entry)
         return entry
+
+    async def _journal_with_state(
+        self, payload: EventData, state: dict[str, Any] | None, *, at: int | None = None
+    ) -> None:
+        """Append ``payload`` and save the running session (None: no session) in one transaction."""
+        when = self.clock.now() if at is None else at
+        entry = await asyncio.to_thread(
+            self.journal.put_state_and_append, STATE_KEY, state, payload.type, payload.to_data(), when
+        )
+        self._on_journal(entry)
 
     async def _carry_out(self, effects: tuple[Effect, ...]) -> None:
         for effect in effects:
@@ -353,46 +373,31 @@ class SessionRuntime:
         run = self.running
         assert run is not None
         order = run.order
-        data: dict[str, str | int | bool | None] = {
-            "session_id": order.session_id,
-            "kind": order.kind.value,
-            "member_id": order.member_id,
-            "tariff_id": order.tariff.id,
-            "started_at": run.started_at,
-            "ends_at": run.ends_at,
-            "prepaid_minutes": order.prepaid_minutes,
-            "budget": order.budget,
-            "offline": run.offline,
-        }
-        self._last_checkpoint = 0
-        entry = await asyncio.to_thread(
-            self.journal.put_state_and_append,
-            STATE_KEY,
-            run.to_state(),
-            "session.started",
-            data,
-            run.started_at,
+        payload = SessionStarted(
+            session_id=order.session_id,
+            kind=order.kind,
+            member_id=order.member_id,
+            tariff_id=order.tariff.id,
+            started_at=run.started_at,
+            ends_at=run.ends_at,
+            prepaid_minutes=order.prepaid_minutes,
+            budget=order.budget,
+            offline=run.offline,
+            proof=run.proof,
         )
-        self._on_journal(entry)
+        self._last_checkpoint = 0
+        await self._journal_with_state(payload, run.to_state(), at=run.started_at)
 
     async def _record_extended(self) -> None:
         run = self.running
         assert run is not None
-        data: dict[str, str | int | bool | None] = {
-            "session_id": run.order.session_id,
-            "ends_at": run.ends_at,
-            "budget": run.order.budget,
-            "prepaid_minutes": run.order.prepaid_minutes,
-        }
-        entry = await asyncio.to_thread(
-            self.journal.put_state_and_append,
-            STATE_KEY,
-            run.to_state(),
-            "session.extended",
-            data,
-            self.clock.now(),
+        payload = SessionExtended(
+            session_id=run.order.session_id,
+            ends_at=run.ends_at,
+            budget=run.order.budget,
+            prepaid_minutes=run.order.prepaid_minutes,
         )
-        self._on_journal(entry)
+        await self._journal_with_state(payload, run.to_state())
 
     async def _record_ended(self, ended: Ended) -> None:
         run = self.running
@@ -400,20 +405,19 @@ class SessionRuntime:
         # Billed up to the machine's end (the computed end on expiry), never past it.
         used_ms = max(0, ended.ended_at - run.started_at)
         order = run.order
-        data: dict[str, str | int | bool | None] = {
-            "session_id": order.session_id,
-            "reason": ended.reason,
-            "kind": order.kind.value,
-            "member_id": order.member_id,
-            "tariff_id": order.tariff.id,
-            "started_at": run.started_at,
-            "ended_at": ended.ended_at,
-            "used_ms": used_ms,
-            "cost": self.cost(used_ms),
-        }
-        self.running = None
-        entry = await asyncio.to_thread(
-            self.journal.put_state_and_append, STATE_KEY, None, "session.ended", data, self.clock.now()
+        payload = SessionEnded(
+            session_id=order.session_id,
+            reason=ended.reason[:256],
+            kind=order.kind,
+            member_id=order.member_id,
+            tariff_id=order.tariff.id,
+            started_at=run.started_at,
+            ended_at=ended.ended_at,
+            used_ms=used_ms,
+            cost=self.cost(used_ms),
+            offline=run.offline,
+            proof=run.proof,
         )
-        self._on_journal(entry)
+        self.running = None
+        await self._journal_with_state(payload, None)
         log.info("session %s ended (%s)", order.session_id, ended.reason)

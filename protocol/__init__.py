@@ -4,7 +4,21 @@ Both sides import only this package's public names. Every payload is JSON carryi
 version ``v``; anything that does not validate is a :class:`ProtocolError`.
 """
 
-from protocol.codec import ProtocolError, decode, encode
+from protocol.codec import MAX_BYTES, ProtocolError, decode, encode, oversized
+from protocol.events import (
+    MAX_SEQ,
+    MAX_SESSION_MS,
+    PAYLOAD_MODELS,
+    ClockJump,
+    Event,
+    EventData,
+    SessionCheckpoint,
+    SessionEnded,
+    SessionEventData,
+    SessionExtended,
+    SessionResumed,
+    SessionStarted,
+)
 from protocol.messages import (
     MAX_MINOR_UNITS,
     SCHEMA_VERSION,
@@ -12,7 +26,6 @@ from protocol.messages import (
     CommandAck,
     CommandOutcome,
     CommandType,
-    Event,
     EventsAck,
     Hardware,
     Hello,
@@ -41,14 +54,20 @@ from protocol.topics import (
 )
 
 __all__ = [
+    "MAX_BYTES",
     "MAX_MINOR_UNITS",
+    "MAX_SEQ",
+    "MAX_SESSION_MS",
     "NAME_PATTERN",
+    "PAYLOAD_MODELS",
     "SCHEMA_VERSION",
+    "ClockJump",
     "Command",
     "CommandAck",
     "CommandOutcome",
     "CommandType",
     "Event",
+    "EventData",
     "EventsAck",
     "Hardware",
     "Hello",
@@ -59,8 +78,14 @@ __all__ = [
     "PcState",
     "ProtocolError",
     "RateWindowSpec",
+    "SessionCheckpoint",
+    "SessionEnded",
+    "SessionEventData",
+    "SessionExtended",
     "SessionKind",
     "SessionOrder",
+    "SessionResumed",
+    "SessionStarted",
     "Status",
     "TariffSpec",
     "Telemetry",
@@ -72,6 +97,7 @@ __all__ = [
     "hub_shared_subscriptions",
     "hub_subscriptions",
     "is_valid_name",
+    "oversized",
     "parse_topic",
     "topic",
 ]

@@ -6,10 +6,10 @@ from typing import TypeVar
 
 from pydantic import ValidationError
 
+from protocol.events import Event
 from protocol.messages import (
     Command,
     CommandAck,
-    Event,
     EventsAck,
     Hello,
     MemberLogin,
@@ -21,7 +21,23 @@ from protocol.messages import (
 )
 from protocol.topics import TopicKind
 
-MAX_PAYLOAD = 64 * 1024
+# The largest payload of each kind, in bytes, checked before any decoding: the one place these bounds are
+# stated. What a PC sends is a few KB at most (tests/unit/test_protocol.py builds the largest valid message
+# of each kind and checks it fits); what the hub sends carries a tariff of up to 32 windows.
+MAX_BYTES: dict[TopicKind, int] = {
+    TopicKind.HELLO: 6 * 1024,
+    TopicKind.TELEMETRY: 2 * 1024,
+    TopicKind.EVENTS: 4 * 1024,
+    TopicKind.STATUS: 256,
+    TopicKind.CMD_ACK: 2 * 1024,
+    TopicKind.LOGIN: 2 * 1024,
+    TopicKind.CMD: 16 * 1024,
+    TopicKind.EVENTS_ACK: 256,
+    TopicKind.CONFIG: 16 * 1024,
+    TopicKind.LOGIN_REPLY: 2 * 1024,
+}
+# Whatever the kind, decode() refuses more than this.
+MAX_PAYLOAD = max(MAX_BYTES.values())
 
 M = TypeVar("M", bound=Message)
 
@@ -45,6 +61,11 @@ class ProtocolError(ValueError):
 
 def encode(message: Message) -> bytes:
     return message.model_dump_json().encode()
+
+
+def oversized(kind: TopicKind, payload: bytes | bytearray) -> bool:
+    """True when ``payload`` is larger than any valid message of ``kind`` can be."""
+    return len(payload) > MAX_BYTES[kind]
 
 
 def decode(payload: bytes | bytearray, model: type[M]) -> M:

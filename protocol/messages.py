@@ -85,21 +85,14 @@ JournalId = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")]
 Identifier = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 
 
-class Event(Message):
-    """One entry of the agent's journal; ``seq`` strictly increases within a journal."""
-
-    journal: JournalId
-    seq: Annotated[int, Field(ge=1)]
-    type: Annotated[str, Field(min_length=1, max_length=64)]
-    data: dict[str, str | int | bool | None] = Field(default_factory=dict, max_length=64)
-    at: Millis
+# The journal's envelope and payloads are in protocol.events.
 
 
 class EventsAck(Message):
     """The hub holds every event of ``journal`` up to ``up_to_seq``; the agent may prune them."""
 
     journal: JournalId
-    up_to_seq: Annotated[int, Field(ge=0)]
+    up_to_seq: Annotated[int, Field(ge=0, lt=2**53)]
     hub_time: Millis
 
 

@@ -23,6 +23,7 @@ from protocol import (
     PcState,
     ProtocolError,
     RateWindowSpec,
+    SessionCheckpoint,
     SessionKind,
     SessionOrder,
     Status,
@@ -53,7 +54,8 @@ SAMPLES = [
     Telemetry(
         cpu_percent=1.5, memory_percent=20, disk_percent=30, uptime_s=4, user="u", locked=False, sent_at=5
     ),
-    Event(journal="ab" * 16, seq=1, type="session.started", data={"member": "m1", "minutes": 60}, at=6),
+    Event.of("ab" * 16, 1, SessionCheckpoint(session_id="s-1", used_ms=60_000, cost=20_000), 6),
+    Event(journal="ab" * 16, seq=2, type="tamper.future", data={"member": "m1", "minutes": 60}, at=6),
     EventsAck(journal="ab" * 16, up_to_seq=10, hub_time=11),
     PcSettings(
         hub_time=12,
