@@ -300,7 +300,7 @@ class AccountService:
         families = await self._refresh.revoke_user(user.id)
         if self._state is not None:
             await self._state.revoke_sessions(families)
-            await self._state.set_generation(user.id, user.token_generation)
+            await self._state.end_user_sessions(user.id, user.token_generation)
 
     async def _change(
         self,

@@ -5,15 +5,23 @@
 - logged-out login sessions (``sid``), kept for as long as their access tokens could live;
 - the last TOTP step each user spent, so a code is accepted once only;
 - one-time tokens already spent (the MFA-pending token of the second login step).
+
+Ending sessions also publishes a revocation notice on the live channel (``hub.live``), so every hub
+replica closes the WebSockets those sessions hold at once instead of at their next periodic check.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from redis.asyncio import Redis
 
 from hub.auth.tokens import LEEWAY_S, AccessClaims
+from hub.live import CHANNEL
+
+REVOKED = "auth.revoked"
 
 GENERATION_CACHE_S = 60
 _PREFIX = "icafe:auth"
@@ -83,6 +91,16 @@ class AuthState:
             for session_id in session_ids:
                 pipe.set(self._revoked_key(session_id), 1, ex=self._revoked_ttl_s)
             await pipe.execute()
+        await self._notify({"type": REVOKED, "session_ids": session_ids})
+
+    async def end_user_sessions(self, user_id: str, generation: int) -> None:
+        """The user's token generation changed (disabled, password, role or 2FA change): every token of
+        an older generation is dead from now on."""
+        await self.set_generation(user_id, generation)
+        await self._notify({"type": REVOKED, "user_id": user_id})
+
+    async def _notify(self, notice: dict[str, Any]) -> None:
+        await self._redis.publish(CHANNEL, json.dumps(notice))
 
     async def use_totp_step(self, user_id: str, step: int) -> bool:
         # Kept a little longer than the drift window, after which an old step cannot match anyway.
