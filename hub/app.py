@@ -18,6 +18,7 @@ from sanic.config import Config
 from sanic.exceptions import SanicException
 from sanic.response import HTTPResponse
 
+from hub.alerts import PcAlerts
 from hub.api import API_PREFIX, blueprints
 from hub.api import query as api_edges
 from hub.api.guard import declared_access
@@ -40,13 +41,14 @@ from hub.mqtt.cmd_ack import CommandAckHandler
 from hub.mqtt.events import EventsHandler
 from hub.mqtt.hello import HelloHandler
 from hub.mqtt.login import MemberLoginHandler
+from hub.mqtt.sites import PcSites
 from hub.mqtt.status import StatusHandler
 from hub.mqtt.telemetry import TelemetryIngest
 from hub.outages import RETRY_AFTER_S, outage
 from hub.security.setup import configure_security, open_security
 from hub.sessions.defaults import ensure_branch, ensure_defaults, ensure_demo_members, ensure_demo_products
 from hub.sessions.pc_settings import PcSettingsPublisher
-from hub.sessions.projection import SessionProjection
+from hub.sessions.projection import ProjectionPolicy, SessionProjection
 from hub.sessions.service import SessionService
 from hub.store import open_store
 from hub.store.ledger import LedgerBusy
@@ -177,11 +179,22 @@ async def _open(app: HubApp) -> None:
     )
     ctx.sessions = SessionService(ctx.store, ctx.commands, ctx.live)
     ctx.pc_settings = PcSettingsPublisher(settings, ctx.store.pcs, ctx.sessions, ctx.bridge)
-    projection = SessionProjection(ctx.store, ctx.live, ctx.metrics, ctx.money)
+    ctx.alerts = PcAlerts(ctx.store.alerts, ctx.live)
+    ctx.bridge.guard(PcSites(ctx.store.pcs), ctx.alerts)
+    projection = SessionProjection(
+        ctx.store,
+        ctx.live,
+        ctx.money,
+        ctx.sessions.tariff_for,
+        policy=ProjectionPolicy(settings.agent_clock_scale, settings.session_offline_credit),
+        clock=now_ms,
+    )
     ctx.bridge.route(
         {
             TopicKind.HELLO: HelloHandler(ctx.store.pcs, ctx.pc_settings.push),
-            TopicKind.EVENTS: EventsHandler(ctx.store.journals, projection, ctx.bridge, ctx.metrics),
+            TopicKind.EVENTS: EventsHandler(
+                ctx.store.journals, projection, ctx.bridge, ctx.metrics, ctx.alerts
+            ),
             TopicKind.STATUS: StatusHandler(ctx.live, ctx.store.pcs),
             TopicKind.TELEMETRY: ctx.telemetry,
             TopicKind.CMD_ACK: CommandAckHandler(ctx.store.commands, ctx.live),

@@ -65,6 +65,9 @@ class HubSettings(BaseModel):
     session_checkpoint_s: Annotated[int, Field(ge=1, le=3600)] = 60
     # What a member with cached credentials may spend at a PC that cannot reach the hub (minor units).
     session_offline_credit: Annotated[int, Field(ge=0)] = 0
+    # How much faster than real time the hub lets a PC's session clock run when it bounds the time a PC
+    # reports (hub.sessions.checks): 1 for real PCs; tests and benchmarks run simulated PCs faster.
+    agent_clock_scale: Annotated[float, Field(ge=1, le=1000)] = 1.0
     # The demo creates a few members with balances so a trial needs no set-up.
     demo_seed: bool = False
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from redis.asyncio import Redis
 
+from hub.alerts import PcAlerts
 from hub.auth.accounts import AccountService
 from hub.auth.sessions import LoginSessionService
 from hub.auth.state import AuthState
@@ -44,6 +45,7 @@ class HubContext:
     pc_settings: PcSettingsPublisher = field(init=False)
     money: MoneyService = field(init=False)
     shifts: ShiftService = field(init=False)
+    alerts: PcAlerts = field(init=False)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     # Staff security (hub.security.setup): the first two from settings at app creation, the rest opened
     # with Redis and the store.

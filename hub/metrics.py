@@ -43,6 +43,25 @@ class HubMetrics:
         self.commands = Counter(
             "icafe_commands", "Commands sent, by outcome", ["outcome"], registry=self.registry
         )
+        # A PC is hostile: what the hub refused from one, by reason (hub.sessions.checks, hub.mqtt.login).
+        self.quarantined = Counter(
+            "icafe_journal_quarantined",
+            "Journal events refused by the hub's checks and quarantined",
+            ["reason"],
+            registry=self.registry,
+        )
+        self.bounded = Counter(
+            "icafe_journal_bounded",
+            "Session figures from a PC beyond the hub's bounds, replaced by the hub's own",
+            ["field"],
+            registry=self.registry,
+        )
+        self.pc_logins = Counter(
+            "icafe_pc_logins",
+            "Logins at the PCs' lock screens, by outcome",
+            ["outcome"],
+            registry=self.registry,
+        )
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -95,7 +95,11 @@ async def list_pcs(request: Request, query: PcsQuery) -> HTTPResponse:
         total = len(matching)
         pcs = await ctx.store.pcs.by_ids(matching[offset : offset + limit])
     sessions = await ctx.live.pc_sessions([pc.id for pc in pcs])
-    items = [pc_view(pc, presence.get(pc.id), sessions.get(pc.id)) for pc in pcs]
+    alerts = await ctx.alerts.unresolved_counts([pc.id for pc in pcs])
+    items = [
+        {**pc_view(pc, presence.get(pc.id), sessions.get(pc.id)), "alert_count": alerts.get(pc.id, 0)}
+        for pc in pcs
+    ]
     return json({"items": items, "total": total})
 
 
@@ -114,7 +118,11 @@ async def get_pc(request: Request, pc_id: str) -> HTTPResponse:
     pc = await _pc_or_404(request, pc_id)
     presence = await request.app.ctx.live.presence([pc.id])
     sessions = await request.app.ctx.live.pc_sessions([pc.id])
-    return json({**pc_view(pc, presence.get(pc.id), sessions.get(pc.id)), "telemetry": pc.telemetry})
+    # A PC is hostile: what it sent that the hub refused, for staff to see (hub.alerts, hub.mqtt.events).
+    alerts = await request.app.ctx.alerts.unresolved(pc.id)
+    quarantined = await request.app.ctx.store.journals.quarantined(pc.id, limit=20)
+    view = pc_view(pc, presence.get(pc.id), sessions.get(pc.id))
+    return json({**view, "telemetry": pc.telemetry, "alerts": alerts, "quarantined": quarantined})
 
 
 class CommandRequest(BaseModel):

@@ -90,6 +90,8 @@ def session_view(record: SessionRecord) -> dict[str, Any]:
         "agent_cost": record.agent_cost,
         "flags": record.flags,
         "started_by": record.started_by,
+        # An offline session without a valid proof: pending until staff charge or waive it.
+        "review": record.review,
     }
 
 

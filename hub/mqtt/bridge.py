@@ -1,6 +1,9 @@
 """The hub's connection to the broker: reconnects forever, validates every message, dispatches by topic.
 
-A malformed or unexpected message is dropped, counted and logged; it never stops the consumer.
+A malformed or unexpected message is dropped, counted and logged; it never stops the consumer. A PC is
+hostile, so before decoding, a payload larger than its kind allows (``protocol.codec.MAX_BYTES``) and a
+message under another site than the one on record for that PC are dropped too; those, and malformed
+payloads, also raise an alert against the PC.
 """
 
 from __future__ import annotations
@@ -14,10 +17,22 @@ from typing import Any
 
 import aiomqtt
 
+from hub.alerts import AlertKind, PcAlerts
 from hub.config import HubSettings
 from hub.errors import HubError
 from hub.metrics import HubMetrics
-from protocol import Message, ProtocolError, Topic, TopicKind, decode, encode, parse_topic
+from hub.mqtt.sites import PcSites
+from protocol import (
+    MAX_BYTES,
+    Message,
+    ProtocolError,
+    Topic,
+    TopicKind,
+    decode,
+    encode,
+    oversized,
+    parse_topic,
+)
 from protocol.codec import MODEL_BY_KIND
 from protocol.topics import AGENT_PUBLISHES, hub_shared_subscriptions, hub_subscriptions
 from protocol.transport import mqtt_client
@@ -40,7 +55,14 @@ class MqttBridge:
         self._metrics = metrics
         self._handlers: dict[TopicKind, Handler] = {}
         self._client: aiomqtt.Client | None = None
+        self._sites: PcSites | None = None
+        self._alerts: PcAlerts | None = None
         self.connected = asyncio.Event()
+
+    def guard(self, sites: PcSites, alerts: PcAlerts) -> None:
+        """Check every PC's site against its record, and alert on what a PC sends that is refused."""
+        self._sites = sites
+        self._alerts = alerts
 
     def route(self, handlers: Mapping[TopicKind, Handler]) -> None:
         unknown = set(handlers) - AGENT_PUBLISHES
@@ -102,10 +124,20 @@ class MqttBridge:
         if not isinstance(payload, bytes | bytearray):
             self._drop("malformed", raw_topic, "payload is not bytes")
             return
+        if oversized(topic.kind, payload):
+            why = f"{len(payload)} bytes, more than the {MAX_BYTES[topic.kind]} a {topic.kind.value} may have"
+            await self._refuse(topic, "oversized", AlertKind.OVERSIZED_MESSAGE, why)
+            return
+        if self._sites is not None:
+            site = await self._sites.site_of(topic.pc_id)
+            if site is not None and site != topic.site:
+                why = f"published under site {topic.site!r}; the PC is on record under {site!r}"
+                await self._refuse(topic, "foreign_site", AlertKind.FOREIGN_SITE, why)
+                return
         try:
             message = decode(payload, MODEL_BY_KIND[topic.kind])
         except ProtocolError as exc:
-            self._drop("malformed", raw_topic, str(exc))
+            await self._refuse(topic, "malformed", AlertKind.MALFORMED_MESSAGE, str(exc))
             return
         self._metrics.messages_in.labels(topic.kind.value).inc()
         try:
@@ -119,3 +151,14 @@ class MqttBridge:
     def _drop(self, reason: str, topic: str, why: str) -> None:
         self._metrics.dropped.labels(reason).inc()
         log.info("dropped a message on %s: %s", topic[:200], why[:300])
+
+    async def _refuse(self, topic: Topic, reason: str, kind: AlertKind, why: str) -> None:
+        """Drop and count a PC's message, and alert against that PC."""
+        self._drop(reason, str(topic), why)
+        if self._alerts is not None:
+            await self._alerts.raise_alert(
+                topic.pc_id,
+                kind,
+                f"a {topic.kind.value} message was dropped: {why[:300]}",
+                {"topic": str(topic)},
+            )

@@ -191,10 +191,13 @@ class SessionService:
             tariff=tariff,
         )
         command = self._commands.new_command(CommandType.SESSION_EXTEND, session=order)
+        # Recorded before it is sent: the PC's "extended" event may arrive before its acknowledgement, and
+        # the hub accepts only extensions it ordered (hub.sessions.checks.may_extend).
+        await self._store.sessions.order_extension(record.id, budget, prepaid)
         outcome = await self._commands.deliver(pc, command, staff)
         if outcome.state != "done":
             raise SessionRefused(504 if outcome.state == "timeout" else 409, "not_extended", outcome.detail)
-        await self._store.sessions.record_extended(record.id, record.ends_at, budget, prepaid)
+        await self._store.sessions.record_extended(record.id, budget, prepaid)
         return await self.get(session_id)
 
     async def _wait_for_state(self, session_id: str, state: str) -> SessionRecord:

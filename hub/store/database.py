@@ -15,6 +15,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import PyMongoError
 
 from hub.errors import StoreUnavailable
+from hub.store.alerts import AlertRepository
 from hub.store.audit import AuditRepository
 from hub.store.branches import BranchRepository
 from hub.store.commands import CommandRepository
@@ -53,6 +54,7 @@ class Store:
     vouchers: VoucherRepository = field(init=False)
     refresh_tokens: RefreshTokenRepository = field(init=False)
     audit: AuditRepository = field(init=False)
+    alerts: AlertRepository = field(init=False)
 
     async def ping(self) -> bool:
         try:
@@ -114,7 +116,7 @@ async def open_store(
         ledger=LedgerRepository(db["ledger"]),
         tariffs=TariffRepository(db["tariffs"], db["pc_groups"]),
         sessions=SessionRepository(db["sessions"]),
-        journals=JournalRepository(db["journal_events"], db["journal_cursors"]),
+        journals=JournalRepository(db["journal_events"], db["journal_cursors"], db["quarantined_events"]),
     )
     store.refresh_tokens = RefreshTokenRepository(db["refresh_tokens"])
     store.audit = AuditRepository(db["audit_log"])
@@ -122,6 +124,7 @@ async def open_store(
     store.products = ProductRepository(db["products"])
     store.shifts = ShiftRepository(db["shifts"])
     store.vouchers = VoucherRepository(db["vouchers"])
+    store.alerts = AlertRepository(db["pc_alerts"])
     try:
         for repository in (
             store.pcs,
@@ -139,6 +142,7 @@ async def open_store(
             store.products,
             store.shifts,
             store.vouchers,
+            store.alerts,
         ):
             await repository.create_indexes()
     except PyMongoError as exc:

@@ -1,13 +1,14 @@
 """Agent journal events, stored idempotently on (pc, journal, seq), and the acknowledged prefix per
 journal. A seq that arrives ahead of the prefix is a gap: kept, reported, and acknowledged only once
-the events before it arrive."""
+the events before it arrive. Events the hub refused are also kept apart, with their reason, in the
+quarantine (``quarantined_events``) for staff to see."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-from pymongo import ASCENDING
+from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
@@ -23,12 +24,19 @@ class JournalCursor:
 
 
 class JournalRepository:
-    def __init__(self, events: AsyncCollection[Document], cursors: AsyncCollection[Document]) -> None:
+    def __init__(
+        self,
+        events: AsyncCollection[Document],
+        cursors: AsyncCollection[Document],
+        quarantine: AsyncCollection[Document],
+    ) -> None:
         self._events = events
         self._cursors = cursors
+        self._quarantine = quarantine
 
     async def create_indexes(self) -> None:
         await self._events.create_index([("pc_id", ASCENDING), ("journal", ASCENDING), ("seq", ASCENDING)])
+        await self._quarantine.create_index([("pc_id", ASCENDING), ("received_at", DESCENDING)])
 
     async def insert(self, pc_id: str, journal: str, seq: int, event: Document) -> bool:
         """False for a redelivered event (already stored)."""
@@ -39,6 +47,29 @@ class JournalRepository:
         except DuplicateKeyError:
             return False
         return True
+
+    async def stored(self, pc_id: str, journal: str, seq: int) -> Document | None:
+        return await self._events.find_one({"_id": f"{pc_id}:{journal}:{seq}"})
+
+    async def acked(self, pc_id: str, journal: str) -> int:
+        """The acknowledged prefix of a journal (0 for one the hub has not seen)."""
+        cursor = await self._cursors.find_one({"_id": f"{pc_id}:{journal}"}, {"acked": 1})
+        return int(cursor["acked"]) if cursor else 0
+
+    async def quarantine(self, pc_id: str, journal: str, seq: int, entry: Document) -> bool:
+        """Keep a refused event with its reason, once per (pc, journal, seq); False if already kept."""
+        try:
+            await self._quarantine.insert_one(
+                {"_id": f"{pc_id}:{journal}:{seq}", "pc_id": pc_id, "journal": journal, "seq": seq, **entry}
+            )
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def quarantined(self, pc_id: str, *, limit: int = 50) -> list[Document]:
+        """The PC's refused events, newest first."""
+        cursor = self._quarantine.find({"pc_id": pc_id}, {"_id": 0}).sort("received_at", DESCENDING)
+        return [doc async for doc in cursor.limit(limit)]
 
     async def advance(self, pc_id: str, journal: str, at: int) -> JournalCursor:
         """Move the acknowledged prefix over every contiguous stored event; safe with concurrent replicas."""

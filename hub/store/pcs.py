@@ -49,11 +49,17 @@ class PcRepository:
 
     @staticmethod
     def _seen(pc_id: str, site: str, at_ms: int, fields: Document) -> UpdateOne:
+        # The site is the one of the PC's first message, never moved by a later one (a PC is hostile: the
+        # bridge drops what it sends under another site).
         return UpdateOne(
             {"_id": pc_id},
-            {"$set": {"site": site, "last_seen": at_ms, **fields}, "$setOnInsert": {"first_seen": at_ms}},
+            {"$set": {"last_seen": at_ms, **fields}, "$setOnInsert": {"first_seen": at_ms, "site": site}},
             upsert=True,
         )
+
+    async def site_of(self, pc_id: str) -> str | None:
+        doc = await self._pcs.find_one({"_id": pc_id}, {"site": 1})
+        return str(doc["site"]) if doc and doc.get("site") else None
 
     async def record_hello(self, pc_id: str, site: str, at_ms: int, details: Document) -> None:
         await self._pcs.bulk_write([self._seen(pc_id, site, at_ms, details)])

@@ -39,6 +39,10 @@ class SessionRecord:
     agent_cost: int | None = None
     cost: int | None = None
     flags: list[str] = field(default_factory=list)
+    # Extensions the hub ordered, recorded before the order is sent: {"budget", "prepaid_minutes"}.
+    ordered_limits: list[dict[str, int | None]] = field(default_factory=list)
+    # An offline session without a valid proof charges nothing until staff decide: pending, charged, waived.
+    review: str | None = None
 
     @classmethod
     def from_document(cls, doc: Document) -> SessionRecord:
@@ -63,6 +67,14 @@ class SessionRepository:
 
     async def insert(self, record: SessionRecord) -> None:
         await self._sessions.insert_one(record.to_document())
+
+    async def insert_if_absent(self, record: SessionRecord) -> bool:
+        """False when a session with this id exists already (a redelivered offline start)."""
+        try:
+            await self._sessions.insert_one(record.to_document())
+        except DuplicateKeyError:
+            return False
+        return True
 
     async def get(self, session_id: str) -> SessionRecord | None:
         doc = await self._sessions.find_one({"_id": session_id})
@@ -100,12 +112,30 @@ class SessionRepository:
         )
         return result.modified_count == 1
 
-    async def record_started(self, session_id: str, defaults: Document, started: Document) -> None:
-        """The PC started the session: fill in its start, creating the record if it began offline."""
-        await self._sessions.update_one(
-            {"_id": session_id}, {"$set": started, "$setOnInsert": {**defaults, "state": ACTIVE}}, upsert=True
-        )
+    async def record_started(self, session_id: str, started: Document) -> None:
+        """The PC started the session: fill in its start (once; a later claim never moves it)."""
+        await self._sessions.update_one({"_id": session_id, "started_at": None}, {"$set": started})
         await self.set_state(session_id, ACTIVE, only_from=[PENDING, EXPIRED])
+
+    async def order_extension(self, session_id: str, budget: int | None, prepaid_minutes: int | None) -> None:
+        """Recorded before the extension is sent, so the PC's confirmation can be checked against it."""
+        await self._sessions.update_one(
+            {"_id": session_id},
+            {"$push": {"ordered_limits": {"budget": budget, "prepaid_minutes": prepaid_minutes}}},
+        )
+
+    async def set_ends_at(self, session_id: str, ends_at: int | None) -> None:
+        await self._sessions.update_one(
+            {"_id": session_id, "state": {"$ne": ENDED}}, {"$set": {"ends_at": ends_at}}
+        )
+
+    async def set_review(self, session_id: str, decision: str, *, by: str, at: int) -> bool:
+        """Staff's decision on an unverified session, once (False if it was decided already)."""
+        result = await self._sessions.update_one(
+            {"_id": session_id, "review": "pending"},
+            {"$set": {"review": decision, "reviewed_by": by, "reviewed_at": at}},
+        )
+        return result.modified_count == 1
 
     async def record_progress(self, session_id: str, used_ms: int, agent_cost: int) -> None:
         # Checkpoints may arrive out of order: keep the furthest.
@@ -114,26 +144,19 @@ class SessionRepository:
             {"$set": {"used_ms": used_ms, "agent_cost": agent_cost}},
         )
 
-    async def record_extended(
-        self, session_id: str, ends_at: int | None, budget: int | None, prepaid_minutes: int | None
-    ) -> None:
+    async def record_extended(self, session_id: str, budget: int | None, prepaid_minutes: int | None) -> None:
+        """The PC took the extension: its limits are the session's now (its end follows the PC's
+        confirmation, ``set_ends_at``)."""
         await self._sessions.update_one(
-            {"_id": session_id},
-            {"$set": {"ends_at": ends_at, "budget": budget, "prepaid_minutes": prepaid_minutes}},
+            {"_id": session_id}, {"$set": {"budget": budget, "prepaid_minutes": prepaid_minutes}}
         )
 
-    async def record_ended(self, session_id: str, defaults: Document, ended: Document) -> bool:
-        """True the first time the end is recorded. Creates the record if the end is the first news of
-        the session (it began offline and its "started" event is still on the way)."""
-        try:
-            result = await self._sessions.update_one(
-                {"_id": session_id, "state": {"$ne": ENDED}},
-                {"$set": {**ended, "state": ENDED}, "$setOnInsert": defaults},
-                upsert=True,
-            )
-        except DuplicateKeyError:
-            return False  # it exists and has already ended
-        return result.modified_count == 1 or result.upserted_id is not None
+    async def record_ended(self, session_id: str, ended: Document) -> bool:
+        """True the first time the end is recorded."""
+        result = await self._sessions.update_one(
+            {"_id": session_id, "state": {"$ne": ENDED}}, {"$set": {**ended, "state": ENDED}}
+        )
+        return result.modified_count == 1
 
     async def add_flag(self, session_id: str, flag: str) -> None:
         # $nin + $push rather than $addToSet, which nx-27017 0.8 ignores when the array is missing.

@@ -54,6 +54,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
             "ICAFE_DETECT_BLOCKING": "1",
             **SECURITY_ENV,
             "ICAFE_SESSION_OFFLINE_CREDIT": "100000",
+            # Agents here may run their clocks 60 times faster (start_agent_process): the hub bounds the
+            # session time a PC reports by that much more than its own clock has seen.
+            "ICAFE_AGENT_CLOCK_SCALE": "60",
         },
     )
     local = LocalStack(config)

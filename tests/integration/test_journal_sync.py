@@ -1,5 +1,6 @@
-"""The journal's trip to the hub, with a PC's own certificate sending crafted events: redelivered
-duplicates are ignored, out-of-order events and gaps are handled, and a charge lands exactly once."""
+"""The journal's trip to the hub, with a PC's own certificate sending crafted events for a session staff
+ordered on it: redelivered duplicates are ignored, out-of-order events and gaps are handled, and the
+charge (the hub's own price) lands exactly once."""
 
 from __future__ import annotations
 
@@ -10,112 +11,133 @@ from typing import Any
 
 import httpx
 
+from billing import price
+from billing.wire import tariff_from_spec
 from icafe.stack import LocalStack
-from protocol import Event, EventsAck, TopicKind, decode, encode, topic
+from protocol import TariffSpec
 
-from .conftest import async_wait_until, client_for, metric
+from .conftest import async_wait_until, metric
+from .rogue import RoguePc
 
-PC = "pc-journal"
 MINUTE = 60_000
-T0 = 1_795_000_000_000
 
 
-def event(journal: str, seq: int, type_: str, data: dict[str, Any]) -> bytes:
-    return encode(Event(journal=journal, seq=seq, type=type_, data=data, at=T0 + seq))
+async def call(api: httpx.Client, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    return await asyncio.to_thread(api.request, method, path, **kwargs)
+
+
+async def new_member(api: httpx.Client, balance: int) -> dict[str, Any]:
+    member: dict[str, Any] = (
+        await call(api, "POST", "/members", json={"login": f"j{uuid.uuid4().hex[:8]}", "secret": "9999"})
+    ).json()
+    credit = {"amount": balance, "reason": "test credit", "idempotency_key": uuid.uuid4().hex}
+    await call(api, "POST", f"/members/{member['id']}/balance-adjustments", json=credit)
+    return member
+
+
+async def ordered(api: httpx.Client, pc: RoguePc, body: dict[str, Any]) -> dict[str, Any]:
+    response = await call(api, "POST", "/sessions", json={"pc_id": pc.pc_id, **body})
+    assert response.status_code == 201, response.text
+    session: dict[str, Any] = response.json()
+    return session
+
+
+async def hub_price(api: httpx.Client, session: dict[str, Any], started_at: int, used_ms: int) -> int:
+    spec = (await call(api, "GET", f"/tariffs/{session['tariff_id']}")).json()
+    tariff = TariffSpec.model_validate(spec, strict=False)
+    return price(tariff_from_spec(tariff), started_at, used_ms).total
+
+
+def ended_data(session: dict[str, Any], started_at: int, used_ms: int, cost: int) -> dict[str, Any]:
+    return {
+        "session_id": session["id"],
+        "reason": "stopped",
+        "kind": session["kind"],
+        "member_id": session["member_id"],
+        "tariff_id": session["tariff_id"],
+        "started_at": started_at,
+        "ended_at": started_at + used_ms,
+        "used_ms": used_ms,
+        "cost": cost,
+    }
 
 
 async def test_duplicates_out_of_order_and_gaps_settle_exactly_once(
     stack: LocalStack, api: httpx.Client
 ) -> None:
-    member = (
-        await asyncio.to_thread(
-            api.post, "/members", json={"login": f"j{uuid.uuid4().hex[:8]}", "secret": "9999"}
-        )
-    ).json()
-    credit = {"amount": 1_000_000, "reason": "test credit", "idempotency_key": uuid.uuid4().hex}
-    await asyncio.to_thread(api.post, f"/members/{member['id']}/balance-adjustments", json=credit)
-    journal, session_id = uuid.uuid4().hex, uuid.uuid4().hex
-    common = {"session_id": session_id, "kind": "member", "member_id": member["id"], "tariff_id": "standard"}
-    started = event(
-        journal, 1, "session.started", {**common, "started_at": T0, "ends_at": None, "offline": True}
-    )
-    checkpoint = event(
-        journal, 2, "session.checkpoint", {"session_id": session_id, "used_ms": MINUTE, "cost": 20_000}
-    )
-    ended = event(
-        journal,
-        3,
-        "session.ended",
-        {
-            **common,
-            "reason": "stopped",
-            "started_at": T0,
-            "ended_at": T0 + 2 * MINUTE,
-            "used_ms": 2 * MINUTE,
-            "cost": 40_000,
-        },
-    )
-    acks: list[EventsAck] = []
-    duplicates_before = metric(stack, "icafe_journal_duplicate_events_total")
-    gaps_before = metric(stack, "icafe_journal_gaps_total")
-    async with client_for(stack, PC) as pc:
-        await pc.subscribe(topic("main", PC, TopicKind.EVENTS_ACK), qos=1)
-
-        async def collect() -> None:
-            async for message in pc.messages:
-                acks.append(decode(message.payload, EventsAck))  # type: ignore[arg-type]
-
-        task = asyncio.create_task(collect())
-        where = topic("main", PC, TopicKind.EVENTS)
+    member = await new_member(api, 1_000_000)
+    async with RoguePc(stack, "pc-journal", api) as pc:
+        session = await ordered(api, pc, {"member_id": member["id"]})
+        t0 = session["created_at"]
+        started = {
+            "session_id": session["id"],
+            "kind": "member",
+            "member_id": member["id"],
+            "tariff_id": session["tariff_id"],
+            "started_at": t0,
+            "ends_at": None,
+            "budget": 1_000_000,
+        }
+        cost = await hub_price(api, session, t0, 2 * MINUTE)
+        checkpoint = {"session_id": session["id"], "used_ms": MINUTE, "cost": cost // 2}
+        ended = ended_data(session, t0, 2 * MINUTE, cost)
+        duplicates_before = metric(stack, "icafe_journal_duplicate_events_total")
+        gaps_before = metric(stack, "icafe_journal_gaps_total")
         # 1, then 3 (a gap), then duplicates, then 2 fills the gap.
-        for payload in (started, ended, started, ended, checkpoint, checkpoint):
-            await pc.publish(where, payload, qos=1)
-        await async_wait_until(lambda: acks and acks[-1].up_to_seq == 3, 10, "all three acknowledged")
-        task.cancel()
+        for seq, type_, data in (
+            (1, "session.started", started),
+            (3, "session.ended", ended),
+            (1, "session.started", started),
+            (3, "session.ended", ended),
+            (2, "session.checkpoint", checkpoint),
+            (2, "session.checkpoint", checkpoint),
+        ):
+            await pc.event(type_, data, seq=seq)
+        await pc.wait_acked(3)
+        acks = [a.up_to_seq for a in pc.acks if a.journal == pc.journal]
 
-    assert [a.up_to_seq for a in acks][:2] == [1, 1], "the gap holds the acknowledgement at 1"
-    assert all(a.journal == journal for a in acks)
+    assert acks[:2] == [1, 1], "the gap holds the acknowledgement at 1"
     assert metric(stack, "icafe_journal_duplicate_events_total") - duplicates_before == 3
     assert metric(stack, "icafe_journal_gaps_total") - gaps_before >= 1
 
-    record = (await asyncio.to_thread(api.get, f"/sessions/{session_id}")).json()
+    record = (await call(api, "GET", f"/sessions/{session['id']}")).json()
     assert record["state"] == "ended"
     assert record["used_ms"] == 2 * MINUTE
-    assert "offline" in record["flags"]
-    assert record["cost"] == record["agent_cost"] == 40_000  # 2 minutes of 12 000 so'm an hour
-    member_after = (await asyncio.to_thread(api.get, f"/members/{member['id']}")).json()
-    assert member_after["balance"] == 1_000_000 - 40_000
+    assert record["cost"] == record["agent_cost"] == cost
+    member_after = (await call(api, "GET", f"/members/{member['id']}")).json()
+    assert member_after["balance"] == 1_000_000 - cost
     assert [e["kind"] for e in member_after["entries"]].count("charge") == 1
-    stored = (await asyncio.to_thread(api.get, f"/sessions/{session_id}/events")).json()
+    assert member_after["active_session"] is None
+    stored = (await call(api, "GET", f"/sessions/{session['id']}/events")).json()
     assert sorted(e["seq"] for e in stored["items"]) == [1, 2, 3]
 
 
 async def test_a_disagreeing_agent_figure_is_flagged_and_the_hub_price_charged(
     stack: LocalStack, api: httpx.Client
 ) -> None:
-    journal, session_id = uuid.uuid4().hex, uuid.uuid4().hex
-    data = {
-        "session_id": session_id,
-        "kind": "postpaid",
-        "member_id": None,
-        "tariff_id": "standard",
-        "reason": "stopped",
-        "started_at": T0,
-        "ended_at": T0 + 10 * MINUTE,
-        "used_ms": 10 * MINUTE,
-        "cost": 1,
-    }
-    async with client_for(stack, PC) as pc:
-        await pc.publish(topic("main", PC, TopicKind.EVENTS), event(journal, 1, "session.ended", data), qos=1)
-    await async_wait_until(
-        lambda: (
-            httpx.get(f"{stack.api_url}/api/v1/sessions/{session_id}", headers=api.headers).status_code == 200
-        ),
-        10,
-        "session recorded",
-    )
-    record = (await asyncio.to_thread(api.get, f"/sessions/{session_id}")).json()
+    async with RoguePc(stack, "pc-journal", api) as pc:
+        session = await ordered(api, pc, {"guest": {"postpaid": True}})
+        seq = await pc.event("session.ended", ended_data(session, session["created_at"], 10 * MINUTE, 1))
+        await pc.wait_acked(seq)
+    record = (await call(api, "GET", f"/sessions/{session['id']}")).json()
+    assert record["state"] == "ended"
     assert record["agent_cost"] == 1
-    assert record["cost"] == 200_000
+    assert record["cost"] == await hub_price(api, session, session["created_at"], 10 * MINUTE)
     assert "cost_mismatch" in record["flags"]
     assert json.dumps(record)  # serialisable as the console gets it
+
+
+async def test_a_redelivery_with_other_figures_changes_nothing(stack: LocalStack, api: httpx.Client) -> None:
+    """The hub projects the copy it stored first: a PC cannot rewrite an event by resending its seq."""
+    member = await new_member(api, 1_000_000)
+    async with RoguePc(stack, "pc-journal", api) as pc:
+        session = await ordered(api, pc, {"member_id": member["id"]})
+        cost = await hub_price(api, session, session["created_at"], MINUTE)
+        first = ended_data(session, session["created_at"], MINUTE, cost)
+        seq = await pc.event("session.ended", first)
+        await pc.wait_acked(seq)
+        await pc.event("session.ended", {**first, "used_ms": 30 * MINUTE, "cost": 600_000}, seq=seq)
+        await async_wait_until(lambda: len([a for a in pc.acks if a.up_to_seq == seq]) >= 2, 10, "second ack")
+    record = (await call(api, "GET", f"/sessions/{session['id']}")).json()
+    assert (record["used_ms"], record["cost"]) == (MINUTE, cost)
+    assert (await call(api, "GET", f"/members/{member['id']}")).json()["balance"] == 1_000_000 - cost

@@ -1,0 +1,74 @@
+"""PC alerts: what a PC did that staff should look at, stored (``hub.store.alerts``), coalesced per PC and
+kind, and pushed live to the console as ``pc.alert``.
+
+A PC is in the customer's hands (DESIGN: "a PC is hostile"), so whatever it sends that the hub refuses (a
+journal event it quarantines, a malformed or oversized message, a message under another site, a burst of
+failed logins, an offline session without a valid proof) raises one of these against that PC.
+"""
+
+from __future__ import annotations
+
+import logging
+from enum import StrEnum
+from typing import Any
+
+from pymongo.errors import PyMongoError
+from redis.exceptions import RedisError
+
+from hub.clock import now_ms
+from hub.live import LiveState
+from hub.store.alerts import AlertRecord, AlertRepository
+
+log = logging.getLogger(__name__)
+
+LIVE_TYPE = "pc.alert"
+
+
+class AlertKind(StrEnum):
+    EVENT_QUARANTINED = "event_quarantined"
+    SESSION_BOUNDED = "session_bounded"
+    OFFLINE_UNVERIFIED = "offline_unverified"
+    MALFORMED_MESSAGE = "malformed_message"
+    OVERSIZED_MESSAGE = "oversized_message"
+    FOREIGN_SITE = "foreign_site"
+    LOGIN_FAILURES = "login_failures"
+
+
+def alert_view(alert: AlertRecord) -> dict[str, Any]:
+    return {
+        "id": alert.id,
+        "pc_id": alert.pc_id,
+        "kind": alert.kind,
+        "state": alert.state,
+        "message": alert.message,
+        "details": alert.details,
+        "count": alert.count,
+        "first_at": alert.first_at,
+        "last_at": alert.last_at,
+    }
+
+
+class PcAlerts:
+    def __init__(self, alerts: AlertRepository, live: LiveState) -> None:
+        self._alerts = alerts
+        self._live = live
+
+    async def raise_alert(
+        self, pc_id: str, kind: AlertKind, message: str, details: dict[str, Any] | None = None
+    ) -> AlertRecord | None:
+        """Record (or add to) the alert and push it; never raises: an alert that cannot be stored is
+        logged, and what caused it has been counted and refused regardless."""
+        log.warning("alert for %s (%s): %s", pc_id, kind.value, message[:300])
+        try:
+            alert = await self._alerts.raise_alert(pc_id, kind.value, message[:500], details or {}, now_ms())
+            await self._live.publish({"type": LIVE_TYPE, "pc_id": pc_id, "alert": alert_view(alert)})
+        except (PyMongoError, RedisError, OSError) as exc:
+            log.error("could not record an alert for %s: %s", pc_id, str(exc)[:300])
+            return None
+        return alert
+
+    async def unresolved(self, pc_id: str) -> list[dict[str, Any]]:
+        return [alert_view(alert) for alert in await self._alerts.unresolved_for_pc(pc_id)]
+
+    async def unresolved_counts(self, pc_ids: list[str]) -> dict[str, int]:
+        return await self._alerts.unresolved_counts(pc_ids)

@@ -1,0 +1,122 @@
+"""PC alerts: something a PC did that staff should look at (a quarantined event, a burst of failed logins...).
+
+One alert per (PC, kind) is open at a time: a repeat of the same kind adds to its count and moves its
+``last_at`` rather than adding a row, so a PC that keeps misbehaving cannot flood the console. An alert
+goes from ``open`` to ``acknowledged`` (someone is on it; repeats still add to it) to ``resolved`` (closed;
+the next repeat opens a new alert). Its ``slot`` is ``<pc>:<kind>`` while it is not resolved, and unique:
+that is what makes concurrent repeats, on any hub replica, land on the one alert.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from pymongo import ASCENDING, DESCENDING
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import DuplicateKeyError
+
+Document = dict[str, Any]
+
+OPEN = "open"
+ACKNOWLEDGED = "acknowledged"
+RESOLVED = "resolved"
+UNRESOLVED = (OPEN, ACKNOWLEDGED)
+
+
+@dataclass(frozen=True)
+class AlertRecord:
+    id: str
+    pc_id: str
+    kind: str
+    state: str
+    message: str
+    first_at: int
+    last_at: int
+    count: int
+    details: dict[str, Any] = field(default_factory=dict)
+    updated_by: str | None = None
+
+    @classmethod
+    def from_document(cls, doc: Document) -> AlertRecord:
+        return cls(
+            id=doc["_id"],
+            pc_id=doc["pc_id"],
+            kind=doc["kind"],
+            state=doc["state"],
+            message=doc.get("message", ""),
+            first_at=int(doc["first_at"]),
+            last_at=int(doc["last_at"]),
+            count=int(doc.get("count", 1)),
+            details=doc.get("details") or {},
+            updated_by=doc.get("updated_by"),
+        )
+
+
+def _slot(pc_id: str, kind: str) -> str:
+    return f"{pc_id}:{kind}"
+
+
+class AlertRepository:
+    def __init__(self, collection: AsyncCollection[Document]) -> None:
+        self._alerts = collection
+
+    async def create_indexes(self) -> None:
+        await self._alerts.create_index("slot", unique=True)
+        await self._alerts.create_index([("pc_id", ASCENDING), ("state", ASCENDING)])
+        await self._alerts.create_index([("last_at", DESCENDING)])
+
+    async def raise_alert(
+        self, pc_id: str, kind: str, message: str, details: Document, at: int
+    ) -> AlertRecord:
+        """Open an alert of ``kind`` for ``pc_id``, or add this occurrence to the one not yet resolved."""
+        slot = _slot(pc_id, kind)
+        update: Document = {
+            "$inc": {"count": 1},
+            "$set": {"last_at": at, "message": message, "details": details},
+            "$setOnInsert": {
+                "_id": uuid.uuid4().hex,
+                "pc_id": pc_id,
+                "kind": kind,
+                "state": OPEN,
+                "first_at": at,
+            },
+        }
+        try:
+            await self._alerts.update_one({"slot": slot}, update, upsert=True)
+        except DuplicateKeyError:
+            # Another replica opened it in the same instant: add to theirs.
+            await self._alerts.update_one({"slot": slot}, update)
+        doc = await self._alerts.find_one({"slot": slot})
+        assert doc is not None
+        return AlertRecord.from_document(doc)
+
+    async def set_state(self, alert_id: str, state: str, *, by: str, at: int) -> AlertRecord | None:
+        """Acknowledge or resolve (for the operations work to come); a resolved alert frees its slot."""
+        doc = await self._alerts.find_one({"_id": alert_id})
+        if doc is None:
+            return None
+        fields: Document = {"state": state, "updated_by": by, "updated_at": at}
+        if state == RESOLVED:
+            fields["slot"] = f"{doc['slot']}:{alert_id}"
+        await self._alerts.update_one({"_id": alert_id, "state": {"$ne": RESOLVED}}, {"$set": fields})
+        found = await self._alerts.find_one({"_id": alert_id})
+        return AlertRecord.from_document(found) if found else None
+
+    async def unresolved_for_pc(self, pc_id: str, *, limit: int = 50) -> list[AlertRecord]:
+        cursor = self._alerts.find({"pc_id": pc_id, "state": {"$in": list(UNRESOLVED)}})
+        return [
+            AlertRecord.from_document(doc) async for doc in cursor.sort("last_at", DESCENDING).limit(limit)
+        ]
+
+    async def unresolved_counts(self, pc_ids: list[str]) -> dict[str, int]:
+        if not pc_ids:
+            return {}
+        counts: dict[str, int] = {}
+        cursor = self._alerts.find(
+            {"pc_id": {"$in": pc_ids}, "state": {"$in": list(UNRESOLVED)}}, {"pc_id": 1}
+        )
+        async for doc in cursor:
+            counts[doc["pc_id"]] = counts.get(doc["pc_id"], 0) + 1
+        return counts
