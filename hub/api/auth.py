@@ -9,13 +9,15 @@ Login answers one of:
 - a limited session (``"scope": "limited"``, no refresh token) when the user must first change the
   password or enrol 2FA (``"required_actions"``): that token only reaches ``account:self`` routes.
 
-Every attempt is audited; failures count towards the per-account and per-address lockout (429 with
-Retry-After).
+Every attempt is audited; failures count towards the login limits of ``hub.security.limits`` (429 with
+Retry-After): a back-off per account and address, an hourly cap per account, and per address a lockout
+that lets only logins with a second factor through.
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from typing import Any
 
@@ -34,7 +36,7 @@ from hub.auth.sessions import RefreshRefused, user_view
 from hub.auth.tokens import InvalidToken
 from hub.errors import ApiError
 from hub.security.audit import FAILURE, Actor
-from hub.security.limits import too_many
+from hub.security.limits import Gate, too_many
 from hub.security.network import client_ip
 from hub.store import StaffUser
 
@@ -79,19 +81,32 @@ def _invalid_credentials() -> ApiError:
     return ApiError(401, "invalid_credentials", "wrong username or password")
 
 
-async def _check_lockout(request: Request, username: str, action: str) -> None:
+def _address_locked(gate: Gate) -> ApiError:
+    wait = max(1, math.ceil(gate.address_wait_s))
+    return ApiError(
+        429,
+        "address_locked",
+        "too many failed logins from this network: from here, only users with two-factor authentication "
+        f"can log in for the next {math.ceil(wait / 60)} min",
+        headers={"Retry-After": str(wait)},
+    )
+
+
+async def _check_lockout(request: Request, username: str, action: str) -> Gate:
+    """What the login limits allow this attempt; a 429 (audited) while it must wait."""
     ctx = request.app.ctx
-    wait = await ctx.login_limiter.locked_for(username, client_ip(request))
-    if wait > 0:
+    gate: Gate = await ctx.login_limiter.check(username, client_ip(request))
+    if gate.wait_s > 0:
         await ctx.audit.record(
             action,
             actor=Actor(username),
             ip=client_ip(request),
             target=f"user:{username}",
             outcome="locked",
-            details={"retry_after_s": round(wait, 1)},
+            details={"retry_after_s": round(gate.wait_s, 1)},
         )
-        raise too_many(wait, "failed attempts")
+        raise too_many(gate.wait_s, "failed attempts")
+    return gate
 
 
 async def _failed(request: Request, username: str, action: str, why: str) -> None:
@@ -128,7 +143,7 @@ async def login(request: Request) -> HTTPResponse:
     body = parse_body(request, LoginRequest)
     ctx = request.app.ctx
     username = body.username.strip().lower()
-    await _check_lockout(request, username, "auth.login")
+    gate = await _check_lockout(request, username, "auth.login")
     user = await ctx.store.users.by_username(username)
     # Hashing runs even for an unknown user, so timing does not reveal which usernames exist;
     # in a thread, because argon2 is deliberately slow and would stall the event loop.
@@ -136,7 +151,18 @@ async def login(request: Request) -> HTTPResponse:
     if user is None or not valid or user.disabled:
         why = "unknown user" if user is None else ("disabled" if valid else "wrong password")
         await _failed(request, username, "auth.login", why)
-        raise _invalid_credentials()
+        # From a locked-out address a wrong password gets the same answer as a right one without 2FA.
+        raise _address_locked(gate) if gate.second_factor_only else _invalid_credentials()
+    if gate.second_factor_only and not user.has_totp:
+        await ctx.audit.record(
+            "auth.login",
+            actor=Actor(user.username, user.id, user.role),
+            ip=client_ip(request),
+            target=f"user:{user.username}",
+            outcome="locked",
+            details={"why": "address locked out; the user has no second factor"},
+        )
+        raise _address_locked(gate)
     if user.has_totp:
         # The account's failure count is cleared only once the second factor passes too, so a stolen
         # password does not reset the back-off that guards the TOTP code.
@@ -157,7 +183,7 @@ async def login(request: Request) -> HTTPResponse:
                 "user": {"id": user.id, "username": user.username, "role": user.role},
             }
         )
-    await ctx.login_limiter.succeeded(username)
+    await ctx.login_limiter.succeeded(username, client_ip(request))
     answer = await ctx.login_sessions.start(user)
     await _succeeded(request, user, "auth.login", answer)
     return json(answer)
@@ -187,7 +213,7 @@ async def login_second_factor(request: Request) -> HTTPResponse:
         raise ApiError(401, "invalid_code", "the code is wrong or was already used")
     if not await ctx.auth_state.use_once(claims.token_id, ctx.tokens.mfa_ttl_s):
         raise ApiError(401, "invalid_token", "this login step was already completed; log in again")
-    await ctx.login_limiter.succeeded(user.username)
+    await ctx.login_limiter.succeeded(user.username, client_ip(request))
     answer = await ctx.login_sessions.start(user)
     await ctx.audit.record(
         "auth.login_2fa",

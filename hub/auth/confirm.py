@@ -55,9 +55,9 @@ async def confirm_sensitive(request: Request, confirmation: Confirmation | None,
     ctx = request.app.ctx
     claims = request.ctx.claims
     ip = client_ip(request)
-    wait = await ctx.login_limiter.locked_for(claims.username, ip)
-    if wait > 0:
-        raise too_many(wait, "failed attempts")
+    gate = await ctx.login_limiter.check(claims.username, ip)
+    if gate.wait_s > 0:
+        raise too_many(gate.wait_s, "failed attempts")
     user = await ctx.store.users.by_id(claims.user_id)
     if user is None or user.disabled:
         raise ApiError(401, "invalid_token", "the session was ended; log in again")
