@@ -26,6 +26,7 @@ from sanic import Blueprint, Request, json
 from sanic.response import HTTPResponse
 from sanic_ext import openapi
 
+from hub.api.audited import audits
 from hub.api.bodies import parse_body
 from hub.api.guard import Confirmation, confirm_sensitive, public, requires
 from hub.api.schema import json_body
@@ -139,6 +140,7 @@ async def _succeeded(request: Request, user: StaffUser, action: str, answer: dic
     tag="auth",
 )
 @public
+@audits("auth.login")
 async def login(request: Request) -> HTTPResponse:
     body = parse_body(request, LoginRequest)
     ctx = request.app.ctx
@@ -196,6 +198,7 @@ async def login(request: Request) -> HTTPResponse:
     tag="auth",
 )
 @public
+@audits("auth.login_2fa")
 async def login_second_factor(request: Request) -> HTTPResponse:
     body = parse_body(request, SecondFactorRequest)
     ctx = request.app.ctx
@@ -234,6 +237,7 @@ async def login_second_factor(request: Request) -> HTTPResponse:
     tag="auth",
 )
 @public
+@audits("auth.refresh")
 async def refresh(request: Request) -> HTTPResponse:
     body = parse_body(request, RefreshRequest)
     ctx = request.app.ctx
@@ -260,6 +264,7 @@ async def refresh(request: Request) -> HTTPResponse:
 @bp.post("/logout")
 @openapi.definition(summary="End this login session (its access and refresh tokens)", tag="auth")
 @requires(Permission.ACCOUNT)
+@audits("auth.logout")
 async def logout(request: Request) -> HTTPResponse:
     ctx = request.app.ctx
     await ctx.login_sessions.logout(request.ctx.claims)
@@ -300,6 +305,7 @@ async def me(request: Request) -> HTTPResponse:
     tag="auth",
 )
 @requires(Permission.ACCOUNT)
+@audits("auth.password_change")
 async def change_password(request: Request) -> HTTPResponse:
     body = parse_body(request, PasswordChange)
     ctx = request.app.ctx
@@ -321,6 +327,7 @@ async def change_password(request: Request) -> HTTPResponse:
     summary="Start 2FA enrolment: a new TOTP secret, its otpauth URI and QR code (SVG)", tag="auth"
 )
 @requires(Permission.ACCOUNT)
+@audits("auth.2fa_begin")
 async def totp_setup(request: Request) -> HTTPResponse:
     user = await _me(request)
     enrolment = await account_call(request.app.ctx.accounts.begin_totp(user, origin_of(request)))
@@ -337,6 +344,7 @@ async def totp_setup(request: Request) -> HTTPResponse:
     tag="auth",
 )
 @requires(Permission.ACCOUNT)
+@audits("auth.2fa_activate")
 async def totp_activate(request: Request) -> HTTPResponse:
     body = parse_body(request, TotpCode)
     ctx = request.app.ctx
@@ -360,6 +368,7 @@ async def totp_activate(request: Request) -> HTTPResponse:
     tag="auth",
 )
 @requires(Permission.ACCOUNT)
+@audits("auth.recovery_codes")
 async def totp_recovery_codes(request: Request) -> HTTPResponse:
     body = parse_body(request, Confirmed)
     reason = await confirm_sensitive(request, body.confirmation, "auth.recovery_codes")
@@ -375,6 +384,7 @@ async def totp_recovery_codes(request: Request) -> HTTPResponse:
     tag="auth",
 )
 @requires(Permission.ACCOUNT)
+@audits("auth.2fa_disable")
 async def totp_disable(request: Request) -> HTTPResponse:
     body = parse_body(request, Confirmed)
     reason = await confirm_sensitive(request, body.confirmation, "auth.2fa_disable")

@@ -12,6 +12,7 @@ from sanic import Blueprint, Request, json
 from sanic.response import HTTPResponse
 from sanic_ext import openapi
 
+from hub.api.audited import audits
 from hub.api.bodies import parse_body
 from hub.api.guard import requires
 from hub.api.schema import json_body
@@ -75,6 +76,7 @@ async def get_branch(request: Request, branch_id: str) -> HTTPResponse:
     tag="branches",
 )
 @requires(Permission.SETTINGS_MANAGE)
+@audits("branch.update")
 async def put_branch(request: Request, branch_id: str) -> HTTPResponse:
     # In a thread: checking the timezone may read its file from disk the first time.
     body = await asyncio.to_thread(parse_body, request, BranchSettings)

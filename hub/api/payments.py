@@ -16,6 +16,7 @@ from sanic.response import HTTPResponse
 from sanic_ext import openapi
 
 from billing.money import format_amount
+from hub.api.audited import audits
 from hub.api.bodies import parse_body
 from hub.api.guard import requires
 from hub.api.pdf import PrintQuery, pdf_response, print_options
@@ -127,6 +128,7 @@ class PaymentsQuery(HistoryQuery, Paging):
     tag="payments",
 )
 @requires(Permission.MONEY_COLLECT)
+@audits("payment.create")
 async def create_payment(request: Request) -> HTTPResponse:
     key = idempotency_key(request)
     body = parse_body(request, PaymentRequest)
@@ -284,6 +286,7 @@ async def get_receipt(request: Request, payment_id: str, query: PrintQuery) -> H
     tag="payments",
 )
 @requires(Permission.MONEY_REFUND)
+@audits("payment.refund")
 async def refund_payment(request: Request, payment_id: str) -> HTTPResponse:
     key = idempotency_key(request)
     body = parse_body(request, RefundBody)

@@ -9,6 +9,7 @@ from sanic import Blueprint, Request, json
 from sanic.response import HTTPResponse
 from sanic_ext import openapi
 
+from hub.api.audited import audits
 from hub.api.bodies import parse_body
 from hub.api.guard import Confirmation, confirm_sensitive, requires
 from hub.api.query import MAX_PAGE, Name, Paging, QueryModel, enum_schema, one_of, with_query
@@ -154,6 +155,7 @@ async def _audit_command(
     tag="pcs",
 )
 @requires(Permission.PCS_COMMAND)
+@audits("pc.command")
 async def send_command(request: Request, pc_id: str) -> HTTPResponse:
     body = parse_body(request, CommandRequest)
     pc = await _pc_or_404(request, pc_id)

@@ -10,6 +10,7 @@ from sanic import Blueprint, Request, json
 from sanic.response import HTTPResponse
 from sanic_ext import openapi
 
+from hub.api.audited import audits
 from hub.api.bodies import parse_body
 from hub.api.guard import requires
 from hub.api.query import Paging, with_query
@@ -66,6 +67,7 @@ async def list_products(request: Request, query: ProductsQuery) -> HTTPResponse:
 @bp.post("")
 @openapi.definition(summary="Add a product", body=json_body(NewProduct), tag="products")
 @requires(Permission.SETTINGS_MANAGE)
+@audits("product.create")
 async def create_product(request: Request) -> HTTPResponse:
     body = parse_body(request, NewProduct)
     product = ProductRecord(
@@ -86,6 +88,7 @@ async def create_product(request: Request) -> HTTPResponse:
     tag="products",
 )
 @requires(Permission.SETTINGS_MANAGE)
+@audits("product.update")
 async def update_product(request: Request, product_id: str) -> HTTPResponse:
     changes = parse_body(request, ProductChanges).model_dump(exclude_none=True)
     try:

@@ -9,6 +9,7 @@ from sanic import Blueprint, Request, json
 from sanic.response import HTTPResponse
 from sanic_ext import openapi
 
+from hub.api.audited import audits
 from hub.api.bodies import parse_body
 from hub.api.guard import requires
 from hub.api.query import Name, Paging, enum_schema, one_of, with_query
@@ -95,6 +96,18 @@ def session_view(record: SessionRecord) -> dict[str, Any]:
     }
 
 
+async def _audit(
+    request: Request, action: str, record: SessionRecord, details: dict[str, Any], reason: str | None = None
+) -> None:
+    await request.app.ctx.audit.record(
+        action,
+        request=request,
+        target=f"session:{record.id}",
+        reason=reason,
+        details={"pc_id": record.pc_id, "kind": record.kind, "member_id": record.member_id, **details},
+    )
+
+
 def _refused(exc: SessionRefused) -> ApiError:
     return ApiError(exc.status, exc.code, str(exc))
 
@@ -106,6 +119,7 @@ def _refused(exc: SessionRefused) -> ApiError:
     tag="sessions",
 )
 @requires(Permission.SESSIONS_MANAGE)
+@audits("session.start")
 async def start_session(request: Request) -> HTTPResponse:
     body = parse_body(request, NewSession)
     guest = GuestOrder(prepaid_minutes=body.guest.prepaid_minutes) if body.guest else None
@@ -115,6 +129,7 @@ async def start_session(request: Request) -> HTTPResponse:
         )
     except SessionRefused as exc:
         raise _refused(exc) from None
+    await _audit(request, "session.start", record, body.model_dump(exclude_none=True))
     return json(session_view(record), status=201)
 
 
@@ -171,6 +186,7 @@ async def get_price(request: Request, session_id: str) -> HTTPResponse:
 @bp.post("/<session_id:str>/stop")
 @openapi.definition(summary="Stop a session: the PC locks and the session is charged", tag="sessions")
 @requires(Permission.SESSIONS_MANAGE)
+@audits("session.stop")
 async def stop_session(request: Request, session_id: str) -> HTTPResponse:
     body = parse_body(request, StopRequest) if request.body else StopRequest()
     try:
@@ -179,6 +195,7 @@ async def stop_session(request: Request, session_id: str) -> HTTPResponse:
         )
     except SessionRefused as exc:
         raise _refused(exc) from None
+    await _audit(request, "session.stop", record, {"cost": record.cost}, reason=body.reason)
     return json(session_view(record))
 
 
@@ -189,6 +206,7 @@ async def stop_session(request: Request, session_id: str) -> HTTPResponse:
     tag="sessions",
 )
 @requires(Permission.SESSIONS_MANAGE)
+@audits("session.extend")
 async def extend_session(request: Request, session_id: str) -> HTTPResponse:
     body = parse_body(request, ExtendRequest)
     try:
@@ -197,6 +215,7 @@ async def extend_session(request: Request, session_id: str) -> HTTPResponse:
         )
     except SessionRefused as exc:
         raise _refused(exc) from None
+    await _audit(request, "session.extend", record, {"minutes": body.minutes, "ends_at": record.ends_at})
     return json(session_view(record))
 
 

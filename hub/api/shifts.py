@@ -13,6 +13,7 @@ from sanic.response import HTTPResponse
 from sanic_ext import openapi
 
 from billing.shifts import ShiftSummary
+from hub.api.audited import audits
 from hub.api.bodies import parse_body
 from hub.api.guard import requires
 from hub.api.payments import staff_of
@@ -117,6 +118,7 @@ async def _shift_for(request: Request, shift_id: str) -> ShiftRecord:
     tag="shifts",
 )
 @requires(Permission.MONEY_COLLECT)
+@audits("shift.open")
 async def open_shift(request: Request) -> HTTPResponse:
     body = parse_body(request, OpenShift)
     ctx = request.app.ctx
@@ -167,6 +169,7 @@ async def get_shift(request: Request, shift_id: str) -> HTTPResponse:
     tag="shifts",
 )
 @requires(Permission.MONEY_COLLECT)
+@audits("shift.close")
 async def close_shift(request: Request, shift_id: str) -> HTTPResponse:
     body = parse_body(request, CloseShift)
     if any(value < 0 for value in body.counted.values()):

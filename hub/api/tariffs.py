@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sanic import Blueprint, Request, json
 from sanic.response import HTTPResponse
 from sanic_ext import openapi
 
 from billing import TariffError
+from hub.api.audited import audits
 from hub.api.bodies import parse_body
 from hub.api.guard import requires
 from hub.api.schema import json_body
@@ -30,6 +33,10 @@ class GroupBody(BaseModel):
 class PcGroupBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     group: str = Field(min_length=1, max_length=64)
+
+
+async def _audit(request: Request, action: str, target: str, details: dict[str, Any]) -> None:
+    await request.app.ctx.audit.record(action, request=request, target=target, details=details)
 
 
 async def _valid_tariff(request: Request, tariff_id: str | None = None) -> TariffSpec:
@@ -61,10 +68,12 @@ async def list_tariffs(request: Request) -> HTTPResponse:
 @bp.post("/tariffs")
 @openapi.definition(summary="Create a tariff", body=json_body(TariffSpec), tag="tariffs")
 @requires(Permission.SETTINGS_MANAGE)
+@audits("tariff.create")
 async def create_tariff(request: Request) -> HTTPResponse:
     spec = await _valid_tariff(request)
     if not await request.app.ctx.store.tariffs.create(spec, now_ms()):
         raise ApiError(409, "exists", f"tariff {spec.id!r} exists; PUT /tariffs/{spec.id} changes it")
+    await _audit(request, "tariff.create", f"tariff:{spec.id}", spec.model_dump(mode="json"))
     return json(spec.model_dump(), status=201)
 
 
@@ -81,10 +90,12 @@ async def get_tariff(request: Request, tariff_id: str) -> HTTPResponse:
 @bp.put("/tariffs/<tariff_id:str>")
 @openapi.definition(summary="Change a tariff; PCs get it at once", tag="tariffs")
 @requires(Permission.SETTINGS_MANAGE)
+@audits("tariff.update")
 async def put_tariff(request: Request, tariff_id: str) -> HTTPResponse:
     spec = await _valid_tariff(request, tariff_id)
     ctx = request.app.ctx
     await ctx.store.tariffs.save(spec, now_ms())
+    await _audit(request, "tariff.update", f"tariff:{spec.id}", spec.model_dump(mode="json"))
     await ctx.pc_settings.push_all()
     return json(spec.model_dump())
 
@@ -105,12 +116,14 @@ async def list_groups(request: Request) -> HTTPResponse:
     tag="tariffs",
 )
 @requires(Permission.SETTINGS_MANAGE)
+@audits("group.update")
 async def put_group(request: Request, group_id: str) -> HTTPResponse:
     body = parse_body(request, GroupBody)
     ctx = request.app.ctx
     if await ctx.store.tariffs.get(body.tariff_id) is None:
         raise bad_request(f"tariff {body.tariff_id!r} does not exist")
     await ctx.store.tariffs.save_group(PcGroup(group_id, body.name, body.tariff_id))
+    await _audit(request, "group.update", f"group:{group_id}", body.model_dump())
     await ctx.pc_settings.push_all()
     return json({"id": group_id, "name": body.name, "tariff_id": body.tariff_id})
 
@@ -118,6 +131,7 @@ async def put_group(request: Request, group_id: str) -> HTTPResponse:
 @bp.put("/pcs/<pc_id:str>/group")
 @openapi.definition(summary="Put a PC in a group", body=json_body(PcGroupBody), tag="tariffs")
 @requires(Permission.SETTINGS_MANAGE)
+@audits("pc.group")
 async def put_pc_group(request: Request, pc_id: str) -> HTTPResponse:
     body = parse_body(request, PcGroupBody)
     ctx = request.app.ctx
@@ -125,5 +139,6 @@ async def put_pc_group(request: Request, pc_id: str) -> HTTPResponse:
         raise bad_request(f"group {body.group!r} does not exist")
     if not await ctx.store.pcs.set_group(pc_id, body.group):
         raise not_found(f"PC {pc_id!r}")
+    await _audit(request, "pc.group", f"pc:{pc_id}", {"group": body.group})
     await ctx.pc_settings.push(pc_id)
     return json({"pc_id": pc_id, "group": body.group})

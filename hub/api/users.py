@@ -15,6 +15,7 @@ from sanic import Blueprint, Request, json
 from sanic.response import HTTPResponse
 from sanic_ext import openapi
 
+from hub.api.audited import audits
 from hub.api.bodies import parse_body
 from hub.api.guard import Confirmation, confirm_sensitive, requires
 from hub.api.query import Paging, with_query
@@ -96,6 +97,7 @@ async def get_user(request: Request, user_ref: str) -> HTTPResponse:
     tag="users",
 )
 @requires(Permission.USERS_MANAGE)
+@audits("user.create")
 async def create_user(request: Request) -> HTTPResponse:
     body = parse_body(request, CreateUser)
     reason = await confirm_sensitive(request, body.confirmation, "user.create")
@@ -129,6 +131,7 @@ async def _change(request: Request, user_ref: str, what: str) -> HTTPResponse:
 @bp.post("/<user_ref:str>/disable")
 @openapi.definition(summary="Disable a user and end all their sessions at once", tag="users")
 @requires(Permission.USERS_MANAGE)
+@audits("user.disable")
 async def disable_user(request: Request, user_ref: str) -> HTTPResponse:
     return await _change(request, user_ref, "disable")
 
@@ -136,6 +139,7 @@ async def disable_user(request: Request, user_ref: str) -> HTTPResponse:
 @bp.post("/<user_ref:str>/enable")
 @openapi.definition(summary="Enable a disabled user", tag="users")
 @requires(Permission.USERS_MANAGE)
+@audits("user.enable")
 async def enable_user(request: Request, user_ref: str) -> HTTPResponse:
     return await _change(request, user_ref, "enable")
 
@@ -143,6 +147,7 @@ async def enable_user(request: Request, user_ref: str) -> HTTPResponse:
 @bp.post("/<user_ref:str>/reset-password")
 @openapi.definition(summary="Set a one-time password (answered once); the user's sessions end", tag="users")
 @requires(Permission.USERS_MANAGE)
+@audits("user.reset_password")
 async def reset_password(request: Request, user_ref: str) -> HTTPResponse:
     return await _change(request, user_ref, "reset_password")
 
@@ -150,6 +155,7 @@ async def reset_password(request: Request, user_ref: str) -> HTTPResponse:
 @bp.post("/<user_ref:str>/reset-2fa")
 @openapi.definition(summary="Remove a user's 2FA (lost phone); they enrol again at next login", tag="users")
 @requires(Permission.USERS_MANAGE)
+@audits("user.reset_2fa")
 async def reset_2fa(request: Request, user_ref: str) -> HTTPResponse:
     return await _change(request, user_ref, "reset_2fa")
 
@@ -161,6 +167,7 @@ async def reset_2fa(request: Request, user_ref: str) -> HTTPResponse:
     tag="users",
 )
 @requires(Permission.USERS_MANAGE)
+@audits("user.role")
 async def change_role(request: Request, user_ref: str) -> HTTPResponse:
     body = parse_body(request, ChangeRole)
     user = await resolve_user(request, user_ref)

@@ -11,6 +11,7 @@ from sanic.response import HTTPResponse
 from sanic_ext import openapi
 
 from billing.ledger import voucher_account
+from hub.api.audited import audits_nothing
 from hub.api.bodies import parse_body
 from hub.api.guard import requires
 from hub.api.query import Paging, with_query
@@ -61,6 +62,7 @@ def voucher_view(voucher: VoucherRecord, balance: int) -> dict[str, Any]:
     tag="vouchers",
 )
 @requires(Permission.MONEY_COLLECT)
+@audits_nothing("a lookup; POST only keeps voucher codes out of URLs and logs")
 async def check_voucher(request: Request) -> HTTPResponse:
     body = parse_body(request, VoucherCheck)
     found = await request.app.ctx.money.voucher_by_code(body.code)
