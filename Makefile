@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck layers unit integration bench system-deps clean
+.PHONY: demo test lint typecheck layers unit integration bench system-deps clean console console-api console-check
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "icafe needs Python >= 3.11"'
@@ -22,13 +22,26 @@ system-deps:
 	command -v openssl >/dev/null || missing="$$missing openssl"; \
 	command -v pdftoppm >/dev/null || missing="$$missing poppler-utils"; \
 	[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing="$$missing fonts-dejavu-core"; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
 
-demo: $(STAMP) system-deps
+# The admin console (admin_web/): npm ci when the lock changed, vite build when a source changed.
+console: $(STAMP)
+	admin_web/scripts/console.sh build
+
+# Regenerate the console's API types from the hub's OpenAPI document (commit the result).
+console-api: $(STAMP)
+	admin_web/scripts/console.sh api-types
+
+# The committed API types match the hub; tsc --noEmit, ESLint, Vitest.
+console-check: $(STAMP)
+	admin_web/scripts/console.sh check
+
+demo: $(STAMP) system-deps console
 	$(BIN)/icafe demo
 
 lint: $(STAMP)
@@ -47,11 +60,11 @@ unit: $(STAMP)
 integration: $(STAMP) system-deps
 	$(BIN)/pytest -q tests/integration
 
-test: $(STAMP) system-deps lint typecheck layers
+test: $(STAMP) system-deps lint typecheck layers console-check console
 	$(BIN)/pytest -q
 
 bench: $(STAMP) system-deps
 	$(BIN)/python bench/ingest.py
 
 clean:
-	rm -rf $(VENV) .data .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .data .mypy_cache .ruff_cache .pytest_cache admin_web/node_modules admin_web/dist

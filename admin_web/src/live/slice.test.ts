@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 
 import type { Pc, Session } from "../api/types";
+import { backoffMs } from "./backoff";
 import { parseEvent } from "./events";
 import reducer, { eventReceived, feedChanged, initialLiveState, sessionFetched, signedOut, snapshotLoaded } from "./slice";
 import { countByStatus, tileOf } from "./tiles";
@@ -143,5 +144,15 @@ describe("tiles", () => {
   it("counts tiles per status", () => {
     const tiles = [tileOf(pc("a"), null, 0, now), tileOf(pc("b"), null, 0, now), tileOf(pc("c", "offline"), null, 0, now)];
     expect(countByStatus(tiles)).toMatchObject({ free: 2, offline: 1, in_session: 0 });
+  });
+});
+
+describe("reconnection back-off", () => {
+  it("doubles from half a second, jittered, capped at ten", () => {
+    expect(backoffMs(1, () => 0)).toBe(250);
+    expect(backoffMs(1, () => 1)).toBe(500);
+    expect(backoffMs(3, () => 1)).toBe(2000);
+    expect(backoffMs(30, () => 1)).toBe(10_000);
+    expect(backoffMs(30, () => 0)).toBe(5000);
   });
 });

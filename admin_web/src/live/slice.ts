@@ -129,12 +129,12 @@ const live = createSlice({
           }
           return;
         case "session.progress": {
-          let session = state.sessions.entities[event.session_id];
-          if (!session) {
+          if (!state.sessions.entities[event.session_id]) {
             sessionsAdapter.addOne(state.sessions, placeholderSession(event.session_id, event.pc_id));
             ensurePc(state, event.pc_id).session_id = event.session_id;
-            session = state.sessions.entities[event.session_id] as Session;
           }
+          const session = state.sessions.entities[event.session_id];
+          if (!session) return;
           // Checkpoints can arrive out of order across hub replicas: time and cost never go back.
           session.used_ms = Math.max(session.used_ms, event.used_ms);
           session.cost = Math.max(session.cost ?? 0, event.cost);

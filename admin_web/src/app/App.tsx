@@ -1,0 +1,92 @@
+/** Providers and routes. Each screen is its own chunk (route-level code splitting); sign-in loads first. */
+import { CacheProvider, type EmotionCache } from "@emotion/react";
+import { CssBaseline, LinearProgress, ThemeProvider } from "@mui/material";
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { lazy, Suspense, type ReactNode } from "react";
+import { Provider } from "react-redux";
+import { createBrowserRouter, Outlet, RouterProvider } from "react-router";
+
+import { ApiError } from "../api/errors";
+import { store } from "../live/store";
+import LoginPage from "./auth/LoginPage";
+import { RequireSession, SessionProvider } from "./auth/session";
+import { FaultNotice } from "./FaultNotice";
+import { AccountPage, Allowed, Home, NotFound } from "./pages";
+import { Shell } from "./Shell";
+import { theme } from "./theme";
+
+const RequiredActionsPage = lazy(() => import("./auth/RequiredActionsPage"));
+const SignedOutPage = lazy(() => import("./auth/SignedOutPage"));
+const PcMapPage = lazy(() => import("../features/pcs/PcMapPage"));
+
+const queryClient = new QueryClient({
+  defaultOptions: {
+    queries: {
+      // Transient faults (offline, 5xx, 429) are retried; a refusal (4xx) is an answer.
+      retry: (count, error) => count < 3 && error instanceof ApiError && error.transient,
+      refetchOnWindowFocus: false,
+    },
+    mutations: { retry: false },
+  },
+});
+
+function Root() {
+  return (
+    <SessionProvider>
+      <Suspense fallback={<LinearProgress />}>
+        <Outlet />
+      </Suspense>
+      <FaultNotice />
+    </SessionProvider>
+  );
+}
+
+function Guarded({ children }: { children: ReactNode }) {
+  return <RequireSession>{children}</RequireSession>;
+}
+
+const router = createBrowserRouter([
+  {
+    element: <Root />,
+    children: [
+      { path: "/login", element: <LoginPage /> },
+      { path: "/welcome", element: <RequiredActionsPage /> },
+      { path: "/signed-out", element: <SignedOutPage /> },
+      {
+        element: (
+          <Guarded>
+            <Shell />
+          </Guarded>
+        ),
+        children: [
+          { index: true, element: <Home /> },
+          {
+            path: "/pcs",
+            element: (
+              <Allowed permission="pcs:read">
+                <PcMapPage />
+              </Allowed>
+            ),
+          },
+          { path: "/account", element: <AccountPage /> },
+          { path: "*", element: <NotFound /> },
+        ],
+      },
+    ],
+  },
+]);
+
+export function App({ emotionCache }: { emotionCache: EmotionCache }) {
+  return (
+    <CacheProvider value={emotionCache}>
+      <ThemeProvider theme={theme}>
+        <CssBaseline />
+        <Provider store={store}>
+          <QueryClientProvider client={queryClient}>
+            <RouterProvider router={router} />
+          </QueryClientProvider>
+        </Provider>
+      </ThemeProvider>
+    </CacheProvider>
+  );
+}

@@ -1,0 +1,20 @@
+/**
+ * The console's screens: each names the permission its data needs (the permission names are the hub's;
+ * whether the user holds one comes from /auth/me, never from a copy of the role map here).
+ */
+import DesktopWindowsIcon from "@mui/icons-material/DesktopWindows";
+import type { ReactElement } from "react";
+
+export interface Screen {
+  path: string;
+  labelKey: "nav.map";
+  permission: string;
+  icon: ReactElement;
+}
+
+export const SCREENS: readonly Screen[] = [{ path: "/pcs", labelKey: "nav.map", permission: "pcs:read", icon: <DesktopWindowsIcon /> }];
+
+/** Where "/" leads: the first screen the user may open, or the account page. */
+export function homeFor(can: (permission: string) => boolean): string {
+  return SCREENS.find((screen) => can(screen.permission))?.path ?? "/account";
+}

@@ -1,0 +1,198 @@
+"""The admin console served by a real hub, and driven in a real browser (Debian's Chromium, through
+Playwright) against that hub with real agent processes: admin_web/e2e/console.spec.ts.
+
+The console is built first when its sources changed (admin_web/scripts/console.sh build). Screenshots go
+to ICAFE_E2E_SCREENSHOTS (default: a folder under the system's temporary directory).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from icafe.stack import LocalStack, http_ready
+from icafe.supervisor import ServiceSpec, free_port
+
+from .conftest import ADMIN_CONFIRMATION, ADMIN_PASSWORD, Staff, start_agent_process, wait_until
+from .own_stack import own_stack
+
+ROOT = Path(__file__).resolve().parents[2]
+CONSOLE = ROOT / "admin_web"
+CHROMIUM = os.environ.get("ICAFE_CHROMIUM", "/usr/bin/chromium")
+PCS = ["pc-101", "pc-102", "pc-103"]
+
+
+def _console_script(*args: str) -> None:
+    subprocess.run([str(CONSOLE / "scripts" / "console.sh"), *args], check=True, cwd=CONSOLE)
+
+
+@pytest.fixture(scope="module")
+def console_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    _console_script("build")
+    with own_stack(tmp_path_factory.mktemp("console"), {"ICAFE_TELEMETRY_FLUSH_S": "0.1"}) as local:
+        yield local
+
+
+def _owner(stack: LocalStack) -> httpx.Client:
+    login = httpx.post(
+        f"{stack.api_url}/api/v1/auth/login", json={"username": "admin", "password": ADMIN_PASSWORD}
+    )
+    login.raise_for_status()
+    return httpx.Client(
+        base_url=f"{stack.api_url}/api/v1",
+        headers={"Authorization": f"Bearer {login.json()['access_token']}"},
+        timeout=15,
+    )
+
+
+def _index_nonce(response: httpx.Response) -> str:
+    csp = response.headers["content-security-policy"]
+    found = re.search(r"style-src 'self' 'nonce-([A-Za-z0-9_-]+)'", csp)
+    assert found, csp
+    return found.group(1)
+
+
+def test_console_is_served_with_strict_headers(console_stack: LocalStack) -> None:
+    base = console_stack.api_url
+    first, second = httpx.get(f"{base}/"), httpx.get(f"{base}/pcs?x=1")
+    for page in (first, second):
+        assert page.status_code == 200
+        assert page.headers["content-type"].startswith("text/html")
+        assert page.headers["cache-control"] == "no-cache"
+        csp = page.headers["content-security-policy"]
+        assert "unsafe-inline" not in csp
+        assert "unsafe-eval" not in csp
+        nonce = _index_nonce(page)
+        assert f'nonce="{nonce}"' in page.text
+        assert "__CSP_NONCE__" not in page.text
+    # A fresh nonce for every page load.
+    assert _index_nonce(first) != _index_nonce(second)
+
+    script = re.search(r'src="(/assets/[^"]+\.js)"', first.text)
+    assert script, first.text
+    asset = httpx.get(f"{base}{script.group(1)}", headers={"Accept-Encoding": "gzip"})
+    assert asset.status_code == 200
+    assert asset.headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert asset.headers["content-encoding"] == "gzip"
+    assert asset.headers["content-type"].startswith("text/javascript")
+
+    # The API's paths never fall back to the console's page.
+    for path in ("/api/v1/no-such-route", "/api/v2/pcs", "/docsx", "/metricsfoo", "/assets/missing.js"):
+        missing = httpx.get(f"{base}{path}")
+        # 404, or the API's own 400 for a path that is not an id (hub/api/query.py checks /api/v1 paths).
+        assert missing.status_code in (400, 404), path
+        assert missing.headers["content-type"] == "application/json", path
+        assert "<html" not in missing.text, path
+    assert httpx.get(f"{base}/healthz").json()["status"] == "ok"
+    assert httpx.get(f"{base}/api/v1/pcs").status_code == 401
+
+
+def test_unbuilt_console_says_how_to_build_it(console_stack: LocalStack, tmp_path: Path) -> None:
+    port = free_port()
+    env = {
+        **console_stack.hub_environment(),
+        "ICAFE_HTTP_PORT": str(port),
+        "ICAFE_HUB_ID": "hub-unbuilt",
+        "ICAFE_CONSOLE_DIR": str(tmp_path),
+    }
+    console_stack.supervisor.start(
+        ServiceSpec(
+            name="hub-unbuilt",
+            argv=[sys.executable, "-m", "icafe", "hub"],
+            env=env,
+            log_path=console_stack.log("hub-unbuilt"),
+            ready=http_ready(f"http://127.0.0.1:{port}/healthz"),
+            ready_timeout_s=60,
+        )
+    )
+    try:
+        for path in ("/", "/pcs"):
+            page = httpx.get(f"http://127.0.0.1:{port}{path}")
+            assert page.status_code == 200
+            assert "make console" in page.text
+            assert "no-cache" in page.headers["cache-control"]
+    finally:
+        console_stack.supervisor.stop("hub-unbuilt")
+
+
+@pytest.mark.skipif(shutil.which("npx") is None and not (ROOT / ".venv/bin/npx").exists(), reason="no Node")
+def test_console_in_a_browser(console_stack: LocalStack) -> None:
+    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: `make system-deps` installs Debian's chromium"
+    stack = console_stack
+    agents = {pc: start_agent_process(stack, pc) for pc in PCS}
+    with _owner(stack) as owner:
+
+        def all_online() -> bool:
+            pcs = owner.get("/pcs").json()["items"]
+            return sum(1 for pc in pcs if pc["id"] in PCS and pc["status"] == "online") == len(PCS)
+
+        wait_until(all_online, 30, "the agents online")
+        started = owner.post("/sessions", json={"pc_id": PCS[0], "guest": {"prepaid_minutes": 30}})
+        assert started.status_code == 201, started.text
+
+        # A manager with 2FA enrolled through the API (the browser computes the next codes).
+        manager = Staff(stack, "e2e-manager", "manager e2e passphrase 1", "manager")
+        enrol_user = Staff(stack, "e2e-enrol", "enrol e2e passphrase 1", "manager")
+        for staff in (manager, enrol_user):
+            created = owner.post(
+                "/users",
+                json={
+                    "username": staff.username,
+                    "role": staff.role,
+                    "password": staff.password,
+                    "confirmation": ADMIN_CONFIRMATION,
+                },
+            )
+            assert created.status_code == 201, created.text
+        assert manager.login().status_code == 200
+        manager.enrol()
+        assert manager.phone is not None
+        cashier = owner.post(
+            "/users",
+            json={"username": "e2e-cashier", "role": "cashier", "confirmation": ADMIN_CONFIRMATION},
+        )
+        assert cashier.status_code == 201, cashier.text
+
+    shots = os.environ.get("ICAFE_E2E_SCREENSHOTS") or str(
+        Path(tempfile.gettempdir()) / "icafe-console-screenshots"
+    )
+    env = {
+        **os.environ,
+        "ICAFE_E2E_URL": stack.api_url,
+        "ICAFE_E2E_OWNER_PASSWORD": ADMIN_PASSWORD,
+        "ICAFE_E2E_PCS": json.dumps(PCS),
+        "ICAFE_E2E_AGENT_PIDS": json.dumps({pc: service.pid for pc, service in agents.items()}),
+        "ICAFE_E2E_MANAGER": manager.username,
+        "ICAFE_E2E_MANAGER_PASSWORD": manager.password,
+        "ICAFE_E2E_MANAGER_TOTP_SECRET": manager.phone.secret,
+        "ICAFE_E2E_ENROL": enrol_user.username,
+        "ICAFE_E2E_ENROL_PASSWORD": enrol_user.password,
+        "ICAFE_E2E_CASHIER": "e2e-cashier",
+        "ICAFE_E2E_CASHIER_PASSWORD": cashier.json()["password"],
+        "ICAFE_E2E_SCREENSHOTS": shots,
+        "ICAFE_E2E_OUTPUT": str(stack.data_dir / "playwright"),
+        "ICAFE_CHROMIUM": CHROMIUM,
+        # Never download a browser: Debian's chromium is the one driven.
+        "PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD": "1",
+    }
+    result = subprocess.run(
+        [str(CONSOLE / "scripts" / "console.sh"), "npx", "playwright", "test"],
+        cwd=CONSOLE,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=480,
+        check=False,
+    )
+    print(result.stdout[-6000:])
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
