@@ -11,7 +11,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Audit entries, newest first; filters: actor, action, outcome, since, until (ms or ISO 8601) */
+        /** Audit entries, newest first; filters: actor, action, outcome, since, until */
         get: operations["get~audit.list_audit"];
         put?: never;
         post?: never;
@@ -336,7 +336,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Payment history: filter by from/to (epoch ms or ISO time), method, purpose, kind, staff, member_id, branch, shift_id; paged by offset/limit */
+        /** Payment history, newest first: filter by from/to, method, purpose, kind, staff, member_id, branch, shift_id; paged by offset/limit */
         get: operations["get~payments.list_payments"];
         put?: never;
         /** Take a payment: top-up, guest session, product sale or voucher (exactly once per key) */
@@ -966,7 +966,19 @@ export type $defs = Record<string, never>;
 export interface operations {
     "get~audit.list_audit": {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description entries to skip */
+                offset?: number;
+                /** @description entries to answer */
+                limit?: number;
+                actor?: string;
+                action?: string;
+                outcome?: string;
+                /** @description epoch milliseconds, or an ISO 8601 time with an offset */
+                since?: number | string;
+                /** @description epoch milliseconds, or an ISO 8601 time with an offset */
+                until?: number | string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -1290,6 +1302,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description an id: 1 to 64 letters, digits or _ . : - */
                 branch_id: string;
             };
             cookie?: never;
@@ -1310,6 +1323,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description an id: 1 to 64 letters, digits or _ . : - */
                 branch_id: string;
             };
             cookie?: never;
@@ -1378,6 +1392,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description an id: 1 to 64 letters, digits or _ . : - */
                 group_id: string;
             };
             cookie?: never;
@@ -1404,7 +1419,12 @@ export interface operations {
     };
     "get~members.list_members": {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description entries to skip */
+                offset?: number;
+                /** @description entries to answer */
+                limit?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -1457,6 +1477,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description an id: 1 to 64 letters, digits or _ . : - */
                 member_id: string;
             };
             cookie?: never;
@@ -1477,6 +1498,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description an id: 1 to 64 letters, digits or _ . : - */
                 member_id: string;
             };
             cookie?: never;
@@ -1508,7 +1530,23 @@ export interface operations {
     };
     "get~payments.list_payments": {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description entries to skip */
+                offset?: number;
+                /** @description entries to answer */
+                limit?: number;
+                /** @description from this time on: epoch ms, or ISO 8601 with an offset */
+                from?: number | string;
+                /** @description up to this time: epoch ms, or ISO 8601 with an offset */
+                to?: number | string;
+                method?: "balance" | "card" | "cash" | "voucher";
+                purpose?: "topup" | "session" | "sale" | "voucher";
+                kind?: "payment" | "refund";
+                staff?: string;
+                member_id?: string;
+                branch?: string;
+                shift_id?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -1595,7 +1633,19 @@ export interface operations {
     };
     "get~payments.export_payments": {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description from this time on: epoch ms, or ISO 8601 with an offset */
+                from?: number | string;
+                /** @description up to this time: epoch ms, or ISO 8601 with an offset */
+                to?: number | string;
+                method?: "balance" | "card" | "cash" | "voucher";
+                purpose?: "topup" | "session" | "sale" | "voucher";
+                kind?: "payment" | "refund";
+                staff?: string;
+                member_id?: string;
+                branch?: string;
+                shift_id?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -1616,6 +1666,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description an id: 1 to 64 letters, digits or _ . : - */
                 payment_id: string;
             };
             cookie?: never;
@@ -1633,9 +1684,15 @@ export interface operations {
     };
     "get~payments.get_receipt": {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description a4, or thermal (80 mm roll) */
+                layout?: "a4" | "thermal";
+                /** @description the language; the branch's when left out */
+                lang?: "en" | "ru" | "uz";
+            };
             header?: never;
             path: {
+                /** @description an id: 1 to 64 letters, digits or _ . : - */
                 payment_id: string;
             };
             cookie?: never;
@@ -1656,6 +1713,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description an id: 1 to 64 letters, digits or _ . : - */
                 payment_id: string;
             };
             cookie?: never;
@@ -1701,7 +1759,14 @@ export interface operations {
     };
     "get~pcs.list_pcs": {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description entries to skip */
+                offset?: number;
+                /** @description entries to answer */
+                limit?: number;
+                site?: string;
+                status?: "offline" | "online";
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -1722,6 +1787,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description an id: 1 to 64 letters, digits or _ . : - */
                 pc_id: string;
             };
             cookie?: never;
@@ -1739,9 +1805,15 @@ export interface operations {
     };
     "get~pcs.list_commands": {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description entries to skip */
+                offset?: number;
+                /** @description entries to answer */
+                limit?: number;
+            };
             header?: never;
             path: {
+                /** @description an id: 1 to 64 letters, digits or _ . : - */
                 pc_id: string;
             };
             cookie?: never;
@@ -1762,6 +1834,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description an id: 1 to 64 letters, digits or _ . : - */
                 pc_id: string;
             };
             cookie?: never;
@@ -1815,6 +1888,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description an id: 1 to 64 letters, digits or _ . : - */
                 pc_id: string;
             };
             cookie?: never;
@@ -1839,9 +1913,13 @@ export interface operations {
     };
     "get~pcs.list_telemetry": {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description the newest samples to answer */
+                limit?: number;
+            };
             header?: never;
             path: {
+                /** @description an id: 1 to 64 letters, digits or _ . : - */
                 pc_id: string;
             };
             cookie?: never;
@@ -1859,7 +1937,14 @@ export interface operations {
     };
     "get~products.list_products": {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description entries to skip */
+                offset?: number;
+                /** @description entries to answer */
+                limit?: number;
+                /** @description include withdrawn products */
+                all?: boolean;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -1915,6 +2000,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description an id: 1 to 64 letters, digits or _ . : - */
                 product_id: string;
             };
             cookie?: never;
@@ -1957,7 +2043,16 @@ export interface operations {
     };
     "get~sessions.list_sessions": {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description entries to skip */
+                offset?: number;
+                /** @description entries to answer */
+                limit?: number;
+                pc_id?: string;
+                member_id?: string;
+                state?: "active" | "ended" | "expired" | "pending" | "rejected";
+                kind?: "member" | "prepaid" | "postpaid";
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -2021,6 +2116,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description an id: 1 to 64 letters, digits or _ . : - */
                 session_id: string;
             };
             cookie?: never;
@@ -2041,6 +2137,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description an id: 1 to 64 letters, digits or _ . : - */
                 session_id: string;
             };
             cookie?: never;
@@ -2061,6 +2158,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description an id: 1 to 64 letters, digits or _ . : - */
                 session_id: string;
             };
             cookie?: never;
@@ -2091,6 +2189,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description an id: 1 to 64 letters, digits or _ . : - */
                 session_id: string;
             };
             cookie?: never;
@@ -2111,6 +2210,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description an id: 1 to 64 letters, digits or _ . : - */
                 session_id: string;
             };
             cookie?: never;
@@ -2128,7 +2228,14 @@ export interface operations {
     };
     "get~shifts.list_shifts": {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description entries to skip */
+                offset?: number;
+                /** @description entries to answer */
+                limit?: number;
+                branch?: string;
+                state?: "open" | "closed";
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -2179,7 +2286,10 @@ export interface operations {
     };
     "get~shifts.current_shift": {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description the branch; the hub's first when left out */
+                branch?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -2200,6 +2310,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description an id: 1 to 64 letters, digits or _ . : - */
                 shift_id: string;
             };
             cookie?: never;
@@ -2220,6 +2331,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description an id: 1 to 64 letters, digits or _ . : - */
                 shift_id: string;
             };
             cookie?: never;
@@ -2254,9 +2366,15 @@ export interface operations {
     };
     "get~shifts.shift_report": {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description a4, or thermal (80 mm roll) */
+                layout?: "a4" | "thermal";
+                /** @description the language; the branch's when left out */
+                lang?: "en" | "ru" | "uz";
+            };
             header?: never;
             path: {
+                /** @description an id: 1 to 64 letters, digits or _ . : - */
                 shift_id: string;
             };
             cookie?: never;
@@ -2352,6 +2470,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description an id: 1 to 64 letters, digits or _ . : - */
                 tariff_id: string;
             };
             cookie?: never;
@@ -2372,6 +2491,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description an id: 1 to 64 letters, digits or _ . : - */
                 tariff_id: string;
             };
             cookie?: never;
@@ -2389,7 +2509,12 @@ export interface operations {
     };
     "get~users.list_users": {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description entries to skip */
+                offset?: number;
+                /** @description entries to answer */
+                limit?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -2463,6 +2588,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description an id: 1 to 64 letters, digits or _ . : - */
                 user_ref: string;
             };
             cookie?: never;
@@ -2483,6 +2609,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description an id: 1 to 64 letters, digits or _ . : - */
                 user_ref: string;
             };
             cookie?: never;
@@ -2503,6 +2630,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description an id: 1 to 64 letters, digits or _ . : - */
                 user_ref: string;
             };
             cookie?: never;
@@ -2523,6 +2651,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description an id: 1 to 64 letters, digits or _ . : - */
                 user_ref: string;
             };
             cookie?: never;
@@ -2543,6 +2672,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description an id: 1 to 64 letters, digits or _ . : - */
                 user_ref: string;
             };
             cookie?: never;
@@ -2563,6 +2693,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description an id: 1 to 64 letters, digits or _ . : - */
                 user_ref: string;
             };
             cookie?: never;
@@ -2608,7 +2739,12 @@ export interface operations {
     };
     "get~vouchers.list_vouchers": {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description entries to skip */
+                offset?: number;
+                /** @description entries to answer */
+                limit?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
