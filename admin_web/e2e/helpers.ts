@@ -48,7 +48,8 @@ export async function watchCsp(page: Page): Promise<{ expectNone: () => Promise<
 export async function chooseLanguage(page: Page, name: "English" | "Русский" | "O'zbekcha"): Promise<void> {
   await page.locator("#language-switch").click();
   await page.getByRole("option", { name }).click();
-  await expect(page.getByRole("listbox")).toBeHidden();
+  // Wait until the menu has faded out, so screenshots show the page, not the closing menu.
+  await expect(page.locator(".MuiMenu-root")).toHaveCount(0);
 }
 
 export async function signIn(page: Page, username: string, password: string): Promise<void> {
