@@ -3,7 +3,8 @@
 The console's API types are generated from it (``admin_web/src/api/schema.d.ts``) and ``make test``
 checks they match, so the console and the hub cannot drift apart. The document is the one ``/docs``
 serves: the same app is created, its routes finalised, and Sanic Extensions' builder run, with
-placeholder settings (no connection is opened and nothing listens).
+placeholder settings (no connection is opened and nothing listens). Once per process: Sanic keeps
+apps and their signals in process-wide registries.
 """
 
 from __future__ import annotations
@@ -37,9 +38,12 @@ def openapi_document() -> dict[str, Any]:
     app = create_app(settings, name="icafe_openapi_export")
     # Sanic finalises routes and attaches Sanic Extensions (which adds the OpenAPI blueprint) at start-up;
     # the blueprint then builds the document in its own before_server_start listener. Run just those.
-    asyncio.run(app._startup())
-    for listener in app.blueprints["openapi"]._future_listeners:
-        if listener.event == "before_server_start":
-            listener.listener(app)
-    document: dict[str, Any] = SpecificationBuilder().build(app).serialize()
+    # (Both are Sanic internals, untyped: hence Any.)
+    sanic_app: Any = app
+    asyncio.run(sanic_app._startup())
+    for future in sanic_app.blueprints["openapi"]._future_listeners:
+        if future.event == "before_server_start":
+            future.listener(app)
+    builder: Any = SpecificationBuilder()
+    document: dict[str, Any] = builder.build(app).serialize()
     return document
