@@ -20,7 +20,17 @@ from hub.api.audited import audits
 from hub.api.bodies import parse_body
 from hub.api.guard import requires
 from hub.api.pdf import PrintQuery, pdf_response, print_options
-from hub.api.query import MAX_PAGE, Moment, Name, Paging, QueryModel, enum_schema, one_of, with_query
+from hub.api.query import (
+    MAX_PAGE,
+    Moment,
+    Name,
+    Paging,
+    QueryModel,
+    enum_schema,
+    header_parameter,
+    one_of,
+    with_query,
+)
 from hub.api.schema import json_body
 from hub.auth.confirm import Confirmation, confirm_sensitive
 from hub.auth.permissions import Permission
@@ -35,6 +45,11 @@ from hub.store.ledger import Document
 bp = Blueprint("payments", url_prefix="/payments")
 
 _KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,128}$")
+IDEMPOTENCY_KEY = header_parameter(
+    "Idempotency-Key",
+    {"type": "string", "pattern": _KEY.pattern, "minLength": 8, "maxLength": 128},
+    "new for each operation; sent again with a retry, it answers the first result instead of paying twice",
+)
 
 
 class RefundBody(BaseModel):
@@ -125,6 +140,7 @@ class PaymentsQuery(HistoryQuery, Paging):
 @openapi.definition(
     summary="Take a payment: top-up, guest session, product sale or voucher (exactly once per key)",
     body=json_body(PaymentRequest),
+    parameter=[IDEMPOTENCY_KEY],
     tag="payments",
 )
 @requires(Permission.MONEY_COLLECT)
@@ -283,6 +299,7 @@ async def get_receipt(request: Request, payment_id: str, query: PrintQuery) -> H
 @openapi.definition(
     summary="Refund all or part of a payment: needs money:refund, a reason and a fresh 2FA confirmation",
     body=json_body(RefundBody),
+    parameter=[IDEMPOTENCY_KEY],
     tag="payments",
 )
 @requires(Permission.MONEY_REFUND)

@@ -126,7 +126,8 @@ class NoQuery(QueryModel):
 def parse_query(request: Request, model: type[M]) -> M:
     """The request's query string as ``model``, or a 400 naming the first bad parameter."""
     values: dict[str, str] = {}
-    for name, given in request.args.items():
+    # Blank values are kept: "?site=" is a site that is not a valid name, not a filter left out.
+    for name, given in request.get_args(keep_blank_values=True).items():
         if len(given) > 1:
             raise bad_request(f"{name}: give it once")
         values[name] = given[0]
@@ -192,7 +193,7 @@ async def check_edges(request: Request) -> None:
     if not request.path.startswith(API_PREFIX) or request.route is None:
         return
     check_path_ids(request.match_info)
-    if query_model(request.route) is NoQuery and request.args:
+    if query_model(request.route) is NoQuery and request.query_string:
         parse_query(request, NoQuery)
 
 
@@ -233,6 +234,11 @@ def query_parameters(model: type[BaseModel]) -> list[Parameter]:
             Parameter(name, _RawSchema(clean), "query", required=name in required, description=description)
         )
     return parameters
+
+
+def header_parameter(name: str, schema: dict[str, Any], description: str) -> Parameter:
+    """A required request header, for ``openapi.definition(parameter=[...])``."""
+    return Parameter(name, _RawSchema(schema), "header", required=True, description=description)
 
 
 def _path_parameter(name: str) -> Parameter:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from json import dumps
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -41,13 +42,16 @@ async def _audit(request: Request, action: str, target: str, details: dict[str, 
 
 async def _valid_tariff(request: Request, tariff_id: str | None = None) -> TariffSpec:
     try:
-        raw = request.json if isinstance(request.json, dict) else {}
+        raw = request.json
     except Exception:
         raise bad_request("body: invalid JSON") from None
+    if not isinstance(raw, dict):
+        raise bad_request("body: a JSON object is required")
     if tariff_id is not None:
         raw = {**raw, "id": tariff_id}
     try:
-        spec = TariffSpec.model_validate(raw, strict=False)
+        # JSON rules, strict as the model is: false is not 0, "5" is not 5.
+        spec = TariffSpec.model_validate_json(dumps(raw))
         await check_tariff(spec)
     except ValidationError as exc:
         first = exc.errors()[0]

@@ -25,14 +25,14 @@ HUGE = "9223372036854775808"  # 2^63: one past what MongoDB's 64-bit integers ho
 def bad_values(schema: dict[str, Any]) -> list[str]:
     """Values a parameter of this (OpenAPI) schema must refuse."""
     if "anyOf" in schema:  # a time: epoch milliseconds or ISO 8601
-        return [str(10**20), HUGE, "-1", "yesterday", "2026-11-25T00:00", "1" * 5000]
+        return [str(10**20), HUGE, "-1", "yesterday", "2026-11-25T00:00", "1" * 5000, ""]
     if "enum" in schema:
-        return ["no-such-value"]
+        return ["no-such-value", ""]
     if schema.get("type") == "integer":
-        return [HUGE, "-1", str(schema["maximum"] + 1), "1.5", "ten", "1" * 5000]
+        return [HUGE, "-1", str(schema["maximum"] + 1), "1.5", "ten", "1" * 5000, ""]
     if schema.get("type") == "boolean":
-        return ["maybe"]
-    return ["a\x00b", "x" * 65, "a b", "ü"]  # an id-like name
+        return ["maybe", ""]
+    return ["a\x00b", "x" * 65, "a b", "ü", ""]  # an id-like name
 
 
 def describe(route: ApiRoute) -> str:
