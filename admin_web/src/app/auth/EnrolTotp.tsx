@@ -26,7 +26,7 @@ export function EnrolTotp({ onDone }: { onDone: (answer: SessionAnswer) => void 
           {t("actions.recoveryTitle")}
         </Typography>
         <Alert severity="warning">{t("actions.recoveryHint")}</Alert>
-        <List dense data-testid="recovery-codes" sx={{ columns: 2, fontFamily: "monospace", fontSize: "1.1rem" }}>
+        <List dense data-testid="recovery-codes" sx={{ fontFamily: "monospace", fontSize: "1rem", whiteSpace: "nowrap" }}>
           {(finished.recovery_codes ?? []).map((item) => (
             <ListItem key={item} sx={{ fontFamily: "inherit" }}>
               {item}
