@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck layers unit integration bench system-deps clean console console-api console-check
+.PHONY: demo test lint typecheck layers unit integration bench system-deps clean fuzz console console-api console-check
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "icafe needs Python >= 3.11"'
@@ -62,6 +62,16 @@ integration: $(STAMP) system-deps
 
 test: $(STAMP) system-deps lint typecheck layers console-check console
 	$(BIN)/pytest -q
+
+# schemathesis over the served OpenAPI document, against a stack of its own (tests/fuzz.py); installed into
+# the venv on first use. FUZZ_ARGS="--max-examples 200 --seed 1" to change the run.
+FUZZ_STAMP := $(VENV)/.fuzz-installed
+$(FUZZ_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install --quiet -e ".[fuzz]"
+	touch $(FUZZ_STAMP)
+
+fuzz: $(FUZZ_STAMP) system-deps
+	$(BIN)/python tests/fuzz.py $(FUZZ_ARGS)
 
 bench: $(STAMP) system-deps
 	$(BIN)/python bench/ingest.py
