@@ -20,6 +20,32 @@ COPY provisioning ./provisioning
 RUN python -m venv /opt/icafe \
  && /opt/icafe/bin/pip install ".[hub]"
 
+# ---- the broker: Debian's Mosquitto 2.0 and its dynamic-security plugin, run by `icafe broker-log` -------
+# `docker build --target broker -t icafe-broker .` (docker-compose.yml builds it as icafe-broker:latest).
+FROM ${PYTHON_IMAGE} AS broker
+ARG MOSQUITTO_UID=1883
+# The `mosquitto` user first, with a fixed uid, so that the broker's keys on the host can be given to it;
+# the package then keeps it. The plugin's path depends on the architecture: link it to a fixed one.
+RUN groupadd --system --gid "${MOSQUITTO_UID}" mosquitto \
+ && useradd --system --uid "${MOSQUITTO_UID}" --gid mosquitto --home-dir /mosquitto --create-home \
+        --shell /usr/sbin/nologin mosquitto \
+ && apt-get update \
+ && apt-get install -y --no-install-recommends mosquitto \
+ && rm -rf /var/lib/apt/lists/* \
+ && ln -s "$(ls /usr/lib/*/mosquitto_dynamic_security.so | head -n 1)" /usr/local/lib/mosquitto_dynamic_security.so \
+ && mkdir -p /mosquitto/config /mosquitto/certs /mosquitto/data \
+ && chown mosquitto:mosquitto /mosquitto/data \
+ && chmod 0700 /mosquitto/data
+COPY --from=build /opt/icafe /opt/icafe
+ENV PATH=/opt/icafe/bin:$PATH \
+    PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1
+USER mosquitto:mosquitto
+WORKDIR /mosquitto
+# 8883: the PCs; 8884: the hubs (never publish it).
+EXPOSE 8883 8884
+CMD ["icafe", "broker-log", "--", "mosquitto", "-c", "/mosquitto/config/mosquitto.conf"]
+
 # ---- runtime ----------------------------------------------------------------------------------------
 FROM ${PYTHON_IMAGE}
 ARG ICAFE_UID=10001

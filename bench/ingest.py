@@ -242,7 +242,7 @@ def hub_tls(stack: LocalStack) -> ssl.SSLContext:
 async def bare_subscriber(stack: LocalStack) -> AsyncIterator[BareSubscriber]:
     client = aiomqtt.Client(
         "localhost",
-        stack.ports.broker,
+        stack.ports.broker_hub,
         identifier=f"icafe-bench-{os.getpid()}",
         protocol=aiomqtt.ProtocolVersion.V5,
         tls_context=hub_tls(stack),

@@ -32,6 +32,9 @@ class AlertKind(StrEnum):
     OVERSIZED_MESSAGE = "oversized_message"
     FOREIGN_SITE = "foreign_site"
     LOGIN_FAILURES = "login_failures"
+    # The broker refused what the PC tried: another PC's or site's topics, the hub's shared
+    # subscription, an oversized packet (hub.mqtt.broker_denials).
+    BROKER_REFUSED = "broker_refused"
 
 
 def alert_view(alert: AlertRecord) -> dict[str, Any]:

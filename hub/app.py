@@ -37,6 +37,7 @@ from hub.money.errors import MoneyRefused
 from hub.money.service import MoneyService
 from hub.money.shifts import ShiftService
 from hub.mqtt.bridge import MqttBridge
+from hub.mqtt.broker_denials import BrokerDenialsHandler
 from hub.mqtt.cmd_ack import CommandAckHandler
 from hub.mqtt.events import EventsHandler
 from hub.mqtt.hello import HelloHandler
@@ -181,6 +182,7 @@ async def _open(app: HubApp) -> None:
     ctx.pc_settings = PcSettingsPublisher(settings, ctx.store.pcs, ctx.sessions, ctx.bridge)
     ctx.alerts = PcAlerts(ctx.store.alerts, ctx.live)
     ctx.bridge.guard(PcSites(ctx.store.pcs), ctx.alerts)
+    ctx.bridge.route_broker_reports(BrokerDenialsHandler(ctx.metrics, PcSites(ctx.store.pcs), ctx.alerts))
     projection = SessionProjection(
         ctx.store,
         ctx.live,

@@ -40,6 +40,12 @@ class HubMetrics:
         self.journal_gaps = Counter(
             "icafe_journal_gaps", "Journal events received ahead of a missing one", registry=self.registry
         )
+        self.broker_denied = Counter(
+            "icafe_broker_denied",
+            "Publishes, subscriptions and packets the broker refused (reported by icafe broker-log)",
+            ["kind"],
+            registry=self.registry,
+        )
         self.commands = Counter(
             "icafe_commands", "Commands sent, by outcome", ["outcome"], registry=self.registry
         )

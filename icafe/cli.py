@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+import icafe.broker_log
 import icafe.cli_ledger
 import icafe.cli_security
 import provisioning.cli
@@ -128,6 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     provisioning.cli.register(commands)
     icafe.cli_security.register(commands)
     icafe.cli_ledger.register(commands)
+    icafe.broker_log.register(commands)
     return parser
 
 

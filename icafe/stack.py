@@ -2,17 +2,25 @@
 simulated agents, on private ports with all state under one data directory.
 
 Used by `icafe demo`, the integration tests and the benchmarks.
+
+Locked down as production should be: the data directory and everything in it is readable by its owner
+only (folders 0700, files 0600; every service starts with umask 077), except the CA's public
+certificates; Redis has a password for an ACL user of the hub's own, in a 0600 configuration file, and an
+append-only file fsync'd every second; no secret is ever on a command line (``/proc/<pid>/cmdline``).
+The embedded store (nx-27017) has no authentication at all: it listens on loopback only.
 """
 
 from __future__ import annotations
 
 import base64
+import glob
 import json
 import os
 import secrets
 import shutil
 import string
 import sys
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -24,13 +32,27 @@ from icafe.supervisor import (
     ServiceSpec,
     Supervisor,
     SupervisorError,
+    all_ready,
     free_port,
     redis_ready,
     tcp_ready,
 )
+from protocol.transport import tls_context
 from provisioning import HUB_IDENTITY, CertificateAuthority, Identity, write_agent_bundle
+from provisioning.broker_acl import (
+    BrokerAdmin,
+    ensure_services,
+    grant_commands,
+    granted_pcs,
+    revoke_commands,
+    write_broker_acl,
+)
+from provisioning.ca import BROKER_ADMIN_IDENTITY, BROKER_LOG_IDENTITY, atomic_write
 
 LOOPBACK = "127.0.0.1"
+# The hub's own Redis user (the default user is switched off).
+REDIS_USER = "icafe-hub"
+PRIVATE_DIR = 0o700
 
 
 def _broker_template(name: str) -> str:
@@ -43,6 +65,22 @@ def _broker_template(name: str) -> str:
 
 def pc_name(index: int) -> str:
     return f"pc-{index:03d}"
+
+
+def private_dir(path: Path) -> Path:
+    """``path`` as a folder only its owner can enter (created if missing, tightened if not)."""
+    path.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
+    os.chmod(path, PRIVATE_DIR)
+    return path
+
+
+def dynsec_plugin() -> str:
+    """Mosquitto's dynamic-security plugin, where Debian (any architecture) or a source build puts it."""
+    for pattern in ("/usr/lib/*/mosquitto_dynamic_security.so", "/usr/lib/mosquitto_dynamic_security.so"):
+        found = sorted(glob.glob(pattern))
+        if found:
+            return found[0]
+    raise SupervisorError("Mosquitto's dynamic-security plugin is missing: install Debian's mosquitto 2.0+")
 
 
 @dataclass
@@ -61,7 +99,9 @@ class StackConfig:
 
 @dataclass(frozen=True)
 class Ports:
+    # The PCs' listener (client id forced to the certificate's CN) and the hub's.
     broker: int
+    broker_hub: int
     redis: int
     store: int
 
@@ -71,9 +111,11 @@ class LocalStack:
         self.config = config
         self.data_dir = config.data_dir.resolve()
         self.supervisor = Supervisor()
-        self.ports = Ports(broker=free_port(), redis=free_port(), store=free_port())
+        self.ports = Ports(broker=free_port(), broker_hub=free_port(), redis=free_port(), store=free_port())
         self.ca: CertificateAuthority | None = None
         self.secrets: dict[str, str] = {}
+        # The PCs the running broker admits, with their sites.
+        self._granted: dict[str, str] = {}
 
     # ---- paths -------------------------------------------------------------------------------
     @property
@@ -97,14 +139,21 @@ class LocalStack:
 
     @property
     def redis_url(self) -> str:
-        return f"redis://{LOOPBACK}:{self.ports.redis}/0"
+        """The hub's Redis URL: it carries the password, so never log it (see ``redacted``)."""
+        password = urllib.parse.quote(self.secrets["redis_password"], safe="")
+        return f"redis://{REDIS_USER}:{password}@{LOOPBACK}:{self.ports.redis}/0"
 
     # ---- set-up ------------------------------------------------------------------------------
     def prepare(self) -> None:
-        """Directories, the development CA, the hub's identity and the secrets; idempotent."""
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        """Directories, the development CA, the hub's and the broker tools' identities, the PCs the
+        configuration asks for (so the broker admits them from its start) and the secrets; idempotent."""
+        private_dir(self.data_dir)
+        for folder in (self.data_dir / "logs", self.agents_dir):
+            private_dir(folder)
         self.ca = CertificateAuthority.init(self.certs_dir, exist_ok=True)
         self.ca.ensure(HUB_IDENTITY, kind="hub")
+        ensure_services(self.ca)
+        self.ca.issue_many([pc_name(i) for i in range(1, self.config.pcs + 1)], site=self.config.site)
         self.secrets = self._load_secrets()
 
     def _load_secrets(self) -> dict[str, str]:
@@ -116,6 +165,7 @@ class LocalStack:
         if self.config.admin_password:
             stored["admin_password"] = self.config.admin_password
         stored.setdefault("admin_password", secrets.token_urlsafe(12))
+        stored.setdefault("redis_password", secrets.token_urlsafe(32))
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as out:
             json.dump(stored, out)
@@ -130,9 +180,17 @@ class LocalStack:
         """Agent bundles (config and certificate) for pc-001..pc-<count>, pointing at this broker."""
         ca = self.require_ca()
         names = [pc_name(i) for i in range(1, count + 1)]
-        return [self.enroll(identity.name, identity) for identity in ca.issue_many(names)]
+        identities = ca.issue_many(names, site=self.config.site)
+        self.grant(identities)
+        return [self._bundle(identity.name, identity) for identity in identities]
 
     def enroll(self, pc_id: str, identity: Identity | None = None) -> Path:
+        """The agent bundle of ``pc_id`` at this stack's site; the running broker admits it at once."""
+        identity = self.ensure_pc(pc_id) if identity is None else identity
+        self.grant([identity])
+        return self._bundle(pc_id, identity)
+
+    def _bundle(self, pc_id: str, identity: Identity) -> Path:
         return write_agent_bundle(
             self.require_ca(),
             pc_id,
@@ -143,24 +201,70 @@ class LocalStack:
             identity=identity,
         )
 
+    def ensure_pc(self, pc_id: str, site: str | None = None) -> Identity:
+        """A valid certificate for ``pc_id`` enrolled at ``site`` (this stack's by default), admitted by
+        the running broker."""
+        identity = self.require_ca().ensure(pc_id, site=site or self.config.site)
+        self.grant([identity])
+        return identity
+
+    def revoke_pc(self, pc_id: str) -> Identity:
+        """Revoke the PC's certificate and remove it from the running broker, which disconnects it at
+        once; its certificate is refused at the TLS handshake once the broker restarts with the new CRL."""
+        identity = self.require_ca().revoke(pc_id)
+        if self._broker_running() and self._granted.pop(pc_id, None) is not None:
+            self._broker_admin(revoke_commands(pc_id))
+        return identity
+
+    def grant(self, identities: list[Identity]) -> None:
+        """Add PCs to the running broker's access list (they are in its file from its next start)."""
+        if not self._broker_running():
+            return
+        changed = [pc for pc in granted_pcs(identities) if self._granted.get(pc.name) != pc.site]
+        commands = []
+        for pc in changed:
+            assert pc.site is not None
+            commands += grant_commands(pc.site, pc.name)
+        if commands:
+            self._broker_admin(commands)
+        for pc in changed:
+            assert pc.site is not None
+            self._granted[pc.name] = pc.site
+
+    def _broker_running(self) -> bool:
+        service = self.supervisor.services.get("mosquitto")
+        return service is not None and service.alive()
+
+    def _broker_admin(self, commands: list[dict[str, object]]) -> None:
+        ca = self.require_ca()
+        admin = ca.get(BROKER_ADMIN_IDENTITY)
+        tls = tls_context(ca.ca_cert_path, admin.cert_path, admin.key_path)
+        with BrokerAdmin("localhost", self.ports.broker_hub, tls) as broker:
+            broker.apply(commands)
+
     # ---- services ----------------------------------------------------------------------------
+    @property
+    def broker_dir(self) -> Path:
+        return self.data_dir / "broker"
+
     def start_broker(self) -> Service:
+        """Mosquitto under `icafe broker-log`, with the access list generated from the CA's records."""
         ca = self.require_ca()
         ca.refresh_crl()
-        broker_dir = self.data_dir / "broker"
-        (broker_dir / "persistence").mkdir(parents=True, exist_ok=True)
-        acl = broker_dir / "acl.conf"
-        acl.write_text(_broker_template("acl.conf"))
+        broker_dir = private_dir(self.broker_dir)
+        private_dir(broker_dir / "persistence")
         identity = ca.broker_identity()
         values = {
             # Mosquitto started as root drops to user `mosquitto`, which could not read this data
             # directory; a development broker keeps the invoking user.
             "user_line": "user root" if os.geteuid() == 0 else "",
             "persistence_dir": str(broker_dir / "persistence"),
-            "log_file": str(self.log("mosquitto")),
-            "acl_file": str(acl),
+            "dynsec_plugin": dynsec_plugin(),
+            "dynsec_file": str(self.broker_acl_path),
             "port": str(self.ports.broker),
             "bind_address": LOOPBACK,
+            "hub_port": str(self.ports.broker_hub),
+            "hub_bind_address": LOOPBACK,
             "ca_file": str(ca.ca_cert_path),
             "cert_file": str(identity.cert_path),
             "key_file": str(identity.key_path),
@@ -168,32 +272,78 @@ class LocalStack:
             "extra": "",
         }
         conf = broker_dir / "mosquitto.conf"
-        conf.write_text(string.Template(_broker_template("mosquitto.conf.tmpl")).substitute(values))
-        self.log("mosquitto").parent.mkdir(parents=True, exist_ok=True)
+        rendered = string.Template(_broker_template("mosquitto.conf.tmpl")).substitute(values)
+        atomic_write(conf, rendered.encode(), 0o600)
         mosquitto = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
-        return self.supervisor.start(
+        watcher = ca.get(BROKER_LOG_IDENTITY)
+        argv = [sys.executable, "-m", "icafe", "broker-log", "--log-file", str(self.log("mosquitto"))]
+        argv += ["--mqtt-host", "localhost", "--mqtt-port", str(self.ports.broker_hub)]
+        argv += [
+            "--ca",
+            str(ca.ca_cert_path),
+            "--cert",
+            str(watcher.cert_path),
+            "--key",
+            str(watcher.key_path),
+        ]
+        argv += ["--", mosquitto, "-c", str(conf)]
+        service = self.supervisor.start(
             ServiceSpec(
                 name="mosquitto",
-                argv=[mosquitto, "-c", str(conf)],
+                argv=argv,
                 log_path=self.log("mosquitto-stdout"),
-                ready=tcp_ready(self.ports.broker),
+                ready=all_ready(tcp_ready(self.ports.broker), tcp_ready(self.ports.broker_hub)),
+                before_start=self.write_broker_acl,
             )
         )
+        self._granted = {pc.name: pc.site for pc in granted_pcs(ca.valid_identities()) if pc.site}
+        return service
+
+    @property
+    def broker_acl_path(self) -> Path:
+        return self.broker_dir / "dynamic-security.json"
+
+    def write_broker_acl(self) -> None:
+        """The dynamic-security plugin's file, from the CA's records (before every broker start)."""
+        private_dir(self.broker_dir)
+        write_broker_acl(self.require_ca(), self.broker_acl_path, 0o600)
 
     def reload_broker(self) -> None:
-        """Make Mosquitto re-read its configuration and CRL (after a revocation)."""
-        self.require_ca().refresh_crl()
+        """Make Mosquitto re-read its configuration, access list and CRL (after a revocation)."""
+        ca = self.require_ca()
+        ca.refresh_crl()
         self.supervisor.restart("mosquitto")
+        self._granted = {pc.name: pc.site for pc in granted_pcs(ca.valid_identities()) if pc.site}
 
     def start_redis(self) -> Service:
-        redis_dir = self.data_dir / "redis"
-        redis_dir.mkdir(parents=True, exist_ok=True)
+        """Redis with an append-only file fsync'd every second, and the hub's own ACL user with a password;
+        both in a 0600 configuration file, so the password is never on the command line."""
+        redis_dir = private_dir(self.data_dir / "redis")
+        conf = redis_dir / "redis.conf"
+        lines = [
+            "# Written by the local stack at every start: it holds the hub's Redis password (mode 0600).",
+            f"port {self.ports.redis}",
+            f"bind {LOOPBACK}",
+            "protected-mode yes",
+            f'dir "{redis_dir}"',
+            'logfile ""',
+            # Revoked tokens, refresh-token families and lockouts must survive a crash: every write is in
+            # the append-only file at once (a kill loses nothing) and on disk within a second.
+            "appendonly yes",
+            "appendfsync everysec",
+            'save ""',
+            # Nobody gets in without the password; the hub has a user of its own.
+            "user default off",
+            f"user {REDIS_USER} on >{self.secrets['redis_password']} ~* &* +@all",
+        ]
+        atomic_write(conf, ("\n".join(lines) + "\n").encode(), 0o600)
         server = shutil.which("redis-server") or "/usr/bin/redis-server"
-        argv = [server, "--port", str(self.ports.redis), "--bind", LOOPBACK, "--dir", str(redis_dir)]
-        argv += ["--save", "60 1", "--appendonly", "no", "--protected-mode", "yes"]
         return self.supervisor.start(
             ServiceSpec(
-                name="redis", argv=argv, log_path=self.log("redis"), ready=redis_ready(self.ports.redis)
+                name="redis",
+                argv=[server, str(conf)],
+                log_path=self.log("redis"),
+                ready=redis_ready(self.ports.redis, REDIS_USER, self.secrets["redis_password"]),
             )
         )
 
@@ -230,7 +380,7 @@ class LocalStack:
             "ICAFE_MONGO_URL": self.mongo_url,
             "ICAFE_REDIS_URL": self.redis_url,
             "ICAFE_MQTT_HOST": "localhost",
-            "ICAFE_MQTT_PORT": str(self.ports.broker),
+            "ICAFE_MQTT_PORT": str(self.ports.broker_hub),
             "ICAFE_MQTT_CA": str(ca.ca_cert_path),
             "ICAFE_MQTT_CERT": str(hub.cert_path),
             "ICAFE_MQTT_KEY": str(hub.key_path),

@@ -1,7 +1,8 @@
 """A small process supervisor: start services, wait until each is ready, restart on crash, stop cleanly.
 
 `make demo`, the integration tests and the benchmark all start their services through this module,
-so what the tests exercise is what an owner runs.
+so what the tests exercise is what an owner runs. Every service starts with umask 077, so whatever it
+writes (databases, append-only files, persistence) is its owner's only, and so is its log.
 """
 
 from __future__ import annotations
@@ -16,6 +17,10 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+# Files a service creates are readable by their owner only (0600, folders 0700).
+CHILD_UMASK = 0o077
+LOG_MODE = 0o600
 
 
 class SupervisorError(RuntimeError):
@@ -50,9 +55,10 @@ class Service:
     def start(self) -> None:
         if self.spec.before_start:
             self.spec.before_start()
-        self.spec.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self.spec.log_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         env = {**os.environ, **self.spec.env}
-        with self.spec.log_path.open("ab") as log:
+        log_fd = os.open(self.spec.log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, LOG_MODE)
+        with os.fdopen(log_fd, "ab") as log:
             # A session of its own, so Ctrl-C in the terminal reaches only the supervisor, which then
             # stops every child in order.
             self.process = subprocess.Popen(
@@ -62,6 +68,7 @@ class Service:
                 stdin=subprocess.DEVNULL,
                 env=env,
                 start_new_session=True,
+                umask=CHILD_UMASK,
             )
 
     def wait_ready(self) -> None:
@@ -174,10 +181,33 @@ def tcp_ready(port: int, host: str = "127.0.0.1") -> Callable[[], bool]:
     return check
 
 
-def redis_ready(port: int, host: str = "127.0.0.1") -> Callable[[], bool]:
+def all_ready(*checks: Callable[[], bool]) -> Callable[[], bool]:
+    return lambda: all(check() for check in checks)
+
+
+def redis_ready(
+    port: int, username: str | None = None, password: str | None = None, host: str = "127.0.0.1"
+) -> Callable[[], bool]:
+    """Redis answers PING, after logging in as ``username`` when given."""
+
     def check() -> bool:
         with socket.create_connection((host, port), timeout=0.5) as sock:
-            sock.sendall(b"PING\r\n")
-            return sock.recv(16).startswith(b"+PONG")
+            expected = b"+PONG\r\n"
+            if username is not None and password is not None:
+                sock.sendall(_resp(b"AUTH", username.encode(), password.encode()))
+                expected = b"+OK\r\n" + expected
+            sock.sendall(_resp(b"PING"))
+            received = b""
+            while len(received) < len(expected):
+                chunk = sock.recv(64)
+                if not chunk:
+                    return False
+                received += chunk
+            return received.startswith(expected)
 
     return check
+
+
+def _resp(*parts: bytes) -> bytes:
+    """A command in Redis's protocol (RESP), so a password with any characters goes through intact."""
+    return b"*%d\r\n" % len(parts) + b"".join(b"$%d\r\n%s\r\n" % (len(part), part) for part in parts)

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 PREFIX = "icafe/v1"
+# The broker's own reports to the hub, outside the PCs' tree (protocol.broker): what it refused.
+BROKER_DENIALS = f"{PREFIX}/broker/denials"
 NAME_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}"
 _NAME = re.compile(NAME_PATTERN)
 SHARED_GROUP = "hub"
@@ -87,7 +89,8 @@ def _wildcard(kind: TopicKind) -> str:
 def hub_shared_subscriptions() -> list[str]:
     """High-volume agent topics, split across hub replicas by a shared subscription."""
     kinds = (TopicKind.TELEMETRY, TopicKind.EVENTS, TopicKind.CMD_ACK, TopicKind.HELLO, TopicKind.LOGIN)
-    return [f"$share/{SHARED_GROUP}/{_wildcard(kind)}" for kind in kinds]
+    topics = [_wildcard(kind) for kind in kinds] + [BROKER_DENIALS]
+    return [f"$share/{SHARED_GROUP}/{topic}" for topic in topics]
 
 
 def hub_subscriptions() -> list[str]:

@@ -7,7 +7,9 @@ Everything lives under one folder (``root``)::
     clients/<name>.crt clients/<name>.key
 
 ``index.json`` keeps every certificate ever issued (a name may appear several times once it
-has been revoked and re-issued); the last record for a name is its current identity.
+has been revoked and re-issued); the last record for a name is its current identity. A PC's record also
+holds its site, set when it is issued or first enrolled and fixed for the life of that certificate: the
+broker's access list (``provisioning.broker_acl``) binds each PC to its own topics under that site.
 """
 
 from __future__ import annotations
@@ -33,9 +35,15 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 HUB_IDENTITY = "icafe-hub"
 BROKER_IDENTITY = "broker"
+# Names starting with this belong to the hub and the broker's own tools, never to a PC.
+SERVICE_PREFIX = "icafe-"
+# Reads the broker's log and reports refused publishes and subscriptions to the hub.
+BROKER_LOG_IDENTITY = "icafe-broker-log"
+# Changes the broker's access list at run time (Mosquitto's dynamic-security plugin).
+BROKER_ADMIN_IDENTITY = "icafe-broker-admin"
 
-Kind = Literal["pc", "hub", "broker"]
-ClientKind = Literal["pc", "hub"]
+Kind = Literal["pc", "hub", "service", "broker"]
+ClientKind = Literal["pc", "hub", "service"]
 
 CA_VALIDITY = timedelta(days=3650)
 LEAF_VALIDITY = timedelta(days=825)
@@ -66,6 +74,9 @@ class Identity:
     serial: int
     not_after: datetime
     revoked: bool
+    # A PC's site, from its enrollment record; None for the hub, services, and a PC not yet enrolled
+    # (which the broker then refuses everything).
+    site: str | None = None
 
     @property
     def expired(self) -> bool:
@@ -151,7 +162,7 @@ def validate_name(name: str, kind: str) -> None:
     Reserved names are compared case-insensitively: on a case-insensitive file system
     clients/ICAFE-HUB.key would otherwise overwrite the hub's key.
     """
-    if kind not in ("pc", "hub", "broker"):
+    if kind not in ("pc", "hub", "service", "broker"):
         raise CAError(f"unknown kind {kind!r}: use 'pc' or 'hub'")
     if not isinstance(name, str) or not _NAME_PATTERN.fullmatch(name):
         raise CAError(f"invalid name {name!r}: {_NAME_RULE}")
@@ -160,14 +171,32 @@ def validate_name(name: str, kind: str) -> None:
         raise CAError(f"{name!r} is reserved for the broker's server certificate; choose another name")
     if folded == HUB_IDENTITY and (kind != "hub" or name != HUB_IDENTITY):
         raise CAError(f"{name!r} is reserved for the hub: issue {HUB_IDENTITY!r} with kind 'hub'")
+    if kind == "pc" and folded.startswith(SERVICE_PREFIX):
+        raise CAError(f"{name!r}: names starting with {SERVICE_PREFIX!r} are reserved for the hub's services")
+    if kind == "service" and not folded.startswith(SERVICE_PREFIX):
+        raise CAError(f"{name!r}: a service's name starts with {SERVICE_PREFIX!r}")
+
+
+def validate_site(site: str) -> None:
+    """Raise CAError unless ``site`` is safe as one MQTT topic level (it becomes one in the broker's ACL)."""
+    if not isinstance(site, str) or not _NAME_PATTERN.fullmatch(site):
+        raise CAError(f"invalid site {site!r}: {_NAME_RULE.replace('a name', 'a site')}")
 
 
 def _validate_client(name: str, kind: str) -> None:
-    if kind not in ("pc", "hub"):
+    if kind not in ("pc", "hub", "service"):
         raise CAError(
             f"cannot issue kind {kind!r}: use 'pc' or 'hub' (the broker is created by `icafe ca init`)"
         )
     validate_name(name, kind)
+
+
+def _check_site(kind: str, site: str | None) -> None:
+    if site is None:
+        return
+    if kind != "pc":
+        raise CAError(f"only a PC belongs to a site, not a {kind}")
+    validate_site(site)
 
 
 # --------------------------------------------------------------------------- index
@@ -181,6 +210,7 @@ class _Record:
     not_after: datetime
     revoked: bool = False
     revoked_at: datetime | None = None
+    site: str | None = None
 
     def is_valid(self, now: datetime) -> bool:
         return not self.revoked and self.not_after > now
@@ -193,6 +223,7 @@ class _Record:
             "not_after": self.not_after.isoformat(),
             "revoked": self.revoked,
             "revoked_at": self.revoked_at.isoformat() if self.revoked_at else None,
+            "site": self.site,
         }
 
     @classmethod
@@ -205,6 +236,8 @@ class _Record:
             not_after=datetime.fromisoformat(data["not_after"]),
             revoked=bool(data["revoked"]),
             revoked_at=datetime.fromisoformat(revoked_at) if revoked_at else None,
+            # Records written before sites were kept have none.
+            site=str(data["site"]) if data.get("site") is not None else None,
         )
 
 
@@ -218,6 +251,18 @@ class _Index:
     def add(self, record: _Record) -> None:
         self.records.append(record)
         self.current[record.name] = record
+        self.changed = True
+
+    def bind_site(self, record: _Record, site: str | None) -> None:
+        """Give a PC the site it is being enrolled at; a certificate never changes site."""
+        if site is None or record.site == site:
+            return
+        if record.site is not None:
+            raise CAError(
+                f"{record.name!r} is enrolled at site {record.site!r}, not {site!r}: to move it, revoke it "
+                f"and issue it again with the new site"
+            )
+        record.site = site
         self.changed = True
 
     def revoke(self, record: _Record, when: datetime) -> None:
@@ -335,43 +380,64 @@ class CertificateAuthority:
 
     # -- changes
 
-    def issue(self, name: str, *, kind: ClientKind = "pc", overwrite: bool = False) -> Identity:
+    def issue(
+        self, name: str, *, kind: ClientKind = "pc", overwrite: bool = False, site: str | None = None
+    ) -> Identity:
+        """A new certificate for ``name``; a PC's ``site`` may be given here or at its first enrollment."""
         _validate_client(name, kind)
+        _check_site(kind, site)
         with self._editing() as index:
             now = datetime.now(UTC)
             existing = index.current.get(name)
             if existing and existing.is_valid(now) and not overwrite:
                 raise CAError(f"{name!r} is already issued; revoke it first or pass overwrite")
-            record = self._replace(index, name, kind, now)
+            record = self._replace(index, name, kind, now, site)
         return self._identity(record)
 
-    def issue_many(self, names: Sequence[str], *, kind: ClientKind = "pc") -> builtins.list[Identity]:
-        """Issue every name that lacks a valid identity; the index is written once at the end."""
+    def issue_many(
+        self, names: Sequence[str], *, kind: ClientKind = "pc", site: str | None = None
+    ) -> builtins.list[Identity]:
+        """Issue every name that lacks a valid identity (bound to ``site``); the index is written once."""
         for name in names:
             _validate_client(name, kind)  # refuse the whole batch before writing anything
+        _check_site(kind, site)
         with self._editing() as index:
             now = datetime.now(UTC)
             records: builtins.list[_Record] = []
             for name in names:
                 existing = index.current.get(name)
                 if existing and existing.is_valid(now):
+                    index.bind_site(existing, site)
                     records.append(existing)
                 else:
-                    records.append(self._replace(index, name, kind, now))
+                    records.append(self._replace(index, name, kind, now, site))
         return [self._identity(r) for r in records]
 
-    def ensure(self, name: str, *, kind: ClientKind = "pc") -> Identity:
+    def ensure(self, name: str, *, kind: ClientKind = "pc", site: str | None = None) -> Identity:
+        """The valid identity of ``name``, issued if there is none; a PC is bound to ``site`` if given."""
         _validate_client(name, kind)
+        _check_site(kind, site)
         with self._editing() as index:
             now = datetime.now(UTC)
             existing = index.current.get(name)
             if existing and existing.is_valid(now):
                 if existing.kind != kind:
                     raise CAError(f"{name!r} is already issued as a {existing.kind}, not a {kind}")
+                index.bind_site(existing, site)
                 record = existing
             else:
-                record = self._replace(index, name, kind, now)
+                record = self._replace(index, name, kind, now, site)
         return self._identity(record)
+
+    def valid_identities(self) -> builtins.list[Identity]:
+        """Every identity that can connect now (neither revoked nor expired), the broker's excepted."""
+        now = datetime.now(UTC)
+        current = self._load_index().current
+        return [
+            self._identity(current[n])
+            for n in sorted(current)
+            if current[n].kind != "broker" and current[n].is_valid(now)
+        ]
 
     def revoke(self, name: str) -> Identity:
         if name == BROKER_IDENTITY:
@@ -410,13 +476,16 @@ class CertificateAuthority:
             if index.changed:
                 atomic_write(self.index_path, index.to_bytes(), _PUBLIC_MODE)
 
-    def _replace(self, index: _Index, name: str, kind: Kind, now: datetime) -> _Record:
+    def _replace(
+        self, index: _Index, name: str, kind: Kind, now: datetime, site: str | None = None
+    ) -> _Record:
         """Issue a fresh certificate for ``name``; a still-valid predecessor is revoked."""
         previous = index.current.get(name)
         if previous and previous.is_valid(now):
             # Its key may be the reason for the overwrite, so it must stop working too.
             index.revoke(previous, now)
         record = self._issue_files(name, kind, now)
+        record.site = site
         index.add(record)
         return record
 
@@ -516,6 +585,7 @@ class CertificateAuthority:
             serial=record.serial,
             not_after=record.not_after,
             revoked=record.revoked,
+            site=record.site,
         )
 
     def _cert_path(self, name: str, kind: Kind) -> Path:

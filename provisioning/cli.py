@@ -1,4 +1,9 @@
-"""`icafe ca ...` and `icafe enroll ...`: the CA and enrollment bundles from the command line."""
+"""`icafe ca ...` and `icafe enroll ...`: the CA and enrollment bundles from the command line.
+
+Every command that changes who may connect (init, issue, revoke, enroll) also rewrites the broker's access
+list next to the CA (``broker/dynamic-security.json``, see ``provisioning.broker_acl``); the broker reads it,
+with the CRL, when it starts.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from provisioning.broker_acl import ensure_services, write_broker_acl
 from provisioning.ca import CAError, CertificateAuthority, Identity
 from provisioning.enroll import write_agent_bundle
 
@@ -47,6 +53,7 @@ def _register_ca(
     issue = commands.add_parser("issue", parents=[common], help="issue a PC or hub certificate")
     issue.add_argument("name")
     issue.add_argument("--kind", choices=("pc", "hub"), default="pc")
+    issue.add_argument("--site", help="a PC's site (else recorded at its first `icafe enroll`)")
     issue.add_argument("--overwrite", action="store_true", help="replace (and revoke) a valid certificate")
     issue.set_defaults(func=_guarded(_ca_issue))
 
@@ -60,6 +67,14 @@ def _register_ca(
 
     crl = commands.add_parser("crl", parents=[common], help="re-sign the CRL (run at least yearly)")
     crl.set_defaults(func=_guarded(_ca_crl))
+
+    acl = commands.add_parser(
+        "broker-acl", parents=[common], help="rewrite the broker's access list from the CA's records"
+    )
+    acl.add_argument(
+        "--out", type=Path, help="where to write it (default: <certs>/broker/dynamic-security.json)"
+    )
+    acl.set_defaults(func=_guarded(_ca_broker_acl))
 
 
 def _register_enroll(
@@ -100,14 +115,18 @@ def _ca_init(args: argparse.Namespace) -> int:
     if args.hosts:
         options["broker_hosts"] = args.hosts
     ca = CertificateAuthority.init(_certs_dir(args), **options)
-    print(f"CA ready in {ca.root}")
+    ensure_services(ca)
+    print(f"CA ready in {ca.root}; broker access list: {write_broker_acl(ca)}")
     return 0
 
 
 def _ca_issue(args: argparse.Namespace) -> int:
     ca = CertificateAuthority.open(_certs_dir(args))
-    identity = ca.issue(args.name, kind=args.kind, overwrite=args.overwrite)
+    identity = ca.issue(args.name, kind=args.kind, overwrite=args.overwrite, site=args.site)
     print(f"issued {identity.name}: {identity.cert_path}")
+    if identity.kind == "pc" and identity.site is None:
+        print(f"the broker admits {identity.name} once it is enrolled at a site (`icafe enroll --site ...`)")
+    _access_list_changed(ca)
     return 0
 
 
@@ -115,8 +134,20 @@ def _ca_revoke(args: argparse.Namespace) -> int:
     ca = CertificateAuthority.open(_certs_dir(args))
     identity = ca.revoke(args.name)
     print(f"revoked {identity.name} (serial {identity.serial:x}); CRL updated: {ca.crl_path}")
-    # Mosquitto 2.0 reads its CRL only when it starts; SIGHUP does not reload it.
-    print("restart the broker (e.g. `systemctl restart mosquitto`) for the revocation to take effect")
+    _access_list_changed(ca)
+    return 0
+
+
+def _access_list_changed(ca: CertificateAuthority) -> None:
+    path = write_broker_acl(ca)
+    # Mosquitto 2.0 reads its CRL and the access list's file only when it starts (SIGHUP reloads neither).
+    print(f"broker access list updated: {path}; restart the broker (e.g. `systemctl restart mosquitto`)")
+
+
+def _ca_broker_acl(args: argparse.Namespace) -> int:
+    ca = CertificateAuthority.open(_certs_dir(args))
+    ensure_services(ca)
+    print(f"broker access list written: {write_broker_acl(ca, args.out)}")
     return 0
 
 
@@ -147,6 +178,7 @@ def _enroll(args: argparse.Namespace) -> int:
         out_dir=args.out,
     )
     print(f"bundle written: {toml_path}")
+    _access_list_changed(ca)
     return 0
 
 
@@ -165,6 +197,7 @@ def _as_json(identity: Identity) -> dict[str, Any]:
         "kind": identity.kind,
         "serial": f"{identity.serial:x}",
         "not_after": identity.not_after.isoformat(),
+        "site": identity.site,
         "status": _status(identity),
         "cert": str(identity.cert_path),
         "key": str(identity.key_path),
@@ -172,9 +205,10 @@ def _as_json(identity: Identity) -> dict[str, Any]:
 
 
 def _table(identities: list[Identity]) -> str:
-    header = ("NAME", "KIND", "SERIAL", "EXPIRES", "STATUS")
+    header = ("NAME", "KIND", "SITE", "SERIAL", "EXPIRES", "STATUS")
     rows = [header] + [
-        (i.name, i.kind, f"{i.serial:x}", i.not_after.date().isoformat(), _status(i)) for i in identities
+        (i.name, i.kind, i.site or "-", f"{i.serial:x}", i.not_after.date().isoformat(), _status(i))
+        for i in identities
     ]
     widths = [max(len(row[col]) for row in rows) for col in range(len(header))]
     return "\n".join(

@@ -6,7 +6,7 @@ import json
 import os
 from pathlib import Path
 
-from provisioning.ca import CAError, CertificateAuthority, Identity, atomic_write
+from provisioning.ca import CAError, CertificateAuthority, Identity, atomic_write, validate_site
 
 _BUNDLE_DIR_MODE = 0o700
 _PRIVATE_MODE = 0o600
@@ -25,14 +25,18 @@ def write_agent_bundle(
 ) -> Path:
     """Write ca.crt, <pc_id>.crt, <pc_id>.key and agent.toml into ``out_dir``; return agent.toml's path.
 
-    The PC identity is issued if it does not exist yet; an existing valid one is reused. A caller that
-    enrolls many PCs passes the identities ``issue_many`` returned, so the CA's index is read once.
+    The PC identity is issued if it does not exist yet; an existing valid one is reused. Either way the
+    CA records ``site`` as the PC's site (the broker confines the PC to its topics under that site); a PC
+    already enrolled at another site is refused. A caller that enrolls many PCs passes the identities
+    ``issue_many(..., site=site)`` returned, so the CA's index is read once.
     """
     _check_settings(site, broker_host, broker_port)
     if identity is None:
-        identity = ca.ensure(pc_id)
+        identity = ca.ensure(pc_id, site=site)
     elif identity.name != pc_id:
         raise CAError(f"the identity given is {identity.name!r}, not {pc_id!r}")
+    elif identity.site != site:
+        raise CAError(f"the identity given for {pc_id!r} is for site {identity.site!r}, not {site!r}")
     out_dir = Path(out_dir)
     _make_private_dir(out_dir)
     cert_name, key_name = f"{pc_id}.crt", f"{pc_id}.key"
@@ -58,6 +62,7 @@ def write_agent_bundle(
 def _check_settings(site: str, broker_host: str, broker_port: int) -> None:
     if not site.strip():
         raise CAError("the site must not be empty: pass the site this PC belongs to")
+    validate_site(site)
     if not broker_host.strip():
         raise CAError("the broker host must not be empty: pass the host name or IP the agent connects to")
     if isinstance(broker_port, bool) or not 1 <= broker_port <= 65535:

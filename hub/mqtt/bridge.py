@@ -34,7 +34,7 @@ from protocol import (
     parse_topic,
 )
 from protocol.codec import MODEL_BY_KIND
-from protocol.topics import AGENT_PUBLISHES, hub_shared_subscriptions, hub_subscriptions
+from protocol.topics import AGENT_PUBLISHES, BROKER_DENIALS, hub_shared_subscriptions, hub_subscriptions
 from protocol.transport import mqtt_client
 
 log = logging.getLogger(__name__)
@@ -42,6 +42,8 @@ log = logging.getLogger(__name__)
 HUB_SESSION_EXPIRY_S = 300
 
 Handler = Callable[[Topic, Any], Awaitable[None]]
+# The broker's own reports (protocol.broker), raw: the handler validates them itself.
+ReportHandler = Callable[[bytes], Awaitable[None]]
 
 
 class BrokerUnavailable(HubError):
@@ -57,12 +59,17 @@ class MqttBridge:
         self._client: aiomqtt.Client | None = None
         self._sites: PcSites | None = None
         self._alerts: PcAlerts | None = None
+        self._broker_reports: ReportHandler | None = None
         self.connected = asyncio.Event()
 
     def guard(self, sites: PcSites, alerts: PcAlerts) -> None:
         """Check every PC's site against its record, and alert on what a PC sends that is refused."""
         self._sites = sites
         self._alerts = alerts
+
+    def route_broker_reports(self, handler: ReportHandler) -> None:
+        """Read what the broker reports it refused (``BROKER_DENIALS``, outside the PCs' topics)."""
+        self._broker_reports = handler
 
     def route(self, handlers: Mapping[TopicKind, Handler]) -> None:
         unknown = set(handlers) - AGENT_PUBLISHES
@@ -117,6 +124,12 @@ class MqttBridge:
             backoff = min(backoff * 2, 30.0)
 
     async def dispatch(self, raw_topic: str, payload: Any) -> None:
+        if raw_topic == BROKER_DENIALS and self._broker_reports is not None:
+            try:
+                await self._broker_reports(bytes(payload) if isinstance(payload, bytes | bytearray) else b"")
+            except Exception:
+                log.exception("handler for %s failed", raw_topic)
+            return
         topic = parse_topic(raw_topic)
         if topic is None or topic.kind not in self._handlers:
             self._drop("unexpected_topic", raw_topic, "not an agent topic the hub reads")

@@ -135,14 +135,15 @@ def start_agent_process(stack: LocalStack, pc_id: str, *, clock_scale: float = 1
 def client_for(
     stack: LocalStack, name: str, *, client_id: str | None = None, issue: bool = True, timeout_s: float = 10
 ) -> Any:
-    """An MQTT client presenting ``name``'s certificate from this stack's CA (issued on demand, unless
-    ``issue`` is False: then the current one, even if revoked)."""
+    """An MQTT client presenting ``name``'s certificate from this stack's CA (a PC's issued and admitted by
+    the broker on demand, unless ``issue`` is False: then the current one, even if revoked). The hub's
+    identity connects to the hub's listener; a PC's to the PCs' listener, whose client id is its name."""
     ca = stack.require_ca()
-    identity = ca.ensure(name) if issue and name != HUB_IDENTITY else ca.get(name)
+    identity = stack.ensure_pc(name) if issue and name != HUB_IDENTITY else ca.get(name)
     tls = tls_context(ca.ca_cert_path, identity.cert_path, identity.key_path)
     return mqtt_client(
         host="localhost",
-        port=stack.ports.broker,
+        port=stack.ports.broker_hub if name == HUB_IDENTITY else stack.ports.broker,
         client_id=client_id or f"{name}-{uuid.uuid4().hex[:6]}",
         tls=tls,
         session_expiry_s=0,

@@ -61,6 +61,7 @@ def dropped(stack: LocalStack) -> float:
 
 
 def test_malformed_payloads_are_dropped_and_counted(stack: LocalStack, api: httpx.Client) -> None:
+    stack.ensure_pc(FUZZ_PC)  # enrolled at the stack's site: the broker admits it
     client = sync_client(stack.require_ca(), FUZZ_PC, stack.ports.broker)
     dropped_before = dropped(stack)
     sent: list[bytes] = []

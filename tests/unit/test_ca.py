@@ -416,25 +416,56 @@ def test_cli_list_json_shows_revoked_status(tmp_path: Path, capsys: pytest.Captu
     assert run_cli("ca", "list", "--json", "--certs-dir", certs) == 0
     listing = json.loads(capsys.readouterr().out)
     status = {row["name"]: row["status"] for row in listing}
-    assert status == {"pc-001": "valid", "pc-002": "revoked"}
+    # `ca init` also issues the broker's own tools' identities.
+    assert status == {
+        "icafe-broker-admin": "valid",
+        "icafe-broker-log": "valid",
+        "pc-001": "valid",
+        "pc-002": "revoked",
+    }
     serial = CertificateAuthority.open(Path(certs)).get("pc-002").serial
-    assert listing[1]["serial"] == f"{serial:x}"
-    assert listing[1]["kind"] == "pc"
+    assert listing[3]["serial"] == f"{serial:x}"
+    assert listing[3]["kind"] == "pc"
+    assert listing[3]["site"] is None
 
 
 def test_cli_list_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     ca = CertificateAuthority.init(tmp_path / "certs")
-    identity = ca.issue("pc-001")
+    identity = ca.issue("pc-001", site="annex")
     ca.issue(HUB_IDENTITY, kind="hub")
     ca.revoke(HUB_IDENTITY)
     assert run_cli("ca", "list", "--certs-dir", str(ca.root)) == 0
     rows = [line.split() for line in capsys.readouterr().out.splitlines()]
     hub = ca.get(HUB_IDENTITY)
     assert rows == [
-        ["NAME", "KIND", "SERIAL", "EXPIRES", "STATUS"],
-        [HUB_IDENTITY, "hub", f"{hub.serial:x}", hub.not_after.date().isoformat(), "revoked"],
-        ["pc-001", "pc", f"{identity.serial:x}", identity.not_after.date().isoformat(), "valid"],
+        ["NAME", "KIND", "SITE", "SERIAL", "EXPIRES", "STATUS"],
+        [HUB_IDENTITY, "hub", "-", f"{hub.serial:x}", hub.not_after.date().isoformat(), "revoked"],
+        ["pc-001", "pc", "annex", f"{identity.serial:x}", identity.not_after.date().isoformat(), "valid"],
     ]
+
+
+def test_cli_keeps_the_brokers_access_list_in_step(tmp_path: Path) -> None:
+    """init, issue, enroll and revoke each rewrite certs/broker/dynamic-security.json from the records."""
+    certs = tmp_path / "certs"
+    acl = certs / "broker" / "dynamic-security.json"
+
+    def clients() -> set[str]:
+        return {c["username"] for c in json.loads(acl.read_text())["clients"]}
+
+    services = {"icafe-hub", "icafe-broker-log", "icafe-broker-admin"}
+    assert run_cli("ca", "init", "--certs-dir", str(certs)) == 0
+    assert clients() == services
+    assert run_cli("ca", "issue", "pc-001", "--site", "main", "--certs-dir", str(certs)) == 0
+    assert run_cli("ca", "issue", "pc-002", "--certs-dir", str(certs)) == 0  # no site yet: not admitted
+    assert clients() == services | {"pc-001"}
+    bundle = ["enroll", "pc-002", "--site", "annex", "--broker-host", "h", "--out", str(tmp_path / "b")]
+    assert run_cli(*bundle, "--certs-dir", str(certs)) == 0
+    assert clients() == services | {"pc-001", "pc-002"}
+    assert run_cli("ca", "revoke", "pc-001", "--certs-dir", str(certs)) == 0
+    assert clients() == services | {"pc-002"}
+    acl.unlink()
+    assert run_cli("ca", "broker-acl", "--certs-dir", str(certs)) == 0
+    assert clients() == services | {"pc-002"}
 
 
 def test_cli_uses_the_certs_dir_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

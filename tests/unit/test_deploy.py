@@ -30,7 +30,9 @@ from typing import Any
 import pytest
 
 from hub.config import HubSettings, load_settings
+from icafe.stack import dynsec_plugin
 from provisioning import CertificateAuthority, Identity
+from provisioning.broker_acl import write_broker_acl
 
 yaml = pytest.importorskip("yaml", reason="PyYAML comes with the dev extra: pip install -e .[dev]")
 
@@ -230,7 +232,10 @@ def test_compose_declares_the_production_services(compose: dict[str, Any]) -> No
     images = {name: service.get("image", "") for name, service in compose["services"].items()}
     assert all(images[name] == "mongo:7" for name in (*MONGO_SERVICES, "mongo-init"))
     assert images["redis"] == "redis:7"
-    assert images["mosquitto"] == "eclipse-mosquitto:2"
+    # Debian's Mosquitto with its dynamic-security plugin, under `icafe broker-log`: the Dockerfile's stage.
+    assert images["mosquitto"] == "${ICAFE_BROKER_IMAGE:-icafe-broker:latest}"
+    assert services["mosquitto"]["build"] == {"context": ".", "target": "broker"}
+    assert any(line == "FROM ${PYTHON_IMAGE} AS broker" for line in dockerfile_lines())
     assert images["proxy"].split(":")[0] in ("caddy", "nginx")
 
 
@@ -362,8 +367,8 @@ def test_hub_environment_is_valid_hub_settings(services: dict[str, dict[str, Any
     assert settings.http_host == "0.0.0.0"
     assert settings.hub_id == replica
     assert settings.mqtt_host == "mosquitto"
-    assert settings.mqtt_port == 8883
-    assert settings.redis_url == f"redis://:{dummy['ICAFE_REDIS_PASSWORD']}@redis:6379/0"
+    assert settings.mqtt_port == 8884  # the hub's listener; the PCs use 8883
+    assert settings.redis_url == f"redis://icafe-hub:{dummy['ICAFE_REDIS_PASSWORD']}@redis:6379/0"
     assert settings.proxies_count == 1
     assert settings.admin_password == ""  # empty: no owner is created (hub/bootstrap.py)
     # The certificate paths are the targets of the hub's read-only mounts.
@@ -381,10 +386,12 @@ def test_secrets_come_only_from_the_env_file(services: dict[str, dict[str, Any]]
             assert match is not None, f"{name}: {key} must be exactly ${{{key}...}}"
             assert match.group(1) == key
         assert "${ICAFE_REDIS_PASSWORD" in env["ICAFE_REDIS_URL"]
-    # Anything else that carries a secret holds it only through a reference.
-    assert REFERENCE.fullmatch(services["redis"]["environment"]["REDISCLI_AUTH"])
-    command = services["redis"]["command"]
-    assert REFERENCE.fullmatch(command[command.index("--requirepass") + 1])
+    # Anything else that carries a secret holds it only through a reference, and Redis's password is
+    # never on its command line (it goes from the environment into an ACL file).
+    redis_env = services["redis"]["environment"]
+    assert REFERENCE.fullmatch(redis_env["REDISCLI_AUTH"])
+    assert REFERENCE.fullmatch(redis_env["ICAFE_REDIS_PASSWORD"])
+    assert "${ICAFE_REDIS_PASSWORD" not in " ".join(services["redis"]["command"])
     for name, service in services.items():
         for key, value in (service.get("environment") or {}).items():
             if re.search(r"SECRET|PASSWORD|_KEYS|AUTH", key):
@@ -421,7 +428,7 @@ def test_long_running_services_have_healthchecks_and_restart(services: dict[str,
     for name in hubs(services):
         assert "/healthz" in " ".join(services[name]["healthcheck"]["test"])
     assert "mongosh" in services["mongo1"]["healthcheck"]["test"]
-    assert "redis-cli ping" in " ".join(services["redis"]["healthcheck"]["test"])
+    assert "redis-cli --user icafe-hub ping" in " ".join(services["redis"]["healthcheck"]["test"])
 
 
 def test_dependencies_wait_until_healthy(services: dict[str, dict[str, Any]]) -> None:
@@ -463,25 +470,103 @@ def test_volumes_are_named_and_bind_mounts_exist(compose: dict[str, Any]) -> Non
 # --------------------------------------------------------------------------- the broker
 
 
-def test_compose_broker_requires_certificates_and_uses_the_acl(services: dict[str, dict[str, Any]]) -> None:
+def listeners(conf: list[tuple[str, str]]) -> tuple[dict[str, str], list[dict[str, str]]]:
+    """The global options, and each listener's own (from its `listener` line to the next)."""
+    first = next(i for i, (name, _) in enumerate(conf) if name == "listener")
+    blocks: list[dict[str, str]] = []
+    for name, value in conf[first:]:
+        if name == "listener":
+            blocks.append({})
+        blocks[-1][name] = value
+    return dict(conf[:first]), blocks
+
+
+def test_compose_broker_requires_certificates_and_uses_the_access_list(
+    services: dict[str, dict[str, Any]],
+) -> None:
     conf = directives(BROKER_CONF.read_text())
-    options = dict(conf)
-    assert options["require_certificate"] == "true"
-    assert options["use_identity_as_username"] == "true"
+    options, (pcs, hub) = listeners(conf)
     assert options["allow_anonymous"] == "false"
     assert ("allow_anonymous", "true") not in conf
-    assert [name for name, _ in conf].count("listener") == 1
-    assert options["listener"] == "8883"
-    assert options["tls_version"] in ("tlsv1.2", "tlsv1.3")
-    # Every file the configuration names is mounted, read-only: the ACL is the repository's own.
+    assert "acl_file" not in options
+    assert "password_file" not in options
+    assert int(options["max_packet_size"]) == 20480
+    for listener in (pcs, hub):
+        assert listener["require_certificate"] == "true"
+        assert listener["use_identity_as_username"] == "true"
+        assert listener["tls_version"] in ("tlsv1.2", "tlsv1.3")
+    # The PCs' listener forces the client id to the certificate's CN; only it is published.
+    assert (pcs["listener"], pcs["use_username_as_clientid"]) == ("8883", "true")
+    assert (hub["listener"], "use_username_as_clientid" in hub) == ("8884", False)
+    # Every file the configuration names is mounted, read-only: the access list is the CA folder's.
     mounted = {target: source for source, target, _ in mounts(services["mosquitto"])}
-    assert mounted[options["acl_file"]] == "./broker/acl.conf"
+    assert mounted[options["plugin_opt_config_file"]] == "./certs/broker/dynamic-security.json"
     assert mounted["/mosquitto/config/mosquitto.conf"] == "./deploy/mosquitto/mosquitto.conf"
-    for key in ("cafile", "certfile", "keyfile", "crlfile"):
-        assert mounted[options[key]].startswith("./certs/"), key
-    assert mounted[options["cafile"]] == "./certs/ca.crt"
-    assert mounted[options["crlfile"]] == "./certs/crl.pem"
+    for listener in (pcs, hub):
+        for key in ("cafile", "certfile", "keyfile", "crlfile"):
+            assert mounted[listener[key]].startswith("./certs/"), key
+        assert mounted[listener["cafile"]] == "./certs/ca.crt"
+        assert mounted[listener["crlfile"]] == "./certs/crl.pem"
     assert options["persistence_location"].rstrip("/") in mounted
+    # `icafe broker-log` runs the broker and reports to the hub over the hub's listener, with its identity.
+    command = services["mosquitto"]["command"]
+    assert command[:2] == ["icafe", "broker-log"]
+    assert command[command.index("--") + 1 :] == ["mosquitto", "-c", "/mosquitto/config/mosquitto.conf"]
+    assert command[command.index("--mqtt-port") + 1] == hub["listener"]
+    for flag in ("--ca", "--cert", "--key"):
+        assert command[command.index(flag) + 1] in mounted, flag
+    assert mounted[command[command.index("--key") + 1]] == "./certs/clients/icafe-broker-log.key"
+
+
+def test_compose_redis_keeps_an_append_only_file_and_a_password_off_the_command_line(
+    services: dict[str, dict[str, Any]], tmp_path: Path
+) -> None:
+    """The compose file's Redis command, run with the local redis-server: append-only file fsync'd every
+    second, default user off, the hub's user with the password, which no process's arguments show."""
+    redis = services["redis"]
+    assert redis["user"] == "999:999", "Redis runs as the image's `redis` user"
+    shell, flag, script = redis["command"]
+    assert (shell, flag) == ("sh", "-c")
+    server = shutil.which("redis-server")
+    if server is None:
+        pytest.skip("redis-server is not installed")
+    password = secrets.token_hex(32)
+    port = free_port()
+    script = interpolate(script, {}).replace("/data/", f"{tmp_path}/")
+    script = script.replace(
+        "exec redis-server", f"exec {server} --port {port} --bind 127.0.0.1 --dir {tmp_path} --save ''"
+    )
+    process = subprocess.Popen(
+        ["sh", "-c", script], env={**os.environ, "ICAFE_REDIS_PASSWORD": password}, start_new_session=True
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), 0.2).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "redis did not listen"
+                time.sleep(0.05)
+
+        def ask(*command: str) -> str:
+            done = subprocess.run(
+                ["redis-cli", "-p", str(port), *command], capture_output=True, text=True, timeout=10
+            )
+            return done.stdout.strip()
+
+        assert "NOAUTH" in ask("ping")
+        assert ask("--user", "icafe-hub", "--pass", password, "--no-auth-warning", "ping") == "PONG"
+        config = ["--user", "icafe-hub", "--pass", password, "--no-auth-warning", "config", "get"]
+        assert ask(*config, "appendonly").split() == ["appendonly", "yes"]
+        assert ask(*config, "appendfsync").split() == ["appendfsync", "everysec"]
+        assert (tmp_path / "users.acl").stat().st_mode & 0o777 == 0o600
+        cmdline = Path(f"/proc/{process.pid}/cmdline").read_bytes().decode()
+        assert "redis-server" in cmdline
+        assert password not in cmdline
+    finally:
+        os.killpg(process.pid, 15)
+        process.wait(10)
 
 
 def test_compose_broker_matches_the_template() -> None:
@@ -494,7 +579,8 @@ def test_compose_broker_matches_the_template() -> None:
     for (name, template_value), (_, value) in zip(expected, deploy, strict=True):
         if "$" not in template_value:
             assert value == template_value, name
-    assert dict(deploy)["log_dest"] == "stdout"
+    # Into `icafe broker-log`, which passes the operator's lines on to the container's log.
+    assert dict(deploy)["log_dest"] == "file /dev/stdout"
 
 
 def _start_mosquitto(conf: Path, port: int, tmp: Path) -> subprocess.Popen[bytes]:
@@ -537,10 +623,30 @@ def _mqtt_connect(port: int, ca: CertificateAuthority, identity: Identity | None
 @pytest.fixture
 def broker_ca(tmp_path: Path) -> CertificateAuthority:
     ca = CertificateAuthority.init(tmp_path / "certs", broker_hosts=["localhost"])
-    ca.issue("pc-001")
-    ca.issue("pc-002")
+    ca.issue("pc-001", site="main")
+    ca.issue("pc-002", site="main")
     ca.revoke("pc-002")
     return ca
+
+
+def _mqtt_subscribe(port: int, ca: CertificateAuthority, name: str, topic_filter: str) -> int:
+    """SUBSCRIBE ``topic_filter`` with MQTT 3.1.1 as ``name``: the broker's return code (0x80: refused)."""
+    identity = ca.get(name)
+    context = ssl.create_default_context(cafile=str(ca.ca_cert_path))
+    context.load_cert_chain(str(identity.cert_path), str(identity.key_path))
+    client_id = name.encode()
+    body = b"\x00\x04MQTT\x04\x02\x00\x1e" + len(client_id).to_bytes(2, "big") + client_id
+    request = b"\x00\x01" + len(topic_filter).to_bytes(2, "big") + topic_filter.encode() + b"\x01"
+    with (
+        socket.create_connection(("127.0.0.1", port), 3) as raw,
+        context.wrap_socket(raw, server_hostname="localhost") as tls,
+    ):
+        tls.sendall(b"\x10" + bytes([len(body)]) + body)
+        assert tls.recv(4) == b"\x20\x02\x00\x00"
+        tls.sendall(b"\x82" + bytes([len(request)]) + request)
+        suback = tls.recv(5)
+        assert suback[:4] == b"\x90\x03\x00\x01", suback
+        return suback[4]
 
 
 def _check_broker(conf: Path, port: int, ca: CertificateAuthority, tmp: Path) -> None:
@@ -549,6 +655,10 @@ def _check_broker(conf: Path, port: int, ca: CertificateAuthority, tmp: Path) ->
         assert _mqtt_connect(port, ca, ca.get("pc-001")), (tmp / "mosquitto.out").read_text()
         assert not _mqtt_connect(port, ca, None), "a client without a certificate was accepted"
         assert not _mqtt_connect(port, ca, ca.get("pc-002")), "a revoked certificate was accepted"
+        # The access list is in force: a PC reads its own commands, not the hub's shared subscription.
+        assert _mqtt_subscribe(port, ca, "pc-001", "icafe/v1/main/pc/pc-001/cmd") == 1
+        assert _mqtt_subscribe(port, ca, "pc-001", "$share/hub/icafe/v1/+/pc/+/events") == 0x80
+        assert _mqtt_subscribe(port, ca, "pc-001", "icafe/v1/main/pc/pc-002/cmd") == 0x80
     finally:
         process.terminate()
         process.wait(10)
@@ -567,10 +677,13 @@ def test_compose_broker_config_runs_in_mosquitto(tmp_path: Path, broker_ca: Cert
         (broker.key_path, "server.key"),
     ):
         shutil.copy(source, base / "certs" / name)
-    shutil.copy(ROOT / "broker" / "acl.conf", base / "config" / "acl.conf")
-    port = free_port()
+    write_broker_acl(broker_ca, base / "config" / "dynamic-security.json")
+    port, hub_port = free_port(), free_port()
     text = BROKER_CONF.read_text().replace("/mosquitto/", f"{base}/")
     text = text.replace("\nlistener 8883\n", f"\nlistener {port} 127.0.0.1\n")
+    text = text.replace("\nlistener 8884\n", f"\nlistener {hub_port} 127.0.0.1\n")
+    # The image links the plugin to a fixed path; here it is where Debian put it.
+    text = text.replace("/usr/local/lib/mosquitto_dynamic_security.so", dynsec_plugin())
     if os.geteuid() == 0:  # as root it would drop to `mosquitto`, who cannot read the test's folder
         text = "user root\n" + text
     conf = base / "config" / "mosquitto.conf"
@@ -754,8 +867,8 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     configuration points at a test folder and a free port so that Mosquitto can run it."""
     tmp = tmp_path_factory.mktemp("rendered")
     ca = CertificateAuthority.init(tmp / "certs", broker_hosts=["localhost"])
-    ca.issue("pc-001")
-    ca.issue("pc-002")
+    ca.issue("pc-001", site="main")
+    ca.issue("pc-002", site="main")
     ca.revoke("pc-002")
     conf_dir = tmp / "broker"
     conf_dir.mkdir()
@@ -767,7 +880,7 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         (broker.key_path, "server.key"),
     ):
         shutil.copy(source, conf_dir / name)
-    shutil.copy(ROOT / "broker" / "acl.conf", conf_dir / "acl.conf")
+    write_broker_acl(ca, conf_dir / "dynamic-security.json")
     (tmp / "persistence").mkdir()
     port = free_port()
     broker_vars = {
@@ -777,6 +890,8 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         "icafe_broker_log_file": str(tmp / "mosquitto.log"),
         "icafe_broker_port": str(port),
         "icafe_broker_bind_address": "127.0.0.1",
+        "icafe_broker_hub_port": str(free_port()),
+        "icafe_broker_dynsec_plugin": dynsec_plugin(),
         "icafe_broker_user_line": "user root" if os.geteuid() == 0 else "",
     }
     templates = {
@@ -784,6 +899,7 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         "50-icafe-agent.rules": ROLES / "icafe_agent" / "templates" / "50-icafe-agent.rules.j2",
         "icafe-agent.xml": ROLES / "icafe_agent" / "templates" / "icafe-agent-winsw.xml.j2",
         "mosquitto.conf": ROLES / "icafe_broker" / "templates" / "mosquitto.conf.j2",
+        "icafe-broker-log.conf": ROLES / "icafe_broker" / "templates" / "icafe-broker-log.conf.j2",
     }
     play = [
         {
@@ -890,10 +1006,12 @@ def test_native_broker_config_is_the_template_filled_in(rendered: dict[str, Any]
     expected = string.Template(BROKER_TEMPLATE.read_text()).substitute(
         user_line=values["icafe_broker_user_line"],
         persistence_dir=values["icafe_broker_persistence_dir"],
-        log_file=values["icafe_broker_log_file"],
-        acl_file=f"{conf_dir}/acl.conf",
+        dynsec_plugin=values["icafe_broker_dynsec_plugin"],
+        dynsec_file=f"{conf_dir}/dynamic-security.json",
         port=values["icafe_broker_port"],
         bind_address=values["icafe_broker_bind_address"],
+        hub_port=values["icafe_broker_hub_port"],
+        hub_bind_address="127.0.0.1",
         ca_file=f"{conf_dir}/ca.crt",
         cert_file=f"{conf_dir}/server.crt",
         key_file=f"{conf_dir}/server.key",
@@ -906,3 +1024,51 @@ def test_native_broker_config_is_the_template_filled_in(rendered: dict[str, Any]
 
 def test_native_broker_config_runs_in_mosquitto(rendered: dict[str, Any], tmp_path: Path) -> None:
     _check_broker(rendered["dir"] / "mosquitto.conf", rendered["port"], rendered["ca"], tmp_path)
+
+
+def test_native_broker_runs_under_the_log_watcher_as_its_own_user(
+    rendered: dict[str, Any], tmp_path: Path
+) -> None:
+    """The drop-in over Debian's mosquitto.service: `icafe broker-log` starts Mosquitto, both as the
+    `mosquitto` user with umask 077; systemd accepts the unit with it."""
+    text = (rendered["dir"] / "icafe-broker-log.conf").read_text()
+    service = unit_sections(text)["Service"]
+    values = rendered["vars"]
+    assert service["User"] == ["mosquitto"]
+    assert service["UMask"] == ["0077"]
+    assert service["NotifyAccess"] == ["all"]
+    start = service["ExecStart"]
+    assert start[0] == ""  # clears Debian's own ExecStart first
+    command = start[1].split()
+    defaults = yaml.safe_load((ROLES / "icafe_broker" / "defaults" / "main.yml").read_text())
+    assert command[:2] == [f"{defaults['icafe_broker_venv']}/bin/icafe", "broker-log"]
+    assert command[command.index("--") + 1 :] == [
+        "/usr/sbin/mosquitto",
+        "-c",
+        defaults["icafe_broker_config_file"],
+    ]
+    assert command[command.index("--mqtt-port") + 1] == values["icafe_broker_hub_port"]
+    assert command[command.index("--log-file") + 1] == values["icafe_broker_log_file"]
+    analyze = shutil.which("systemd-analyze")
+    debian_unit = Path("/lib/systemd/system/mosquitto.service")
+    if analyze is None or not debian_unit.exists():
+        pytest.skip("systemd-analyze or Debian's mosquitto.service is missing")
+    # Debian's unit and the drop-in next to it (systemd reads <unit>.d/), programs replaced by stand-ins.
+    stand_in = shutil.which("true") or "/bin/true"
+    exec_start = re.compile(r"(?m)^ExecStart=\S.*$")
+    (tmp_path / "mosquitto.service").write_text(
+        exec_start.sub(f"ExecStart={stand_in}", debian_unit.read_text())
+    )
+    drop_in = re.sub(r"(?m)^(User|Group)=.*$", r"\1=daemon", exec_start.sub(f"ExecStart={stand_in}", text))
+    (tmp_path / "mosquitto.service.d").mkdir()
+    (tmp_path / "mosquitto.service.d" / "icafe.conf").write_text(drop_in)
+    result = subprocess.run(
+        [analyze, "verify", str(tmp_path / "mosquitto.service")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "Unknown" not in output, output

@@ -80,9 +80,26 @@ def test_agent_toml_has_the_exact_values_and_its_paths_resolve(
 
 
 def test_strings_are_quoted_safely(ca: CertificateAuthority, tmp_path: Path) -> None:
-    site = 'Café "North"\\ \t\x7f\x01 🎮'
-    toml_path = bundle(ca, tmp_path / "bundle", site=site)
-    assert tomllib.loads(toml_path.read_text(encoding="utf-8"))["site"] == site
+    host = 'Café "North"\\ \t\x7f\x01 🎮'
+    toml_path = write_agent_bundle(
+        ca, "pc-001", site="main", broker_host=host, broker_port=8883, out_dir=tmp_path / "bundle"
+    )
+    assert tomllib.loads(toml_path.read_text(encoding="utf-8"))["broker"]["host"] == host
+
+
+def test_enrollment_records_the_site_and_refuses_another(ca: CertificateAuthority, tmp_path: Path) -> None:
+    """The site is a topic level the broker binds the PC to: recorded at the first enrollment, fixed
+    afterwards, and only a topic-safe name."""
+    ca.issue("pc-001")
+    assert ca.get("pc-001").site is None
+    bundle(ca, tmp_path / "first", site="annex")
+    assert ca.get("pc-001").site == "annex"
+    with pytest.raises(CAError, match="enrolled at site 'annex', not 'main'"):
+        bundle(ca, tmp_path / "second", site="main")
+    assert ca.get("pc-001").site == "annex"
+    for site in ("main/+", "a b", "#"):
+        with pytest.raises(CAError, match="invalid site"):
+            bundle(ca, tmp_path / "third", pc_id="pc-002", site=site)
 
 
 def test_bundle_reuses_an_existing_identity(ca: CertificateAuthority, tmp_path: Path) -> None:
