@@ -1565,7 +1565,10 @@ export interface operations {
     "post~payments.create_payment": {
         parameters: {
             query?: never;
-            header?: never;
+            header: {
+                /** @description new for each operation; sent again with a retry, it answers the first result instead of paying twice */
+                "Idempotency-Key": string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1711,7 +1714,10 @@ export interface operations {
     "post~payments.refund_payment": {
         parameters: {
             query?: never;
-            header?: never;
+            header: {
+                /** @description new for each operation; sent again with a retry, it answers the first result instead of paying twice */
+                "Idempotency-Key": string;
+            };
             path: {
                 /** @description an id: 1 to 64 letters, digits or _ . : - */
                 payment_id: string;
