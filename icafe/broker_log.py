@@ -14,8 +14,8 @@ log file. So the broker logs to its standard output, a pipe into this process, w
   ``icafe-broker-log``) and writes one summary line per client to the log file, so even a flood of
   refusals costs one message per period.
 
-Signals are passed to the broker (SIGHUP also reopens the log file, for log rotation); this process ends
-with the broker's exit status.
+Signals are passed to the broker (SIGHUP also reopens the log file, for log rotation; SIGUSR1 makes it
+save its persistence file); this process ends with the broker's exit status.
 """
 
 from __future__ import annotations
@@ -47,6 +47,8 @@ from protocol.transport import tls_context
 from provisioning.ca import BROKER_LOG_IDENTITY
 
 DEFAULT_PERIOD_S = 2.0
+# Passed on to the broker: reload (and reopen our log file), stop, and SIGUSR1 (save its persistence now).
+FORWARDED = (signal.SIGHUP, signal.SIGTERM, signal.SIGINT, signal.SIGUSR1)
 # Client ids whose username the watcher remembers; a PC's client id is its username anyway.
 _MAX_CLIENT_IDS = 50_000
 _LAST_TOPIC_CHARS = 256
@@ -258,9 +260,7 @@ def run(command: Sequence[str], log: LogFile, reporter: Reporter | None, period_
         list(command), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
     )
     forward = _forwarder(child, log)
-    previous = {
-        signum: signal.signal(signum, forward) for signum in (signal.SIGHUP, signal.SIGTERM, signal.SIGINT)
-    }
+    previous = {signum: signal.signal(signum, forward) for signum in FORWARDED}
     if reporter is not None:
         reporter.start()
     timer = threading.Thread(target=every_period, name="broker-log-report", daemon=True)

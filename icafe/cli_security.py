@@ -14,6 +14,7 @@ import getpass
 import json
 import os
 import sys
+import urllib.parse
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -167,6 +168,15 @@ class _Services:
         self.origin = Origin(actor=Actor(f"cli:{getpass.getuser()}"), ip=None)
 
 
+def without_password(url: str) -> str:
+    """``url`` fit for a message or a log: its password, if any, replaced by ``***``."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    return urllib.parse.urlunsplit(parts._replace(netloc=f"{parts.username or ''}:***@{host}"))
+
+
 async def _with_services(settings: CliSettings, work: Callable[[Any], Awaitable[int]]) -> int:
     from redis.asyncio import Redis
     from redis.exceptions import RedisError
@@ -181,8 +191,8 @@ async def _with_services(settings: CliSettings, work: Callable[[Any], Awaitable[
             await client.ping()
         except (RedisError, OSError):
             print(
-                f"icafe: warning: Redis at {settings.redis_url} is unreachable: access tokens of a changed "
-                "user stop working within a minute instead of at once",
+                f"icafe: warning: Redis at {without_password(settings.redis_url)} is unreachable: access "
+                "tokens of a changed user stop working within a minute instead of at once",
                 file=sys.stderr,
             )
             redis = None

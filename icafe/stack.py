@@ -350,8 +350,8 @@ class LocalStack:
     def start_store(self) -> Service | None:
         if self.config.mongo_url:
             return None
-        store_dir = self.data_dir / "store"
-        store_dir.mkdir(parents=True, exist_ok=True)
+        # nx-27017 has no authentication at all: loopback only, and files its owner's only.
+        store_dir = private_dir(self.data_dir / "store")
         pid_file = store_dir / "nx-27017.pid"
 
         def remove_stale_pid() -> None:

@@ -1072,3 +1072,18 @@ def test_native_broker_runs_under_the_log_watcher_as_its_own_user(
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     assert "Unknown" not in output, output
+
+
+def test_the_packet_limit_fits_every_valid_message_with_headroom() -> None:
+    """max_packet_size bounds every MQTT packet (from the hub too): the largest valid payload
+    (protocol.codec.MAX_PAYLOAD: a command or the retained settings with a 32-window tariff), its longest
+    topic and the PUBLISH header must fit, with headroom; and it stays a few KB above that, no more."""
+    from protocol.codec import MAX_PAYLOAD
+    from protocol.topics import TopicKind, topic
+
+    limit = int(dict(directives(BROKER_TEMPLATE.read_text()))["max_packet_size"])
+    longest_topic = max(len(topic("s" * 64, "p" * 64, kind)) for kind in TopicKind)
+    # Fixed header (1 + up to 4 bytes of length), topic length, packet id, MQTT 5 properties (a few bytes).
+    largest_packet = 5 + 2 + longest_topic + 2 + 16 + MAX_PAYLOAD
+    assert limit >= largest_packet + 2048, (limit, largest_packet)
+    assert limit <= largest_packet + 8192, (limit, largest_packet)
