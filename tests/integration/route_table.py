@@ -30,7 +30,8 @@ class ApiRoute:
         return re.sub(r"<([^:>]+)[^>]*>", lambda m: values.get(m.group(1), "x-dummy-0"), self.template)
 
 
-def build_app(name: str = "route_table") -> Any:
+def build_app(name: str) -> Any:
+    """A hub app (nothing opened, nothing listening); Sanic wants a name unique in the process."""
     settings = load_settings(
         {
             "ICAFE_MQTT_CA": "/unused/ca.crt",
@@ -43,8 +44,13 @@ def build_app(name: str = "route_table") -> Any:
     return create_app(settings, name=name)
 
 
+@functools.cache
+def _app() -> Any:
+    return build_app("api_route_table")
+
+
 def api_routes(app: Any = None) -> list[ApiRoute]:
-    app = app or build_app()
+    app = app or _app()
     routes = []
     for route in app.router.routes:
         if not route.path.startswith(API):
