@@ -394,3 +394,24 @@ def test_a_revoked_pc_is_disconnected_at_once_and_may_do_nothing(stack: LocalSta
     finally:
         client.disconnect()
         client.loop_stop()
+
+
+def test_refusals_of_a_known_pc_raise_an_alert_against_it(stack: LocalStack, api: httpx.Client) -> None:
+    """A PC the hub knows (it said hello) that tries another PC's topics is shown to staff."""
+    with packet_client(stack, "pc-tamper") as pc:
+        assert pc.publish(topic("main", "pc-tamper", TopicKind.HELLO), hello()) == 0
+        wait_until(lambda: api.get("/pcs/pc-tamper").status_code == 200, 10, "the hub knows it")
+        assert pc.subscribe(topic("main", "pc-victim-2", TopicKind.CMD)) == [NOT_AUTHORIZED]
+
+    def alert() -> dict[str, Any] | None:
+        alerts = api.get("/pcs/pc-tamper").json()["alerts"]
+        return next((a for a in alerts if a["kind"] == "broker_refused"), None)
+
+    raised = wait_until(alert, 15, "an alert against pc-tamper")
+    assert raised["details"] == {
+        "kind": "subscribe",
+        "count": 1,
+        "last_topic": topic("main", "pc-victim-2", TopicKind.CMD),
+    }
+    # A PC the hub never heard of is counted, not alerted (it has no record to attach an alert to).
+    assert api.get("/pcs/pc-counted").status_code == 404
