@@ -80,7 +80,7 @@ class Agent:
         self.sessions = sessions
         self.outbox = outbox
         self.executor = CommandExecutor(control, sessions=sessions)
-        self.logins = MemberLogins(sessions, self._send_login) if sessions else None
+        self.logins = MemberLogins(sessions, self._send_login, config.pc_id) if sessions else None
         self.hardware = hardware
         self.backoff = backoff or Backoff()
         self._tls = tls

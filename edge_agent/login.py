@@ -1,9 +1,11 @@
-"""The local operation behind the lock screen's login: a member's login and PIN, or a voucher code.
+"""The local operation behind the lock screen's login: a member's login and secret, or a voucher code.
 
-Online, the hub checks the credentials and orders the session. With the hub unreachable, a member who
-logged in at this PC before is checked against the cached hash and may play on the site's offline credit;
-the session is journaled as offline and flagged for review when it reaches the hub. A voucher code is
-checked and spent by the hub only, so it needs the link.
+Online, the hub checks the credentials and orders the session. With the hub unreachable, a member whose
+password the hub deemed strong enough gave this PC an offline verifier at an earlier login here (their
+public key, ``protocol.offline``); the PC derives the key pair from what the customer types, lets them in
+on the site's offline credit if it matches, and signs the session's start with it: the proof the hub checks
+when the session reaches it. Nothing of a PIN is ever cached, so PIN members need the hub. A verifier is
+honoured until it expires. A voucher code is checked and spent by the hub only, so it needs the link.
 """
 
 from __future__ import annotations
@@ -12,17 +14,18 @@ import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
-
+from edge_agent.clock import TrustedClock
 from edge_agent.sessions import SessionRejected, SessionRuntime
-from protocol import MemberLogin, MemberLoginReply, SessionKind, SessionOrder
+from protocol import MemberLogin, MemberLoginReply, OfflineVerifier, SessionKind, SessionOrder
+from protocol.offline import derive_key, matches, sign
 
-CACHE_KEY = "member_credentials"
+CACHE_KEY = "member_verifiers"
+# The cache of the versions before verifiers (argon2 hashes of PINs): dropped at the first start.
+LEGACY_CACHE_KEY = "member_credentials"
 REPLY_TIMEOUT_S = 10.0
-
-_hasher = PasswordHasher()
+OFFLINE_REFUSED = "wrong login or secret, or this member cannot log in here while the server is unreachable"
 
 
 @dataclass(frozen=True)
@@ -33,21 +36,16 @@ class LoginResult:
     offline: bool = False
 
 
-def _matches(secret_hash: str, secret: str) -> bool:
-    try:
-        return _hasher.verify(secret_hash, secret)
-    except (VerificationError, InvalidHashError):
-        return False
-
-
 class MemberLogins:
     def __init__(
         self,
         sessions: SessionRuntime,
         send: Callable[[MemberLogin], Awaitable[bool]],
+        pc_id: str,
         reply_timeout_s: float = REPLY_TIMEOUT_S,
     ) -> None:
         self._sessions = sessions
+        self._pc_id = pc_id
         self._send = send  # False when the hub cannot be reached right now
         self._timeout = reply_timeout_s
         self._waiting: dict[str, asyncio.Future[MemberLoginReply]] = {}
@@ -57,7 +55,7 @@ class MemberLogins:
         if reply is None:  # unreachable, or no answer in time: as good as offline
             return await self._offline(login, secret)
         if reply.ok:
-            await self._remember(login, reply)
+            await self._remember(login, reply.member_id, reply.offline)
         return LoginResult(reply.ok, reply.reason, reply.session_id)
 
     async def code_login(self, code: str) -> LoginResult:
@@ -87,31 +85,47 @@ class MemberLogins:
         if future is not None and not future.done():
             future.set_result(reply)
 
-    async def _remember(self, login: str, reply: MemberLoginReply) -> None:
-        if not (reply.member_id and reply.secret_hash):
-            return
+    async def _cache(self) -> dict[str, Any]:
         journal = self._sessions.journal
-        cache = dict(await asyncio.to_thread(journal.get_state, CACHE_KEY, {}) or {})
-        cache[login] = {"member_id": reply.member_id, "secret_hash": reply.secret_hash}
-        await asyncio.to_thread(journal.put_state, CACHE_KEY, cache)
+        if await asyncio.to_thread(journal.get_state, LEGACY_CACHE_KEY):
+            await asyncio.to_thread(journal.put_state, LEGACY_CACHE_KEY, None)
+        return dict(await asyncio.to_thread(journal.get_state, CACHE_KEY, {}) or {})
+
+    async def _remember(self, login: str, member_id: str | None, verifier: OfflineVerifier | None) -> None:
+        """Keep the member's verifier (or forget one they no longer have: a PIN now, a new password)."""
+        cache = await self._cache()
+        if member_id and verifier:
+            cache[login] = {"member_id": member_id, "verifier": verifier.model_dump(mode="json")}
+        elif cache.pop(login, None) is None:
+            return
+        await asyncio.to_thread(self._sessions.journal.put_state, CACHE_KEY, cache)
 
     async def _offline(self, login: str, secret: str) -> LoginResult:
         settings = self._sessions.settings
         if settings is None or settings.offline_credit <= 0:
             return LoginResult(False, "the cafe's server is unreachable; ask at the desk")
-        cache = await asyncio.to_thread(self._sessions.journal.get_state, CACHE_KEY, {}) or {}
-        known = cache.get(login)
-        if not known or not await asyncio.to_thread(_matches, str(known["secret_hash"]), secret):
-            return LoginResult(False, "wrong login or PIN (offline: only members seen at this PC)")
+        known = (await self._cache()).get(login)
+        clock: TrustedClock = self._sessions.clock
+        verifier = OfflineVerifier.model_validate(known["verifier"]) if known else None
+        if verifier is None or verifier.expires_at < clock.now():
+            return LoginResult(False, OFFLINE_REFUSED)
+        key = await asyncio.to_thread(derive_key, secret, verifier.salt, verifier.cost)
+        if not matches(key, verifier):
+            return LoginResult(False, OFFLINE_REFUSED)
+        member_id = str(known["member_id"]) if known else ""
         order = SessionOrder(
             session_id=uuid.uuid4().hex,
             kind=SessionKind.MEMBER,
-            member_id=str(known["member_id"]),
+            member_id=member_id,
             budget=settings.offline_credit,
             tariff=settings.tariff,
         )
+
+        def prove(started_at: int) -> str:
+            return sign(key, self._pc_id, order.session_id, member_id, started_at)
+
         try:
-            await self._sessions.start(order, offline=True)
+            await self._sessions.start(order, offline=True, prove=prove)
         except SessionRejected as exc:
             return LoginResult(False, str(exc))
         return LoginResult(True, session_id=order.session_id, offline=True)

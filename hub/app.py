@@ -42,12 +42,14 @@ from hub.mqtt.cmd_ack import CommandAckHandler
 from hub.mqtt.events import EventsHandler
 from hub.mqtt.hello import HelloHandler
 from hub.mqtt.login import MemberLoginHandler
+from hub.mqtt.login_limits import PcLoginLimiter
 from hub.mqtt.sites import PcSites
 from hub.mqtt.status import StatusHandler
 from hub.mqtt.telemetry import TelemetryIngest
 from hub.outages import RETRY_AFTER_S, outage
 from hub.security.setup import configure_security, open_security
 from hub.sessions.defaults import ensure_branch, ensure_defaults, ensure_demo_members, ensure_demo_products
+from hub.sessions.offline import OfflineProofs
 from hub.sessions.pc_settings import PcSettingsPublisher
 from hub.sessions.projection import ProjectionPolicy, SessionProjection
 from hub.sessions.service import SessionService
@@ -189,6 +191,7 @@ async def _open(app: HubApp) -> None:
         ctx.money,
         ctx.sessions.tariff_for,
         policy=ProjectionPolicy(settings.agent_clock_scale, settings.session_offline_credit),
+        proofs=OfflineProofs(ctx.store),
         clock=now_ms,
     )
     ctx.bridge.route(
@@ -200,7 +203,15 @@ async def _open(app: HubApp) -> None:
             TopicKind.STATUS: StatusHandler(ctx.live, ctx.store.pcs),
             TopicKind.TELEMETRY: ctx.telemetry,
             TopicKind.CMD_ACK: CommandAckHandler(ctx.store.commands, ctx.live),
-            TopicKind.LOGIN: MemberLoginHandler(ctx.store.members, ctx.sessions, ctx.money, ctx.bridge),
+            TopicKind.LOGIN: MemberLoginHandler(
+                ctx.store,
+                ctx.sessions,
+                ctx.money,
+                ctx.bridge,
+                PcLoginLimiter(ctx.redis),
+                ctx.alerts,
+                ctx.metrics,
+            ),
         }
     )
     ctx.telemetry.start()

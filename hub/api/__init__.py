@@ -11,6 +11,7 @@ from hub.api.members import bp as members_bp
 from hub.api.payments import bp as payments_bp
 from hub.api.pcs import bp as pcs_bp
 from hub.api.products import bp as products_bp
+from hub.api.session_review import bp as session_review_bp
 from hub.api.sessions import bp as sessions_bp
 from hub.api.shifts import bp as shifts_bp
 from hub.api.system import bp as system_bp
@@ -29,6 +30,7 @@ def blueprints() -> list[Blueprint | BlueprintGroup]:
             live_bp,
             members_bp,
             sessions_bp,
+            session_review_bp,
             tariffs_bp,
             users_bp,
             audit_bp,

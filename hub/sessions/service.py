@@ -51,6 +51,10 @@ class SessionService:
         pc = await self._pc_ready(pc_id)
         return await minutes_bought(await self.tariff_for(pc), now_ms(), amount)
 
+    async def ready(self, pc_id: str) -> None:
+        """SessionRefused unless ``pc_id`` could take a session now (known, online, free, with a tariff)."""
+        await self.tariff_for(await self._pc_ready(pc_id))
+
     async def _pc_ready(self, pc_id: str) -> PcRecord:
         pc = await self._store.pcs.get(pc_id)
         if pc is None:

@@ -21,7 +21,7 @@ from hub.store.branches import BranchRepository
 from hub.store.commands import CommandRepository
 from hub.store.journals import JournalRepository
 from hub.store.ledger import LedgerRepository, import_legacy_balances
-from hub.store.members import MemberRepository
+from hub.store.members import MemberRepository, OfflineGrantRepository
 from hub.store.pcs import PcRepository
 from hub.store.products import ProductRepository
 from hub.store.sessions import SessionRepository
@@ -55,6 +55,7 @@ class Store:
     refresh_tokens: RefreshTokenRepository = field(init=False)
     audit: AuditRepository = field(init=False)
     alerts: AlertRepository = field(init=False)
+    offline_grants: OfflineGrantRepository = field(init=False)
 
     async def ping(self) -> bool:
         try:
@@ -125,6 +126,7 @@ async def open_store(
     store.shifts = ShiftRepository(db["shifts"])
     store.vouchers = VoucherRepository(db["vouchers"])
     store.alerts = AlertRepository(db["pc_alerts"])
+    store.offline_grants = OfflineGrantRepository(db["offline_grants"])
     try:
         for repository in (
             store.pcs,
@@ -143,6 +145,7 @@ async def open_store(
             store.shifts,
             store.vouchers,
             store.alerts,
+            store.offline_grants,
         ):
             await repository.create_indexes()
     except PyMongoError as exc:

@@ -1,4 +1,5 @@
-"""Members: customers with a login, a hashed PIN or password, and a balance held in ``balances``."""
+"""Members: customers with a login, a hashed PIN or password, and a balance held in ``balances``; and the
+offline verifiers the hub gave PCs for them (``OfflineGrantRepository``)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,9 @@ class MemberRecord:
     secret_hash: str
     created_at: int
     active_session: str | None = None
+    secret_kind: str = "pin"  # noqa: S105 - "pin" or "password", the kind of secret
+    # The public half of the member's offline key (hub.member_secrets), for an offline-capable password.
+    offline_key: dict[str, Any] | None = None
 
     @classmethod
     def from_document(cls, doc: Document) -> MemberRecord:
@@ -30,6 +34,8 @@ class MemberRecord:
             secret_hash=doc["secret_hash"],
             created_at=int(doc["created_at"]),
             active_session=doc.get("active_session"),
+            secret_kind=doc.get("secret_kind", "pin"),
+            offline_key=doc.get("offline_key"),
         )
 
 
@@ -49,6 +55,8 @@ class MemberRepository:
                     "login": member.login,
                     "name": member.name,
                     "secret_hash": member.secret_hash,
+                    "secret_kind": member.secret_kind,
+                    "offline_key": member.offline_key,
                     "created_at": member.created_at,
                     "active_session": None,
                 }
@@ -70,6 +78,16 @@ class MemberRepository:
         cursor = self._members.find({}).sort("login", ASCENDING).skip(skip).limit(limit)
         return [MemberRecord.from_document(doc) async for doc in cursor], total
 
+    async def set_secret(
+        self, member_id: str, secret_hash: str, kind: str, offline_key: dict[str, Any] | None
+    ) -> bool:
+        """A new PIN or password; the old offline key goes with the old secret."""
+        result = await self._members.update_one(
+            {"_id": member_id},
+            {"$set": {"secret_hash": secret_hash, "secret_kind": kind, "offline_key": offline_key}},
+        )
+        return result.matched_count == 1
+
     async def claim_session(self, member_id: str, session_id: str) -> bool:
         """One session at a time per member, so a balance is never spent twice in parallel."""
         result = await self._members.update_one(
@@ -80,4 +98,54 @@ class MemberRepository:
     async def release_session(self, member_id: str, session_id: str) -> None:
         await self._members.update_one(
             {"_id": member_id, "active_session": session_id}, {"$set": {"active_session": None}}
+        )
+
+
+@dataclass(frozen=True)
+class OfflineGrant:
+    """The hub gave ``pc_id`` the member's offline verifier of key ``key_id`` at ``issued_at``."""
+
+    member_id: str
+    pc_id: str
+    key_id: str
+    issued_at: int
+    expires_at: int
+
+
+class OfflineGrantRepository:
+    def __init__(self, collection: AsyncCollection[Document]) -> None:
+        self._grants = collection
+
+    async def create_indexes(self) -> None:
+        await self._grants.create_index("member_id")
+
+    async def grant(self, grant: OfflineGrant) -> None:
+        """Record (or renew) a grant; a renewal of the same key keeps its first ``issued_at``, so an offline
+        session begun before the renewal still falls within it."""
+        current = await self.get(grant.member_id, grant.pc_id)
+        if current is not None and current.key_id == grant.key_id:
+            await self._grants.update_one(
+                {"_id": f"{grant.member_id}:{grant.pc_id}"}, {"$set": {"expires_at": grant.expires_at}}
+            )
+            return
+        await self._grants.update_one(
+            {"_id": f"{grant.member_id}:{grant.pc_id}"},
+            {
+                "$set": {
+                    "member_id": grant.member_id,
+                    "pc_id": grant.pc_id,
+                    "key_id": grant.key_id,
+                    "issued_at": grant.issued_at,
+                    "expires_at": grant.expires_at,
+                }
+            },
+            upsert=True,
+        )
+
+    async def get(self, member_id: str, pc_id: str) -> OfflineGrant | None:
+        doc = await self._grants.find_one({"_id": f"{member_id}:{pc_id}"})
+        if doc is None:
+            return None
+        return OfflineGrant(
+            doc["member_id"], doc["pc_id"], doc["key_id"], int(doc["issued_at"]), int(doc["expires_at"])
         )

@@ -3,7 +3,7 @@ contained. The hub's state is unchanged (balances, the other PC's session), the 
 (``GET /metrics``) and alerted (``GET /api/v1/pcs/{id}`` and ``pc.alert`` on the WebSocket).
 
 The attacker is a second PC, ``pc-rogue``, speaking through its own certificate with crafted payloads;
-the victim is a real agent process, ``pc-victim``, running a member's session."""
+the victim is a real agent process, ``pc-target``, running a member's session."""
 
 from __future__ import annotations
 
@@ -21,13 +21,22 @@ from icafe.supervisor import Service
 from protocol import MAX_SEQ, TopicKind, encode
 from protocol.codec import MAX_BYTES
 from protocol.messages import Hardware, Hello
+from protocol.offline import derive_key, sign
 
-from .conftest import async_wait_until, client_for, metric, pc_status, start_agent_process, wait_until
+from .conftest import (
+    ADMIN_CONFIRMATION,
+    async_wait_until,
+    client_for,
+    metric,
+    pc_status,
+    start_agent_process,
+    wait_until,
+)
 from .rogue import RoguePc, now_ms
 from .test_presence import LiveFeed
 
 ROGUE = "pc-rogue"
-VICTIM = "pc-victim"
+VICTIM = "pc-target"
 MINUTE = 60_000
 
 
@@ -285,3 +294,83 @@ async def test_a_hello_under_another_site_is_dropped(
     assert (view["site"], view["hostname"]) != ("other-site", "evil")
     listed = (await call(api, "GET", "/pcs", params={"limit": 500})).json()["items"]
     assert next(pc for pc in listed if pc["id"] == ROGUE)["alert_count"] >= 1
+
+
+async def test_an_offline_session_is_charged_only_with_a_proof_made_from_the_secret(
+    stack: LocalStack, api: httpx.Client, rogue: RoguePc
+) -> None:
+    """The rogue PC got the member's verifier honestly (the member logged in there); with it alone it
+    cannot prove a session; with the secret typed at the PC it can, and only for itself."""
+    member = await new_member(api, 500_000, "violet mango river canoe 42")
+    reply = await rogue.login(member["login"], member["secret"])
+    assert reply.ok, reply.reason
+    assert reply.offline is not None
+    await call(api, "POST", f"/sessions/{reply.session_id}/stop", json={})
+
+    def offline_events(
+        session_id: str, proof: str | None, started_at: int
+    ) -> list[tuple[str, dict[str, Any]]]:
+        common = {
+            "session_id": session_id,
+            "kind": "member",
+            "member_id": member["id"],
+            "tariff_id": "standard",
+        }
+        extra = {"offline": True, "proof": proof}
+        return [
+            ("session.started", {**common, "started_at": started_at, "budget": 100_000, **extra}),
+            (
+                "session.ended",
+                {
+                    **common,
+                    "reason": "stopped",
+                    "started_at": started_at,
+                    "ended_at": started_at + MINUTE,
+                    "used_ms": MINUTE,
+                    "cost": 0,
+                    **extra,
+                },
+            ),
+        ]
+
+    async def play(session_id: str, proof: str | None, started_at: int) -> dict[str, Any]:
+        for type_, data in offline_events(session_id, proof, started_at):
+            seq = await rogue.event(type_, data)
+        await rogue.wait_acked(seq)
+        record: dict[str, Any] = (await call(api, "GET", f"/sessions/{session_id}")).json()
+        return record
+
+    started_at = now_ms()
+    # 1. Only the verifier (public key, salt, cost) in hand: no key it can make signs for the member.
+    forged_key = derive_key(reply.offline.public_key, reply.offline.salt, reply.offline.cost)
+    forged_id = uuid.uuid4().hex
+    forged = await play(forged_id, sign(forged_key, ROGUE, forged_id, member["id"], started_at), started_at)
+    assert "unverified" in forged["flags"]
+    assert await balance(api, member["id"]) == 500_000 - (await session_cost(api, reply.session_id))
+
+    # 2. The secret typed at this PC: the proof checks out and the member pays the hub's price.
+    key = await asyncio.to_thread(derive_key, member["secret"], reply.offline.salt, reply.offline.cost)
+    proven_id = uuid.uuid4().hex
+    proven = await play(proven_id, sign(key, ROGUE, proven_id, member["id"], started_at), started_at)
+    assert "unverified" not in proven["flags"]
+    assert proven["review"] is None
+    paid_before = 500_000 - (await session_cost(api, reply.session_id))
+    assert await balance(api, member["id"]) == paid_before - proven["cost"]
+
+    # 3. Staff decide on the unverified one: charge it, once, with a confirmation; a second review is refused.
+    review = {"decision": "charge", "confirmation": ADMIN_CONFIRMATION}
+    assert (
+        await call(api, "POST", f"/sessions/{forged_id}/review", json={"decision": "charge"})
+    ).status_code == 403
+    decided = await call(api, "POST", f"/sessions/{forged_id}/review", json=review)
+    assert decided.status_code == 200, decided.text
+    assert decided.json()["review"] == "charged"
+    assert await balance(api, member["id"]) == paid_before - proven["cost"] - forged["cost"]
+    assert (await call(api, "POST", f"/sessions/{forged_id}/review", json=review)).status_code == 409
+    audit = (await call(api, "GET", "/audit", params={"action": "session.review"})).json()["items"]
+    assert any(entry["target"] == f"session:{forged_id}" for entry in audit)
+
+
+async def session_cost(api: httpx.Client, session_id: str | None) -> int:
+    record = (await call(api, "GET", f"/sessions/{session_id}")).json()
+    return int(record["cost"] or 0) if record["state"] == "ended" else 0

@@ -1,5 +1,7 @@
-"""A member logs in at the PC (the lock screen's local operation): checked by the hub online, against the
-cached hash offline within the site's offline credit, and the offline session is flagged when it syncs."""
+"""A member logs in at the PC (the lock screen's local operation): checked by the hub online; offline, with
+a strong password, against the verifier the hub gave this PC, within the site's offline credit, and the
+offline session, proven by the key derived from the password, is charged when it syncs. A PIN member
+cannot log in offline: nothing of a PIN is ever cached on a PC."""
 
 from __future__ import annotations
 
@@ -14,11 +16,13 @@ from edge_agent.config import load_agent_config
 from edge_agent.control import SimulatedPc
 from edge_agent.runner import build_agent
 from edge_agent.telemetry import SharedTelemetry
+from hub.mqtt.login import REFUSED
 from icafe.stack import LocalStack
 
 from .conftest import async_wait_until
 
 OFFLINE_CREDIT = 100_000
+PASSWORD = "violet mango river canoe 42"  # strong enough for an offline verifier
 
 
 async def make_agent(stack: LocalStack, pc_id: str, pc: SimulatedPc) -> Agent:
@@ -32,9 +36,19 @@ async def call(api: httpx.Client, method: str, path: str, **kwargs: object) -> h
 
 async def test_member_login_online_then_offline(stack: LocalStack, api: httpx.Client, tmp_path: Path) -> None:
     login = f"pc{uuid.uuid4().hex[:8]}"
-    member = (await call(api, "POST", "/members", json={"login": login, "secret": "2468"})).json()
+    member = (await call(api, "POST", "/members", json={"login": login, "secret": PASSWORD})).json()
+    assert (member["secret_kind"], member["offline_login"]) == ("password", True)
     credit = {"amount": 2_000_000, "reason": "test credit", "idempotency_key": uuid.uuid4().hex}
     await call(api, "POST", f"/members/{member['id']}/balance-adjustments", json=credit)
+    pin_login = f"pin{uuid.uuid4().hex[:8]}"
+    pin_member = (await call(api, "POST", "/members", json={"login": pin_login, "secret": "2468"})).json()
+    assert (pin_member["secret_kind"], pin_member["offline_login"]) == ("pin", False)
+    await call(
+        api,
+        "POST",
+        f"/members/{pin_member['id']}/balance-adjustments",
+        json={**credit, "idempotency_key": uuid.uuid4().hex},
+    )
 
     pc = SimulatedPc()
     agent = await make_agent(stack, "pc-login", pc)
@@ -45,24 +59,30 @@ async def test_member_login_online_then_offline(stack: LocalStack, api: httpx.Cl
     )
 
     wrong = await agent.member_login(login, "0000")
-    assert (wrong.ok, wrong.offline) == (False, False)
-    assert "wrong" in wrong.reason
+    assert (wrong.ok, wrong.offline, wrong.reason) == (False, False, REFUSED)
 
-    online = await agent.member_login(login, "2468")
+    # The PIN member logs in and out online: nothing is cached for them.
+    pin_online = await agent.member_login(pin_login, "2468")
+    assert pin_online.ok, pin_online.reason
+    assert (await call(api, "POST", f"/sessions/{pin_online.session_id}/stop", json={})).status_code == 200
+
+    online = await agent.member_login(login, PASSWORD)
     assert online.ok, online.reason
     assert online.offline is False
     assert pc.locked is False
     record = (await call(api, "GET", f"/sessions/{online.session_id}")).json()
     assert (record["state"], record["member_id"], record["budget"]) == ("active", member["id"], 2_000_000)
-    assert (
-        await call(api, "POST", f"/sessions/{online.session_id}/stop", json={"reason": "done"})
-    ).status_code == 200
+    stopped = await call(api, "POST", f"/sessions/{online.session_id}/stop", json={"reason": "done"})
+    assert stopped.status_code == 200
+    online_cost = stopped.json()["cost"]
     assert pc.locked is True
 
     # The hub becomes unreachable for this PC.
     link.cancel()
     await asyncio.gather(link, return_exceptions=True)
-    offline = await agent.member_login(login, "2468")
+    assert (await agent.member_login(pin_login, "2468")).ok is False  # no verifier for a PIN
+    assert (await agent.member_login(login, PASSWORD + "x")).ok is False
+    offline = await agent.member_login(login, PASSWORD)
     assert offline.ok, offline.reason
     assert offline.offline is True
     assert agent.sessions is not None
@@ -85,8 +105,12 @@ async def test_member_login_online_then_offline(stack: LocalStack, api: httpx.Cl
         "the offline session synced",
     )
     assert "offline" in synced["flags"]
+    assert "unverified" not in synced["flags"]  # the proof made from the password checks out
+    assert synced["review"] is None
     assert synced["member_id"] == member["id"]
     assert 0 <= synced["cost"] <= OFFLINE_CREDIT
+    balance = (await call(api, "GET", f"/members/{member['id']}")).json()["balance"]
+    assert balance == 2_000_000 - online_cost - synced["cost"]
     await agent.go_offline()
     link.cancel()
     await asyncio.gather(link, return_exceptions=True)

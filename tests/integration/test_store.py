@@ -167,16 +167,20 @@ async def test_journal_prefix_and_gaps(store: Store) -> None:
 
 
 async def test_session_records_project_in_any_order(store: Store) -> None:
-    from hub.store.sessions import ENDED
+    from hub.store.sessions import ACTIVE, ENDED, SessionRecord
 
-    defaults = {"pc_id": "pc-1", "kind": "prepaid", "tariff_id": "standard", "created_at": 1}
-    assert await store.sessions.record_ended("s1", defaults, {"ended_at": 9, "used_ms": 5, "cost": 1})
-    await store.sessions.record_started("s1", {**defaults, "used_ms": 0}, {"started_at": 2})
-    record = await store.sessions.get("s1")
-    assert record is not None
-    assert record.state == ENDED  # the late "started" does not revive it
-    assert (record.started_at, record.used_ms, record.cost) == (2, 5, 1)
-    assert not await store.sessions.record_ended("s1", defaults, {"ended_at": 10})
+    record = SessionRecord(
+        id="s1", pc_id="pc-1", kind="prepaid", state=ACTIVE, created_at=1, tariff_id="standard"
+    )
+    assert await store.sessions.insert_if_absent(record)
+    assert not await store.sessions.insert_if_absent(record)  # a redelivered offline start
+    assert await store.sessions.record_ended("s1", {"ended_at": 9, "started_at": 2, "used_ms": 5, "cost": 1})
+    await store.sessions.record_started("s1", {"started_at": 3})
+    found = await store.sessions.get("s1")
+    assert found is not None
+    assert found.state == ENDED  # the late "started" neither revives it nor moves its start
+    assert (found.started_at, found.used_ms, found.cost) == (2, 5, 1)
+    assert not await store.sessions.record_ended("s1", {"ended_at": 10})
     await store.sessions.add_flag("s1", "offline")
     await store.sessions.add_flag("s1", "offline")
     assert (await store.sessions.get("s1")).flags == ["offline"]  # type: ignore[union-attr]
