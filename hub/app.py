@@ -21,6 +21,7 @@ from sanic.response import HTTPResponse
 from hub.alerts import PcAlerts
 from hub.api import API_PREFIX, blueprints
 from hub.api import query as api_edges
+from hub.api.audited import silent_write_routes
 from hub.api.guard import declared_access
 from hub.auth.tokens import TokenIssuer
 from hub.bootstrap import ensure_owner
@@ -106,6 +107,9 @@ def _check_routes_declare_access(app: HubApp) -> None:
     ]
     if missing:
         raise HubError(f"API routes without @requires or @public: {sorted(missing)}")
+    silent = silent_write_routes(app)
+    if silent:
+        raise HubError(f"API write routes that declare no audit entry (@audits or @audits_nothing): {silent}")
 
 
 async def _error_response(request: Request, exception: Exception) -> HTTPResponse:
@@ -123,7 +127,12 @@ async def _error_response(request: Request, exception: Exception) -> HTTPRespons
         )
     if isinstance(exception, SanicException):
         code = str(exception.__class__.__name__).lower()
-        return json({"error": {"code": code, "message": str(exception)}}, status=exception.status_code)
+        # Its headers too: a 405 says what is allowed (Allow), a 401 how to authenticate.
+        return json(
+            {"error": {"code": code, "message": str(exception)}},
+            status=exception.status_code,
+            headers=exception.headers,
+        )
     down = outage(exception)
     if down is not None:
         log.warning("%s unavailable on %s %s: %r", down, request.method, request.path, exception)
