@@ -51,7 +51,8 @@ window.addEventListener("storage", (event) => {
   if (event.key === "icafe.session") auth.externalChange();
 });
 
-const client = createClient<paths>({ baseUrl: origin, fetch: authedFetch(auth, (request) => fetch(request)) });
+/** The typed client; feature API modules in src/api/ (money.ts, backoffice.ts) use it through `call`. */
+export const client = createClient<paths>({ baseUrl: origin, fetch: authedFetch(auth, (request) => fetch(request)) });
 
 interface Result {
   data?: unknown;
@@ -60,20 +61,20 @@ interface Result {
 }
 
 /** The answer's body, or the hub's error thrown as an ApiError (a 403 also raises the global notice). */
-async function call<T>(pending: Promise<Result>): Promise<T> {
+export async function call<T>(pending: Promise<Result>): Promise<T> {
   const { data, error, response } = await pending;
   if (!response.ok) throw failureOf(error, response);
   return data as T;
 }
 
 /** Query parameters as the document declares them, or free-form while it declares none. */
-type QueryOf<Op extends keyof operations> = operations[Op] extends { parameters: { query?: infer Q } }
+export type QueryOf<Op extends keyof operations> = operations[Op] extends { parameters: { query?: infer Q } }
   ? [Q] extends [undefined]
     ? Record<string, string | number>
     : Q
   : Record<string, string | number>;
 
-function query<Op extends keyof operations>(values: QueryOf<Op>): { params: { query: never } } {
+export function query<Op extends keyof operations>(values: QueryOf<Op>): { params: { query: never } } {
   // openapi-fetch types `query` from the document; until it lists a route's parameters it says `never`.
   return { params: { query: values as never } };
 }

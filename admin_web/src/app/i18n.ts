@@ -6,7 +6,7 @@ import i18next from "i18next";
 import { initReactI18next } from "react-i18next";
 
 import en from "../i18n/en";
-import { isLanguage, type Language } from "../i18n/format";
+import { isLanguage, LANGUAGES, type Language } from "../i18n/format";
 import ru from "../i18n/ru";
 import uz from "../i18n/uz";
 
@@ -30,6 +30,14 @@ void i18next.use(initReactI18next).init({
   interpolation: { escapeValue: false }, // React escapes
   returnNull: false,
 });
+
+/**
+ * A feature's own catalogue (`src/features/<x>/messages.ts`: `{ en, ru, uz }`, ru and uz typed as en's
+ * shape), added under its key when the feature's chunk loads: `t("<key>.title")` then works anywhere.
+ */
+export function registerMessages<T extends object>(key: string, messages: Record<Language, T>): void {
+  for (const language of LANGUAGES) i18next.addResourceBundle(language, "translation", { [key]: messages[language] }, true, true);
+}
 
 export function currentLanguage(): Language {
   return isLanguage(i18next.language) ? i18next.language : "en";

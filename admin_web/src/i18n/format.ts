@@ -55,6 +55,38 @@ export function formatMoney(minor: number, currency: string, language: Language)
   return `${sign}${text} ${info.names[language]}`;
 }
 
+/** The currency's name as amounts show it ("so'm", "сум", "USD"): the unit beside an amount field. */
+export function currencyName(currency: string, language: Language): string {
+  return (CURRENCIES[currency]?.names ?? { en: currency, uz: currency, ru: currency })[language];
+}
+
+/**
+ * What a person typed into an amount field, in minor units: "12 000" so'm is 1 200 000; "12.50" or
+ * "12,50" USD is 1 250. Spaces group thousands; at most the currency's displayed decimals (none for so'm).
+ * null when it is not such an amount (empty, negative, letters, too many decimals, beyond a safe integer).
+ */
+export function parseMoney(text: string, currency: string): number | null {
+  const info = CURRENCIES[currency] ?? { exponent: 2, decimals: 2 };
+  const compact = text.replace(/[\s\u00a0]/g, "");
+  const match = /^(\d+)(?:[.,](\d*))?$/.exec(compact);
+  if (match === null) return null;
+  const whole = match[1] ?? "0";
+  const fraction = match[2] ?? "";
+  if (fraction.length > info.decimals) return null;
+  const minor = Number(whole) * 10 ** info.exponent + Number(fraction.padEnd(info.exponent, "0") || "0");
+  return Number.isSafeInteger(minor) ? minor : null;
+}
+
+/** An amount in minor units as an amount field shows it for editing (no grouping, no unit): 1 200 000 -> "12000". */
+export function moneyInputText(minor: number, currency: string): string {
+  const info = CURRENCIES[currency] ?? { exponent: 2, decimals: 2 };
+  const unit = 10 ** info.exponent;
+  const whole = Math.trunc(minor / unit);
+  const rest = Math.abs(minor - whole * unit);
+  if (info.decimals === 0 || rest === 0) return String(whole);
+  return `${whole}.${String(rest).padStart(info.exponent, "0").slice(0, info.decimals)}`;
+}
+
 const UNITS: Record<Language, { h: string; min: string; s: string }> = {
   en: { h: "h", min: "min", s: "s" },
   ru: { h: "ч", min: "мин", s: "с" },
