@@ -5,6 +5,8 @@ declaration keeps the hub from starting, so no write route can stay silent."""
 
 from __future__ import annotations
 
+import time
+import asyncio
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -15,6 +17,7 @@ import pytest
 from sanic import Blueprint, Sanic, json
 
 from hub.api.audited import WRITE_METHODS, audits, declared_audits, silent_write_routes
+from hub.store.sessions import SessionRecord
 from icafe.stack import LocalStack
 
 from .conftest import (
@@ -23,10 +26,12 @@ from .conftest import (
     Phone,
     Staff,
     create_staff,
+    database,
     pc_status,
     start_agent_process,
     wait_until,
 )
+from .rogue import RoguePc, now_ms
 from .route_table import ApiRoute, api_routes, build_app
 
 PC = "pc-audit"
@@ -258,6 +263,56 @@ def _extend_session(walk: Walk) -> httpx.Response:
 @step("POST", "/api/v1/sessions/<session_id:str>/stop")
 def _stop_session(walk: Walk) -> httpx.Response:
     return walk.as_owner("POST", f"/sessions/{walk.state['session']}/stop", json={"reason": "audit walk"})
+
+
+@step("POST", "/api/v1/sessions/<session_id:str>/review")
+def _review_session(walk: Walk) -> httpx.Response:
+    # What an offline session without a valid proof leaves (tests/integration/test_hostile_pc.py makes
+    # one through a PC): ended, its charge awaiting staff's decision.
+    now = int(time.time() * 1000)
+    record = SessionRecord(
+        id=key(),
+        pc_id=PC,
+        kind="member",
+        state="ended",
+        created_at=now,
+        tariff_id="standard",
+        review="pending",
+    )
+    client, db = database(walk.stack)
+    with client:
+        db["sessions"].insert_one(record.to_document())
+    body = {"decision": "waive", "confirmation": ADMIN_CONFIRMATION}
+    return walk.as_owner("POST", f"/sessions/{record.id}/review", json=body)
+
+
+@step("POST", "/api/v1/sessions/<session_id:str>/review")
+def _review_session(walk: Walk) -> httpx.Response:
+    session_id = asyncio.run(_unverified_offline_session(walk))
+    review = {"decision": "waive", "confirmation": ADMIN_CONFIRMATION}
+    return walk.as_owner("POST", f"/sessions/{session_id}/review", json=review)
+
+
+async def _unverified_offline_session(walk: Walk) -> str:
+    """An offline session a PC reports without a proof: recorded unverified, awaiting staff review."""
+    session_id, started_at = key(), now_ms() - 60_000
+    ended = {
+        "session_id": session_id,
+        "reason": "stopped",
+        "kind": "member",
+        "member_id": walk.state["member"],
+        "tariff_id": "standard",
+        "started_at": started_at,
+        "ended_at": started_at + 60_000,
+        "used_ms": 60_000,
+        "cost": 0,
+        "offline": True,
+    }
+    headers = {"Authorization": f"Bearer {walk.token}"}
+    with httpx.Client(base_url=walk.url(""), headers=headers, timeout=20) as api:
+        async with RoguePc(walk.stack, f"{PC}-offline", api) as pc:
+            await pc.wait_acked(await pc.event("session.ended", ended))
+    return session_id
 
 
 @step("POST", "/api/v1/products")
