@@ -6,7 +6,6 @@ declaration keeps the hub from starting, so no write route can stay silent."""
 from __future__ import annotations
 
 import time
-import asyncio
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -31,7 +30,6 @@ from .conftest import (
     start_agent_process,
     wait_until,
 )
-from .rogue import RoguePc, now_ms
 from .route_table import ApiRoute, api_routes, build_app
 
 PC = "pc-audit"
@@ -284,35 +282,6 @@ def _review_session(walk: Walk) -> httpx.Response:
         db["sessions"].insert_one(record.to_document())
     body = {"decision": "waive", "confirmation": ADMIN_CONFIRMATION}
     return walk.as_owner("POST", f"/sessions/{record.id}/review", json=body)
-
-
-@step("POST", "/api/v1/sessions/<session_id:str>/review")
-def _review_session(walk: Walk) -> httpx.Response:
-    session_id = asyncio.run(_unverified_offline_session(walk))
-    review = {"decision": "waive", "confirmation": ADMIN_CONFIRMATION}
-    return walk.as_owner("POST", f"/sessions/{session_id}/review", json=review)
-
-
-async def _unverified_offline_session(walk: Walk) -> str:
-    """An offline session a PC reports without a proof: recorded unverified, awaiting staff review."""
-    session_id, started_at = key(), now_ms() - 60_000
-    ended = {
-        "session_id": session_id,
-        "reason": "stopped",
-        "kind": "member",
-        "member_id": walk.state["member"],
-        "tariff_id": "standard",
-        "started_at": started_at,
-        "ended_at": started_at + 60_000,
-        "used_ms": 60_000,
-        "cost": 0,
-        "offline": True,
-    }
-    headers = {"Authorization": f"Bearer {walk.token}"}
-    with httpx.Client(base_url=walk.url(""), headers=headers, timeout=20) as api:
-        async with RoguePc(walk.stack, f"{PC}-offline", api) as pc:
-            await pc.wait_acked(await pc.event("session.ended", ended))
-    return session_id
 
 
 @step("POST", "/api/v1/products")
