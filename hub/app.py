@@ -15,7 +15,7 @@ from redis.backoff import ExponentialBackoff
 from redis.driver_info import DriverInfo
 from sanic import Request, Sanic, json
 from sanic.config import Config
-from sanic.exceptions import SanicException
+from sanic.exceptions import MethodNotAllowed, SanicException
 from sanic.response import HTTPResponse
 
 from hub.alerts import PcAlerts
@@ -112,6 +112,15 @@ def _check_routes_declare_access(app: HubApp) -> None:
         raise HubError(f"API write routes that declare no audit entry (@audits or @audits_nothing): {silent}")
 
 
+def _allowed_methods(request: Request) -> list[str]:
+    allowed = []
+    for method in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"):
+        with contextlib.suppress(SanicException):
+            request.app.router.get(request.path, method, request.host)
+            allowed.append(method)
+    return allowed
+
+
 async def _error_response(request: Request, exception: Exception) -> HTTPResponse:
     if isinstance(exception, ApiError):
         return json(
@@ -127,12 +136,11 @@ async def _error_response(request: Request, exception: Exception) -> HTTPRespons
         )
     if isinstance(exception, SanicException):
         code = str(exception.__class__.__name__).lower()
-        # Its headers too: a 405 says what is allowed (Allow), a 401 how to authenticate.
-        return json(
-            {"error": {"code": code, "message": str(exception)}},
-            status=exception.status_code,
-            headers=exception.headers,
-        )
+        headers = dict(exception.headers or {})
+        if isinstance(exception, MethodNotAllowed):
+            headers["Allow"] = ", ".join(_allowed_methods(request))  # RFC 9110: a 405 says what is
+        body = {"error": {"code": code, "message": str(exception)}}
+        return json(body, status=exception.status_code, headers=headers)
     down = outage(exception)
     if down is not None:
         log.warning("%s unavailable on %s %s: %r", down, request.method, request.path, exception)

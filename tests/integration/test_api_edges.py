@@ -139,3 +139,10 @@ def test_bodies_over_one_mib_are_refused_with_413(api: httpx.Client) -> None:
     # Just under the limit is read (and refused for what it says, not for its size).
     near = {"login": f"big{uuid.uuid4().hex[:6]}", "name": "x" * (limit - 200), "secret": "1234"}
     assert api.post("/members", content=json.dumps(near).encode()).status_code == 400
+
+
+def test_a_method_a_route_does_not_take_is_405_with_allow(api: httpx.Client) -> None:
+    for method, path, allowed in (("DELETE", "/pcs", {"GET"}), ("TRACE", "/groups/zone-1", {"PUT"})):
+        response = api.request(method, path)
+        assert response.status_code == 405
+        assert allowed <= {m.strip() for m in response.headers["Allow"].split(",")}
