@@ -8,7 +8,7 @@ names each filter it granted, so a filter listed but never granted was refused. 
 log file. So the broker logs to its standard output, a pipe into this process, which
 
 - keeps the lines an operator wants (connections, warnings, errors) in the log file, and drops the
-  per-packet debug lines;
+  per-packet debug lines (once a minute it notes how many lines the broker wrote);
 - counts refusals per client (the broker username, i.e. the certificate's CN) and kind;
 - every ``period`` seconds, if anything was refused, publishes one ``BrokerDenials`` to the hub (as
   ``icafe-broker-log``) and writes one summary line per client to the log file, so even a flood of
@@ -47,6 +47,8 @@ from protocol.transport import tls_context
 from provisioning.ca import BROKER_LOG_IDENTITY
 
 DEFAULT_PERIOD_S = 2.0
+# How often the watcher notes in the log file how much the broker wrote (the debug level's cost).
+VOLUME_PERIOD_S = 60.0
 # Passed on to the broker: reload (and reopen our log file), stop, and SIGUSR1 (save its persistence now).
 FORWARDED = (signal.SIGHUP, signal.SIGTERM, signal.SIGINT, signal.SIGUSR1)
 # Client ids whose username the watcher remembers; a PC's client id is its username anyway.
@@ -75,6 +77,26 @@ _NOISE = ("No will message specified.", "Will message specified", "\t")
 class _Tally:
     count: int = 0
     last_topic: str = ""
+
+
+@dataclass
+class Volume:
+    """What the broker wrote since the last note: lines and bytes read, lines kept."""
+
+    lines: int = 0
+    size: int = 0
+    kept: int = 0
+    since: float = field(default_factory=time.monotonic)
+
+    def note(self) -> str:
+        seconds = max(time.monotonic() - self.since, 1e-9)
+        text = (
+            f"icafe: the broker wrote {self.lines} lines ({self.size} bytes) in {seconds:.0f} s, "
+            f"{self.lines / seconds:.1f} lines/s; {self.kept} kept"
+        )
+        self.lines = self.size = self.kept = 0
+        self.since = time.monotonic()
+        return text
 
 
 @dataclass
@@ -238,6 +260,7 @@ class Reporter:
 
 def run(command: Sequence[str], log: LogFile, reporter: Reporter | None, period_s: float) -> int:
     counter = DenialCounter()
+    volume = Volume()
     lock = threading.Lock()
     done = threading.Event()
 
@@ -253,8 +276,14 @@ def run(command: Sequence[str], log: LogFile, reporter: Reporter | None, period_
             reporter.publish(report)
 
     def every_period() -> None:
+        noted = time.monotonic()
         while not done.wait(period_s):
             flush()
+            if time.monotonic() - noted >= VOLUME_PERIOD_S:
+                noted = time.monotonic()
+                with lock:
+                    note = volume.note()
+                log.write([note])
 
     child = subprocess.Popen(
         list(command), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
@@ -271,6 +300,9 @@ def run(command: Sequence[str], log: LogFile, reporter: Reporter | None, period_
             line = raw.decode("utf-8", errors="replace").rstrip("\n")
             with lock:
                 keep = counter.feed(line)
+                volume.lines += 1
+                volume.size += len(raw)
+                volume.kept += keep
             if keep:
                 log.write([line])
         returncode = child.wait()
