@@ -25,12 +25,13 @@ RUN python -m venv /opt/icafe \
 FROM ${PYTHON_IMAGE} AS broker
 ARG MOSQUITTO_UID=1883
 # The `mosquitto` user first, with a fixed uid, so that the broker's keys on the host can be given to it;
-# the package then keeps it. The plugin's path depends on the architecture: link it to a fixed one.
+# the package then keeps it (mosquitto-clients: mosquitto_sub and _pub, for the operator). The plugin's path
+# depends on the architecture: link it to a fixed one.
 RUN groupadd --system --gid "${MOSQUITTO_UID}" mosquitto \
  && useradd --system --uid "${MOSQUITTO_UID}" --gid mosquitto --home-dir /mosquitto --create-home \
         --shell /usr/sbin/nologin mosquitto \
  && apt-get update \
- && apt-get install -y --no-install-recommends mosquitto \
+ && apt-get install -y --no-install-recommends mosquitto mosquitto-clients \
  && rm -rf /var/lib/apt/lists/* \
  && ln -s "$(ls /usr/lib/*/mosquitto_dynamic_security.so | head -n 1)" /usr/local/lib/mosquitto_dynamic_security.so \
  && mkdir -p /mosquitto/config /mosquitto/certs /mosquitto/data \
