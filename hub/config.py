@@ -93,8 +93,9 @@ class HubSettings(BaseModel):
     # login at most.
     staff_session_idle_s: Annotated[int, Field(ge=60, le=7 * 86400)] = 1800
     staff_session_absolute_s: Annotated[int, Field(ge=300, le=30 * 86400)] = 43200
-    # Failed logins per account: free attempts, then exponential back-off; at the hourly maximum the
-    # account stays locked until the hour ends (ASVS: at most 100 per hour). Per source address: a cap.
+    # Failed logins (hub.security.limits): per account and address, free attempts then exponential back-off;
+    # per account from any address, an hourly cap (at most 100) that locks it until the hour ends; per
+    # address, an hourly cap after which only logins with a second factor get through from it.
     login_free_failures: Annotated[int, Field(ge=1, le=100)] = 5
     login_max_failures: Annotated[int, Field(ge=1, le=100)] = 50
     login_ip_max_failures: Annotated[int, Field(ge=1, le=100000)] = 200
