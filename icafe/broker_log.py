@@ -307,6 +307,9 @@ def run(command: Sequence[str], log: LogFile, reporter: Reporter | None, period_
                 log.write([line])
         returncode = child.wait()
     finally:
+        if child.poll() is None:  # this watcher failed, not the broker: never leave it behind
+            child.terminate()
+            child.wait(30)
         done.set()
         timer.join()
         flush()

@@ -3,6 +3,11 @@ real broker (dynamic-security plugin, log types notice, subscribe and debug)."""
 
 from __future__ import annotations
 
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
 from icafe.broker_log import DenialCounter, summary_lines
 from protocol import decode, encode
 from protocol.broker import MAX_CLIENTS, BrokerDenials, DenialKind
@@ -126,3 +131,39 @@ def test_a_flood_costs_one_bounded_report() -> None:
     assert report.clients[0].client == "pc-0000"
     assert report.clients[0].count == 1001
     assert len(summary_lines(report)) == MAX_CLIENTS + 1
+
+
+def test_the_watcher_runs_the_broker_keeps_its_log_and_ends_with_its_status(tmp_path: Path) -> None:
+    """`icafe broker-log -- <broker>` with a stand-in broker that logs and exits 3: the kept lines and the
+    summary of refusals go to the log file (mode 0600), the per-packet lines do not, and the status is the
+    broker's."""
+    log = tmp_path / "mosquitto.log"
+    broker = "import sys; sys.stdout.write(LOG); sys.exit(3)"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "icafe",
+            "broker-log",
+            "--log-file",
+            str(log),
+            "--period",
+            "60",
+            "--",
+            sys.executable,
+            "-c",
+            f"LOG = {LOG!r}\n{broker}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 3, result.stderr
+    assert stat.S_IMODE(log.stat().st_mode) == 0o600
+    lines = log.read_text().splitlines()
+    kept = [line.split(": ", 1)[1] for line in lines if not line.startswith("icafe:")]
+    assert kept == KEPT
+    summary = [line for line in lines if line.startswith("icafe: refused")]
+    assert summary[0].endswith("oversize 1, publish 1, subscribe 2")
+    assert "icafe: refused subscribe x2 from pc-001 (last: '#')" in summary
