@@ -36,7 +36,7 @@ from protocol import (
 )
 from protocol.transport import mqtt_client, tls_context
 from provisioning import CertificateAuthority
-from provisioning.broker_acl import pc_acls, pc_role_name
+from provisioning.broker_acl import dynsec_config, pc_acls, pc_role_name
 
 from .conftest import async_wait_until, client_for, metric, pc_status, start_agent_process, wait_until
 
@@ -49,11 +49,14 @@ OVERSIZED = (20 * 1024 * 1024, 21 * 1024)
 
 class PacketClient:
     """A plain paho client with a PC's certificate that reports the broker's reason codes, which aiomqtt
-    does not: a refused PUBLISH is acknowledged with 0x87 (not authorized), a refused filter likewise."""
+    does not: a refused PUBLISH is acknowledged with 0x87 (not authorized), a refused filter likewise. The
+    PC is enrolled and admitted on demand, unless ``issue`` is False: then its current certificate."""
 
-    def __init__(self, stack: LocalStack, name: str, client_id: str | None = None) -> None:
+    def __init__(
+        self, stack: LocalStack, name: str, client_id: str | None = None, *, issue: bool = True
+    ) -> None:
         ca = stack.require_ca()
-        identity = stack.ensure_pc(name)
+        identity = stack.ensure_pc(name) if issue else ca.get(name)
         self.acks: queue.Queue[int] = queue.Queue()
         self.subacks: queue.Queue[list[int]] = queue.Queue()
         connected: queue.Queue[int] = queue.Queue()
@@ -82,8 +85,10 @@ class PacketClient:
 
 
 @contextlib.contextmanager
-def packet_client(stack: LocalStack, name: str, client_id: str | None = None) -> Iterator[PacketClient]:
-    client = PacketClient(stack, name, client_id)
+def packet_client(
+    stack: LocalStack, name: str, client_id: str | None = None, *, issue: bool = True
+) -> Iterator[PacketClient]:
+    client = PacketClient(stack, name, client_id, issue=issue)
     try:
         yield client
     finally:
@@ -358,12 +363,7 @@ def test_the_access_list_is_the_cas_records(stack: LocalStack) -> None:
     # (The plugin rewrites its file after each change, adding each ACL's default priority.)
     granted = {(a["acltype"], a["topic"], a["allow"]) for a in roles[pc_role_name("pc-001")]}
     assert granted == {(a["acltype"], a["topic"], a["allow"]) for a in pc_acls("main", "pc-001")}
-    assert config["defaultACLAccess"] == {
-        "publishClientSend": False,
-        "publishClientReceive": False,
-        "subscribe": False,
-        "unsubscribe": True,
-    }
+    assert config["defaultACLAccess"] == dynsec_config(stack.require_ca())["defaultACLAccess"]
 
 
 def test_a_revoked_pc_is_disconnected_at_once_and_may_do_nothing(stack: LocalStack) -> None:
@@ -375,25 +375,10 @@ def test_a_revoked_pc_is_disconnected_at_once_and_may_do_nothing(stack: LocalSta
         assert pc.publish(topic("main", "pc-gone-now", TopicKind.STATUS), b"{}") == 0
         stack.revoke_pc("pc-gone-now")
         disconnected.get(timeout=10)
-    ca = stack.require_ca()
-    identity = ca.get("pc-gone-now")
-    assert identity.revoked
-    client = paho.Client(CallbackAPIVersion.VERSION2, client_id="pc-gone-now", protocol=paho.MQTTv5)
-    client.tls_set_context(tls_context(ca.ca_cert_path, identity.cert_path, identity.key_path))
-    acks: queue.Queue[int] = queue.Queue()
-    subacks: queue.Queue[list[int]] = queue.Queue()
-    client.on_publish = lambda _c, _u, _mid, code, _p: acks.put(code.value)
-    client.on_subscribe = lambda _c, _u, _mid, codes, _p: subacks.put([c.value for c in codes])
-    client.connect("localhost", stack.ports.broker)
-    client.loop_start()
-    try:
-        client.publish(topic("main", "pc-gone-now", TopicKind.STATUS), b"{}", qos=1)
-        assert acks.get(timeout=10) == NOT_AUTHORIZED
-        client.subscribe(topic("main", "pc-gone-now", TopicKind.CMD), qos=1)
-        assert subacks.get(timeout=10) == [NOT_AUTHORIZED]
-    finally:
-        client.disconnect()
-        client.loop_stop()
+    assert stack.require_ca().get("pc-gone-now").revoked
+    with packet_client(stack, "pc-gone-now", issue=False) as pc:
+        assert pc.publish(topic("main", "pc-gone-now", TopicKind.STATUS), b"{}") == NOT_AUTHORIZED
+        assert pc.subscribe(topic("main", "pc-gone-now", TopicKind.CMD)) == [NOT_AUTHORIZED]
 
 
 def test_refusals_of_a_known_pc_raise_an_alert_against_it(stack: LocalStack, api: httpx.Client) -> None:
