@@ -104,7 +104,8 @@ def schemathesis(stack: LocalStack, token: str, report: Path, args: argparse.Nam
     ]
     if args.seed is not None:
         command += ["--seed", str(args.seed)]
-    return subprocess.run(command, check=False).returncode
+    # In the stack's directory: schemathesis keeps a cache of its own where it runs.
+    return subprocess.run(command, check=False, cwd=report.parent).returncode
 
 
 def answers(report: Path) -> Counter[str]:
