@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator
 
-from billing.money import MoneyError, currency
+from billing.money import MoneyError, currency, format_amount
 from billing.tariffs import TariffError, zone
 
 LANGUAGES = ("uz", "ru", "en")
@@ -38,3 +38,9 @@ def _known_timezone(value: str) -> str:
 CurrencyCode = Annotated[str, AfterValidator(_known_currency)]
 Language = Annotated[str, AfterValidator(_known_language)]
 Timezone = Annotated[str, AfterValidator(_known_timezone)]
+
+
+def money_text(amount: int, currency_code: str) -> str:
+    """An amount inside an API message: in the branch's currency, written as the message's language
+    (English) writes it ("15 000 so'm is needed", never raw minor units). The receipts' formatter."""
+    return format_amount(amount, currency_code, "en")

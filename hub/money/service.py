@@ -25,6 +25,7 @@ from billing.ledger import (
     LedgerError,
     Posting,
     branch_account,
+    check_cap,
     member_account,
     refund_posting,
     revenue_account,
@@ -34,6 +35,7 @@ from billing.ledger import (
 )
 from hub.clock import now_ms
 from hub.live import LiveState
+from hub.locale import money_text
 from hub.money.amounts import MAX_AMOUNT
 from hub.money.errors import MoneyRefused
 from hub.money.methods import METHODS, Tender, code_hash, method
@@ -259,9 +261,11 @@ class MoneyService:
             )
         total = sum(line["total"] for line in lines)
         if total > MAX_AMOUNT:
-            raise MoneyRefused(400, "bad_request", f"a sale of {total} is beyond any till; split it")
+            shown = money_text(total, branch.currency)
+            raise MoneyRefused(400, "bad_request", f"a sale of {shown} is beyond any till; split it")
         if request.amount is not None and request.amount != total:
-            raise MoneyRefused(409, "price_changed", f"the items cost {total} now, not {request.amount}")
+            now, sent = money_text(total, branch.currency), money_text(request.amount, branch.currency)
+            raise MoneyRefused(409, "price_changed", f"the items cost {now} now, not {sent}")
         return Destination(revenue_account("products", branch.id), total, lines)
 
     async def _ensure_voucher(self, doc: Document) -> None:
@@ -312,6 +316,13 @@ class MoneyService:
             tender = Tender("card", branch.id, terminal_ref=request.terminal_ref)
             details = (await chosen.source(tender, self._store)).details
         try:
+            # What earlier refunds left (the store's cap claim re-checks it under its lock): a refund
+            # beyond it is refused naming what is really left, not the whole payment.
+            check_cap(
+                payment["amount"],
+                await self._store.ledger.capped_sum(_refund_cap(payment_id)),
+                request.amount,
+            )
             posting = refund_posting(
                 Posting.from_documents(payment["lines"]),
                 payment["source"],
@@ -320,7 +331,7 @@ class MoneyService:
                 request.amount,
             )
         except LedgerError as exc:
-            raise _refusal(exc, "refund") from None
+            raise _refusal(exc, "refund", payment["currency"]) from None
         doc: Document = {
             "_id": uuid.uuid4().hex,
             "idem": idem,
@@ -343,7 +354,7 @@ class MoneyService:
             "at": now_ms(),
             **details,
         }
-        cap = CapClaim(f"refund:{payment_id}", payment["amount"], request.amount)
+        cap = CapClaim(_refund_cap(payment_id), payment["amount"], request.amount)
         result = await self._post(doc, posting, branch, cap)
         if result.created:
             await self._publish("payment.refunded", result.document)
@@ -459,13 +470,14 @@ class MoneyService:
         posting = (
             transfer(adjustments, member, amount) if amount > 0 else transfer(member, adjustments, -amount)
         )
+        currency = await self._currency(branch)
         doc: Document = {
             "_id": uuid.uuid4().hex,
             "idem": f"adjustment:{key}",
             "kind": "adjustment",
             "purpose": "adjustment",
             "amount": abs(amount),
-            "currency": await self._currency(branch),
+            "currency": currency,
             "direction": "credit" if amount > 0 else "debit",
             "branch": branch,
             "member_id": member_id,
@@ -476,7 +488,8 @@ class MoneyService:
         try:
             return await self._store.ledger.post(doc, posting)
         except InsufficientFunds as exc:
-            raise MoneyRefused(402, "insufficient_balance", f"the balance holds only {exc.balance}") from None
+            holds = money_text(exc.balance, currency)
+            raise MoneyRefused(402, "insufficient_balance", f"the balance holds only {holds}") from None
 
     # ---- shared -------------------------------------------------------------------------------------
 
@@ -496,7 +509,7 @@ class MoneyService:
         try:
             return await self._store.ledger.post(doc, posting, receipt_branch=branch.id, cap=cap)
         except LedgerError as exc:
-            raise _refusal(exc, doc["kind"]) from None
+            raise _refusal(exc, doc["kind"], doc["currency"]) from None
 
     async def _publish(self, event: str, doc: Document) -> None:
         # The money is in the ledger already: a live feed that cannot be told must not fail the payment.
@@ -520,20 +533,22 @@ class MoneyService:
         )
 
 
-def _refusal(exc: LedgerError, kind: str) -> MoneyRefused:
-    """A ledger rule broken by a request, as the API's answer."""
+def _refusal(exc: LedgerError, kind: str, currency: str) -> MoneyRefused:
+    """A ledger rule broken by a request, as the API's answer (amounts in the payment's currency)."""
     if isinstance(exc, InsufficientFunds):
         what = "voucher" if exc.account.startswith(f"{AccountKind.VOUCHER}:") else "balance"
-        return MoneyRefused(
-            402, "insufficient_balance", f"the {what} holds {exc.balance}, {exc.needed} is needed"
-        )
+        holds, needed = money_text(exc.balance, currency), money_text(exc.needed, currency)
+        return MoneyRefused(402, "insufficient_balance", f"the {what} holds {holds}, {needed} is needed")
     if isinstance(exc, CapExceeded):
+        left, limit = money_text(exc.left, currency), money_text(exc.limit, currency)
         if kind == "refund":
-            return MoneyRefused(
-                409, "refund_exceeds_payment", f"only {exc.left} of {exc.limit} is left to refund"
-            )
-        return MoneyRefused(409, "overpayment", f"only {exc.left} of {exc.limit} is left to pay")
+            return MoneyRefused(409, "refund_exceeds_payment", f"only {left} of {limit} is left to refund")
+        return MoneyRefused(409, "overpayment", f"only {left} of {limit} is left to pay")
     return MoneyRefused(400, "bad_request", str(exc))
+
+
+def _refund_cap(payment_id: str) -> str:
+    return f"refund:{payment_id}"
 
 
 def _session_key(session_id: str) -> str:
