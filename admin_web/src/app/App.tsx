@@ -7,6 +7,7 @@ import { Provider } from "react-redux";
 import { createBrowserRouter, Outlet, RouterProvider } from "react-router";
 
 import { ApiError } from "../api/errors";
+import { MONEY_ROUTES } from "../features/screens/routes";
 import { store } from "../live/store";
 import LoginPage from "./auth/LoginPage";
 import { RequireSession, SessionProvider } from "./auth/session";
@@ -68,6 +69,7 @@ const router = createBrowserRouter([
               </Allowed>
             ),
           },
+          ...MONEY_ROUTES.map(({ path, permission, element }) => ({ path, element: <Allowed permission={permission}>{element}</Allowed> })),
           { path: "/account", element: <AccountPage /> },
           { path: "*", element: <NotFound /> },
         ],

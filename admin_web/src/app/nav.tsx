@@ -5,14 +5,20 @@
 import DesktopWindowsIcon from "@mui/icons-material/DesktopWindows";
 import type { ReactElement } from "react";
 
+import { BACK_OFFICE_SCREENS, FRONT_DESK_SCREENS } from "../features/screens/nav";
+
 export interface Screen {
   path: string;
-  labelKey: "nav.map";
+  labelKey: string;
   permission: string;
   icon: ReactElement;
 }
 
-export const SCREENS: readonly Screen[] = [{ path: "/pcs", labelKey: "nav.map", permission: "pcs:read", icon: <DesktopWindowsIcon /> }];
+export const SCREENS: readonly Screen[] = [
+  { path: "/pcs", labelKey: "nav.map", permission: "pcs:read", icon: <DesktopWindowsIcon /> },
+  ...FRONT_DESK_SCREENS,
+  ...BACK_OFFICE_SCREENS,
+];
 
 /** Where "/" leads: the first screen the user may open, or the account page. */
 export function homeFor(can: (permission: string) => boolean): string {

@@ -1,0 +1,16 @@
+/**
+ * The money and back-office screens' routes, each screen its own chunk, each with the permission its
+ * page needs (App.tsx spreads these in and guards each with it). The screen checks finer permissions
+ * itself (a manager may read tariffs where only settings:manage changes them).
+ */
+import { lazy, type ReactElement } from "react";
+
+export interface GuardedRoute {
+  path: string;
+  permission: string;
+  element: ReactElement;
+}
+
+const PosPage = lazy(() => import("../pos/PosPage"));
+
+export const MONEY_ROUTES: readonly GuardedRoute[] = [{ path: "/pos", permission: "money:collect", element: <PosPage /> }];
