@@ -1,11 +1,10 @@
-"""Pure billing rules shared by the PC agent and the hub: money, tariffs, packages, the session machine.
+"""Pure billing rules shared by the PC agent and the hub: money, tariffs, the session machine.
 
 No I/O, no clocks: every time is passed in as integer epoch milliseconds, and money is an ``int`` in
 minor units, so both sides compute the same cost to the last minor unit.
 """
 
 from billing.money import CURRENCIES, Currency, MoneyError, currency, format_amount, to_minor
-from billing.packages import Package, package_price
 from billing.session import (
     IDLE_STATE,
     TRANSITIONS,
@@ -66,7 +65,6 @@ __all__ = [
     "Lock",
     "MachineState",
     "MoneyError",
-    "Package",
     "Phase",
     "Policy",
     "Price",
@@ -85,7 +83,6 @@ __all__ = [
     "ends_at_for",
     "format_amount",
     "minutes_for",
-    "package_price",
     "price",
     "replay",
     "step",

@@ -15,8 +15,10 @@ from enum import StrEnum
 from typing import Any
 
 from billing.tariffs import MINUTE_MS
+from protocol import SessionKind
 
-KINDS = frozenset({"member", "prepaid", "postpaid", "package"})
+# The kinds the wire contract carries; a start of any other kind is illegal.
+KINDS = frozenset(SessionKind)
 EXPIRED = "expired"
 IDLE_REASON = "idle"
 
@@ -37,7 +39,7 @@ class Policy:
 @dataclass(frozen=True)
 class ActiveSession:
     session_id: str
-    kind: str
+    kind: SessionKind
     member_id: str | None
     started_at: int
     ends_at: int | None  # None: postpaid, runs until stopped
@@ -104,7 +106,7 @@ IDLE_STATE = MachineState(Phase.IDLE, None)
 @dataclass(frozen=True)
 class Start:
     session_id: str
-    kind: str
+    kind: SessionKind
     member_id: str | None
     ends_at: int | None
     at: int
@@ -156,7 +158,13 @@ def _start(state: MachineState, event: Start, policy: Policy) -> Step:
     if event.ends_at is not None and event.ends_at <= event.at:
         raise IllegalTransition(state.phase, event, "the session would end before it starts")
     session = ActiveSession(
-        event.session_id, event.kind, event.member_id, event.at, event.ends_at, event.at, frozenset()
+        event.session_id,
+        SessionKind(event.kind),
+        event.member_id,
+        event.at,
+        event.ends_at,
+        event.at,
+        frozenset(),
     )
     return replace(state, phase=Phase.ACTIVE, session=session), (Started(session), Unlock())
 

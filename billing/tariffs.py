@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from itertools import islice
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -79,12 +79,6 @@ def local_time(at_ms: int, timezone: str) -> datetime:
 def epoch_ms(moment: datetime) -> int:
     """Epoch milliseconds of an aware datetime, without passing through a float."""
     return (moment - _EPOCH) // _ONE_MS
-
-
-def local_wall_ms(day: date, minute: int, timezone: str) -> int:
-    """Epoch ms of the local wall time ``minute`` minutes after midnight of ``day`` (1440 = next midnight)."""
-    wall = datetime.combine(day, time()) + timedelta(minutes=minute)
-    return epoch_ms(wall.replace(tzinfo=zone(timezone)))
 
 
 def covers(start: int, end: int, days: frozenset[int], weekday: int, minute: int) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from billing.tariffs import RateWindow, Tariff
-from protocol import RateWindowSpec, TariffSpec
+from protocol import TariffSpec
 
 
 def tariff_from_spec(spec: TariffSpec) -> Tariff:
@@ -24,25 +24,4 @@ def tariff_from_spec(spec: TariffSpec) -> Tariff:
         ),
         minimum_charge=spec.minimum_charge,
         timezone=spec.timezone,
-    )
-
-
-def spec_from_tariff(tariff: Tariff) -> TariffSpec:
-    return TariffSpec(
-        id=tariff.id,
-        name=tariff.name,
-        hourly_rate=tariff.hourly_rate,
-        currency=tariff.currency,
-        windows=[
-            RateWindowSpec(
-                name=w.name,
-                start_minute=w.start_minute,
-                end_minute=w.end_minute,
-                hourly_rate=w.hourly_rate,
-                days=sorted(w.days),
-            )
-            for w in tariff.windows
-        ],
-        minimum_charge=tariff.minimum_charge,
-        timezone=tariff.timezone,
     )

@@ -67,20 +67,20 @@ class Agent:
         config: AgentConfig,
         control: PcControl,
         telemetry: TelemetrySource,
+        sessions: SessionRuntime,
+        outbox: Outbox,
         *,
         hardware: Hardware | None = None,
         backoff: Backoff | None = None,
         tls: ssl.SSLContext | None = None,
-        sessions: SessionRuntime | None = None,
-        outbox: Outbox | None = None,
     ) -> None:
         self.config = config
         self.control = control
         self.telemetry = telemetry
         self.sessions = sessions
         self.outbox = outbox
-        self.executor = CommandExecutor(control, sessions=sessions)
-        self.logins = MemberLogins(sessions, self._send_login, config.pc_id) if sessions else None
+        self.executor = CommandExecutor(control, sessions)
+        self.logins = MemberLogins(sessions, self._send_login, config.pc_id)
         self.hardware = hardware
         self.backoff = backoff or Backoff()
         self._tls = tls
@@ -99,19 +99,15 @@ class Agent:
         tls = self._tls or tls_context(config.ca_file, config.cert_file, config.key_file)
         if self.hardware is None:
             self.hardware = await asyncio.to_thread(read_hardware)
-        ticker = (
-            asyncio.create_task(self._tick_loop(), name=f"{config.pc_id}-ticks") if self.sessions else None
-        )
+        ticker = asyncio.create_task(self._tick_loop(), name=f"{config.pc_id}-ticks")
         try:
             await self._link(tls)
         finally:
-            if ticker is not None:
-                ticker.cancel()
-                await asyncio.gather(ticker, return_exceptions=True)
+            ticker.cancel()
+            await asyncio.gather(ticker, return_exceptions=True)
 
     async def _tick_loop(self) -> None:
         """Sessions are timed here, connected or not: the PC locks on time with the hub unreachable."""
-        assert self.sessions is not None
         while True:
             try:
                 await self.sessions.tick()
@@ -137,9 +133,7 @@ class Agent:
                     async with asyncio.TaskGroup() as tasks:
                         tasks.create_task(self._telemetry_loop(client))
                         tasks.create_task(self._consume(client))
-                        if self.outbox is not None:
-                            self.outbox.reset()
-                            tasks.create_task(self.outbox.run(client, self._topic(TopicKind.EVENTS)))
+                        tasks.create_task(self.outbox.run(client, self._topic(TopicKind.EVENTS)))
             except* aiomqtt.MqttError as group:
                 log.warning("%s: broker link lost: %s", config.pc_id, group.exceptions[0])
             finally:
@@ -195,13 +189,13 @@ class Agent:
                     case TopicKind.CMD:
                         ack = await self.executor.execute(decode(payload, Command))
                         await client.publish(self._topic(TopicKind.CMD_ACK), encode(ack), qos=1)
-                    case TopicKind.EVENTS_ACK if self.outbox is not None and self.sessions is not None:
+                    case TopicKind.EVENTS_ACK:
                         events_ack = decode(payload, EventsAck)
                         await self.outbox.acknowledged(events_ack)
                         await self.sessions.anchor(events_ack.hub_time)
-                    case TopicKind.LOGIN_REPLY if self.logins is not None:
+                    case TopicKind.LOGIN_REPLY:
                         self.logins.replied(decode(payload, MemberLoginReply))
-                    case TopicKind.CONFIG if self.sessions is not None:
+                    case TopicKind.CONFIG:
                         # A retained copy may be old: its time is no anchor.
                         settings = decode(payload, PcSettings)
                         await self.sessions.apply_settings(settings, fresh=not message.retain)
@@ -210,14 +204,10 @@ class Agent:
 
     async def member_login(self, login: str, secret: str) -> LoginResult:
         """The lock screen's member login (the simulator calls it too)."""
-        if self.logins is None:
-            return LoginResult(False, "this agent runs no sessions")
         return await self.logins.login(login, secret)
 
     async def code_login(self, code: str) -> LoginResult:
         """The lock screen's login with a prepaid voucher code."""
-        if self.logins is None:
-            return LoginResult(False, "this agent runs no sessions")
         return await self.logins.code_login(code)
 
     async def _send_login(self, request: MemberLogin) -> bool:

@@ -27,7 +27,7 @@ def now_ms() -> int:
 
 class CommandExecutor:
     def __init__(
-        self, control: PcControl, clock: Callable[[], int] = now_ms, sessions: SessionRuntime | None = None
+        self, control: PcControl, sessions: SessionRuntime, clock: Callable[[], int] = now_ms
     ) -> None:
         self._control = control
         self._clock = clock
@@ -55,8 +55,6 @@ class CommandExecutor:
 
     def _session_action(self, command: Command) -> Callable[[], Awaitable[None]]:
         sessions = self._sessions
-        if sessions is None:
-            raise SessionRejected("this agent runs no sessions")
         order, session_id = command.session, command.session_id
         match command.type:
             case CommandType.SESSION_START if order is not None:

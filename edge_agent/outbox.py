@@ -23,6 +23,8 @@ BATCH = 200
 
 
 class Outbox:
+    """Every journal read and write runs in a worker thread (SQLite blocks), never on the event loop."""
+
     def __init__(self, journal: Journal) -> None:
         self.journal = journal
         self._wake = asyncio.Event()
@@ -33,20 +35,22 @@ class Outbox:
         """A new entry was journaled: publish soon."""
         self._wake.set()
 
-    def reset(self) -> None:
-        """A new connection: everything unacknowledged goes out again."""
-        self._sent_up_to = self.journal.acknowledged_seq
-        self._wake.set()
+    async def _resend_all(self) -> None:
+        """Send again everything after the acknowledged prefix."""
+        self._sent_up_to = await asyncio.to_thread(lambda: self.journal.acknowledged_seq)
+        self._last_progress = time.monotonic()
 
     async def run(self, client: aiomqtt.Client, topic: str) -> None:
+        """Publish over one connection; a new connection (a new call) sends everything unacknowledged."""
+        await self._resend_all()
+        self._wake.set()
         while True:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), RESEND_AFTER_S)
             self._wake.clear()
             if time.monotonic() - self._last_progress > RESEND_AFTER_S:
                 # No acknowledgement for a while: something was lost on the way; resend from the prefix.
-                self._sent_up_to = self.journal.acknowledged_seq
-                self._last_progress = time.monotonic()
+                await self._resend_all()
             pending = await asyncio.to_thread(self.journal.pending, BATCH)
             for entry in pending:
                 if entry.seq <= self._sent_up_to:

@@ -42,8 +42,7 @@ async def _run_agents(agents: list[Agent]) -> None:
         task.cancel()
     await asyncio.gather(waiter, *tasks, return_exceptions=True)
     for agent in agents:
-        if agent.sessions is not None:
-            agent.sessions.journal.close()
+        agent.sessions.journal.close()
     for task in done:
         if task is not waiter and task.exception():
             raise task.exception()  # type: ignore[misc]
@@ -78,7 +77,7 @@ async def build_agent(
         await asyncio.to_thread(
             journal.append, "journal.quarantined", {"path": str(quarantined)}, sessions.clock.now()
         )
-    return Agent(config, control, telemetry, hardware=hardware, tls=tls, sessions=sessions, outbox=outbox)
+    return Agent(config, control, telemetry, sessions, outbox, hardware=hardware, tls=tls)
 
 
 def simulation_clock() -> Clock:

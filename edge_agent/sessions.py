@@ -23,7 +23,9 @@ from billing import (
     MINUTE_MS,
     ActiveSession,
     Activity,
+    Effect,
     Ended,
+    Event,
     Extend,
     Extended,
     IllegalTransition,
@@ -42,7 +44,6 @@ from billing import (
     price,
     step,
 )
-from billing.session import Effect
 from billing.wire import tariff_from_spec
 from edge_agent.clock import Anchor, TrustedClock
 from edge_agent.control import PcControl
@@ -72,54 +73,83 @@ class SessionRejected(Exception):
 
 
 @dataclass(frozen=True)
-class Running:
-    """Everything needed to carry on a session after a restart; journaled at every checkpoint."""
+class Meter:
+    """What the session machine does not hold: the order, the time in use and the monotonic reading it
+    was last accrued at, and an offline session's proof that the member typed their secret here."""
 
     order: SessionOrder
-    started_at: int
     used_ms: int
-    monotonic_at: int  # the monotonic reading at which used_ms was last accrued
+    monotonic_at: int
     boot_id: str
-    last_activity: int
-    warned: frozenset[int]
-    ends_at: int | None
     offline: bool = False
-    # An offline session's proof that the member typed their secret here (protocol.offline).
     proof: str | None = None
+
+
+@dataclass(frozen=True)
+class Running:
+    """A read-only view of the running session: the machine's state of it and the meter beside it."""
+
+    session: ActiveSession
+    meter: Meter
+
+    @property
+    def order(self) -> SessionOrder:
+        return self.meter.order
+
+    @property
+    def used_ms(self) -> int:
+        return self.meter.used_ms
+
+    @property
+    def started_at(self) -> int:
+        return self.session.started_at
+
+    @property
+    def ends_at(self) -> int | None:
+        return self.session.ends_at
 
     @property
     def now(self) -> int:
         """The session clock: its start plus the time in use."""
-        return self.started_at + self.used_ms
+        return self.session.started_at + self.meter.used_ms
 
     def to_state(self) -> dict[str, Any]:
+        """Everything needed to carry on after a restart; saved with every session event."""
+        session, meter = self.session, self.meter
         return {
-            "order": self.order.model_dump(mode="json"),
-            "started_at": self.started_at,
-            "used_ms": self.used_ms,
-            "monotonic_at": self.monotonic_at,
-            "boot_id": self.boot_id,
-            "last_activity": self.last_activity,
-            "warned": sorted(self.warned),
-            "ends_at": self.ends_at,
-            "offline": self.offline,
-            "proof": self.proof,
+            "order": meter.order.model_dump(mode="json"),
+            "started_at": session.started_at,
+            "used_ms": meter.used_ms,
+            "monotonic_at": meter.monotonic_at,
+            "boot_id": meter.boot_id,
+            "last_activity": session.last_activity,
+            "warned": sorted(session.warned),
+            "ends_at": session.ends_at,
+            "offline": meter.offline,
+            "proof": meter.proof,
         }
 
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> Running:
-        return cls(
-            order=SessionOrder.model_validate(state["order"], strict=False),
+        order = SessionOrder.model_validate(state["order"], strict=False)
+        session = ActiveSession(
+            session_id=order.session_id,
+            kind=order.kind,
+            member_id=order.member_id,
             started_at=int(state["started_at"]),
+            ends_at=None if state["ends_at"] is None else int(state["ends_at"]),
+            last_activity=int(state["last_activity"]),
+            warned=frozenset(int(m) for m in state["warned"]),
+        )
+        meter = Meter(
+            order=order,
             used_ms=int(state["used_ms"]),
             monotonic_at=int(state["monotonic_at"]),
             boot_id=str(state["boot_id"]),
-            last_activity=int(state["last_activity"]),
-            warned=frozenset(int(m) for m in state["warned"]),
-            ends_at=None if state["ends_at"] is None else int(state["ends_at"]),
             offline=bool(state.get("offline", False)),
             proof=state.get("proof"),
         )
+        return cls(session, meter)
 
 
 def limit_for(order: SessionOrder, tariff: Tariff, started_at: int) -> int | None:
@@ -132,6 +162,9 @@ def limit_for(order: SessionOrder, tariff: Tariff, started_at: int) -> int | Non
 
 
 class SessionRuntime:
+    """The session on this PC. The machine's state (``billing.session``) is held here once, beside the
+    session's meter; every order and tick is a step of the machine whose effects carry what to record."""
+
     def __init__(
         self,
         journal: Journal,
@@ -144,13 +177,19 @@ class SessionRuntime:
         self.control = control
         self.clock = clock
         self._on_journal = on_journal
-        self.running: Running | None = None
+        self._machine: MachineState = IDLE_STATE
+        self._meter: Meter | None = None
         self.settings: PcSettings | None = None
         self.policy = Policy()
         self.checkpoint_ms = 60_000
         self._last_checkpoint = 0
         self.warnings: list[int] = []
         self._lock = asyncio.Lock()
+
+    @property
+    def running(self) -> Running | None:
+        session, meter = self._machine.session, self._meter
+        return None if session is None or meter is None else Running(session, meter)
 
     # ---- start-up ----------------------------------------------------------------------------
     @classmethod
@@ -176,14 +215,13 @@ class SessionRuntime:
     async def _resume(self, saved: Running) -> None:
         clock = self.clock.clock
         now_mono, boot = clock.monotonic_ms(), clock.boot_id()
-        gap = now_mono - saved.monotonic_at if saved.boot_id == boot else 0
-        self.running = replace(
-            saved, used_ms=saved.used_ms + max(0, gap), monotonic_at=now_mono, boot_id=boot
-        )
-        await self._journal(
-            SessionResumed(
-                session_id=saved.order.session_id, gap_ms=max(0, gap), same_boot=saved.boot_id == boot
-            )
+        meter = saved.meter
+        gap = max(0, now_mono - meter.monotonic_at) if meter.boot_id == boot else 0
+        self._machine = MachineState(Phase.ACTIVE, saved.session)
+        self._meter = replace(meter, used_ms=meter.used_ms + gap, monotonic_at=now_mono, boot_id=boot)
+        await self._record(
+            SessionResumed(session_id=meter.order.session_id, gap_ms=gap, same_boot=meter.boot_id == boot),
+            save=False,
         )
         await self.control.unlock()
         await self.tick()  # it may have run out while the agent was down
@@ -207,217 +245,184 @@ class SessionRuntime:
         await asyncio.to_thread(self.journal.put_state, ANCHOR_KEY, value)
 
     # ---- orders ------------------------------------------------------------------------------
-    def _machine(self) -> MachineState:
-        run = self.running
-        if run is None:
-            return IDLE_STATE
-        session = ActiveSession(
-            session_id=run.order.session_id,
-            kind=run.order.kind.value,
-            member_id=run.order.member_id,
-            started_at=run.started_at,
-            ends_at=run.ends_at,
-            last_activity=run.last_activity,
-            warned=run.warned,
-        )
-        return MachineState(Phase.ACTIVE, session)
-
     async def start(
         self, order: SessionOrder, *, offline: bool = False, prove: Callable[[int], str] | None = None
     ) -> None:
         """Run ``order``. An offline start passes ``prove``, which signs the session's start time."""
         async with self._lock:
-            if self.running is not None:
-                if self.running.order.session_id == order.session_id:
+            running = self.running
+            if running is not None:
+                if running.order.session_id == order.session_id:
                     return  # a redelivered order: already running
-                raise SessionRejected(f"session {self.running.order.session_id} is already running")
-            tariff = tariff_from_spec(order.tariff)
+                raise SessionRejected(f"session {running.order.session_id} is already running")
             started_at = self.clock.now()
-            ends_at = limit_for(order, tariff, started_at)
-            try:
-                state, effects = self._step(
-                    Start(order.session_id, order.kind.value, order.member_id, ends_at, started_at)
-                )
-            except IllegalTransition as exc:
-                raise SessionRejected(str(exc)) from None
-            assert state.session is not None
+            ends_at = limit_for(order, tariff_from_spec(order.tariff), started_at)
             clock = self.clock.clock
-            self.running = Running(
+            meter = Meter(
                 order=order,
-                started_at=started_at,
                 used_ms=0,
                 monotonic_at=clock.monotonic_ms(),
                 boot_id=clock.boot_id(),
-                last_activity=started_at,
-                warned=frozenset(),
-                ends_at=ends_at,
                 offline=offline,
                 proof=prove(started_at) if prove is not None else None,
             )
-            await self._carry_out(effects)
+            await self._step(
+                Start(order.session_id, order.kind, order.member_id, ends_at, started_at), meter=meter
+            )
 
     async def extend(self, order: SessionOrder) -> None:
         async with self._lock:
-            run = self.running
-            if run is None or run.order.session_id != order.session_id:
-                raise SessionRejected(f"session {order.session_id} is not running here")
-            self._accrue()
-            run = self.running
-            assert run is not None
-            ends_at = limit_for(order, tariff_from_spec(order.tariff), run.started_at)
-            try:
-                state, effects = self._step(Extend(ends_at, run.now))
-            except IllegalTransition as exc:
-                raise SessionRejected(str(exc)) from None
-            assert state.session is not None
-            self.running = replace(run, order=order, ends_at=ends_at, warned=state.session.warned)
-            await self._carry_out(effects)
+            running = self._accrued(order.session_id)
+            ends_at = limit_for(order, tariff_from_spec(order.tariff), running.started_at)
+            await self._step(Extend(ends_at, running.now), meter=replace(running.meter, order=order))
 
     async def stop(self, session_id: str, reason: str) -> None:
         async with self._lock:
-            run = self.running
-            if run is None or run.order.session_id != session_id:
-                raise SessionRejected(f"session {session_id} is not running here")
-            self._accrue()
-            assert self.running is not None
-            _, effects = self._step(Stop(reason, self.running.now))
-            await self._carry_out(effects)
+            await self._step(Stop(reason, self._accrued(session_id).now))
 
     async def activity(self) -> None:
         async with self._lock:
-            if self.running is not None:
+            if self._meter is not None:
                 self._accrue()
-                self.running = replace(self.running, last_activity=self.running.now)
+                await self._step(Activity(self._now()))
 
     async def tick(self) -> None:
         """Called often (every 250 ms): accrue use, end or warn on time, checkpoint, watch the clock."""
         async with self._lock:
             jump = self.clock.wall_jump()
             if jump is not None:
-                session = self.running.order.session_id if self.running else None
-                await self._journal(ClockJump(delta_ms=jump, session_id=session))
-            if self.running is None:
+                session = self._meter.order.session_id if self._meter else None
+                await self._record(ClockJump(delta_ms=jump, session_id=session), save=False)
+            if self._meter is None:
                 return
             self._accrue()
-            run = self.running
-            state, effects = self._step(Tick(run.now))
-            if state.session is not None:
-                self.running = replace(run, warned=state.session.warned)
-            await self._carry_out(effects)
-            if self.running is not None and run.used_ms - self._last_checkpoint >= self.checkpoint_ms:
-                await self._checkpoint()
-
-    # ---- internals ---------------------------------------------------------------------------
-    def _step(
-        self, event: Start | Extend | Stop | Tick | Activity
-    ) -> tuple[MachineState, tuple[Effect, ...]]:
-        return step(self._machine(), event, self.policy)
-
-    def _accrue(self) -> None:
-        run = self.running
-        if run is None:
-            return
-        now_mono = self.clock.clock.monotonic_ms()
-        self.running = replace(
-            run, used_ms=run.used_ms + max(0, now_mono - run.monotonic_at), monotonic_at=now_mono
-        )
+            used_ms = self._meter.used_ms
+            await self._step(Tick(self._now()))
+            if self._meter is not None and used_ms - self._last_checkpoint >= self.checkpoint_ms:
+                self._last_checkpoint = used_ms
+                await self._record(
+                    SessionCheckpoint(
+                        session_id=self._meter.order.session_id, used_ms=used_ms, cost=self.cost()
+                    )
+                )
 
     def cost(self, used_ms: int | None = None) -> int:
-        run = self.running
-        assert run is not None
-        used = run.used_ms if used_ms is None else used_ms
-        return price(tariff_from_spec(run.order.tariff), run.started_at, used).total
+        running = self.running
+        assert running is not None
+        used = running.used_ms if used_ms is None else used_ms
+        return price(tariff_from_spec(running.order.tariff), running.started_at, used).total
 
-    async def _checkpoint(self) -> None:
-        run = self.running
-        assert run is not None
-        self._last_checkpoint = run.used_ms
-        payload = SessionCheckpoint(session_id=run.order.session_id, used_ms=run.used_ms, cost=self.cost())
-        await self._journal_with_state(payload, run.to_state())
+    # ---- internals ---------------------------------------------------------------------------
+    def _accrue(self) -> None:
+        meter = self._meter
+        if meter is None:
+            return
+        now_mono = self.clock.clock.monotonic_ms()
+        used = meter.used_ms + max(0, now_mono - meter.monotonic_at)
+        self._meter = replace(meter, used_ms=used, monotonic_at=now_mono)
 
-    async def _journal(self, payload: EventData, *, at: int | None = None) -> JournalEntry:
-        """Append ``payload``, built from protocol's model of its type as the hub will check it."""
-        when = self.clock.now() if at is None else at
-        entry = await asyncio.to_thread(self.journal.append, payload.type, payload.to_data(), when)
-        self._on_journal(entry)
-        return entry
+    def _accrued(self, session_id: str) -> Running:
+        """The running session ``session_id`` with its use accrued up to now; rejected if not running."""
+        self._accrue()
+        running = self.running
+        if running is None or running.order.session_id != session_id:
+            raise SessionRejected(f"session {session_id} is not running here")
+        return running
 
-    async def _journal_with_state(
-        self, payload: EventData, state: dict[str, Any] | None, *, at: int | None = None
-    ) -> None:
-        """Append ``payload`` and save the running session (None: no session) in one transaction."""
-        when = self.clock.now() if at is None else at
-        entry = await asyncio.to_thread(
-            self.journal.put_state_and_append, STATE_KEY, state, payload.type, payload.to_data(), when
-        )
-        self._on_journal(entry)
+    def _now(self) -> int:
+        running = self.running
+        assert running is not None
+        return running.now
 
-    async def _carry_out(self, effects: tuple[Effect, ...]) -> None:
+    async def _step(self, event: Event, *, meter: Meter | None = None) -> None:
+        """One step of the machine; on success adopt its state (and ``meter``), then carry out its
+        effects. An illegal step changes nothing and rejects the order."""
+        try:
+            state, effects = step(self._machine, event, self.policy)
+        except IllegalTransition as exc:
+            raise SessionRejected(str(exc)) from None
+        closed = self._machine.session
+        self._machine = state
+        if meter is not None:
+            self._meter = meter
         for effect in effects:
-            match effect:
-                case Started():
-                    await self._record_started()
-                case Extended():
-                    await self._record_extended()
-                case Ended():
-                    await self._record_ended(effect)
-                case Unlock():
-                    await self.control.unlock()
-                case Lock():
-                    await self.control.lock()
-                case Warn(minutes_left=minutes):
-                    self.warnings.append(minutes)
-                    await self.control.message(f"{minutes} min left")
+            await self._carry_out(effect, closed)
 
-    async def _record_started(self) -> None:
-        run = self.running
-        assert run is not None
-        order = run.order
-        payload = SessionStarted(
-            session_id=order.session_id,
-            kind=order.kind,
-            member_id=order.member_id,
+    async def _carry_out(self, effect: Effect, closed: ActiveSession | None) -> None:
+        match effect:
+            case Started(session=session):
+                self._last_checkpoint = 0
+                await self._record(self._started(session), at=session.started_at)
+            case Extended(ends_at=ends_at):
+                assert self._meter is not None
+                order = self._meter.order
+                await self._record(
+                    SessionExtended(
+                        session_id=effect.session_id,
+                        ends_at=ends_at,
+                        budget=order.budget,
+                        prepaid_minutes=order.prepaid_minutes,
+                    )
+                )
+            case Ended():
+                assert closed is not None
+                assert self._meter is not None
+                meter, self._meter = self._meter, None
+                await self._record(self._ended(effect, closed, meter))
+                log.info("session %s ended (%s)", effect.session_id, effect.reason)
+            case Unlock():
+                await self.control.unlock()
+            case Lock():
+                await self.control.lock()
+            case Warn(minutes_left=minutes):
+                self.warnings.append(minutes)
+                await self.control.message(f"{minutes} min left")
+
+    def _started(self, session: ActiveSession) -> SessionStarted:
+        assert self._meter is not None
+        meter, order = self._meter, self._meter.order
+        return SessionStarted(
+            session_id=session.session_id,
+            kind=session.kind,
+            member_id=session.member_id,
             tariff_id=order.tariff.id,
-            started_at=run.started_at,
-            ends_at=run.ends_at,
+            started_at=session.started_at,
+            ends_at=session.ends_at,
             prepaid_minutes=order.prepaid_minutes,
             budget=order.budget,
-            offline=run.offline,
-            proof=run.proof,
+            offline=meter.offline,
+            proof=meter.proof,
         )
-        self._last_checkpoint = 0
-        await self._journal_with_state(payload, run.to_state(), at=run.started_at)
 
-    async def _record_extended(self) -> None:
-        run = self.running
-        assert run is not None
-        payload = SessionExtended(
-            session_id=run.order.session_id,
-            ends_at=run.ends_at,
-            budget=run.order.budget,
-            prepaid_minutes=run.order.prepaid_minutes,
-        )
-        await self._journal_with_state(payload, run.to_state())
-
-    async def _record_ended(self, ended: Ended) -> None:
-        run = self.running
-        assert run is not None
+    def _ended(self, ended: Ended, session: ActiveSession, meter: Meter) -> SessionEnded:
         # Billed up to the machine's end (the computed end on expiry), never past it.
-        used_ms = max(0, ended.ended_at - run.started_at)
-        order = run.order
-        payload = SessionEnded(
-            session_id=order.session_id,
+        used_ms = max(0, ended.ended_at - session.started_at)
+        tariff = tariff_from_spec(meter.order.tariff)
+        return SessionEnded(
+            session_id=ended.session_id,
             reason=ended.reason[:256],
-            kind=order.kind,
-            member_id=order.member_id,
-            tariff_id=order.tariff.id,
-            started_at=run.started_at,
+            kind=session.kind,
+            member_id=session.member_id,
+            tariff_id=meter.order.tariff.id,
+            started_at=session.started_at,
             ended_at=ended.ended_at,
             used_ms=used_ms,
-            cost=self.cost(used_ms),
-            offline=run.offline,
-            proof=run.proof,
+            cost=price(tariff, session.started_at, used_ms).total,
+            offline=meter.offline,
+            proof=meter.proof,
         )
-        self.running = None
-        await self._journal_with_state(payload, None)
-        log.info("session %s ended (%s)", order.session_id, ended.reason)
+
+    async def _record(self, payload: EventData, *, at: int | None = None, save: bool = True) -> None:
+        """Journal ``payload`` (built from protocol's model of its type, as the hub will check it); with
+        ``save``, together with the running session (or its absence) in one transaction."""
+        when = self.clock.now() if at is None else at
+        data = payload.to_data()
+        if save:
+            running = self.running
+            state = running.to_state() if running is not None else None
+            entry = await asyncio.to_thread(
+                self.journal.put_state_and_append, STATE_KEY, state, payload.type, data, when
+            )
+        else:
+            entry = await asyncio.to_thread(self.journal.append, payload.type, data, when)
+        self._on_journal(entry)

@@ -10,9 +10,9 @@ import httpx
 import pytest
 import websockets
 
-from edge_agent.agent import Agent
 from edge_agent.config import load_agent_config
 from edge_agent.control import SimulatedPc
+from edge_agent.runner import build_agent
 from edge_agent.telemetry import SharedTelemetry
 from icafe.stack import LocalStack
 
@@ -77,7 +77,7 @@ async def test_in_process_agent_shows_online_within_bound_and_offline_on_clean_s
     stack: LocalStack, api: httpx.Client, token: str
 ) -> None:
     config = load_agent_config(stack.enroll("pc-inproc"), {"ICAFE_TELEMETRY_S": "0.5"}, simulated=True)
-    agent = Agent(config, SimulatedPc(), SharedTelemetry().for_pc())
+    agent = await build_agent(config, SimulatedPc(), SharedTelemetry().for_pc())
     async with LiveFeed(stack, token) as feed:
         task = asyncio.create_task(agent.run())
         await asyncio.wait_for(agent.connected.wait(), 10)
@@ -89,6 +89,7 @@ async def test_in_process_agent_shows_online_within_bound_and_offline_on_clean_s
         await agent.go_offline()
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
+        agent.sessions.journal.close()
         await async_wait_until(
             lambda: pc_status(api, "pc-inproc") == "offline", PRESENCE_BOUND_S, "API offline"
         )

@@ -4,7 +4,6 @@ priced again and charged by the hub. The agents' clocks run 60 times faster (a m
 from __future__ import annotations
 
 import json
-import time
 import uuid
 
 import httpx
@@ -174,7 +173,12 @@ def test_agent_killed_mid_session_resumes_and_ends_on_time(stack: LocalStack, ap
     response = api.post("/sessions", json={"pc_id": "pc-crash", "guest": {"prepaid_minutes": 8}})
     assert response.status_code == 201, response.text
     session_id = response.json()["id"]
-    time.sleep(2)  # two minutes on the agent's clock
+    # Two minutes on the agent's clock: its second checkpoint has reached the hub.
+    wait_until(
+        lambda: (api.get(f"/sessions/{session_id}").json().get("used_ms") or 0) >= 2 * 60_000,
+        20,
+        "two minutes used",
+    )
     agent.kill()  # kill -9 mid-session
     wait_until(lambda: pc_status(api, "pc-crash") == "offline", 5, "agent offline")
     start_agent_process(stack, "pc-crash", clock_scale=SCALE)

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 
 from edge_agent.agent import Backoff
+from edge_agent.clock import SystemClock, TrustedClock
 from edge_agent.commands import CLOCK_SKEW_ALLOWANCE_MS, CommandExecutor
 from edge_agent.control import ControlError, SimulatedPc
+from edge_agent.journal import Journal
+from edge_agent.sessions import SessionRuntime
 from protocol import Command, CommandOutcome, CommandType
 
 NOW = 1_800_000_000_000
@@ -32,8 +37,15 @@ def pc() -> SimulatedPc:
     return SimulatedPc()
 
 
-async def test_each_command_reaches_the_pc(pc: SimulatedPc) -> None:
-    executor = CommandExecutor(pc, clock=lambda: NOW)
+@pytest.fixture
+def sessions(tmp_path: Path, pc: SimulatedPc) -> Iterator[SessionRuntime]:
+    """The agent's session runtime, with no session running."""
+    with Journal.open(tmp_path / "journal.sqlite") as journal:
+        yield SessionRuntime(journal, pc, TrustedClock(SystemClock()))
+
+
+async def test_each_command_reaches_the_pc(pc: SimulatedPc, sessions: SessionRuntime) -> None:
+    executor = CommandExecutor(pc, sessions, clock=lambda: NOW)
     for i, kind in enumerate(PC_COMMANDS):
         text = "hi" if kind is CommandType.MESSAGE else None
         ack = await executor.execute(command(kind, cid=f"c{i}", text=text))
@@ -43,45 +55,55 @@ async def test_each_command_reaches_the_pc(pc: SimulatedPc) -> None:
     assert pc.actions[2] == {"action": "message", "text": "hi"}
 
 
-async def test_lock_state_follows_commands(pc: SimulatedPc) -> None:
-    executor = CommandExecutor(pc, clock=lambda: NOW)
+async def test_lock_state_follows_commands(pc: SimulatedPc, sessions: SessionRuntime) -> None:
+    executor = CommandExecutor(pc, sessions, clock=lambda: NOW)
     await executor.execute(command(CommandType.UNLOCK, cid="a"))
     assert pc.locked is False
     await executor.execute(command(CommandType.LOCK, cid="b"))
     assert pc.locked is True
 
 
-async def test_session_orders_are_rejected_by_an_agent_without_sessions(pc: SimulatedPc) -> None:
-    ack = await CommandExecutor(pc, clock=lambda: NOW).execute(command(CommandType.SESSION_STOP))
+async def test_session_orders_without_their_session_are_rejected(
+    pc: SimulatedPc, sessions: SessionRuntime
+) -> None:
+    executor = CommandExecutor(pc, sessions, clock=lambda: NOW)
+    ack = await executor.execute(command(CommandType.SESSION_STOP))
     assert ack.outcome is CommandOutcome.REJECTED
+    assert "without its session" in ack.detail
     assert pc.actions == []
 
 
-async def test_a_redelivered_command_runs_once_and_gets_the_same_ack(pc: SimulatedPc) -> None:
-    executor = CommandExecutor(pc, clock=lambda: NOW)
+async def test_a_redelivered_command_runs_once_and_gets_the_same_ack(
+    pc: SimulatedPc, sessions: SessionRuntime
+) -> None:
+    executor = CommandExecutor(pc, sessions, clock=lambda: NOW)
     first = await executor.execute(command(CommandType.RESTART))
     second = await executor.execute(command(CommandType.RESTART))
     assert first == second
     assert pc.actions == [{"action": "restart", "text": ""}]
 
 
-async def test_a_command_delivered_after_it_expired_is_rejected(pc: SimulatedPc) -> None:
+async def test_a_command_delivered_after_it_expired_is_rejected(
+    pc: SimulatedPc, sessions: SessionRuntime
+) -> None:
     late = NOW + CLOCK_SKEW_ALLOWANCE_MS + 1
-    executor = CommandExecutor(pc, clock=lambda: late)
+    executor = CommandExecutor(pc, sessions, clock=lambda: late)
     ack = await executor.execute(command(CommandType.SHUTDOWN, expires_at=NOW))
     assert ack.outcome is CommandOutcome.REJECTED
     assert ack.detail == "expired"
     assert pc.actions == []
 
 
-async def test_small_clock_skew_is_tolerated(pc: SimulatedPc) -> None:
-    executor = CommandExecutor(pc, clock=lambda: NOW + CLOCK_SKEW_ALLOWANCE_MS)
+async def test_small_clock_skew_is_tolerated(pc: SimulatedPc, sessions: SessionRuntime) -> None:
+    executor = CommandExecutor(pc, sessions, clock=lambda: NOW + CLOCK_SKEW_ALLOWANCE_MS)
     ack = await executor.execute(command(CommandType.LOCK, expires_at=NOW))
     assert ack.outcome is CommandOutcome.DONE
 
 
-async def test_a_message_without_text_is_rejected(pc: SimulatedPc) -> None:
-    ack = await CommandExecutor(pc, clock=lambda: NOW).execute(command(CommandType.MESSAGE, text=None))
+async def test_a_message_without_text_is_rejected(pc: SimulatedPc, sessions: SessionRuntime) -> None:
+    ack = await CommandExecutor(pc, sessions, clock=lambda: NOW).execute(
+        command(CommandType.MESSAGE, text=None)
+    )
     assert ack.outcome is CommandOutcome.REJECTED
     assert pc.actions == []
 
@@ -94,8 +116,10 @@ class BrokenPc(SimulatedPc):
         raise ControlError("systemctl exited 1: access denied")
 
 
-async def test_a_failing_action_is_reported_not_raised() -> None:
-    ack = await CommandExecutor(BrokenPc(), clock=lambda: NOW).execute(command(CommandType.SHUTDOWN))
+async def test_a_failing_action_is_reported_not_raised(sessions: SessionRuntime) -> None:
+    ack = await CommandExecutor(BrokenPc(), sessions, clock=lambda: NOW).execute(
+        command(CommandType.SHUTDOWN)
+    )
     assert ack.outcome is CommandOutcome.FAILED
     assert "access denied" in ack.detail
 

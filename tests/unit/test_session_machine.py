@@ -32,6 +32,7 @@ from billing.session import (
     replay,
     step,
 )
+from protocol import SessionKind
 
 MIN = 60_000
 T0 = 1_741_000_000_000
@@ -50,13 +51,13 @@ LEGAL = {
 
 def started(ends_in: int | None = 10 * MIN, policy: Policy = POLICY) -> MachineState:
     ends_at = None if ends_in is None else T0 + ends_in
-    state, _ = step(IDLE_STATE, Start("s1", "prepaid", None, ends_at, T0), policy)
+    state, _ = step(IDLE_STATE, Start("s1", SessionKind.PREPAID, None, ends_at, T0), policy)
     return state
 
 
 def sample_event(kind: type[Event]) -> Event:
     samples: dict[type[Event], Event] = {
-        Start: Start("s2", "member", "m1", T0 + 20 * MIN, T0 + MIN),
+        Start: Start("s2", SessionKind.MEMBER, "m1", T0 + 20 * MIN, T0 + MIN),
         Extend: Extend(T0 + 20 * MIN, T0 + MIN),
         Activity: Activity(T0 + MIN),
         Tick: Tick(T0 + MIN),
@@ -110,8 +111,8 @@ def test_a_state_has_a_session_exactly_when_active() -> None:
 
 
 def test_start_unlocks() -> None:
-    state, effects = step(IDLE_STATE, Start("s1", "member", "m7", T0 + 30 * MIN, T0), POLICY)
-    session = ActiveSession("s1", "member", "m7", T0, T0 + 30 * MIN, T0, frozenset())
+    state, effects = step(IDLE_STATE, Start("s1", SessionKind.MEMBER, "m7", T0 + 30 * MIN, T0), POLICY)
+    session = ActiveSession("s1", SessionKind.MEMBER, "m7", T0, T0 + 30 * MIN, T0, frozenset())
     assert state == MachineState(Phase.ACTIVE, session)
     assert effects == (Started(session), Unlock())
 
@@ -126,7 +127,7 @@ def test_a_postpaid_start_is_open_ended() -> None:
 @pytest.mark.parametrize("ends_at", [T0, T0 - 1])
 def test_a_start_that_ends_before_it_begins_is_illegal(ends_at: int) -> None:
     with pytest.raises(IllegalTransition, match="before it starts"):
-        step(IDLE_STATE, Start("s1", "prepaid", None, ends_at, T0), POLICY)
+        step(IDLE_STATE, Start("s1", SessionKind.PREPAID, None, ends_at, T0), POLICY)
 
 
 def test_a_start_of_an_unknown_kind_is_illegal() -> None:
@@ -290,7 +291,9 @@ def test_without_a_timeout_idleness_never_ends_a_session() -> None:
 
 def test_a_new_session_can_start_after_one_ends() -> None:
     state, _ = step(started(), Stop("staff", T0 + MIN), POLICY)
-    state, effects = step(state, Start("s2", "package", None, T0 + 180 * MIN, T0 + 2 * MIN), POLICY)
+    state, effects = step(
+        state, Start("s2", SessionKind.POSTPAID, None, T0 + 180 * MIN, T0 + 2 * MIN), POLICY
+    )
     assert state.phase is Phase.ACTIVE
     assert state.last_ended == Ended("s1", "staff", T0 + MIN)
     assert effects[1] == Unlock()
@@ -316,7 +319,13 @@ def raw_events(draw: st.DrawFn) -> list[Event]:
             offset = draw(offsets)
             ends_at = None if offset is None else now + offset
             events.append(
-                Start(f"s{len(events)}", draw(st.sampled_from(["member", "prepaid"])), None, ends_at, now)
+                Start(
+                    f"s{len(events)}",
+                    draw(st.sampled_from([SessionKind.MEMBER, SessionKind.PREPAID])),
+                    None,
+                    ends_at,
+                    now,
+                )
             )
         elif kind == "extend":
             offset = draw(offsets)
