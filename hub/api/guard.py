@@ -1,4 +1,4 @@
-"""Every API route declares who may call it: ``@requires(permission)`` or ``@public``.
+"""Every API route declares who may call it: ``@requires(permission, ...)`` (any one of them) or ``@public``.
 
 The app factory refuses to start if an ``/api/v1`` route declares neither. ``requires`` checks, in order:
 a valid access token (401), that its session is still live — not logged out, the user's token generation
@@ -8,7 +8,7 @@ limit (429). Sensitive actions add ``confirm_sensitive`` (re-exported here) in t
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from functools import wraps
 from typing import Any, ParamSpec, TypeVar
 
@@ -27,10 +27,13 @@ Handler = Callable[..., Awaitable[Any]]
 
 DECLARATION = "__icafe_access__"
 PUBLIC = "public"
+# A route open to any of several permissions declares them joined: "pcs:command|pcs:lock|pcs:message".
+ACCESS_SEPARATOR = "|"
 
 __all__ = [
     "Confirmation",
     "authenticate",
+    "check_permission",
     "confirm_sensitive",
     "confirmation_required",
     "declared_access",
@@ -74,26 +77,36 @@ async def authenticate(request: Request) -> AccessClaims:
     return claims
 
 
-def requires(permission: Permission) -> Callable[[Handler], Handler]:
+async def check_permission(request: Request, claims: AccessClaims, permissions: Iterable[Permission]) -> None:
+    """A 403 (audited) unless the token's role and scope hold one of ``permissions``."""
+    wanted = sorted(permissions)
+    if any(allows(claims.role, permission, claims.scope) for permission in wanted):
+        return
+    named = " or ".join(p.value for p in wanted)
+    await request.app.ctx.audit.record(
+        "access.denied",
+        request=request,
+        target=f"{request.method} {request.path}",
+        outcome=DENIED,
+        details={"permission": named, "scope": claims.scope},
+    )
+    if claims.scope != "full":
+        raise ApiError(403, "forbidden", "finish the required actions first (change password / enrol 2FA)")
+    raise ApiError(403, "forbidden", f"your role may not {named}")
+
+
+def requires(*permissions: Permission) -> Callable[[Handler], Handler]:
+    """The route needs a live session whose role holds one of ``permissions`` (usually one)."""
+    if not permissions:
+        raise ValueError("name the permission, or use @public")
+
     def decorate(handler: Handler) -> Handler:
         @wraps(handler)
         async def guarded(request: Request, *args: Any, **kwargs: Any) -> Any:
             claims = await authenticate(request)
             request.ctx.claims = claims
             ctx = request.app.ctx
-            if not allows(claims.role, permission, claims.scope):
-                await ctx.audit.record(
-                    "access.denied",
-                    request=request,
-                    target=f"{request.method} {request.path}",
-                    outcome=DENIED,
-                    details={"permission": permission.value, "scope": claims.scope},
-                )
-                if claims.scope != "full":
-                    raise ApiError(
-                        403, "forbidden", "finish the required actions first (change password / enrol 2FA)"
-                    )
-                raise ApiError(403, "forbidden", f"your role may not {permission.value}")
+            await check_permission(request, claims, permissions)
             settings = ctx.settings
             wait = await ctx.rate_limiter.hit(
                 f"user:{claims.user_id}", settings.api_rate_limit, settings.api_rate_window_s
@@ -102,7 +115,7 @@ def requires(permission: Permission) -> Callable[[Handler], Handler]:
                 raise too_many(wait, "requests")
             return await handler(request, *args, **kwargs)
 
-        setattr(guarded, DECLARATION, permission.value)
+        setattr(guarded, DECLARATION, ACCESS_SEPARATOR.join(sorted(p.value for p in permissions)))
         return guarded
 
     return decorate

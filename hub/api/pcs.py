@@ -11,10 +11,10 @@ from sanic_ext import openapi
 
 from hub.api.audited import audits
 from hub.api.bodies import parse_body
-from hub.api.guard import Confirmation, confirm_sensitive, requires
+from hub.api.guard import Confirmation, check_permission, confirm_sensitive, requires
 from hub.api.query import MAX_PAGE, Name, Paging, QueryModel, enum_schema, one_of, with_query
 from hub.api.schema import json_body
-from hub.auth.permissions import Permission
+from hub.auth.permissions import ANY_COMMAND, COMMAND_PERMISSIONS, Permission
 from hub.errors import ApiError, not_found
 from hub.mqtt.bridge import BrokerUnavailable
 from hub.store import CommandRecord, PcRecord
@@ -126,16 +126,20 @@ async def get_pc(request: Request, pc_id: str) -> HTTPResponse:
     return json({**view, "telemetry": pc.telemetry, "alerts": alerts, "quarantined": quarantined})
 
 
+STAFF_COMMANDS = tuple(COMMAND_PERMISSIONS)
+
+
 class CommandRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    type: CommandType
+    # Staff commands only: a session's commands are sent by the session routes, with its order.
+    type: Annotated[str, one_of(STAFF_COMMANDS), enum_schema(STAFF_COMMANDS)]
     text: str | None = Field(default=None, max_length=1000)
     # Required for sensitive commands (unlock: it gives a PC away without a session).
     confirmation: Confirmation | None = None
 
     @model_validator(mode="after")
     def _message_has_text(self) -> CommandRequest:
-        if self.type is CommandType.MESSAGE and not (self.text and self.text.strip()):
+        if self.type == CommandType.MESSAGE and not (self.text and self.text.strip()):
             raise ValueError("a message command needs a non-empty text")
         return self
 
@@ -154,19 +158,22 @@ async def _audit_command(
     body=json_body(CommandRequest),
     tag="pcs",
 )
-@requires(Permission.PCS_COMMAND)
+@requires(*ANY_COMMAND)
 @audits("pc.command")
 async def send_command(request: Request, pc_id: str) -> HTTPResponse:
     body = parse_body(request, CommandRequest)
+    # The route is open to any command permission; this command needs its own (a cashier may lock).
+    await check_permission(request, request.ctx.claims, COMMAND_PERMISSIONS[body.type])
+    command = CommandType(body.type)
     pc = await _pc_or_404(request, pc_id)
     ctx = request.app.ctx
     reason = None
-    if body.type in SENSITIVE_COMMANDS:
-        reason = await confirm_sensitive(request, body.confirmation, f"pc.command.{body.type.value}")
+    if command in SENSITIVE_COMMANDS:
+        reason = await confirm_sensitive(request, body.confirmation, f"pc.command.{command.value}")
     try:
-        record = await ctx.commands.send(pc, body.type, body.text, request.ctx.claims.username)
+        record = await ctx.commands.send(pc, command, body.text, request.ctx.claims.username)
     except BrokerUnavailable as exc:
-        await _audit_command(request, pc_id, reason, "undelivered", {"type": body.type.value})
+        await _audit_command(request, pc_id, reason, "undelivered", {"type": command.value})
         raise ApiError(503, "broker_unavailable", f"{exc}; try again shortly") from None
     outcome = "success" if record.state == "done" else record.state
     details = {"type": record.type, "command_id": record.id, "text": record.text, "detail": record.detail}

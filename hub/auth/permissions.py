@@ -22,7 +22,10 @@ class Permission(StrEnum):
     ACCOUNT = "account:self"
     # PCs and the live feed.
     PCS_READ = "pcs:read"
+    # Every command to a PC (restart, shutdown, unlock too); the finer two are what a front desk needs.
     PCS_COMMAND = "pcs:command"
+    PCS_MESSAGE = "pcs:message"
+    PCS_LOCK = "pcs:lock"
     LIVE_READ = "live:read"
     # Customer sessions: see them; start, extend, stop; grant free time (a sensitive action).
     SESSIONS_READ = "sessions:read"
@@ -51,6 +54,10 @@ _CASHIER = frozenset(
     {
         Permission.ACCOUNT,
         Permission.PCS_READ,
+        # A cashier tells a customer something and locks a PC left open; restarting, shutting down and
+        # unlocking (a PC handed out without a session) are for technicians and managers.
+        Permission.PCS_MESSAGE,
+        Permission.PCS_LOCK,
         Permission.LIVE_READ,
         Permission.SESSIONS_READ,
         Permission.SESSIONS_MANAGE,
@@ -66,6 +73,8 @@ _TECHNICIAN = frozenset(
         Permission.ACCOUNT,
         Permission.PCS_READ,
         Permission.PCS_COMMAND,
+        Permission.PCS_MESSAGE,
+        Permission.PCS_LOCK,
         Permission.LIVE_READ,
         Permission.SESSIONS_READ,
         Permission.SETTINGS_READ,
@@ -78,6 +87,19 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.CASHIER: _CASHIER,
     Role.TECHNICIAN: _TECHNICIAN,
 }
+
+
+# The commands staff send to a PC (``POST /pcs/{id}/commands``) and the permissions that allow each, any
+# one of them. Session commands are not here: they go through the session routes.
+COMMAND_PERMISSIONS: dict[str, frozenset[Permission]] = {
+    "message": frozenset({Permission.PCS_COMMAND, Permission.PCS_MESSAGE}),
+    "lock": frozenset({Permission.PCS_COMMAND, Permission.PCS_LOCK}),
+    "unlock": frozenset({Permission.PCS_COMMAND}),
+    "restart": frozenset({Permission.PCS_COMMAND}),
+    "shutdown": frozenset({Permission.PCS_COMMAND}),
+}
+# What the command route itself needs: a permission for at least one command.
+ANY_COMMAND = frozenset(p for allowed in COMMAND_PERMISSIONS.values() for p in allowed)
 
 
 class Scope(StrEnum):
@@ -103,3 +125,8 @@ def permissions_of(role: str, scope: str = Scope.FULL) -> frozenset[Permission]:
 
 def allows(role: str, permission: Permission, scope: str = Scope.FULL) -> bool:
     return permission in permissions_of(role, scope)
+
+
+def may_command(role: str, command: str, scope: str = Scope.FULL) -> bool:
+    """Whether ``role`` may send ``command`` to a PC."""
+    return bool(COMMAND_PERMISSIONS.get(command, frozenset()) & permissions_of(role, scope))

@@ -17,9 +17,9 @@ import httpx
 import pytest
 import websockets
 
-from hub.api.guard import declared_access
+from hub.api.guard import ACCESS_SEPARATOR, declared_access
 from hub.app import create_app
-from hub.auth.permissions import Permission, Role, permissions_of
+from hub.auth.permissions import COMMAND_PERMISSIONS, Permission, Role, may_command, permissions_of
 from hub.config import load_settings
 from hub.security.crypto import generate_key
 from icafe.stack import LocalStack
@@ -72,7 +72,9 @@ GUARDED = [r for r in ROUTES if r.declared != "public"]
 
 
 def denied(role: str, scope: str, route: Route) -> bool:
-    return Permission(route.declared) not in permissions_of(role, scope)
+    """A route declares one permission, or several joined (any one of them opens it)."""
+    wanted = {Permission(p) for p in route.declared.split(ACCESS_SEPARATOR)}
+    return not wanted & permissions_of(role, scope)
 
 
 class Caller:
@@ -167,6 +169,31 @@ def test_a_limited_token_reaches_only_its_own_account(stack: LocalStack, token: 
         if refused != denied(Role.MANAGER.value, "limited", route):
             wrong.append(f"{route.method} {route.path}: {status} {code}")
     assert not wrong, wrong
+
+
+@pytest.mark.parametrize("role", [r.value for r in Role])
+def test_each_role_sends_exactly_the_pc_commands_the_map_gives(role: str, callers: dict[str, Caller]) -> None:
+    """The command route is open to any command permission; each command then needs its own. The PC does
+    not exist, so an allowed command answers 404 (the PC is looked up after the permission)."""
+    caller = callers[role]
+    answers = {}
+    for command in COMMAND_PERMISSIONS:
+        body = {"type": command, "text": "hello"} if command == "message" else {"type": command}
+        response = httpx.post(
+            caller.staff.url(f"/pcs/{DUMMY}/commands"), headers=caller.staff.headers, json=body
+        )
+        answers[command] = (response.status_code, response.json()["error"]["code"])
+    expected = {
+        command: (404, "not_found") if may_command(role, command) else (403, "forbidden")
+        for command in COMMAND_PERMISSIONS
+    }
+    assert answers == expected
+
+
+def test_a_cashier_messages_and_locks_pcs_but_does_not_restart_shut_down_or_unlock() -> None:
+    allowed = {command for command in COMMAND_PERMISSIONS if may_command(Role.CASHIER, command)}
+    assert allowed == {"message", "lock"}
+    assert {c for c in COMMAND_PERMISSIONS if may_command(Role.TECHNICIAN, c)} == set(COMMAND_PERMISSIONS)
 
 
 def test_public_routes_are_few_and_known() -> None:

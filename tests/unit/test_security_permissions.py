@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from hub.auth.permissions import ROLE_PERMISSIONS, Permission, Role, Scope, allows, permissions_of
+from hub.auth.permissions import (
+    COMMAND_PERMISSIONS,
+    ROLE_PERMISSIONS,
+    Permission,
+    Role,
+    Scope,
+    allows,
+    may_command,
+    permissions_of,
+)
 
 
 def test_every_role_has_a_set_and_its_own_account() -> None:
@@ -28,6 +37,14 @@ def test_cashiers_take_money_technicians_command_pcs() -> None:
     assert not allows(Role.CASHIER, Permission.PCS_COMMAND)
     assert allows(Role.TECHNICIAN, Permission.PCS_COMMAND)
     assert not allows(Role.TECHNICIAN, Permission.MONEY_COLLECT)
+
+
+def test_a_cashier_may_message_and_lock_a_pc_and_nothing_else() -> None:
+    assert {c for c in COMMAND_PERMISSIONS if may_command(Role.CASHIER, c)} == {"message", "lock"}
+    for role in (Role.OWNER, Role.MANAGER, Role.TECHNICIAN):
+        assert all(may_command(role, c) for c in COMMAND_PERMISSIONS)
+    assert not may_command(Role.OWNER, "session.start")  # session commands go through the session routes
+    assert not may_command(Role.OWNER, "lock", Scope.LIMITED)
 
 
 def test_a_limited_token_reaches_only_its_own_account() -> None:
