@@ -35,6 +35,11 @@ class AlertKind(StrEnum):
     # The broker refused what the PC tried: another PC's or site's topics, the hub's shared
     # subscription, an oversized packet (hub.mqtt.broker_denials).
     BROKER_REFUSED = "broker_refused"
+    # The PC's guard saw someone get at the lock screen: killed or hung, or a foreign process on the
+    # agent's local link (protocol's tamper.* events).
+    TAMPER = "tamper"
+    # The agent's self-test at start found the lock screen less than fully hardened (its hello).
+    LOCK_HARDENING = "lock_hardening"
 
 
 def alert_view(alert: AlertRecord) -> dict[str, Any]:

@@ -198,7 +198,9 @@ async def _open(app: HubApp) -> None:
         ctx.store.commands, ctx.bridge, ctx.live, ctx.metrics, settings.command_timeout_s
     )
     ctx.sessions = SessionService(ctx.store, ctx.commands, ctx.live)
-    ctx.pc_settings = PcSettingsPublisher(settings, ctx.store.pcs, ctx.sessions, ctx.bridge)
+    ctx.pc_settings = PcSettingsPublisher(
+        settings, ctx.store.pcs, ctx.sessions, ctx.bridge, branches=ctx.store.branches
+    )
     ctx.alerts = PcAlerts(ctx.store.alerts, ctx.live)
     ctx.bridge.guard(PcSites(ctx.store.pcs), ctx.alerts)
     ctx.bridge.route_broker_reports(BrokerDenialsHandler(ctx.metrics, PcSites(ctx.store.pcs), ctx.alerts))
@@ -213,7 +215,7 @@ async def _open(app: HubApp) -> None:
     )
     ctx.bridge.route(
         {
-            TopicKind.HELLO: HelloHandler(ctx.store.pcs, ctx.pc_settings.push),
+            TopicKind.HELLO: HelloHandler(ctx.store.pcs, ctx.pc_settings.push, ctx.alerts),
             TopicKind.EVENTS: EventsHandler(
                 ctx.store.journals, projection, ctx.bridge, ctx.metrics, ctx.alerts
             ),

@@ -25,7 +25,7 @@ from protocol.topics import TopicKind
 # stated. What a PC sends is a few KB at most (tests/unit/test_protocol.py builds the largest valid message
 # of each kind and checks it fits); what the hub sends carries a tariff of up to 32 windows.
 MAX_BYTES: dict[TopicKind, int] = {
-    TopicKind.HELLO: 6 * 1024,
+    TopicKind.HELLO: 10 * 1024,
     TopicKind.TELEMETRY: 2 * 1024,
     TopicKind.EVENTS: 4 * 1024,
     TopicKind.STATUS: 256,

@@ -4,7 +4,7 @@ The agent builds its journal entries from these models and the hub dispatches on
 cannot drift apart. Every number is bounded here: a payload that is out of range fails validation and is
 dropped as malformed at the hub's boundary, before any handler sees it. An event type this version does
 not know keeps a generic (bounded) payload: the hub stores it and quarantines it rather than block the
-PC's journal behind it (the lock screen's ``tamper.*`` events will add their own models here).
+PC's journal behind it.
 """
 
 from __future__ import annotations
@@ -128,9 +128,53 @@ class ClockJump(EventData):
     session_id: Identifier | None = None
 
 
+class TamperEvent(EventData):
+    """Someone or something got at the lock screen (the agent's guard saw it); the hub raises a ``tamper``
+    alert against the PC for each one. ``lockdown``: the guard now keeps the PC locked until staff come."""
+
+    lockdown: bool = False
+
+
+class UiExited(TamperEvent):
+    """The lock screen's process ended without the agent asking (killed, crashed, closed); the guard
+    started a new one ``restart_ms`` later (None: it could not)."""
+
+    type: ClassVar[str] = "tamper.ui_exited"
+    exit_code: Annotated[int, Field(ge=-255, le=255)] | None = None
+    restart_ms: SessionMillis | None = None
+
+
+class UiHung(TamperEvent):
+    """The lock screen stopped answering (no heartbeat for ``silent_ms``): the guard killed it and started
+    a new one ``restart_ms`` later (None: it could not)."""
+
+    type: ClassVar[str] = "tamper.ui_hung"
+    silent_ms: SessionMillis
+    restart_ms: SessionMillis | None = None
+
+
+class LinkRefused(TamperEvent):
+    """A process that is not the lock screen the agent started tried the agent's local link."""
+
+    type: ClassVar[str] = "tamper.link_refused"
+    reason: ShortText
+    peer_pid: Annotated[int, Field(ge=0, le=2**31)] | None = None
+    peer_uid: Annotated[int, Field(ge=0, le=2**32)] | None = None
+
+
 PAYLOAD_MODELS: dict[str, type[EventData]] = {
     model.type: model
-    for model in (SessionStarted, SessionCheckpoint, SessionExtended, SessionEnded, SessionResumed, ClockJump)
+    for model in (
+        SessionStarted,
+        SessionCheckpoint,
+        SessionExtended,
+        SessionEnded,
+        SessionResumed,
+        ClockJump,
+        UiExited,
+        UiHung,
+        LinkRefused,
+    )
 }
 
 

@@ -46,6 +46,31 @@ class Hardware(BaseModel):
     disk_bytes: Bytes = 0
 
 
+class HardeningGrade(StrEnum):
+    """How hard the PC's lock screen is to get around, from the agent's self-test at start."""
+
+    STRONG = "strong"  # every check passed
+    PARTIAL = "partial"  # some failed, or could not be checked
+    WEAK = "weak"  # the lock screen is not running under the agent's guard, or most checks failed
+
+
+class HardeningCheck(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    name: Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[a-z0-9_.-]+$")]
+    ok: bool | None  # None: this platform cannot check it here
+    detail: Annotated[str, Field(max_length=128)] = ""
+
+
+class Hardening(BaseModel):
+    """The agent's self-test of the settings that keep a customer inside the lock screen."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    grade: Annotated[HardeningGrade, Field(strict=False)]
+    checks: list[HardeningCheck] = Field(default_factory=list, max_length=8)
+
+
 class Hello(Message):
     """Birth message, sent on every connect."""
 
@@ -55,6 +80,7 @@ class Hello(Message):
     hardware: Hardware
     boot_time: Millis
     sent_at: Millis
+    hardening: Hardening | None = None
 
 
 class PcState(StrEnum):
@@ -200,8 +226,21 @@ class MemberLoginReply(Message):
     offline: OfflineVerifier | None = None
 
 
+class BranchFace(BaseModel):
+    """What the lock screen shows of the cafe: its name, language, currency and logo (a small PNG)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    name: Annotated[str, Field(min_length=1, max_length=100)]
+    language: Literal["uz", "ru", "en"] = "en"
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "UZS"
+    # Base64 of a PNG of at most 6 KiB (a small logo: the config message stays under its size bound).
+    logo_png: Annotated[str, Field(max_length=8192, pattern=r"^[A-Za-z0-9+/]*={0,2}$")] | None = None
+
+
 class PcSettings(Message):
-    """Retained per PC on ``config``: the hub's time and what the PC needs to run sessions offline."""
+    """Retained per PC on ``config``: the hub's time and what the PC needs to run sessions offline, and the
+    cafe as its lock screen shows it."""
 
     hub_time: Millis
     tariff: TariffSpec
@@ -212,6 +251,7 @@ class PcSettings(Message):
     checkpoint_s: Annotated[int, Field(ge=1, le=3600)] = 60
     # What a member logging in with cached credentials may spend while the hub is unreachable.
     offline_credit: MinorUnits = 0
+    branch: BranchFace | None = None
 
 
 class CommandType(StrEnum):
@@ -223,6 +263,8 @@ class CommandType(StrEnum):
     SESSION_START = "session.start"
     SESSION_EXTEND = "session.extend"
     SESSION_STOP = "session.stop"
+    # The lock screen says the PC is being serviced and takes no logins, until a ``lock`` (or ``unlock``).
+    MAINTENANCE = "maintenance"
 
 
 class Command(Message):

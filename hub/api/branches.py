@@ -4,6 +4,8 @@ payment methods the cashiers may take."""
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import dataclasses
 from typing import Any
 
@@ -35,6 +37,21 @@ class BranchSettings(BaseModel):
     language: Language
     timezone: Timezone
     payment_methods: list[str] = Field(min_length=1)
+    # The PCs' lock screens show it: base64 of a PNG of at most 6 KiB ("" or absent for none).
+    logo_png: str = Field(default="", max_length=8192)
+
+    @field_validator("logo_png")
+    @classmethod
+    def _logo(cls, value: str) -> str:
+        if not value:
+            return ""
+        try:
+            data = base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError):
+            raise ValueError("logo_png must be base64 of a PNG file") from None
+        if not data.startswith(b"\x89PNG\r\n\x1a\n"):
+            raise ValueError("logo_png must be a PNG image (export the logo as PNG, at most 6 KiB)")
+        return value
 
     @field_validator("payment_methods")
     @classmethod
@@ -84,6 +101,8 @@ async def put_branch(request: Request, branch_id: str) -> HTTPResponse:
     fields["payment_methods"] = tuple(fields["payment_methods"])
     branch = BranchRecord(id=branch_id, **fields)
     await request.app.ctx.store.branches.save(branch)
+    # The lock screens show the branch's name, language and logo: their PCs get it now.
+    await request.app.ctx.pc_settings.push_all()
     await request.app.ctx.audit.record(
         "branch.update", request=request, target=branch_id, details=body.model_dump()
     )

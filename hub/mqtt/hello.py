@@ -1,23 +1,29 @@
-"""``hello``: the agent's birth message. Records the PC, its hardware and versions, then sends it its
-settings (time anchor, tariff, session policy)."""
+"""``hello``: the agent's birth message. Records the PC, its hardware, versions and lock-hardening grade
+(raising a ``lock_hardening`` alert when it is not strong), then sends it its settings (time anchor,
+tariff, session policy, the cafe's face)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from hub.alerts import AlertKind, PcAlerts
 from hub.clock import now_ms
 from hub.store import PcRepository
 from hub.tasks import BackgroundTasks
-from protocol import Hello, Topic
+from protocol import HardeningGrade, Hello, Topic
 
 
 class HelloHandler:
     def __init__(
-        self, pcs: PcRepository, on_hello: Callable[[str], Coroutine[Any, Any, None]] | None = None
+        self,
+        pcs: PcRepository,
+        on_hello: Callable[[str], Coroutine[Any, Any, None]] | None = None,
+        alerts: PcAlerts | None = None,
     ) -> None:
         self._pcs = pcs
         self._on_hello = on_hello
+        self._alerts = alerts
         self._background = BackgroundTasks()
 
     async def __call__(self, topic: Topic, hello: Hello) -> None:
@@ -27,8 +33,25 @@ class HelloHandler:
             "os": hello.os,
             "boot_time": hello.boot_time,
             "hardware": hello.hardware.model_dump(),
+            "hardening": hello.hardening.model_dump(mode="json") if hello.hardening else None,
         }
         await self._pcs.record_hello(topic.pc_id, topic.site, now_ms(), details)
+        hardening = hello.hardening
+        if (
+            self._alerts is not None
+            and hardening is not None
+            and hardening.grade is not HardeningGrade.STRONG
+        ):
+            failed = [check.name for check in hardening.checks if check.ok is not True]
+            await self._alerts.raise_alert(
+                topic.pc_id,
+                AlertKind.LOCK_HARDENING,
+                f"lock screen hardening is {hardening.grade.value}: not passed {', '.join(failed) or '-'}",
+                {
+                    "grade": hardening.grade.value,
+                    "checks": [c.model_dump(mode="json") for c in hardening.checks],
+                },
+            )
         if self._on_hello is not None:
             # Outside the consumer loop: a branch of PCs booting at once must not queue every status
             # and telemetry message behind their settings being sent.

@@ -1,5 +1,6 @@
 """What each PC needs to run sessions on its own, published retained on its ``config`` topic: the hub's
-time (its clock anchor), its group's tariff, and the session policy."""
+time (its clock anchor), its group's tariff, the session policy, and the cafe's face for its lock screen
+(the branch's name, language, currency and logo)."""
 
 from __future__ import annotations
 
@@ -10,18 +11,24 @@ from hub.config import HubSettings
 from hub.mqtt.bridge import BrokerUnavailable, MqttBridge
 from hub.sessions.errors import SessionRefused
 from hub.sessions.service import SessionService
-from hub.store import PcRepository
-from protocol import PcSettings, TopicKind, topic
+from hub.store import BranchRepository, PcRepository
+from protocol import BranchFace, PcSettings, TopicKind, topic
 
 log = logging.getLogger(__name__)
 
 
 class PcSettingsPublisher:
     def __init__(
-        self, settings: HubSettings, pcs: PcRepository, sessions: SessionService, bridge: MqttBridge
+        self,
+        settings: HubSettings,
+        pcs: PcRepository,
+        sessions: SessionService,
+        bridge: MqttBridge,
+        branches: BranchRepository | None = None,
     ) -> None:
         self._settings = settings
         self._pcs = pcs
+        self._branches = branches
         self._sessions = sessions
         self._bridge = bridge
 
@@ -41,6 +48,7 @@ class PcSettingsPublisher:
             idle_timeout_s=self._settings.session_idle_timeout_s,
             checkpoint_s=self._settings.session_checkpoint_s,
             offline_credit=self._settings.session_offline_credit,
+            branch=await self._face(pc.site),
         )
         try:
             await self._bridge.publish(
@@ -48,6 +56,20 @@ class PcSettingsPublisher:
             )
         except BrokerUnavailable as exc:
             log.warning("could not send settings to %s: %s", pc_id, exc)
+
+    async def _face(self, site: str) -> BranchFace | None:
+        branch = await self._branches.get(site) if self._branches is not None else None
+        if branch is None:
+            return None
+        language = branch.language if branch.language in ("uz", "ru", "en") else "en"
+        return BranchFace.model_validate(
+            {
+                "name": branch.name[:100],
+                "language": language,
+                "currency": branch.currency,
+                "logo_png": branch.logo_png or None,
+            }
+        )
 
     async def push_all(self) -> None:
         for pc_id in await self._pcs.ids():

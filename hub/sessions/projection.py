@@ -48,6 +48,7 @@ from protocol import (
     SessionKind,
     SessionResumed,
     SessionStarted,
+    TamperEvent,
     TariffSpec,
 )
 
@@ -169,6 +170,8 @@ class SessionProjection:
                     return Verdict()
                 case ClockJump():
                     return await self._clock_jump(pc_id, payload)
+                case TamperEvent():
+                    return self._tamper(payload)
                 case _:
                     raise Quarantine(
                         QuarantineReason.UNKNOWN_TYPE, f"this hub knows no {event.type!r} events"
@@ -412,6 +415,16 @@ class SessionProjection:
                     "reason": reason,
                 }
             )
+
+    def _tamper(self, data: TamperEvent) -> Verdict:
+        """Nothing to change in the records: an alert for staff, raised once per journal event (only
+        when the event is first stored), pushed live as ``pc.alert``."""
+        details = {"type": data.type, **data.to_data()}
+        what = ", ".join(f"{key}={value}" for key, value in data.to_data().items() if value is not None)
+        message = f"{data.type}: {what}" + (
+            " (the PC stays locked until staff come)" if data.lockdown else ""
+        )
+        return Verdict(alerts=(Alert(AlertKind.TAMPER, message, details),))
 
     async def _clock_jump(self, pc_id: str, data: ClockJump) -> Verdict:
         session_id = data.session_id

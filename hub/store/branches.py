@@ -22,6 +22,8 @@ class BranchRecord:
     language: str = "en"
     timezone: str = "UTC"
     payment_methods: tuple[str, ...] = field(default=("cash", "card", "balance", "voucher"))
+    # The logo the PCs' lock screens show: base64 of a small PNG ("" for none).
+    logo_png: str = ""
 
     @classmethod
     def from_document(cls, doc: Document) -> BranchRecord:

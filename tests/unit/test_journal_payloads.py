@@ -21,8 +21,12 @@ from protocol import (
     CommandAck,
     CommandOutcome,
     Event,
+    Hardening,
+    HardeningCheck,
+    HardeningGrade,
     Hardware,
     Hello,
+    LinkRefused,
     MemberLogin,
     ProtocolError,
     SessionCheckpoint,
@@ -172,7 +176,9 @@ def largest() -> dict[TopicKind, bytes]:
         offline=True,
         proof="A" * 86,
     )
-    events = [Event.of(JOURNAL, MAX_SEQ, p, MAX_SEQ) for p in (ended, started, ClockJump(delta_ms=-MAX_SEQ))]
+    refused = LinkRefused(reason=BIG, peer_pid=2**31, peer_uid=2**32, lockdown=True)
+    payloads = (ended, started, ClockJump(delta_ms=-MAX_SEQ), refused)
+    events = [Event.of(JOURNAL, MAX_SEQ, p, MAX_SEQ) for p in payloads]
     return {
         TopicKind.EVENTS: max((encode(e) for e in events), key=len),
         TopicKind.HELLO: encode(
@@ -183,6 +189,10 @@ def largest() -> dict[TopicKind, bytes]:
                 hardware=Hardware(cpu_model=BIG, cpu_count=4096, memory_bytes=2**62, disk_bytes=2**62),
                 boot_time=MAX_SEQ,
                 sent_at=MAX_SEQ,
+                hardening=Hardening(
+                    grade=HardeningGrade.PARTIAL,
+                    checks=[HardeningCheck(name="c" * 32, ok=None, detail=BIG[:128]) for _ in range(8)],
+                ),
             )
         ),
         TopicKind.TELEMETRY: encode(
