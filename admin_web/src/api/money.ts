@@ -213,7 +213,7 @@ export const money = {
   currentShift: () => call<Answer<"get~shifts.current_shift", Shift>>(client.GET("/api/v1/shifts/current")),
   openShift: (openingFloat: number) =>
     call<Answer<"post~shifts.open_shift", Shift>>(client.POST("/api/v1/shifts", { body: { opening_float: openingFloat } })),
-  closeShift: (shiftId: string, counted: { cash: number; card: number }, note: string) =>
+  closeShift: (shiftId: string, counted: Record<string, number>, note: string) =>
     call<Answer<"post~shifts.close_shift", Shift>>(
       client.POST("/api/v1/shifts/{shift_id}/close", { body: { counted, note }, params: shift(shiftId) }),
     ),

@@ -42,6 +42,7 @@ const en = {
     totpHint: "A fresh code confirms it is you; each code works once.",
     passwordHint: "Your account has no 2FA: confirm with your password.",
   },
+  grid: { noRows: "Nothing to show", perPage: "Rows per page:", displayed: "{{from}}–{{to}} of {{count}}", selected: "{{count}} selected" },
   print: {
     a4: "A4",
     thermal: "80 mm",
@@ -97,6 +98,7 @@ const ru: CommonMessages = {
     totpHint: "Свежий код подтверждает, что это вы; каждый код действует один раз.",
     passwordHint: "У вашей учётной записи нет 2FA: подтвердите паролем.",
   },
+  grid: { noRows: "Нет данных", perPage: "Строк на странице:", displayed: "{{from}}–{{to}} из {{count}}", selected: "Выбрано: {{count}}" },
   print: {
     a4: "A4",
     thermal: "80 мм",
@@ -150,6 +152,7 @@ const uz: CommonMessages = {
     totpHint: "Yangi kod bu siz ekaningizni tasdiqlaydi; har bir kod bir marta ishlaydi.",
     passwordHint: "Hisobingizda 2FA yo'q: parolingiz bilan tasdiqlang.",
   },
+  grid: { noRows: "Ko'rsatadigan narsa yo'q", perPage: "Sahifadagi qatorlar:", displayed: "{{from}}–{{to}} / {{count}}", selected: "Tanlangan: {{count}}" },
   print: {
     a4: "A4",
     thermal: "80 mm",

@@ -2,7 +2,9 @@
  * The money and back-office screens' menu entries, each with the permission it needs as the hub names
  * it (nav.tsx spreads these in; the routes are in ./routes.tsx).
  */
+import AccountBalanceWalletIcon from "@mui/icons-material/AccountBalanceWallet";
 import PointOfSaleIcon from "@mui/icons-material/PointOfSale";
+import TimerIcon from "@mui/icons-material/Timer";
 import type { ReactElement } from "react";
 
 import "./messages";
@@ -16,6 +18,9 @@ export interface MoneyScreen {
 
 export const FRONT_DESK_SCREENS: readonly MoneyScreen[] = [
   { path: "/pos", labelKey: "screens.pos", permission: "money:collect", icon: <PointOfSaleIcon /> },
+  { path: "/shift", labelKey: "screens.shift", permission: "money:collect", icon: <TimerIcon /> },
 ];
 
-export const BACK_OFFICE_SCREENS: readonly MoneyScreen[] = [];
+export const BACK_OFFICE_SCREENS: readonly MoneyScreen[] = [
+  { path: "/shifts", labelKey: "screens.shifts", permission: "reports:read", icon: <AccountBalanceWalletIcon /> },
+];
