@@ -90,6 +90,8 @@ export interface Pc {
   group: string;
   session_id: string | null;
   telemetry?: Record<string, unknown> | null;
+  /** Unresolved alerts, in the list (GET /pcs). */
+  alert_count?: number;
 }
 
 export interface PcGroup {

@@ -19,6 +19,8 @@ import { theme } from "./theme";
 const RequiredActionsPage = lazy(() => import("./auth/RequiredActionsPage"));
 const SignedOutPage = lazy(() => import("./auth/SignedOutPage"));
 const PcMapPage = lazy(() => import("../features/pcs/PcMapPage"));
+const MembersPage = lazy(() => import("../features/members/MembersPage"));
+const MemberPage = lazy(() => import("../features/members/MemberPage"));
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -66,6 +68,22 @@ const router = createBrowserRouter([
             element: (
               <Allowed permission="pcs:read">
                 <PcMapPage />
+              </Allowed>
+            ),
+          },
+          {
+            path: "/members",
+            element: (
+              <Allowed permission="members:read">
+                <MembersPage />
+              </Allowed>
+            ),
+          },
+          {
+            path: "/members/:memberRef",
+            element: (
+              <Allowed permission="members:read">
+                <MemberPage />
               </Allowed>
             ),
           },

@@ -5,7 +5,7 @@ import { useTranslation } from "react-i18next";
 
 import { api } from "../api/client";
 import type { Branch } from "../api/types";
-import { formatDateTime, formatDuration, formatMoney, formatTime, isLanguage, type Language } from "../i18n/format";
+import { formatCountdown, formatDateTime, formatDuration, formatMoney, formatTime, isLanguage, type Language } from "../i18n/format";
 
 export function useBranch(enabled = true): Branch | undefined {
   const branches = useQuery({ queryKey: ["branches"], queryFn: api.branches, enabled, staleTime: 5 * 60_000 });
@@ -16,6 +16,7 @@ export interface Formatters {
   language: Language;
   money: (minor: number) => string;
   duration: (ms: number) => string;
+  countdown: (ms: number) => string;
   dateTime: (epochMs: number) => string;
   time: (epochMs: number) => string;
 }
@@ -31,6 +32,7 @@ export function useFormat(): Formatters {
       language,
       money: (minor: number) => formatMoney(minor, currency, language),
       duration: (ms: number) => formatDuration(ms, language),
+      countdown: formatCountdown,
       dateTime: (epochMs: number) => formatDateTime(epochMs, timezone, language),
       time: (epochMs: number) => formatTime(epochMs, timezone, language),
     }),

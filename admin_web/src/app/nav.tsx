@@ -3,6 +3,7 @@
  * whether the user holds one comes from /auth/me, never from a copy of the role map here).
  */
 import DesktopWindowsIcon from "@mui/icons-material/DesktopWindows";
+import PeopleIcon from "@mui/icons-material/People";
 import type { ReactElement } from "react";
 
 import { BACK_OFFICE_SCREENS, FRONT_DESK_SCREENS } from "../features/screens/nav";
@@ -16,6 +17,7 @@ export interface Screen {
 
 export const SCREENS: readonly Screen[] = [
   { path: "/pcs", labelKey: "nav.map", permission: "pcs:read", icon: <DesktopWindowsIcon /> },
+  { path: "/members", labelKey: "nav.members", permission: "members:read", icon: <PeopleIcon /> },
   ...FRONT_DESK_SCREENS,
   ...BACK_OFFICE_SCREENS,
 ];

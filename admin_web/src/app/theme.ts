@@ -9,6 +9,7 @@ export const STATUS_COLOURS: Record<TileStatus, { bg: string; fg: string; border
   ending: { bg: "#fff3e0", fg: "#8a4b00", border: "#fb8c00" },
   offline_paid: { bg: "#c62828", fg: "#ffffff", border: "#8e0000" },
   offline: { bg: "#eceff1", fg: "#455a64", border: "#90a4ae" },
+  maintenance: { bg: "#455a64", fg: "#ffffff", border: "#263238" },
   attention: { bg: "#f3e5f5", fg: "#4a148c", border: "#8e24aa" },
 };
 

@@ -1,7 +1,7 @@
 /** English messages; ru.ts and uz.ts have the same keys (tsc checks it: they are typed as `Messages`). */
 const en = {
   app: { name: "icafe", skip: "Skip to content" },
-  nav: { map: "PC map", account: "My account" },
+  nav: { map: "PC map", members: "Members", account: "My account" },
   menu: { language: "Language", account: "My account", logout: "Log out", signedInAs: "Signed in as {{user}} ({{role}})" },
   roles: { owner: "owner", manager: "manager", cashier: "cashier", technician: "technician" },
   login: {
@@ -73,6 +73,7 @@ const en = {
       ending: "Ending < 5 min",
       offline_paid: "Offline while paid",
       offline: "Offline",
+      maintenance: "Locked / maintenance",
       attention: "Needs attention",
     },
     member: "Member",

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { formatDateTime, formatDuration, formatMoney, formatNumber, formatTime } from "./format";
+import { formatCountdown, formatDateTime, formatDuration, formatMoney, formatNumber, formatTime } from "./format";
 
 const S = "\u00a0"; // the no-break space that groups thousands and joins a number to its unit
 
@@ -46,6 +46,15 @@ describe("formatDuration", () => {
     expect(formatDuration(12 * 60_000 + 59_999, "en")).toBe(`12${S}min`);
     expect(formatDuration(45_900, "uz")).toBe(`45${S}s`);
     expect(formatDuration(-5_000, "en")).toBe(`0${S}s`);
+  });
+});
+
+describe("formatCountdown", () => {
+  it("counts down in h:mm:ss, or m:ss under an hour, rounded down and never negative", () => {
+    expect(formatCountdown(3600_000 + 5 * 60_000 + 9_999)).toBe("1:05:09");
+    expect(formatCountdown(4 * 60_000 + 59_999)).toBe("4:59");
+    expect(formatCountdown(59_000)).toBe("0:59");
+    expect(formatCountdown(-1)).toBe("0:00");
   });
 });
 

@@ -107,6 +107,18 @@ export function formatDuration(ms: number, language: Language): string {
   return `${totalSeconds}${GROUP}${u.s}`;
 }
 
+/**
+ * Time left as a countdown, "1:05:09" or "4:59" (rounded down, never negative): the same in every
+ * language, and it visibly moves each second.
+ */
+export function formatCountdown(ms: number): string {
+  const totalSeconds = Math.max(0, Math.floor(ms / 1000));
+  const hours = Math.floor(totalSeconds / 3600);
+  const minutes = Math.floor((totalSeconds % 3600) / 60);
+  const seconds = String(totalSeconds % 60).padStart(2, "0");
+  return hours > 0 ? `${hours}:${String(minutes).padStart(2, "0")}:${seconds}` : `${minutes}:${seconds}`;
+}
+
 /** A moment (epoch ms) as a date and time on the branch's clock, whatever the browser's timezone. */
 export function formatDateTime(epochMs: number, timezone: string, language: Language): string {
   return new Intl.DateTimeFormat(INTL_LOCALE[language], {

@@ -2,7 +2,7 @@ import type { Messages } from "./en";
 
 const ru: Messages = {
   app: { name: "icafe", skip: "К содержимому" },
-  nav: { map: "Карта ПК", account: "Мой аккаунт" },
+  nav: { map: "Карта ПК", members: "Клиенты", account: "Мой аккаунт" },
   menu: { language: "Язык", account: "Мой аккаунт", logout: "Выйти", signedInAs: "Вы вошли как {{user}} ({{role}})" },
   roles: { owner: "владелец", manager: "менеджер", cashier: "кассир", technician: "техник" },
   login: {
@@ -74,6 +74,7 @@ const ru: Messages = {
       ending: "Конец < 5 мин",
       offline_paid: "Не в сети при оплате",
       offline: "Не в сети",
+      maintenance: "Блок / обслуживание",
       attention: "Требует внимания",
     },
     member: "Клиент",

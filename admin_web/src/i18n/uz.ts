@@ -3,7 +3,7 @@ import type { Messages } from "./en";
 /** O'zbekcha (lotin yozuvi). */
 const uz: Messages = {
   app: { name: "icafe", skip: "Asosiy qismga o'tish" },
-  nav: { map: "Kompyuterlar xaritasi", account: "Mening hisobim" },
+  nav: { map: "Kompyuterlar xaritasi", members: "A'zolar", account: "Mening hisobim" },
   menu: { language: "Til", account: "Mening hisobim", logout: "Chiqish", signedInAs: "{{user}} ({{role}}) sifatida kirdingiz" },
   roles: { owner: "egasi", manager: "menejer", cashier: "kassir", technician: "texnik" },
   login: {
@@ -75,6 +75,7 @@ const uz: Messages = {
       ending: "Tugashiga < 5 daq",
       offline_paid: "To'langan vaqtda oflayn",
       offline: "Oflayn",
+      maintenance: "Qulf / xizmat",
       attention: "E'tibor talab qiladi",
     },
     member: "A'zo",

@@ -3,7 +3,16 @@ import { describe, expect, it } from "vitest";
 import type { Pc, Session } from "../api/types";
 import { backoffMs } from "./backoff";
 import { parseEvent } from "./events";
-import reducer, { eventReceived, feedChanged, initialLiveState, sessionFetched, signedOut, snapshotLoaded } from "./slice";
+import reducer, {
+  eventReceived,
+  eventsReceived,
+  feedChanged,
+  initialLiveState,
+  pcLockReported,
+  sessionFetched,
+  signedOut,
+  snapshotLoaded,
+} from "./slice";
 import { countByStatus, tileOf } from "./tiles";
 
 const pc = (id: string, status = "online", extra: Partial<Pc> = {}): Pc => ({
@@ -106,6 +115,48 @@ describe("live slice", () => {
     expect(state.feed).toEqual({ state: "live", since: 3, failures: 0 });
   });
 
+  it("applies a batch of events in order, as one update", () => {
+    const state = reducer(
+      seeded(),
+      eventsReceived([
+        { type: "session.progress", session_id: "s1", pc_id: "pc-002", used_ms: 60_000, cost: 2000 },
+        { type: "session.ended", session_id: "s1", pc_id: "pc-002", cost: 2500, reason: "stopped" },
+        { type: "session.started", session_id: "s2", pc_id: "pc-002" },
+        { type: "pc.status", pc_id: "pc-001", status: "online", at: 5 },
+      ]),
+    );
+    expect(state.sessions.ids).toEqual(["s2"]);
+    expect(state.pcs.entities["pc-002"]?.session_id).toBe("s2");
+    expect(state.pcs.entities["pc-001"]?.status).toBe("online");
+    // The same events one by one end in the same state.
+    let single = seeded();
+    for (const event of [
+      { type: "session.progress", session_id: "s1", pc_id: "pc-002", used_ms: 60_000, cost: 2000 },
+      { type: "session.ended", session_id: "s1", pc_id: "pc-002", cost: 2500, reason: "stopped" },
+      { type: "session.started", session_id: "s2", pc_id: "pc-002" },
+      { type: "pc.status", pc_id: "pc-001", status: "online", at: 5 },
+    ] as const)
+      single = reducer(single, eventReceived(event));
+    expect(single).toEqual(state);
+  });
+
+  it("keeps telemetry apart from the PC's record, and the lock the PC reports until its session changes", () => {
+    const before = seeded();
+    let state = reducer(before, eventReceived({ type: "pc.telemetry", pc_id: "pc-002", telemetry: { cpu_percent: 12, locked: false } }));
+    // A sample does not touch the PC's record (its tile is not redrawn for it).
+    expect(state.pcs.entities["pc-002"]).toBe(before.pcs.entities["pc-002"]);
+    expect(state.telemetry["pc-002"]).toEqual({ cpu_percent: 12, locked: false });
+    expect(state.locks["pc-002"]).toBe(false);
+    state = reducer(state, pcLockReported({ pcId: "pc-002", locked: true }));
+    expect(state.locks["pc-002"]).toBe(true);
+    // The session ends: the agent locks by itself, so the last report no longer holds.
+    state = reducer(state, eventReceived({ type: "session.ended", session_id: "s1", pc_id: "pc-002", cost: 1, reason: "stopped" }));
+    expect(state.locks["pc-002"]).toBeUndefined();
+    state = reducer(state, eventReceived({ type: "pc.telemetry", pc_id: "pc-002", telemetry: { locked: true } }));
+    state = reducer(state, eventReceived({ type: "session.started", session_id: "s3", pc_id: "pc-002" }));
+    expect(state.locks["pc-002"]).toBeUndefined();
+  });
+
   it("forgets everything on sign-out", () => {
     expect(reducer(seeded(), signedOut())).toEqual(initialLiveState);
   });
@@ -139,6 +190,15 @@ describe("tiles", () => {
   it("shows no time left for a session without a known end, and never a negative one", () => {
     expect(tileOf(pc("a"), session("s", "a", { ends_at: null, kind: "member" }), 0, now).leftMs).toBeNull();
     expect(tileOf(pc("a"), session("s", "a", { ends_at: now - 10 }), 0, now).leftMs).toBe(0);
+  });
+
+  it("looks locked or under maintenance when the PC says so", () => {
+    expect(tileOf(pc("a"), session("s", "a"), 0, now, true).status).toBe("maintenance");
+    expect(tileOf(pc("a"), session("s", "a", { ends_at: now + 10 * 60_000 }), 0, now, false).status).toBe("in_session");
+    expect(tileOf(pc("a"), null, 0, now, false).status).toBe("maintenance");
+    expect(tileOf(pc("a"), null, 0, now, true).status).toBe("free");
+    expect(tileOf(pc("a"), null, 0, now, null).status).toBe("free");
+    expect(tileOf(pc("a", "offline"), null, 0, now, false).status).toBe("offline");
   });
 
   it("counts tiles per status", () => {

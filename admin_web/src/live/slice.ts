@@ -27,6 +27,13 @@ export const initialLiveState = {
   sessions: sessionsAdapter.getInitialState(),
   alerts: alertsAdapter.getInitialState(),
   acks: {} as Record<string, LastAck>,
+  /** Each PC's latest telemetry, apart from the PC's record so a sample does not redraw its tile. */
+  telemetry: {} as Record<string, Record<string, unknown>>,
+  /**
+   * Whether each PC says it is locked, from its telemetry or a lock/unlock it acknowledged; forgotten when
+   * a session starts or ends on it (the agent locks or unlocks then) until the PC next reports.
+   */
+  locks: {} as Record<string, boolean>,
   feed: { state: "connecting" as FeedState, since: null as number | null, failures: 0 },
   loaded: false,
 };
@@ -65,8 +72,16 @@ function ensurePc(state: LiveState, id: string): Pc {
 
 function endSession(state: LiveState, sessionId: string, pcId: string): void {
   sessionsAdapter.removeOne(state.sessions, sessionId);
-  const pc = state.pcs.entities[pcId];
-  if (pc?.session_id === sessionId) pc.session_id = null;
+  if (state.pcs.entities[pcId]?.session_id === sessionId) linkSession(state, pcId, null);
+}
+
+/** `sessionId` now runs on `pcId`; the agent unlocks for a new session, so its lock state is unknown until it reports. */
+function linkSession(state: LiveState, pcId: string, sessionId: string | null): void {
+  const pc = ensurePc(state, pcId);
+  if (pc.session_id === sessionId) return;
+  pc.session_id = sessionId;
+  // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- a record keyed by PC id
+  delete state.locks[pcId];
 }
 
 function applySession(state: LiveState, session: Session): void {
@@ -79,7 +94,63 @@ function applySession(state: LiveState, session: Session): void {
   const merged = known ? { ...session, used_ms: Math.max(known.used_ms, session.used_ms) } : session;
   if (known && known.cost !== null && (merged.cost === null || known.cost > merged.cost)) merged.cost = known.cost;
   sessionsAdapter.setOne(state.sessions, merged);
-  ensurePc(state, session.pc_id).session_id = session.id;
+  linkSession(state, session.pc_id, session.id);
+}
+
+/** One pushed event applied to the state (in the order the hub sent them). */
+function applyEvent(state: LiveState, event: LiveEvent): void {
+  switch (event.type) {
+    case "hello":
+      return;
+    case "pc.status": {
+      const pc = ensurePc(state, event.pc_id);
+      if (pc.status !== event.status) pc.status_since = event.at;
+      pc.status = event.status;
+      return;
+    }
+    case "pc.telemetry": {
+      ensurePc(state, event.pc_id);
+      state.telemetry[event.pc_id] = event.telemetry;
+      const locked = event.telemetry.locked;
+      if (typeof locked === "boolean") state.locks[event.pc_id] = locked;
+      return;
+    }
+    case "pc.alert":
+      ensurePc(state, event.pc_id);
+      alertsAdapter.setOne(state.alerts, event.alert);
+      return;
+    case "session.started":
+      if (event.session) {
+        applySession(state, event.session);
+      } else if (!state.sessions.entities[event.session_id]) {
+        sessionsAdapter.addOne(state.sessions, placeholderSession(event.session_id, event.pc_id));
+        linkSession(state, event.pc_id, event.session_id);
+      }
+      return;
+    case "session.progress": {
+      if (!state.sessions.entities[event.session_id]) {
+        sessionsAdapter.addOne(state.sessions, placeholderSession(event.session_id, event.pc_id));
+        linkSession(state, event.pc_id, event.session_id);
+      }
+      const session = state.sessions.entities[event.session_id];
+      if (!session) return;
+      // Checkpoints can arrive out of order across hub replicas: time and cost never go back.
+      session.used_ms = Math.max(session.used_ms, event.used_ms);
+      session.cost = Math.max(session.cost ?? 0, event.cost);
+      return;
+    }
+    case "session.ended":
+      endSession(state, event.session_id, event.pc_id);
+      return;
+    case "command.ack":
+      state.acks[event.pc_id] = {
+        commandId: event.command_id,
+        outcome: event.outcome,
+        detail: event.detail,
+        at: event.done_at,
+      };
+      return;
+  }
 }
 
 const live = createSlice({
@@ -88,6 +159,10 @@ const live = createSlice({
   reducers: {
     snapshotLoaded(state, action: PayloadAction<{ pcs: Pc[]; sessions: Session[] }>) {
       pcsAdapter.setAll(state.pcs, action.payload.pcs);
+      for (const pc of action.payload.pcs) {
+        const locked = pc.telemetry?.locked;
+        if (typeof locked === "boolean") state.locks[pc.id] = locked;
+      }
       sessionsAdapter.removeAll(state.sessions);
       for (const session of action.payload.sessions) applySession(state, session);
       state.loaded = true;
@@ -103,55 +178,15 @@ const live = createSlice({
       state.feed.state = next;
     },
     eventReceived(state, action: PayloadAction<LiveEvent>) {
-      const event = action.payload;
-      switch (event.type) {
-        case "hello":
-          return;
-        case "pc.status": {
-          const pc = ensurePc(state, event.pc_id);
-          if (pc.status !== event.status) pc.status_since = event.at;
-          pc.status = event.status;
-          return;
-        }
-        case "pc.telemetry":
-          ensurePc(state, event.pc_id).telemetry = event.telemetry;
-          return;
-        case "pc.alert":
-          ensurePc(state, event.pc_id);
-          alertsAdapter.setOne(state.alerts, event.alert);
-          return;
-        case "session.started":
-          if (event.session) {
-            applySession(state, event.session);
-          } else if (!state.sessions.entities[event.session_id]) {
-            sessionsAdapter.addOne(state.sessions, placeholderSession(event.session_id, event.pc_id));
-            ensurePc(state, event.pc_id).session_id = event.session_id;
-          }
-          return;
-        case "session.progress": {
-          if (!state.sessions.entities[event.session_id]) {
-            sessionsAdapter.addOne(state.sessions, placeholderSession(event.session_id, event.pc_id));
-            ensurePc(state, event.pc_id).session_id = event.session_id;
-          }
-          const session = state.sessions.entities[event.session_id];
-          if (!session) return;
-          // Checkpoints can arrive out of order across hub replicas: time and cost never go back.
-          session.used_ms = Math.max(session.used_ms, event.used_ms);
-          session.cost = Math.max(session.cost ?? 0, event.cost);
-          return;
-        }
-        case "session.ended":
-          endSession(state, event.session_id, event.pc_id);
-          return;
-        case "command.ack":
-          state.acks[event.pc_id] = {
-            commandId: event.command_id,
-            outcome: event.outcome,
-            detail: event.detail,
-            at: event.done_at,
-          };
-          return;
-      }
+      applyEvent(state, action.payload);
+    },
+    /** Events as the socket batches them (one store update, one redraw, for all that came in a moment). */
+    eventsReceived(state, action: PayloadAction<LiveEvent[]>) {
+      for (const event of action.payload) applyEvent(state, event);
+    },
+    /** A PC acknowledged a lock or an unlock sent from this console. */
+    pcLockReported(state, action: PayloadAction<{ pcId: string; locked: boolean }>) {
+      state.locks[action.payload.pcId] = action.payload.locked;
     },
     signedOut() {
       return initialLiveState;
@@ -159,5 +194,5 @@ const live = createSlice({
   },
 });
 
-export const { snapshotLoaded, sessionFetched, feedChanged, eventReceived, signedOut } = live.actions;
+export const { snapshotLoaded, sessionFetched, feedChanged, eventReceived, eventsReceived, pcLockReported, signedOut } = live.actions;
 export default live.reducer;

@@ -11,15 +11,23 @@ import { api, auth, liveFeedUrl } from "../api/client";
 import { ApiError } from "../api/errors";
 import { backoffMs } from "./backoff";
 import { parseEvent } from "./events";
-import { eventReceived, feedChanged, sessionFetched, snapshotLoaded } from "./slice";
+import type { LiveEvent } from "./events";
+import { eventsReceived, feedChanged, sessionFetched, snapshotLoaded } from "./slice";
 import type { AppDispatch } from "./store";
 
+/**
+ * Events are applied in batches, at most this long after the first of a batch arrived: with hundreds of
+ * PCs reporting every second, one store update (and one redraw) per batch instead of one per event.
+ */
+export const BATCH_MS = 50;
 
 export class LiveFeed {
   private socket: WebSocket | null = null;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private failures = 0;
   private stopped = false;
+  private pending: LiveEvent[] = [];
+  private flushTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(private readonly dispatch: AppDispatch) {}
 
@@ -32,6 +40,9 @@ export class LiveFeed {
     this.stopped = true;
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
+    if (this.flushTimer !== null) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+    this.pending = [];
     const socket = this.socket;
     this.socket = null;
     socket?.close(1000, "console closed");
@@ -48,6 +59,7 @@ export class LiveFeed {
     try {
       const [pcs, sessions] = await Promise.all([api.pcs(), api.activeSessions()]);
       if (this.isStopped()) return;
+      this.flush(); // events of the last connection come before the new snapshot, never after it
       this.dispatch(snapshotLoaded({ pcs: pcs.items, sessions: sessions.items }));
     } catch (error) {
       // Signed out (the session is over) stops the feed; anything else is retried.
@@ -66,7 +78,7 @@ export class LiveFeed {
     socket.onmessage = (message) => {
       const event = parseEvent(message.data);
       if (event === null) return;
-      this.dispatch(eventReceived(event));
+      this.queue(event);
       if (event.type === "session.started" && !event.session) {
         api.session(event.session_id).then(
           (session) => this.dispatch(sessionFetched(session)),
@@ -90,6 +102,20 @@ export class LiveFeed {
       }
       this.retry();
     };
+  }
+
+  private queue(event: LiveEvent): void {
+    this.pending.push(event);
+    this.flushTimer ??= setTimeout(() => this.flush(), BATCH_MS);
+  }
+
+  private flush(): void {
+    if (this.flushTimer !== null) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+    if (this.pending.length === 0) return;
+    const events = this.pending;
+    this.pending = [];
+    this.dispatch(eventsReceived(events));
   }
 
   private retry(delayMs?: number): void {

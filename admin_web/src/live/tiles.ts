@@ -5,10 +5,10 @@
  */
 import type { Pc, Session } from "../api/types";
 
-export type TileStatus = "free" | "in_session" | "ending" | "offline" | "offline_paid" | "attention";
+export type TileStatus = "free" | "in_session" | "ending" | "offline" | "offline_paid" | "maintenance" | "attention";
 
 /** The legend, in the order it is shown. */
-export const TILE_STATUSES: readonly TileStatus[] = ["free", "in_session", "ending", "offline_paid", "offline", "attention"];
+export const TILE_STATUSES: readonly TileStatus[] = ["free", "in_session", "ending", "offline_paid", "offline", "maintenance", "attention"];
 
 export const ENDING_SOON_MS = 5 * 60_000;
 
@@ -19,9 +19,15 @@ export interface Tile {
   /** Milliseconds left when the session has a known end, else null (a member's balance-limited session). */
   leftMs: number | null;
   alerts: number;
+  /** What the PC last said about its screen lock (null: not reported since its session changed). */
+  locked: boolean | null;
 }
 
-export function tileOf(pc: Pc, session: Session | null, unresolvedAlerts: number, now: number): Tile {
+/**
+ * `locked` is the PC's own report: locked during a session (staff locked it) or unlocked without one
+ * (handed out for maintenance) is the "maintenance / locked" look, so neither goes unnoticed.
+ */
+export function tileOf(pc: Pc, session: Session | null, unresolvedAlerts: number, now: number, locked: boolean | null = null): Tile {
   const leftMs = session?.ends_at != null ? Math.max(0, session.ends_at - now) : null;
   let status: TileStatus;
   if (pc.status !== "online") {
@@ -29,16 +35,19 @@ export function tileOf(pc: Pc, session: Session | null, unresolvedAlerts: number
     // the books by disconnecting a client).
     status = session ? "offline_paid" : "offline";
   } else if (session) {
-    status = leftMs !== null && leftMs < ENDING_SOON_MS ? "ending" : "in_session";
+    if (locked === true) status = "maintenance";
+    else status = leftMs !== null && leftMs < ENDING_SOON_MS ? "ending" : "in_session";
+  } else if (locked === false) {
+    status = "maintenance";
   } else {
     status = unresolvedAlerts > 0 ? "attention" : "free";
   }
-  return { pc, session, status, leftMs, alerts: unresolvedAlerts };
+  return { pc, session, status, leftMs, alerts: unresolvedAlerts, locked };
 }
 
 /** How many tiles are in each status (the legend's counts). */
 export function countByStatus(tiles: readonly Tile[]): Record<TileStatus, number> {
-  const counts: Record<TileStatus, number> = { free: 0, in_session: 0, ending: 0, offline: 0, offline_paid: 0, attention: 0 };
+  const counts: Record<TileStatus, number> = { free: 0, in_session: 0, ending: 0, offline: 0, offline_paid: 0, maintenance: 0, attention: 0 };
   for (const tile of tiles) counts[tile.status] += 1;
   return counts;
 }

@@ -1,63 +1,182 @@
-import { Badge, Box, Typography } from "@mui/material";
-import { memo } from "react";
+/**
+ * One PC on the map. It reads its own PC, session, alerts and lock from the live slice, so an update to
+ * another PC never redraws it; its styles are static (one class per status, chosen by data attributes),
+ * so a redraw costs no style work; only tiles with a countdown follow the clock.
+ */
+import LockIcon from "@mui/icons-material/Lock";
+import { styled } from "@mui/material/styles";
+import { memo, type KeyboardEvent, type MouseEvent } from "react";
 import { useTranslation } from "react-i18next";
 
 import type { Formatters } from "../../app/branch";
 import { STATUS_COLOURS } from "../../app/theme";
-import type { Tile } from "../../live/tiles";
+import { useAppSelector } from "../../live/store";
+import { TILE_STATUSES, tileOf, type Tile } from "../../live/tiles";
+import { useClock } from "./clock";
+import { MemberLogin } from "./MemberLogin";
+import { selectAlertCount, selectLocked, selectPc, selectSessionOf } from "./selectors";
 
-function who(tile: Tile): "member" | "guest" | "postpaid" | null {
-  const kind = tile.session?.kind;
-  if (kind === "member") return "member";
-  if (kind === "prepaid") return "guest";
-  if (kind === "postpaid") return "postpaid";
-  return null;
+const statusStyles = Object.fromEntries(
+  TILE_STATUSES.map((status) => {
+    const colours = STATUS_COLOURS[status];
+    return [`&[data-status="${status}"]`, { backgroundColor: colours.bg, color: colours.fg, borderColor: colours.border }];
+  }),
+);
+
+const Card = styled("article")(({ theme }) => ({
+  position: "relative",
+  width: 152,
+  minHeight: 104,
+  padding: "8px 10px",
+  borderRadius: 8,
+  border: "2px solid",
+  display: "flex",
+  flexDirection: "column",
+  gap: 1,
+  cursor: "pointer",
+  userSelect: "none",
+  outline: "none",
+  fontSize: 13,
+  lineHeight: 1.35,
+  contain: "layout paint",
+  ...statusStyles,
+  "&:focus-visible": { boxShadow: `0 0 0 3px ${theme.palette.background.default}, 0 0 0 5px ${theme.palette.text.primary}` },
+  '&[aria-selected="true"]': {
+    boxShadow: `0 0 0 3px ${theme.palette.background.default}, 0 0 0 6px ${theme.palette.primary.main}`,
+  },
+  '&[aria-selected="true"]:focus-visible': {
+    boxShadow: `0 0 0 3px ${theme.palette.background.default}, 0 0 0 6px ${theme.palette.primary.main}, 0 0 0 8px ${theme.palette.text.primary}`,
+  },
+  "& .pc-head": { display: "flex", alignItems: "center", gap: 4, minWidth: 0 },
+  "& .pc-name": { fontWeight: 700, fontSize: 15, overflow: "hidden", textOverflow: "ellipsis", whiteSpace: "nowrap", flexGrow: 1 },
+  "& .pc-status": { fontSize: 11, fontWeight: 600, textTransform: "uppercase", letterSpacing: 0.3, opacity: 0.9 },
+  "& .pc-who": { overflow: "hidden", textOverflow: "ellipsis", whiteSpace: "nowrap" },
+  "& .pc-left": { fontWeight: 700, fontSize: 15, fontVariantNumeric: "tabular-nums" },
+  "& .pc-cost": { fontVariantNumeric: "tabular-nums" },
+  "& .pc-alerts": {
+    minWidth: 20,
+    height: 20,
+    padding: "0 6px",
+    borderRadius: 10,
+    backgroundColor: theme.palette.error.main,
+    color: theme.palette.error.contrastText,
+    fontSize: 12,
+    fontWeight: 700,
+    lineHeight: "20px",
+    textAlign: "center",
+  },
+  "& .pc-lock": { fontSize: 16 },
+}));
+
+export interface TileHandlers {
+  onSelect: (pcId: string, event: MouseEvent | KeyboardEvent) => void;
+  onMenu: (pcId: string, anchor: { x: number; y: number }) => void;
+  onOpen: (pcId: string) => void;
 }
 
-export const PcTile = memo(function PcTile({ tile, format }: { tile: Tile; format: Formatters }) {
+function who(tile: Tile): "member" | "guest" | "postpaid" | null {
+  switch (tile.session?.kind) {
+    case "member":
+      return "member";
+    case "prepaid":
+      return "guest";
+    case "postpaid":
+      return "postpaid";
+    default:
+      return null;
+  }
+}
+
+/** Long-press on a touch screen opens the menu, like a right click. */
+const LONG_PRESS_MS = 550;
+let pressTimer: ReturnType<typeof setTimeout> | null = null;
+
+export const PcTile = memo(function PcTile({
+  pcId,
+  selected,
+  format,
+  handlers,
+}: {
+  pcId: string;
+  selected: boolean;
+  format: Formatters;
+  handlers: TileHandlers;
+}) {
   const { t } = useTranslation();
-  const colours = STATUS_COLOURS[tile.status];
+  const pc = useAppSelector((state) => selectPc(state, pcId));
+  const session = useAppSelector((state) => selectSessionOf(state, pcId));
+  const alerts = useAppSelector((state) => selectAlertCount(state, pcId));
+  const locked = useAppSelector((state) => selectLocked(state, pcId));
+  // Only tiles with a session follow the clock (a countdown, or the time played by a guest who pays after).
+  const now = useClock(session !== null && (session.ends_at !== null || session.started_at !== null));
+  if (!pc) return null;
+  const tile = tileOf(pc, session, alerts, now, locked);
   const person = who(tile);
-  const session = tile.session;
+  const status = t(`map.status.${tile.status}`);
+  const lockNote = tile.status === "maintenance" ? (session ? t("pcs.lockedInSession") : t("pcs.unlockedFree")) : null;
+
   return (
-    <Badge badgeContent={tile.alerts} color="secondary" invisible={tile.alerts === 0} overlap="rectangular" title={t("map.alerts", { count: tile.alerts })}>
-      <Box
-        component="article"
-        data-testid={`pc-tile-${tile.pc.id}`}
-        data-status={tile.status}
-        aria-label={`${tile.pc.id}: ${t(`map.status.${tile.status}`)}`}
-        sx={{
-          width: 168,
-          minHeight: 112,
-          p: 1.25,
-          borderRadius: 2,
-          bgcolor: colours.bg,
-          color: colours.fg,
-          border: 2,
-          borderColor: colours.border,
-          display: "flex",
-          flexDirection: "column",
-          gap: 0.25,
-        }}
-      >
-        <Typography variant="subtitle1" component="h3" sx={{ fontWeight: 700, lineHeight: 1.2 }}>
-          {tile.pc.id}
-        </Typography>
-        <Typography variant="caption" sx={{ fontWeight: 600, textTransform: "uppercase", letterSpacing: 0.3 }}>
-          {t(`map.status.${tile.status}`)}
-        </Typography>
-        {person !== null && <Typography variant="body2">{t(`map.${person}`)}</Typography>}
-        {session && (
-          <Typography variant="body2" sx={{ fontWeight: 600 }} data-testid="time-left">
-            {tile.leftMs !== null ? t("map.left", { time: format.duration(tile.leftMs) }) : t("map.onBalance")}
-          </Typography>
+    <Card
+      data-testid={`pc-tile-${pc.id}`}
+      data-pc={pc.id}
+      data-status={tile.status}
+      data-cost={session?.cost ?? undefined}
+      data-left-ms={tile.leftMs ?? undefined}
+      data-session={session?.id ?? undefined}
+      aria-selected={selected}
+      aria-label={`${pc.id}: ${status}${lockNote ? `, ${lockNote}` : ""}`}
+      role="option"
+      tabIndex={0}
+      onClick={(event) => handlers.onSelect(pc.id, event)}
+      onDoubleClick={() => handlers.onOpen(pc.id)}
+      onContextMenu={(event) => {
+        event.preventDefault();
+        handlers.onMenu(pc.id, { x: event.clientX, y: event.clientY });
+      }}
+      onTouchStart={(event) => {
+        const touch = event.touches[0];
+        if (!touch) return;
+        const at = { x: touch.clientX, y: touch.clientY };
+        pressTimer = setTimeout(() => handlers.onMenu(pc.id, at), LONG_PRESS_MS);
+      }}
+      onTouchEnd={() => {
+        if (pressTimer !== null) clearTimeout(pressTimer);
+      }}
+      onTouchMove={() => {
+        if (pressTimer !== null) clearTimeout(pressTimer);
+      }}
+    >
+      <div className="pc-head">
+        <span className="pc-name">{pc.id}</span>
+        {tile.locked === true && session && <LockIcon className="pc-lock" titleAccess={t("pcs.locked")} />}
+        {alerts > 0 && (
+          <span className="pc-alerts" title={t("map.alerts", { count: alerts })} data-testid="alert-badge">
+            {alerts}
+          </span>
         )}
-        {session && session.cost !== null && (
-          <Typography variant="body2" data-testid="cost">
-            {t("map.cost", { money: format.money(session.cost) })}
-          </Typography>
-        )}
-      </Box>
-    </Badge>
+      </div>
+      <span className="pc-status">{lockNote ?? status}</span>
+      {person === "member" && session?.member_id ? (
+        <span className="pc-who">
+          <MemberLogin memberId={session.member_id} />
+        </span>
+      ) : person !== null ? (
+        <span className="pc-who">{t(`map.${person}`)}</span>
+      ) : null}
+      {session && (
+        <span className="pc-left" data-testid="time-left">
+          {tile.leftMs !== null
+            ? t("map.left", { time: format.countdown(tile.leftMs) })
+            : session.started_at !== null
+              ? t("pcs.played", { time: format.countdown(now - session.started_at) })
+              : t("map.onBalance")}
+        </span>
+      )}
+      {session && session.cost !== null && (
+        <span className="pc-cost" data-testid="cost">
+          {t("map.cost", { money: format.money(session.cost) })}
+        </span>
+      )}
+    </Card>
   );
 });
