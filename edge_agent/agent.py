@@ -19,6 +19,7 @@ from edge_agent import __version__
 from edge_agent.commands import CommandExecutor, now_ms
 from edge_agent.config import AgentConfig
 from edge_agent.control import PcControl, platform_name
+from edge_agent.guard import UiGuard
 from edge_agent.login import LoginResult, MemberLogins
 from edge_agent.outbox import Outbox
 from edge_agent.sessions import SessionRuntime
@@ -26,6 +27,7 @@ from edge_agent.telemetry import TelemetrySource, boot_time_ms, hostname, read_h
 from protocol import (
     Command,
     EventsAck,
+    Hardening,
     Hardware,
     Hello,
     MemberLogin,
@@ -73,6 +75,8 @@ class Agent:
         hardware: Hardware | None = None,
         backoff: Backoff | None = None,
         tls: ssl.SSLContext | None = None,
+        guard: UiGuard | None = None,
+        hardening: Hardening | None = None,
     ) -> None:
         self.config = config
         self.control = control
@@ -82,6 +86,9 @@ class Agent:
         self.executor = CommandExecutor(control, sessions)
         self.logins = MemberLogins(sessions, self._send_login, config.pc_id)
         self.hardware = hardware
+        # The lock screen, when this PC has one (icafe agent --ui), and the self-test sent in the hello.
+        self.guard = guard
+        self.hardening = hardening
         self.backoff = backoff or Backoff()
         self._tls = tls
         self.connected = asyncio.Event()
@@ -99,12 +106,15 @@ class Agent:
         tls = self._tls or tls_context(config.ca_file, config.cert_file, config.key_file)
         if self.hardware is None:
             self.hardware = await asyncio.to_thread(read_hardware)
-        ticker = asyncio.create_task(self._tick_loop(), name=f"{config.pc_id}-ticks")
+        background = [asyncio.create_task(self._tick_loop(), name=f"{config.pc_id}-ticks")]
+        if self.guard is not None:
+            background.append(asyncio.create_task(self.guard.run(), name=f"{config.pc_id}-ui"))
         try:
             await self._link(tls)
         finally:
-            ticker.cancel()
-            await asyncio.gather(ticker, return_exceptions=True)
+            for task in background:
+                task.cancel()
+            await asyncio.gather(*background, return_exceptions=True)
 
     async def _tick_loop(self) -> None:
         """Sessions are timed here, connected or not: the PC locks on time with the hub unreachable."""
@@ -154,6 +164,7 @@ class Agent:
             hardware=self.hardware,
             boot_time=boot_time_ms(),
             sent_at=now_ms(),
+            hardening=self.hardening,
         )
         await client.publish(self._topic(TopicKind.HELLO), encode(hello), qos=1)
         await client.publish(self._topic(TopicKind.STATUS), self._status(PcState.ONLINE), qos=1, retain=True)

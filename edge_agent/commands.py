@@ -41,9 +41,11 @@ class CommandExecutor:
             return self._session_action(command)
         match command.type:
             case CommandType.LOCK:
-                return control.lock
+                return self._staff_then(control.lock)
             case CommandType.UNLOCK:
-                return control.unlock
+                return self._staff_then(control.unlock)
+            case CommandType.MAINTENANCE:
+                return self._maintenance
             case CommandType.MESSAGE:
                 text = command.text or ""
                 return lambda: control.message(text)
@@ -52,6 +54,22 @@ class CommandExecutor:
             case CommandType.SHUTDOWN:
                 return control.shutdown
         raise ControlError(f"unknown command {command.type.value}")
+
+    def _staff_then(self, action: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
+        """Staff locking or unlocking a PC end its maintenance and any lockdown first."""
+
+        async def run() -> None:
+            await self._control.maintenance(False)
+            await action()
+
+        return run
+
+    async def _maintenance(self) -> None:
+        running = self._sessions.running
+        if running is not None:
+            raise SessionRejected(f"session {running.order.session_id} is running: stop it first")
+        await self._control.maintenance(True)
+        await self._control.lock()
 
     def _session_action(self, command: Command) -> Callable[[], Awaitable[None]]:
         sessions = self._sessions

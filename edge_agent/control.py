@@ -1,7 +1,8 @@
 """The port through which commands touch the PC, and its implementations.
 
 ``SimulatedPc`` records what it was told (simulated agents, tests); ``SystemPc`` acts on the real
-machine. The lock screen (icafe[agent-ui]) replaces the system lock once it exists.
+machine. With the lock screen (icafe[agent-ui]), ``edge_agent.screen.UiControl`` drives the screen and
+hands restart and shutdown to one of these.
 """
 
 from __future__ import annotations
@@ -25,6 +26,11 @@ class PcControl(Protocol):
     async def lock(self) -> None: ...
     async def unlock(self) -> None: ...
     async def message(self, text: str) -> None: ...
+    async def warn(self, minutes_left: int) -> None: ...
+    async def maintenance(self, on: bool) -> None:
+        """On: the PC is being serviced and takes no logins. Off also ends a lockdown (staff came)."""
+        ...
+
     async def restart(self) -> None: ...
     async def shutdown(self) -> None: ...
 
@@ -35,6 +41,7 @@ class SimulatedPc:
 
     record_path: Path | None = None
     locked: bool = True
+    in_maintenance: bool = False
     actions: list[dict[str, str]] = field(default_factory=list)
 
     def _record(self, action: str, text: str = "") -> None:
@@ -55,6 +62,14 @@ class SimulatedPc:
 
     async def message(self, text: str) -> None:
         self._record("message", text)
+
+    async def warn(self, minutes_left: int) -> None:
+        self._record("message", f"{minutes_left} min left")
+
+    async def maintenance(self, on: bool) -> None:
+        if on != self.in_maintenance:  # recorded when it changes
+            self.in_maintenance = on
+            self._record("maintenance", "on" if on else "off")
 
     async def restart(self) -> None:
         self._record("restart")
@@ -99,6 +114,12 @@ class SystemPc:
             await self._run("msg.exe", "*", text)
         else:
             await self._run("wall", text)
+
+    async def warn(self, minutes_left: int) -> None:
+        await self.message(f"{minutes_left} min left")
+
+    async def maintenance(self, on: bool) -> None:
+        """Without the lock screen there is nothing to show; the machine stays as it is."""
 
     async def restart(self) -> None:
         await self._run(*(["shutdown.exe", "/r", "/t", "5"] if self._windows else ["systemctl", "reboot"]))

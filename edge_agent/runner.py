@@ -7,14 +7,19 @@ import logging
 import os
 import signal
 import ssl
+from collections.abc import Callable
 from pathlib import Path
 
 from edge_agent.agent import Agent
 from edge_agent.clock import Clock, ScaledClock, SystemClock, TrustedClock
 from edge_agent.config import AgentConfig, load_agent_config
 from edge_agent.control import PcControl, SimulatedPc, SystemPc
-from edge_agent.journal import Journal, JournalCorrupt
+from edge_agent.guard import Logins, UiGuard
+from edge_agent.hardening import self_test
+from edge_agent.journal import Journal, JournalCorrupt, JournalEntry
+from edge_agent.link import UnixSocketTransport
 from edge_agent.outbox import Outbox
+from edge_agent.screen import Modes, Screen, UiControl
 from edge_agent.sessions import SessionRuntime
 from edge_agent.telemetry import PsutilTelemetry, SharedTelemetry, TelemetrySource, read_hardware
 from protocol import Hardware
@@ -66,18 +71,45 @@ async def build_agent(
     clock: Clock | None = None,
     hardware: Hardware | None = None,
     tls: ssl.SSLContext | None = None,
+    ui: bool = False,
+    ui_env: dict[str, str] | None = None,
 ) -> Agent:
+    """An agent; with ``ui``, it starts and guards the lock screen (``icafe agent-ui``) on a local link
+    under its state folder, and ``control`` only restarts and shuts the machine down."""
     journal, quarantined = await asyncio.to_thread(open_journal, config.state_dir)
     outbox = Outbox(journal)
+    watchers: list[Callable[[JournalEntry], None]] = [outbox.notify]
+
+    def journaled(entry: JournalEntry) -> None:
+        for watch in watchers:
+            watch(entry)
+
+    screen_control = UiControl(control, Modes()) if ui else None
     sessions = await SessionRuntime.restore(
-        journal, control, TrustedClock(clock or SystemClock()), on_journal=outbox.notify
+        journal, screen_control or control, TrustedClock(clock or SystemClock()), on_journal=journaled
     )
     if quarantined is not None:
         # Reported through the fresh journal, so the hub learns of it exactly once.
         await asyncio.to_thread(
             journal.append, "journal.quarantined", {"path": str(quarantined)}, sessions.clock.now()
         )
-    return Agent(config, control, telemetry, sessions, outbox, hardware=hardware, tls=tls)
+    link_folder = config.state_dir / "link" if ui else None
+    agent = Agent(config, screen_control or control, telemetry, sessions, outbox, hardware=hardware, tls=tls)
+    if screen_control is not None and link_folder is not None:
+        screen_control.sessions = sessions
+        screen = Screen(sessions, screen_control.modes, agent.connected.is_set)
+        guard = UiGuard(
+            sessions,
+            screen,
+            UnixSocketTransport(link_folder),
+            Logins(agent.member_login, agent.code_login),
+            env=ui_env,
+        )
+        watchers.append(guard.journaled)
+        agent.guard = guard
+        await asyncio.to_thread(link_folder.mkdir, parents=True, exist_ok=True, mode=0o700)
+    agent.hardening = await asyncio.to_thread(self_test(guarded=ui, link_folder=link_folder).run)
+    return agent
 
 
 def simulation_clock() -> Clock:
@@ -86,13 +118,13 @@ def simulation_clock() -> Clock:
     return SystemClock() if scale == 1 else ScaledClock(SystemClock(), scale)
 
 
-def run_agent(config_path: Path, *, simulated: bool = False) -> None:
+def run_agent(config_path: Path, *, simulated: bool = False, ui: bool = False) -> None:
     config = load_agent_config(config_path, simulated=simulated)
     control: PcControl = SimulatedPc(config.state_dir / "actions.jsonl") if config.simulated else SystemPc()
     clock = simulation_clock() if config.simulated else SystemClock()
 
     async def main() -> None:
-        await _run_agents([await build_agent(config, control, PsutilTelemetry(), clock=clock)])
+        await _run_agents([await build_agent(config, control, PsutilTelemetry(), clock=clock, ui=ui)])
 
     asyncio.run(main())
 

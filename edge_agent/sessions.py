@@ -306,6 +306,10 @@ class SessionRuntime:
                     )
                 )
 
+    async def note(self, payload: EventData) -> None:
+        """Journal an event about this PC that is not a step of the session (the guard's tamper events)."""
+        await self._record(payload, save=False)
+
     def cost(self, used_ms: int | None = None) -> int:
         running = self.running
         assert running is not None
@@ -376,7 +380,7 @@ class SessionRuntime:
                 await self.control.lock()
             case Warn(minutes_left=minutes):
                 self.warnings.append(minutes)
-                await self.control.message(f"{minutes} min left")
+                await self.control.warn(minutes)
 
     def _started(self, session: ActiveSession) -> SessionStarted:
         assert self._meter is not None

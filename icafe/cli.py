@@ -45,11 +45,20 @@ def _agent(args: argparse.Namespace) -> int:
     from edge_agent.runner import run_agent
 
     try:
-        run_agent(Path(args.config), simulated=args.simulated)
+        run_agent(Path(args.config), simulated=args.simulated, ui=args.ui)
     except AgentConfigError as exc:
         print(f"icafe: {exc}", file=sys.stderr)
         return 2
     return 0
+
+
+def _agent_ui(args: argparse.Namespace) -> int:
+    try:
+        from agent_ui.app import main
+    except ImportError as exc:
+        print(f"icafe: the lock screen needs PySide6 ({exc}): pip install 'icafe[agent-ui]'", file=sys.stderr)
+        return 2
+    return main(args.link)
 
 
 def _simulate(args: argparse.Namespace) -> int:
@@ -102,7 +111,14 @@ def build_parser() -> argparse.ArgumentParser:
     agent = commands.add_parser("agent", help="run the agent of one PC")
     agent.add_argument("--config", required=True, help="agent.toml written by `icafe enroll`")
     agent.add_argument("--simulated", action="store_true", help="record commands instead of acting on the PC")
+    agent.add_argument(
+        "--ui", action="store_true", help="start and guard the lock screen (icafe agent-ui, icafe[agent-ui])"
+    )
     agent.set_defaults(func=_agent)
+
+    agent_ui = commands.add_parser("agent-ui", help="the lock screen; the agent starts it (icafe agent --ui)")
+    agent_ui.add_argument("--link", required=True, help="the agent's local link (its socket)")
+    agent_ui.set_defaults(func=_agent_ui)
 
     simulate = commands.add_parser("simulate", help="run N simulated PCs in one process")
     simulate.add_argument("--pcs", type=int, default=10)

@@ -1,0 +1,172 @@
+"""``icafe agent-ui``: the lock screen, a thin view of what the agent pushes over the local link.
+
+Locked (and in maintenance or lockdown): one full-screen, frameless window above every other, which on X11
+grabs the keyboard and the pointer. In session: only the small timer. The agent owns every decision; this
+process only renders, forwards the customer's requests and input activity, and sends its heartbeat.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from dataclasses import dataclass
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QFont, QGuiApplication
+from PySide6.QtWidgets import QApplication
+
+from agent_ui.activity import ActivitySource, desktop_activity
+from agent_ui.link import AgentLink
+from agent_ui.lock import LockWindow
+from agent_ui.theme import FONT, Scale
+from agent_ui.timer import TimerWindow
+from edge_agent.link_models import Reply, ScreenState
+
+log = logging.getLogger(__name__)
+
+ACTIVITY_EVERY_S = 1.0
+
+
+class _Activity(QObject):
+    """Carries activity from pynput's threads into the Qt thread."""
+
+    seen = Signal()
+
+
+@dataclass
+class Windows:
+    lock: LockWindow
+    timer: TimerWindow
+
+
+class LockScreen:
+    """Wires the link to the two windows; ``fullscreen`` False keeps fixed sizes (screenshots, tests)."""
+
+    def __init__(self, link: AgentLink | None, scale: Scale, *, fullscreen: bool = True) -> None:
+        self.link = link
+        self.fullscreen = fullscreen
+        self.language: str | None = None  # chosen on the screen; else the cafe's
+        self._pending: dict[int, str] = {}
+        self.windows = Windows(
+            LockWindow(scale, self._member, self._code, self._choose_language),
+            TimerWindow(scale, self._end, self._ask_price),
+        )
+        self.state: ScreenState | None = None
+        self._last_activity = 0.0
+        if link is not None:
+            link.state.connect(self.show)
+            link.reply.connect(self._replied)
+            link.price.connect(self.windows.timer.show_price)
+
+    # ---- requests ----------------------------------------------------------------------------
+    def _member(self, login: str, secret: str) -> None:
+        if self.link is not None:
+            self._pending[self.link.member_login(login, secret)] = "login"
+
+    def _code(self, code: str) -> None:
+        if self.link is not None:
+            self._pending[self.link.code_login(code)] = "login"
+
+    def _end(self) -> None:
+        if self.link is not None:
+            self.link.end_session()
+
+    def _ask_price(self) -> None:
+        if self.link is not None:
+            self.link.ask_price()
+
+    def _replied(self, reply: Reply) -> None:
+        if self._pending.pop(reply.id, None) == "login":
+            self.windows.lock.reply(reply.ok, reply.reason)
+
+    def activity(self) -> None:
+        now = time.monotonic()
+        if self.link is not None and now - self._last_activity >= ACTIVITY_EVERY_S:
+            self._last_activity = now
+            self.link.activity()
+
+    def _choose_language(self, language: str) -> None:
+        self.language = language
+        if self.state is not None:
+            self.show(self.state)
+
+    # ---- showing -----------------------------------------------------------------------------
+    def show(self, state: ScreenState) -> None:
+        previous, self.state = self.state, state
+        if previous is not None and previous.mode == "session" and state.mode != "session":
+            self.language = None  # the next customer starts in the cafe's language
+        language = self.language or state.cafe.language
+        lock, timer = self.windows.lock, self.windows.timer
+        lock.language = timer.language = language
+        if previous is None or previous.cafe.logo_png != state.cafe.logo_png:
+            lock.set_logo(state.cafe.logo_png)
+        lock.show_state(state)
+        timer.show_state(state)
+        if state.mode == "session":
+            if lock.isVisible():
+                self._release(lock)
+                lock.hide()
+            if not timer.isVisible():
+                timer.show()
+                if self.fullscreen:
+                    timer.place_top_right()
+        else:
+            if timer.isVisible():
+                timer.hide()
+            if not lock.isVisible():
+                if self.fullscreen:
+                    lock.showFullScreen()
+                else:
+                    lock.show()
+                lock.raise_()
+                lock.activateWindow()
+                self._grab(lock)
+
+    def _grab(self, lock: LockWindow) -> None:
+        """On X11, Qt's grabs are the X server's: no other window gets a key or a click."""
+        if self.fullscreen and QGuiApplication.platformName() == "xcb":
+            lock.grabKeyboard()
+            lock.grabMouse()
+
+    def _release(self, lock: LockWindow) -> None:
+        if self.fullscreen and QGuiApplication.platformName() == "xcb":
+            lock.releaseKeyboard()
+            lock.releaseMouse()
+
+
+def make_app(argv: list[str]) -> QApplication:
+    app = QApplication.instance() or QApplication(argv)
+    assert isinstance(app, QApplication)
+    app.setFont(QFont(FONT))
+    app.setQuitOnLastWindowClosed(False)  # the timer hides the lock window: the UI lives on
+    return app
+
+
+def run(address: str, secret: str, activity: ActivitySource | None = None) -> int:
+    app = make_app(sys.argv[:1])
+    screen = app.primaryScreen()
+    scale = Scale.for_height(screen.geometry().height() if screen is not None else 1080)
+    link = AgentLink(address, secret)
+    lock_screen = LockScreen(link, scale)
+    source = activity or desktop_activity()
+    relay = _Activity()
+    relay.seen.connect(lock_screen.activity, Qt.ConnectionType.QueuedConnection)
+    source.start(relay.seen.emit)
+    QTimer.singleShot(0, link.open)
+    try:
+        return app.exec()
+    finally:
+        source.stop()
+
+
+def main(address: str) -> int:
+    """Reads the per-start secret the agent wrote on standard input (never on the command line, where
+    any user could read it)."""
+    secret = sys.stdin.readline().strip()
+    if not secret:
+        print(
+            "icafe agent-ui: no secret on standard input: the agent starts the lock screen", file=sys.stderr
+        )
+        return 2
+    return run(address, secret)
