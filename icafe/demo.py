@@ -9,7 +9,7 @@ from pathlib import Path
 from types import FrameType
 
 from icafe.stack import LocalStack, StackConfig
-from icafe.supervisor import Service, SupervisorError
+from icafe.supervisor import Service, ServiceSpec, SupervisorError
 
 
 def _config_from_env() -> StackConfig:
@@ -42,6 +42,31 @@ def run_demo() -> int:
         print(f"  store on {stack.mongo_url}", flush=True)
         stack.start_hub()
         stack.start_simulator()
+        screen_line = ""
+        if os.environ.get("ICAFE_DEMO_UI") == "1":
+            # One more PC with the real lock screen on this display (needs icafe[agent-ui]).
+            config_path = stack.enroll("pc-screen")
+            stack.supervisor.start(
+                ServiceSpec(
+                    name="agent-pc-screen",
+                    argv=[
+                        sys.executable,
+                        "-m",
+                        "icafe",
+                        "agent",
+                        "--config",
+                        str(config_path),
+                        "--simulated",
+                        "--ui",
+                    ],
+                    env={},
+                    log_path=stack.log("agent-pc-screen"),
+                    ready=lambda: True,
+                )
+            )
+            screen_line = (
+                "  screen:   pc-screen shows the real lock screen on this display (ICAFE_DEMO_UI=1)\n"
+            )
         desk_pace_s = float(os.environ.get("ICAFE_DEMO_DESK_PACE_S", "8"))
         desk = os.environ.get("ICAFE_DEMO_DESK", "1") != "0"
         if desk:
@@ -59,6 +84,7 @@ def run_demo() -> int:
             f"  API:      {stack.api_url}/api/v1   (OpenAPI: {stack.api_url}/docs)\n"
             f"  PCs:      {config.pcs} simulated agents, each with its own certificate\n"
             f"{desk_line}"
+            f"{screen_line}"
             f"  logs:     {stack.data_dir / 'logs'}\n"
             f"Press Ctrl-C to stop.",
             flush=True,
