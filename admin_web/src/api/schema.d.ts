@@ -329,6 +329,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/members/{member_id}/secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set a member's PIN or password (the PCs' cached verifiers of the old one stop working) */
+        put: operations["put~members.change_secret"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/payments": {
         parameters: {
             query?: never;
@@ -616,6 +633,23 @@ export interface paths {
         get: operations["get~sessions.get_price"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sessions/{session_id}/review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Charge or waive an unverified offline session (confirmation required) */
+        post: operations["post~session_review.review_session"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1340,6 +1374,11 @@ export interface operations {
                     currency: string;
                     /** Language */
                     language: string;
+                    /**
+                     * Logo Png
+                     * @default
+                     */
+                    logo_png?: string;
                     /** Name */
                     name: string;
                     /** Payment Methods */
@@ -1457,7 +1496,10 @@ export interface operations {
                      * @default
                      */
                     name?: string;
-                    /** Secret */
+                    /**
+                     * Secret
+                     * @description a PIN of exactly 4 digits, or a password of 8-128 characters (not only digits, not common, not containing the login); stored as an argon2id hash only
+                     */
                     secret: string;
                 };
             };
@@ -1515,6 +1557,37 @@ export interface operations {
                     idempotency_key: string;
                     /** Reason */
                     reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    "put~members.change_secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description an id: 1 to 64 letters, digits or _ . : - */
+                member_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /**
+                     * Secret
+                     * @description the new PIN or password
+                     */
+                    secret: string;
                 };
             };
         };
@@ -1872,10 +1945,10 @@ export interface operations {
                      */
                     text?: string | null;
                     /**
-                     * CommandType
+                     * Type
                      * @enum {string}
                      */
-                    type: "lock" | "unlock" | "message" | "restart" | "shutdown" | "session.start" | "session.extend" | "session.stop";
+                    type: "lock" | "message" | "restart" | "shutdown" | "unlock";
                 };
             };
         };
@@ -2201,6 +2274,56 @@ export interface operations {
             cookie?: never;
         };
         requestBody?: never;
+        responses: {
+            /** @description OK */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    "post~session_review.review_session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description an id: 1 to 64 letters, digits or _ . : - */
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @default null */
+                    confirmation?: {
+                        /**
+                         * Password
+                         * @default null
+                         */
+                        password?: string | null;
+                        /**
+                         * Reason
+                         * @description why; kept in the audit log
+                         */
+                        reason: string;
+                        /**
+                         * Totp
+                         * @default null
+                         */
+                        totp?: string | null;
+                    } | null;
+                    /**
+                     * Decision
+                     * @description charge: the member pays the hub's price of the session; waive: nobody pays
+                     * @enum {string}
+                     */
+                    decision: "charge" | "waive";
+                };
+            };
+        };
         responses: {
             /** @description OK */
             default: {
