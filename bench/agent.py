@@ -114,6 +114,7 @@ def main() -> None:
                     raise SystemExit("the agent never came online")
                 time.sleep(0.2)
             agent = psutil.Process(service.pid)
+            print(f"logs: {stack.log(f'agent-{PC}')}", file=sys.stderr)
             ui = ui_process(agent)
             time.sleep(3)  # start-up is not what is measured
             locked = measure([agent, ui], args.seconds)
