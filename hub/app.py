@@ -31,10 +31,9 @@ from hub.config import HubSettings
 from hub.console import DEFAULT_DIR as CONSOLE_DIR
 from hub.console import ConsoleFiles, console_blueprint
 from hub.context import HubContext
-from hub.errors import ApiError, ConfigError, HubError
+from hub.errors import ApiError, ConfigError, HubError, Refused
 from hub.live import LiveState
 from hub.metrics import HubMetrics
-from hub.money.errors import MoneyRefused
 from hub.money.service import MoneyService
 from hub.money.shifts import ShiftService
 from hub.mqtt.bridge import MqttBridge
@@ -128,7 +127,7 @@ async def _error_response(request: Request, exception: Exception) -> HTTPRespons
             status=exception.status_code,
             headers=exception.headers,
         )
-    if isinstance(exception, MoneyRefused):
+    if isinstance(exception, Refused):  # the services' refusals (money, sessions, shifts), answered here only
         return json({"error": {"code": exception.code, "message": str(exception)}}, status=exception.status)
     if isinstance(exception, LedgerBusy):
         return json(

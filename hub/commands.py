@@ -12,11 +12,11 @@ import uuid
 from typing import Any
 
 from hub.clock import now_ms
-from hub.live import LiveState
+from hub.live import LiveState, LiveWaits
 from hub.metrics import HubMetrics
 from hub.mqtt.bridge import BrokerUnavailable, MqttBridge
 from hub.store import CommandRecord, CommandRepository, PcRecord
-from hub.store.commands import TIMED_OUT, UNDELIVERED
+from hub.store.commands import CommandState
 from protocol import Command, CommandType, TopicKind, topic
 
 
@@ -33,15 +33,7 @@ class CommandService:
         self._bridge = bridge
         self._metrics = metrics
         self.timeout_s = timeout_s
-        self._waiting: dict[str, asyncio.Future[dict[str, Any]]] = {}
-        live.add_listener(self._on_live_event)
-
-    async def _on_live_event(self, event: dict[str, Any]) -> None:
-        if event.get("type") != "command.ack":
-            return
-        future = self._waiting.get(str(event.get("command_id")))
-        if future is not None and not future.done():
-            future.set_result(event)
+        self._acks = LiveWaits(live, "command.ack", "command_id")
 
     def new_command(self, kind: CommandType, **fields: Any) -> Command:
         """A command that expires when its wait does, so a PC that was away never runs it late."""
@@ -67,25 +59,22 @@ class CommandService:
             issued_by=issued_by,
             issued_at=command.issued_at,
             expires_at=command.expires_at,
-            state="sent",
+            state=CommandState.SENT,
         )
         await self._commands.insert(record)
-        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
-        self._waiting[command.id] = future
         started = time.monotonic()
-        try:
-            await self._bridge.publish(
-                topic(pc.site, pc.id, TopicKind.CMD), command, qos=1, kind=TopicKind.CMD
-            )
-            await asyncio.wait_for(future, self.timeout_s)
-            self._metrics.command_latency.observe(time.monotonic() - started)
-        except TimeoutError:
-            await self._commands.mark_unanswered(command.id, TIMED_OUT)
-        except BrokerUnavailable:
-            await self._commands.mark_unanswered(command.id, UNDELIVERED)
-            raise
-        finally:
-            self._waiting.pop(command.id, None)
+        with self._acks.expect(command.id) as acknowledged:
+            try:
+                await self._bridge.publish(
+                    topic(pc.site, pc.id, TopicKind.CMD), command, qos=1, kind=TopicKind.CMD
+                )
+                await asyncio.wait_for(acknowledged, self.timeout_s)
+                self._metrics.command_latency.observe(time.monotonic() - started)
+            except TimeoutError:
+                await self._commands.mark_unanswered(command.id, CommandState.TIMEOUT)
+            except BrokerUnavailable:
+                await self._commands.mark_unanswered(command.id, CommandState.UNDELIVERED)
+                raise
         final = await self._commands.get(command.id) or record
-        self._metrics.commands.labels(final.state).inc()
+        self._metrics.commands.labels(final.state.value).inc()
         return final

@@ -17,6 +17,17 @@ class StoreUnavailable(HubError):
     """MongoDB or Redis did not answer."""
 
 
+class Refused(HubError):
+    """A request the hub's rules refuse (money, sessions, shifts): an HTTP status, a stable machine code
+    and a message saying what to do. Raised by the services; the app answers it in one place, as
+    ``{"error": {"code", "message"}}`` with ``status``, and the MQTT handlers turn it into their reply."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+
+
 class ApiError(SanicException):
     """An API error answered as JSON ``{"error": {"code", "message"}}``."""
 

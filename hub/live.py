@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 from redis.asyncio import Redis
@@ -137,3 +137,36 @@ class LiveState:
                 await listener(event)
             except Exception:  # a broken listener must not stop the others
                 log.exception("live listener failed")
+
+
+class LiveWaits:
+    """Waits that end when a live event of one ``event_type`` arrives with a given value of its ``key``
+    field, whichever replica published it: a command's acknowledgement, a session's end. Each wait is a
+    future, resolved by the channel's listener; nobody polls the store."""
+
+    def __init__(self, live: LiveState, event_type: str, key: str) -> None:
+        self._type = event_type
+        self._key = key
+        self._waiting: dict[str, set[asyncio.Future[dict[str, Any]]]] = {}
+        live.add_listener(self._on_event)
+
+    async def _on_event(self, event: dict[str, Any]) -> None:
+        if event.get("type") != self._type:
+            return
+        for future in self._waiting.get(str(event.get(self._key)), ()):
+            if not future.done():
+                future.set_result(event)
+
+    @contextlib.contextmanager
+    def expect(self, value: str) -> Iterator[asyncio.Future[dict[str, Any]]]:
+        """The future of the next such event for ``value``; enter it before causing the event, so the event
+        cannot come first and be missed."""
+        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        waiting = self._waiting.setdefault(value, set())
+        waiting.add(future)
+        try:
+            yield future
+        finally:
+            waiting.discard(future)
+            if not waiting:
+                self._waiting.pop(value, None)

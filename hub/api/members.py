@@ -22,7 +22,6 @@ from hub.clock import now_ms
 from hub.errors import ApiError, bad_request, not_found
 from hub.member_secrets import PASSWORD_MAX, PIN_LENGTH, MemberSecret, SecretRefused, new_secret
 from hub.money.amounts import Signed
-from hub.money.errors import MoneyRefused
 from hub.store.members import MemberRecord
 
 bp = Blueprint("members", url_prefix="/members")
@@ -149,18 +148,16 @@ async def get_member(request: Request, member_id: str) -> HTTPResponse:
     # Newest first; ``change`` is what each transaction did to the balance.
     view["entries"] = [
         {
-            "id": e["_id"],
-            "kind": e["kind"],
-            "purpose": e.get("purpose"),
-            "change": balance_of(
-                account, sum(line["amount"] for line in e["lines"] if line["account"] == account)
-            ),
-            "receipt_no": e.get("receipt_no"),
-            "reason": e.get("reason"),
-            "session_id": e.get("session_id"),
-            "at": e["at"],
+            "id": tx.id,
+            "kind": tx.kind.value,
+            "purpose": tx.purpose,
+            "change": balance_of(account, tx.posting.amount_for(account)),
+            "receipt_no": tx.receipt_no,
+            "reason": tx.reason,
+            "session_id": tx.session_id,
+            "at": tx.at,
         }
-        for e in entries
+        for tx in entries
     ]
     return json(view)
 
@@ -179,22 +176,19 @@ async def adjust_balance(request: Request, member_id: str) -> HTTPResponse:
     if await store.members.get(member_id) is None:
         raise not_found(f"member {member_id!r}")
     money = request.app.ctx.money
-    try:
-        result = await money.adjust(
-            member_id,
-            body.amount,
-            reason=body.reason,
-            key=f"{member_id}:{body.idempotency_key}",
-            staff=request.ctx.claims.username,
-        )
-    except MoneyRefused as exc:
-        raise ApiError(exc.status, exc.code, str(exc)) from None
+    result = await money.adjust(
+        member_id,
+        body.amount,
+        reason=body.reason,
+        key=f"{member_id}:{body.idempotency_key}",
+        staff=request.ctx.claims.username,
+    )
     await request.app.ctx.audit.record(
         "member.balance.adjust",
         request=request,
         target=member_id,
         reason=body.reason,
-        details={"amount": body.amount, "transaction": result.document["_id"], "applied": result.created},
+        details={"amount": body.amount, "transaction": result.transaction.id, "applied": result.created},
     )
     balance = await money.balance(member_id)
     return json(
@@ -202,7 +196,7 @@ async def adjust_balance(request: Request, member_id: str) -> HTTPResponse:
             "member_id": member_id,
             "balance": balance,
             "applied": result.created,
-            "transaction": result.document["_id"],
+            "transaction": result.transaction.id,
         },
         status=201 if result.created else 200,
     )

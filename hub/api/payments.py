@@ -40,7 +40,7 @@ from hub.money.methods import METHODS
 from hub.money.receipts import receipt_data, receipt_pdf
 from hub.money.requests import PaymentRequest, Purpose, RefundRequest, Staff
 from hub.store import HistoryFilter
-from hub.store.ledger import Document
+from hub.store.transactions import LedgerTransaction, TxKind
 
 bp = Blueprint("payments", url_prefix="/payments")
 
@@ -79,39 +79,30 @@ def staff_of(request: Request) -> Staff:
     return Staff(user_id=claims.user_id, username=claims.username)
 
 
-def receipt_label(doc: Document) -> str | None:
-    number = doc.get("receipt_no")
-    return f"{doc['branch']}-{number:06d}" if number else None
-
-
-def payment_view(doc: Document, language: str = "en") -> dict[str, Any]:
-    view = {
-        key: doc.get(key)
-        for key in (
-            "kind",
-            "purpose",
-            "method",
-            "amount",
-            "currency",
-            "branch",
-            "receipt_no",
-            "staff",
-            "shift_id",
-            "member_id",
-            "session_id",
-            "items",
-            "terminal_ref",
-            "voucher_id",
-            "voucher_last4",
-            "refund_of",
-            "reason",
-            "at",
-        )
+def payment_view(tx: LedgerTransaction, language: str = "en") -> dict[str, Any]:
+    return {
+        "id": tx.id,
+        "kind": tx.kind.value,
+        "purpose": tx.purpose,
+        "method": tx.method,
+        "amount": tx.amount,
+        "amount_display": format_amount(tx.amount, tx.currency, language),
+        "currency": tx.currency,
+        "branch": tx.branch,
+        "receipt_no": tx.receipt_no,
+        "receipt": tx.receipt_label,
+        "staff": tx.staff,
+        "shift_id": tx.shift_id,
+        "member_id": tx.member_id,
+        "session_id": tx.session_id,
+        "items": [item.to_document() for item in tx.items],
+        "terminal_ref": tx.terminal_ref,
+        "voucher_id": tx.voucher_id,
+        "voucher_last4": tx.voucher_last4,
+        "refund_of": tx.refund_of,
+        "reason": tx.reason,
+        "at": tx.at,
     }
-    view["id"] = doc["_id"]
-    view["receipt"] = receipt_label(doc)
-    view["amount_display"] = format_amount(doc["amount"], doc["currency"], language)
-    return view
 
 
 class HistoryQuery(QueryModel):
@@ -150,20 +141,20 @@ async def create_payment(request: Request) -> HTTPResponse:
     body = parse_body(request, PaymentRequest)
     ctx = request.app.ctx
     result = await ctx.money.pay(body, staff_of(request), key)
-    doc = result.document
+    tx = result.transaction
     if result.created:
         await ctx.audit.record(
             "payment.create",
             request=request,
-            target=doc["_id"],
-            details={"purpose": doc["purpose"], "method": doc["method"], "amount": doc["amount"]},
+            target=tx.id,
+            details={"purpose": tx.purpose, "method": tx.method, "amount": tx.amount},
         )
-    view = payment_view(doc) | {"replayed": not result.created}
-    code = ctx.money.voucher_code(doc)
+    view = payment_view(tx) | {"replayed": not result.created}
+    code = ctx.money.voucher_code(tx)
     if code is not None:
         view["voucher_code"] = code
-    if doc.get("member_id"):
-        view["balance"] = await ctx.money.balance(doc["member_id"])
+    if tx.member_id:
+        view["balance"] = await ctx.money.balance(tx.member_id)
     return json(view, status=201 if result.created else 200)
 
 
@@ -176,10 +167,10 @@ async def create_payment(request: Request) -> HTTPResponse:
 @requires(Permission.MONEY_READ)
 @with_query(PaymentsQuery)
 async def list_payments(request: Request, query: PaymentsQuery) -> HTTPResponse:
-    docs, total = await request.app.ctx.store.ledger.page(
+    found, total = await request.app.ctx.store.ledger.page(
         history_filter(query), skip=query.offset, limit=query.limit
     )
-    return json({"items": [payment_view(doc) for doc in docs], "total": total})
+    return json({"items": [payment_view(tx) for tx in found], "total": total})
 
 
 @bp.get("/export.csv")
@@ -197,8 +188,8 @@ async def export_payments(request: Request, query: HistoryQuery) -> None:
         headers={"Content-Disposition": 'attachment; filename="payments.csv"'},
     )
     await response.send(csv_row(EXPORT_COLUMNS))
-    async for doc in request.app.ctx.store.ledger.iterate(where):
-        await response.send(csv_row(export_row(doc)))
+    async for tx in request.app.ctx.store.ledger.iterate(where):
+        await response.send(csv_row(export_row(tx)))
     await response.eof()
 
 
@@ -237,15 +228,26 @@ EXPORT_COLUMNS = (
 )
 
 
-def export_row(doc: Document) -> list[str]:
-    at = datetime.fromtimestamp(doc["at"] / 1000, tz=UTC).isoformat(timespec="seconds")
+def export_row(tx: LedgerTransaction) -> list[str]:
     values = {
-        "receipt": receipt_label(doc),
-        "time_utc": at,
-        "amount_minor": doc["amount"],
-        "id": doc["_id"],
+        "receipt": tx.receipt_label,
+        "time_utc": datetime.fromtimestamp(tx.at / 1000, tz=UTC).isoformat(timespec="seconds"),
+        "kind": tx.kind.value,
+        "purpose": tx.purpose,
+        "method": tx.method,
+        "amount_minor": tx.amount,
+        "currency": tx.currency,
+        "branch": tx.branch,
+        "staff": tx.staff,
+        "member_id": tx.member_id,
+        "session_id": tx.session_id,
+        "shift_id": tx.shift_id,
+        "terminal_ref": tx.terminal_ref,
+        "refund_of": tx.refund_of,
+        "reason": tx.reason,
+        "id": tx.id,
     }
-    return [str(values.get(column, doc.get(column)) or "") for column in EXPORT_COLUMNS]
+    return [str(values[column] or "") for column in EXPORT_COLUMNS]
 
 
 def csv_row(values: Sequence[str]) -> str:
@@ -262,12 +264,12 @@ def csv_row(values: Sequence[str]) -> str:
 @requires(Permission.MONEY_READ)
 async def get_payment(request: Request, payment_id: str) -> HTTPResponse:
     ctx = request.app.ctx
-    doc = await ctx.money.payment(payment_id)
-    view = payment_view(doc)
-    if doc["kind"] == "payment":
+    tx = await ctx.money.payment(payment_id)
+    view = payment_view(tx)
+    if tx.kind is TxKind.PAYMENT:
         refunds = await ctx.store.ledger.refunds_of(payment_id)
         view["refunds"] = [payment_view(refund) for refund in refunds]
-        view["refundable"] = doc["amount"] - sum(refund["amount"] for refund in refunds)
+        view["refundable"] = tx.amount - sum(refund.amount for refund in refunds)
     return json(view)
 
 
@@ -280,19 +282,19 @@ async def get_payment(request: Request, payment_id: str) -> HTTPResponse:
 @with_query(PrintQuery)
 async def get_receipt(request: Request, payment_id: str, query: PrintQuery) -> HTTPResponse:
     ctx = request.app.ctx
-    doc = await ctx.money.payment(payment_id)
-    branch = await ctx.money.branch(doc["branch"])
+    tx = await ctx.money.payment(payment_id)
+    branch = await ctx.money.branch(tx.branch)
     layout, language = print_options(query, branch.language)
-    member = await ctx.store.members.get(doc["member_id"]) if doc.get("member_id") else None
+    member = await ctx.store.members.get(tx.member_id) if tx.member_id else None
     data = receipt_data(
-        doc,
+        tx,
         branch,
         language=language,
         member_login=member.login if member else "",
-        voucher_code=ctx.money.voucher_code(doc),
+        voucher_code=ctx.money.voucher_code(tx),
     )
     pdf = await receipt_pdf(data, layout)
-    return pdf_response(pdf, f"receipt-{receipt_label(doc)}-{layout.value}.pdf")
+    return pdf_response(pdf, f"receipt-{tx.receipt_label}-{layout.value}.pdf")
 
 
 @bp.post("/<payment_id:str>/refunds")
@@ -312,17 +314,17 @@ async def refund_payment(request: Request, payment_id: str) -> HTTPResponse:
     refund = RefundRequest(amount=body.amount, reason=body.reason.strip(), terminal_ref=body.terminal_ref)
     replay = await ctx.money.refund_replay(payment_id, refund, key)
     if replay is not None:
-        return json(payment_view(replay.document) | {"replayed": True})
+        return json(payment_view(replay.transaction) | {"replayed": True})
     confirmation = Confirmation(reason=body.reason, totp=body.totp, password=body.password)
     reason = await confirm_sensitive(request, confirmation, f"payment:{payment_id}")
     result = await ctx.money.refund(payment_id, refund, staff_of(request), key)
-    doc = result.document
+    tx = result.transaction
     if result.created:
         await ctx.audit.record(
             "payment.refund",
             request=request,
             target=payment_id,
             reason=reason,
-            details={"refund": doc["_id"], "amount": doc["amount"], "method": doc["method"]},
+            details={"refund": tx.id, "amount": tx.amount, "method": tx.method},
         )
-    return json(payment_view(doc) | {"replayed": not result.created}, status=201 if result.created else 200)
+    return json(payment_view(tx) | {"replayed": not result.created}, status=201 if result.created else 200)

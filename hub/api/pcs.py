@@ -18,6 +18,7 @@ from hub.auth.permissions import ANY_COMMAND, COMMAND_PERMISSIONS, Permission
 from hub.errors import ApiError, not_found
 from hub.mqtt.bridge import BrokerUnavailable
 from hub.store import CommandRecord, PcRecord
+from hub.store.commands import CommandState
 from hub.store.tariffs import DEFAULT_GROUP
 from protocol import CommandType
 
@@ -70,7 +71,7 @@ def command_view(command: CommandRecord) -> dict[str, Any]:
         "pc_id": command.pc_id,
         "type": command.type,
         "text": command.text,
-        "state": command.state,
+        "state": command.state.value,
         "detail": command.detail,
         "issued_by": command.issued_by,
         "issued_at": command.issued_at,
@@ -175,10 +176,10 @@ async def send_command(request: Request, pc_id: str) -> HTTPResponse:
     except BrokerUnavailable as exc:
         await _audit_command(request, pc_id, reason, "undelivered", {"type": command.value})
         raise ApiError(503, "broker_unavailable", f"{exc}; try again shortly") from None
-    outcome = "success" if record.state == "done" else record.state
+    outcome = "success" if record.state is CommandState.DONE else record.state.value
     details = {"type": record.type, "command_id": record.id, "text": record.text, "detail": record.detail}
     await _audit_command(request, pc_id, reason, outcome, details)
-    if record.state == "timeout":
+    if record.state is CommandState.TIMEOUT:
         return json(
             {
                 "error": {"code": "agent_timeout", "message": f"{pc_id} did not acknowledge in time"},

@@ -24,7 +24,7 @@ from hub.auth.permissions import Permission
 from hub.clock import now_ms
 from hub.errors import ApiError, not_found
 from hub.sessions.projection import REVIEW_PENDING
-from hub.store.sessions import ENDED
+from hub.store.sessions import SessionState
 
 bp = Blueprint("session_review", url_prefix="/sessions")
 
@@ -55,7 +55,7 @@ async def review_session(request: Request, session_id: str) -> HTTPResponse:
         raise ApiError(
             409, "no_review", f"session {session_id} awaits no review ({record.review or 'verified'})"
         )
-    if record.state != ENDED:
+    if record.state is not SessionState.ENDED:
         raise ApiError(
             409, "not_ended", f"session {session_id} is {record.state}; review it once it has ended"
         )

@@ -17,10 +17,9 @@ from hub.api.schema import json_body
 from hub.auth.permissions import Permission
 from hub.clock import now_ms
 from hub.errors import ApiError
-from hub.sessions.errors import SessionRefused
 from hub.sessions.pricing import price_view, session_price
 from hub.sessions.service import GuestOrder
-from hub.store.sessions import ACTIVE, ENDED, EXPIRED, PENDING, REJECTED, SessionRecord
+from hub.store.sessions import SessionRecord, SessionState
 from protocol import SessionKind
 
 bp = Blueprint("sessions", url_prefix="/sessions")
@@ -61,7 +60,7 @@ class ExtendRequest(BaseModel):
     minutes: int = Field(default=0, ge=0, le=7 * 24 * 60)
 
 
-STATES = (PENDING, ACTIVE, ENDED, EXPIRED, REJECTED)
+STATES = tuple(state.value for state in SessionState)
 
 
 class SessionsQuery(Paging):
@@ -75,8 +74,8 @@ def session_view(record: SessionRecord) -> dict[str, Any]:
     return {
         "id": record.id,
         "pc_id": record.pc_id,
-        "kind": record.kind,
-        "state": record.state,
+        "kind": record.kind.value,
+        "state": record.state.value,
         "member_id": record.member_id,
         "tariff_id": record.tariff_id,
         "prepaid_minutes": record.prepaid_minutes,
@@ -108,10 +107,6 @@ async def _audit(
     )
 
 
-def _refused(exc: SessionRefused) -> ApiError:
-    return ApiError(exc.status, exc.code, str(exc))
-
-
 @bp.post("")
 @openapi.definition(
     summary="Start a session on a PC for a member or a guest",
@@ -123,12 +118,9 @@ def _refused(exc: SessionRefused) -> ApiError:
 async def start_session(request: Request) -> HTTPResponse:
     body = parse_body(request, NewSession)
     guest = GuestOrder(prepaid_minutes=body.guest.prepaid_minutes) if body.guest else None
-    try:
-        record = await request.app.ctx.sessions.start(
-            body.pc_id, member_id=body.member_id, guest=guest, staff=request.ctx.claims.username
-        )
-    except SessionRefused as exc:
-        raise _refused(exc) from None
+    record = await request.app.ctx.sessions.start(
+        body.pc_id, member_id=body.member_id, guest=guest, staff=request.ctx.claims.username
+    )
     await _audit(request, "session.start", record, body.model_dump(exclude_none=True))
     return json(session_view(record), status=201)
 
@@ -151,12 +143,9 @@ async def list_sessions(request: Request, query: SessionsQuery) -> HTTPResponse:
 @openapi.definition(summary="One session", tag="sessions")
 @requires(Permission.SESSIONS_READ)
 async def get_session(request: Request, session_id: str) -> HTTPResponse:
-    try:
-        record = await request.app.ctx.sessions.get(session_id)
-    except SessionRefused as exc:
-        raise _refused(exc) from None
+    record = await request.app.ctx.sessions.get(session_id)
     view = session_view(record)
-    if record.kind != SessionKind.MEMBER.value:
+    if record.kind is not SessionKind.MEMBER:
         # A guest pays at the desk (POST /payments, purpose "session"); a member's balance is charged.
         view["paid"] = await request.app.ctx.money.session_paid(session_id)
     return json(view)
@@ -169,15 +158,12 @@ async def get_session(request: Request, session_id: str) -> HTTPResponse:
 @requires(Permission.SESSIONS_READ)
 async def get_price(request: Request, session_id: str) -> HTTPResponse:
     ctx = request.app.ctx
-    try:
-        record = await ctx.sessions.get(session_id)
-    except SessionRefused as exc:
-        raise _refused(exc) from None
+    record = await ctx.sessions.get(session_id)
     tariff = await ctx.store.tariffs.get(record.tariff_id)
     if tariff is None or record.started_at is None:
         raise ApiError(409, "not_priced", "the session has not started or its tariff no longer exists")
     used = record.used_ms
-    if record.state == ACTIVE:
+    if record.state is SessionState.ACTIVE:
         # Live estimate between checkpoints; the PC's next checkpoint or its end is authoritative.
         used = max(used, now_ms() - record.started_at)
     return json(price_view(await session_price(tariff, record.started_at, used)))
@@ -189,12 +175,9 @@ async def get_price(request: Request, session_id: str) -> HTTPResponse:
 @audits("session.stop")
 async def stop_session(request: Request, session_id: str) -> HTTPResponse:
     body = parse_body(request, StopRequest) if request.body else StopRequest()
-    try:
-        record = await request.app.ctx.sessions.stop(
-            session_id, staff=request.ctx.claims.username, reason=body.reason
-        )
-    except SessionRefused as exc:
-        raise _refused(exc) from None
+    record = await request.app.ctx.sessions.stop(
+        session_id, staff=request.ctx.claims.username, reason=body.reason
+    )
     await _audit(request, "session.stop", record, {"cost": record.cost}, reason=body.reason)
     return json(session_view(record))
 
@@ -209,12 +192,9 @@ async def stop_session(request: Request, session_id: str) -> HTTPResponse:
 @audits("session.extend")
 async def extend_session(request: Request, session_id: str) -> HTTPResponse:
     body = parse_body(request, ExtendRequest)
-    try:
-        record = await request.app.ctx.sessions.extend(
-            session_id, minutes=body.minutes, staff=request.ctx.claims.username
-        )
-    except SessionRefused as exc:
-        raise _refused(exc) from None
+    record = await request.app.ctx.sessions.extend(
+        session_id, minutes=body.minutes, staff=request.ctx.claims.username
+    )
     await _audit(request, "session.extend", record, {"minutes": body.minutes, "ends_at": record.ends_at})
     return json(session_view(record))
 

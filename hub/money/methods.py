@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import ClassVar, Protocol
 
 from billing.ledger import AccountKind, branch_account, member_account, voucher_account
-from hub.money.errors import MoneyRefused
+from hub.errors import Refused
 from hub.store import Store
 
 # A standalone terminal's approval code or RRN: letters, digits and dashes. Never a card number.
@@ -64,15 +64,13 @@ class CardTerminal:
     async def source(self, tender: Tender, store: Store) -> Source:
         ref = (tender.terminal_ref or "").strip()
         if not _TERMINAL_REF.match(ref):
-            raise MoneyRefused(
+            raise Refused(
                 400,
                 "terminal_ref_required",
                 "enter the terminal's approval reference (4-32 letters or digits)",
             )
         if looks_like_card_number(ref):
-            raise MoneyRefused(
-                400, "card_number_refused", "that is a card number: enter the approval code only"
-            )
+            raise Refused(400, "card_number_refused", "that is a card number: enter the approval code only")
         return Source(branch_account(AccountKind.CARD, tender.branch), {"terminal_ref": ref})
 
 
@@ -82,7 +80,7 @@ class MemberBalance:
 
     async def source(self, tender: Tender, store: Store) -> Source:
         if not tender.member_id or await store.members.get(tender.member_id) is None:
-            raise MoneyRefused(404, "not_found", "paying by balance needs an existing member_id")
+            raise Refused(404, "not_found", "paying by balance needs an existing member_id")
         return Source(member_account(tender.member_id), {"payer": tender.member_id})
 
 
@@ -94,7 +92,7 @@ class Voucher:
         code = normalize_code(tender.voucher_code or "")
         voucher = await store.vouchers.by_code_hash(code_hash(code)) if code else None
         if voucher is None:
-            raise MoneyRefused(404, "voucher_not_found", "no voucher has that code")
+            raise Refused(404, "voucher_not_found", "no voucher has that code")
         return Source(voucher_account(voucher.id), {"voucher_id": voucher.id, "voucher_last4": voucher.last4})
 
 
@@ -103,9 +101,9 @@ METHODS: dict[str, PaymentMethod] = {m.name: m for m in (Cash(), CardTerminal(),
 
 def method(name: str, enabled: tuple[str, ...]) -> PaymentMethod:
     if name not in METHODS:
-        raise MoneyRefused(400, "bad_request", f"unknown method {name!r}; methods are {sorted(METHODS)}")
+        raise Refused(400, "bad_request", f"unknown method {name!r}; methods are {sorted(METHODS)}")
     if name not in enabled:
-        raise MoneyRefused(409, "method_disabled", f"{name} payments are not enabled at this branch")
+        raise Refused(409, "method_disabled", f"{name} payments are not enabled at this branch")
     return METHODS[name]
 
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from typing import Any
 
 from billing.shifts import ShiftSummary
-from hub.money.vouchers import grouped
+from hub.money.voucher_codes import grouped
 from hub.receipts.model import (
     BranchHeader,
     Layout,
@@ -20,8 +19,8 @@ from hub.receipts.model import (
 from hub.receipts.render import render_receipt, render_shift_report
 from hub.receipts.texts import purpose_name
 from hub.store.branches import BranchRecord
-from hub.store.ledger import Document
 from hub.store.shifts import ShiftRecord
+from hub.store.transactions import LedgerTransaction, TxItem
 
 
 def header(branch: BranchRecord) -> BranchHeader:
@@ -30,60 +29,59 @@ def header(branch: BranchRecord) -> BranchHeader:
     )
 
 
-def _describe(item: dict[str, Any], language: str, voucher_code: str | None) -> str:
-    kind = item.get("kind", "")
-    if kind == "product":
-        return str(item["name"])
-    name = purpose_name(kind, language)
-    if kind == "session" and item.get("pc_id"):
-        minutes = int(item.get("used_ms") or 0) // 60_000
-        return f"{name} {item['pc_id']}" + (f", {minutes // 60}:{minutes % 60:02d}" if minutes else "")
-    if kind == "voucher" and voucher_code:
+def _describe(item: TxItem, language: str, voucher_code: str | None) -> str:
+    if item.kind == "product":
+        return item.name or ""
+    name = purpose_name(item.kind, language)
+    if item.kind == "session" and item.pc_id:
+        minutes = (item.used_ms or 0) // 60_000
+        return f"{name} {item.pc_id}" + (f", {minutes // 60}:{minutes % 60:02d}" if minutes else "")
+    if item.kind == "voucher" and voucher_code:
         return f"{name} {grouped(voucher_code)}"
     return name
 
 
 def receipt_data(
-    doc: Document,
+    tx: LedgerTransaction,
     branch: BranchRecord,
     *,
     language: str,
     member_login: str = "",
     voucher_code: str | None = None,
 ) -> ReceiptData:
+    if tx.receipt_no is None:
+        raise ValueError(f"transaction {tx.id} has no receipt")
     lines = tuple(
         ReceiptLine(
             description=_describe(item, language, voucher_code),
-            quantity=int(item["quantity"]),
-            unit_price=int(item["unit_price"]),
-            total=int(item["total"]),
+            quantity=item.quantity,
+            unit_price=item.unit_price,
+            total=item.total,
         )
-        for item in doc.get("items", [])
+        for item in tx.items
     )
     return ReceiptData(
         branch=header(branch),
-        number=int(doc["receipt_no"]),
-        kind=doc["kind"],
-        purpose=doc.get("purpose") or "",
-        method=doc["method"],
-        issued_at=int(doc["at"]),
+        number=tx.receipt_no,
+        kind=tx.kind.value,
+        purpose=tx.purpose,
+        method=tx.method or "",
+        issued_at=tx.at,
         timezone=branch.timezone,
         language=language,
-        currency=doc["currency"],
+        currency=tx.currency,
         lines=lines,
-        total=int(doc["amount"]),
-        staff=doc.get("staff", ""),
-        payment_id=doc["_id"],
-        terminal_ref=doc.get("terminal_ref", ""),
+        total=tx.amount,
+        staff=tx.staff or "",
+        payment_id=tx.id,
+        terminal_ref=tx.terminal_ref or "",
         # A voucher spent is shown masked; a voucher sold is printed in full on its line.
-        voucher_code=("*" * 8 + doc["voucher_last4"])
-        if doc.get("voucher_last4") and not voucher_code
-        else "",
+        voucher_code=("*" * 8 + tx.voucher_last4) if tx.voucher_last4 and not voucher_code else "",
         member=member_login,
         # The member's balance right after this transaction, from its sequence.
-        balance_after=doc.get("member_after") if doc.get("member_account") else None,
-        refund_of=doc.get("refund_of_receipt"),
-        reason=doc.get("reason", ""),
+        balance_after=tx.balance_after,
+        refund_of=tx.refund_of_receipt,
+        reason=tx.reason or "",
     )
 
 

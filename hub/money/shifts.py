@@ -12,12 +12,13 @@ from collections.abc import Mapping
 
 from billing.shifts import COUNTED_METHODS, Movement, ShiftSummary, summarize
 from hub.clock import now_ms
-from hub.money.errors import MoneyRefused
+from hub.errors import Refused
 from hub.money.requests import Staff
 from hub.store import Store
 from hub.store.branches import BranchRecord
 from hub.store.ledger import HistoryFilter
 from hub.store.shifts import OPEN, ShiftRecord
+from hub.store.transactions import TxKind
 
 
 class ShiftService:
@@ -34,27 +35,25 @@ class ShiftService:
             opening_float=opening_float,
         )
         if not await self._store.shifts.open(shift):
-            raise MoneyRefused(
-                409, "shift_open", "you already have an open shift at this branch; close it first"
-            )
+            raise Refused(409, "shift_open", "you already have an open shift at this branch; close it first")
         return shift
 
     async def get(self, shift_id: str) -> ShiftRecord:
         shift = await self._store.shifts.get(shift_id)
         if shift is None:
-            raise MoneyRefused(404, "not_found", f"shift {shift_id!r} not found")
+            raise Refused(404, "not_found", f"shift {shift_id!r} not found")
         return shift
 
     async def summary(self, shift: ShiftRecord, counted: Mapping[str, int] | None = None) -> ShiftSummary:
         movements = [
             Movement(
-                kind=doc["kind"],
-                method=doc["method"],
-                purpose=doc.get("purpose") or "",
-                amount=doc["amount"] if doc["kind"] == "payment" else -doc["amount"],
+                kind=tx.kind.value,
+                method=tx.method or "",
+                purpose=tx.purpose,
+                amount=tx.amount if tx.kind is TxKind.PAYMENT else -tx.amount,
             )
-            for doc in await self._store.ledger.find(HistoryFilter(shift_id=shift.id))
-            if doc["kind"] in ("payment", "refund")
+            for tx in await self._store.ledger.find(HistoryFilter(shift_id=shift.id))
+            if tx.kind in (TxKind.PAYMENT, TxKind.REFUND)
         ]
         return summarize(shift.opening_float, movements, counted if counted is not None else shift.counted)
 
@@ -62,16 +61,14 @@ class ShiftService:
         self, shift: ShiftRecord, branch: BranchRecord, staff: Staff, counted: Mapping[str, int], note: str
     ) -> tuple[ShiftRecord, ShiftSummary]:
         if shift.state != OPEN:
-            raise MoneyRefused(409, "shift_closed", "this shift is already closed")
+            raise Refused(409, "shift_closed", "this shift is already closed")
         needed = [m for m in COUNTED_METHODS if m in branch.payment_methods]
         missing = [m for m in needed if m not in counted]
         if missing:
-            raise MoneyRefused(
-                400, "count_required", f"count every drawer before closing: {', '.join(missing)}"
-            )
+            raise Refused(400, "count_required", f"count every drawer before closing: {', '.join(missing)}")
         unknown = sorted(set(counted) - set(needed))
         if unknown:
-            raise MoneyRefused(400, "bad_request", f"these methods are not counted: {', '.join(unknown)}")
+            raise Refused(400, "bad_request", f"these methods are not counted: {', '.join(unknown)}")
         summary = await self.summary(shift, counted)
         closed = await self._store.shifts.close(
             shift.id,
@@ -82,5 +79,5 @@ class ShiftService:
             note=note,
         )
         if not closed:
-            raise MoneyRefused(409, "shift_closed", "this shift was closed meanwhile")
+            raise Refused(409, "shift_closed", "this shift was closed meanwhile")
         return await self.get(shift.id), summary

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterable
 from dataclasses import dataclass, field
 
 from billing.ledger import GUARDED, LedgerError, Posting, balance_of, kind_of, trial_balance
-from hub.store.ledger import Document
+from hub.store.transactions import Document, LedgerTransaction, Slot, TxKind
 
 
 @dataclass
@@ -44,7 +44,8 @@ def _chain_problems(account: str, chain: list[tuple[int, int, int]], balance: in
     return problems
 
 
-async def verify_ledger(transactions: AsyncIterable[Document]) -> LedgerReport:
+async def verify_ledger(documents: AsyncIterable[Document]) -> LedgerReport:
+    """``documents``: the ledger as stored (``LedgerRepository.scan``), however damaged."""
     report = LedgerReport()
     postings: list[Posting] = []
     # Each member's and voucher's sequence: (seq, change, balance after) per transaction.
@@ -52,27 +53,29 @@ async def verify_ledger(transactions: AsyncIterable[Document]) -> LedgerReport:
     receipts: dict[str, list[int]] = defaultdict(list)
     payments: dict[str, int] = {}
     refunded: dict[str, int] = defaultdict(int)
-    async for doc in transactions:
+    async for doc in documents:
         report.transactions += 1
-        if not doc.get("currency"):
-            report.problems.append(f"transaction {doc.get('_id')}: no currency")
         try:
-            postings.append(Posting.from_documents(doc.get("lines", [])))
+            tx = LedgerTransaction.from_document(doc)
         except (LedgerError, KeyError, TypeError, ValueError) as exc:
-            report.problems.append(f"transaction {doc.get('_id')}: {exc}")
+            report.problems.append(f"transaction {doc.get('_id')}: unreadable ({exc!r})")
             continue
-        for account, change in postings[-1].guarded_changes().items():
-            slot = kind_of(account).value
-            if doc.get(f"{slot}_account") != account:
-                report.problems.append(f"transaction {doc['_id']}: {account} is not in its sequence")
+        if not tx.currency:
+            report.problems.append(f"transaction {tx.id}: no currency")
+        postings.append(tx.posting)
+        for account, change in tx.posting.guarded_changes().items():
+            position = tx.position(Slot(kind_of(account).value))
+            if position is None or position.key != account or position.running is None:
+                report.problems.append(f"transaction {tx.id}: {account} is not in its sequence")
                 continue
-            chains[account].append((int(doc[f"{slot}_seq"]), change, int(doc[f"{slot}_after"])))
-        if doc.get("receipt_branch"):
-            receipts[doc["receipt_branch"]].append(int(doc["receipt_no"]))
-        if doc.get("kind") == "payment":
-            payments[doc["_id"]] = int(doc["amount"])
-        if doc.get("kind") == "refund":
-            refunded[doc["refund_of"]] += int(doc["amount"])
+            chains[account].append((position.number, change, position.running))
+        receipt = tx.position(Slot.RECEIPT)
+        if receipt is not None:
+            receipts[receipt.key].append(receipt.number)
+        if tx.kind is TxKind.PAYMENT:
+            payments[tx.id] = tx.amount
+        if tx.kind is TxKind.REFUND and tx.refund_of is not None:
+            refunded[tx.refund_of] += tx.amount
     sums = trial_balance(postings)
     if sum(sums.values()) != 0:
         report.problems.append(f"the accounts sum to {sum(sums.values())}, not 0")

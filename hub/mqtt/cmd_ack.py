@@ -16,7 +16,7 @@ class CommandAckHandler:
         command = await self._commands.get(ack.id)
         if command is None or command.pc_id != topic.pc_id:
             return  # not ours, or an ack for another PC's command: ignore
-        await self._commands.record_outcome(ack.id, ack.outcome.value, ack.detail, ack.done_at)
+        await self._commands.record_outcome(ack.id, ack.outcome, ack.detail, ack.done_at)
         await self._live.publish(
             {
                 "type": "command.ack",

@@ -26,12 +26,11 @@ import contextlib
 from hub.alerts import AlertKind, PcAlerts
 from hub.auth.passwords import verify_password
 from hub.clock import now_ms
+from hub.errors import Refused
 from hub.metrics import HubMetrics
-from hub.money.errors import MoneyRefused
 from hub.money.service import MoneyService
 from hub.mqtt.bridge import MqttBridge
 from hub.mqtt.login_limits import MEMBER_POLICY, PC_POLICY, Attempt, PcLoginLimiter, member_key, pc_key
-from hub.sessions.errors import SessionRefused
 from hub.sessions.offline import VERIFIER_TTL_MS
 from hub.sessions.service import GuestOrder, SessionService
 from hub.store import MemberRecord, Store
@@ -79,7 +78,7 @@ class MemberLoginHandler:
         try:
             # What concerns the PC itself tells nothing about a secret: said plainly, and not counted.
             await self._sessions.ready(where.pc_id)
-        except SessionRefused as exc:
+        except Refused as exc:
             return MemberLoginReply(request_id=login.request_id, ok=False, reason=str(exc)[:256])
         if login.code is not None:
             return await self._voucher(where, login.request_id, login.code)
@@ -102,7 +101,7 @@ class MemberLoginHandler:
             record = await self._sessions.start(
                 where.pc_id, member_id=member.id, guest=None, staff=f"member:{member.login}"
             )
-        except SessionRefused:
+        except Refused:
             # Busy elsewhere, no balance...: said at the desk, never to whoever typed the secret here.
             await self._failed(where, name, attempt)
             return refused
@@ -171,13 +170,13 @@ class MemberLoginHandler:
                 guest=GuestOrder(prepaid_minutes=minutes),
                 staff=f"voucher:{voucher.last4}",
             )
-        except SessionRefused as exc:
+        except Refused as exc:
             return refused(str(exc)[:256])
         try:
             await self._money.pay_session_from_voucher(record, code, where.site)
-        except MoneyRefused:
+        except Refused:
             # The same code was spent at another PC in the same instant: this session never starts.
-            with contextlib.suppress(SessionRefused):
+            with contextlib.suppress(Refused):
                 await self._sessions.stop(record.id, staff="system", reason="the code was used elsewhere")
             return refused("this code was just used elsewhere")
         return MemberLoginReply(request_id=request_id, ok=True, session_id=record.id)

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from hub.store.sessions import ACTIVE, ENDED, EXPIRED, PENDING, SessionRecord
+from hub.store.sessions import SessionRecord, SessionState
 
 # How far a PC's figures may exceed what the hub has seen, for clocks that tick at slightly different
 # rates and messages in flight: one minute.
@@ -84,13 +84,13 @@ def owned(record: SessionRecord | None, pc_id: str, session_id: str) -> SessionR
 
 
 def may_start(record: SessionRecord) -> None:
-    if record.state not in (PENDING, ACTIVE, EXPIRED):
+    if record.state not in (SessionState.PENDING, SessionState.ACTIVE, SessionState.EXPIRED):
         raise Quarantine(QuarantineReason.SESSION_CLOSED, f"session {record.id} is {record.state}")
 
 
 def may_extend(record: SessionRecord, budget: int | None, prepaid_minutes: int | None) -> None:
     """An extension the PC reports must be one the hub ordered (the hub recorded it before sending)."""
-    if record.state == ENDED:
+    if record.state is SessionState.ENDED:
         raise Quarantine(QuarantineReason.SESSION_CLOSED, f"session {record.id} has ended")
     if (budget, prepaid_minutes) not in ordered_limits(record):
         raise Quarantine(

@@ -8,8 +8,8 @@ import logging
 
 from hub.clock import now_ms
 from hub.config import HubSettings
+from hub.errors import Refused
 from hub.mqtt.bridge import BrokerUnavailable, MqttBridge
-from hub.sessions.errors import SessionRefused
 from hub.sessions.service import SessionService
 from hub.store import BranchRepository, PcRepository
 from protocol import BranchFace, PcSettings, TopicKind, topic
@@ -38,7 +38,7 @@ class PcSettingsPublisher:
             return
         try:
             tariff = await self._sessions.tariff_for(pc)
-        except SessionRefused as exc:
+        except Refused as exc:
             log.warning("no settings for %s: %s", pc_id, exc)
             return
         message = PcSettings(

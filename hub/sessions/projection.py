@@ -38,7 +38,7 @@ from hub.sessions.checks import (
 )
 from hub.sessions.pricing import session_price
 from hub.store import PcRecord, Store
-from hub.store.sessions import ACTIVE, ENDED, SessionRecord
+from hub.store.sessions import SessionRecord, SessionState
 from protocol import (
     ClockJump,
     Event,
@@ -188,9 +188,9 @@ class SessionProjection:
     ) -> int | None:
         """The longest the session may run under every limit the hub ordered (None: postpaid, no limit)."""
         limits = ordered_limits(record)
-        if record.kind == SessionKind.PREPAID.value:
+        if record.kind is SessionKind.PREPAID:
             return max((prepaid or 0) for _, prepaid in limits) * MINUTE_MS
-        if record.kind == SessionKind.MEMBER.value:
+        if record.kind is SessionKind.MEMBER:
             budget = max((b or 0) for b, _ in limits)
             if tariff is None:
                 return 0
@@ -225,8 +225,8 @@ class SessionProjection:
         record = SessionRecord(
             id=session_id,
             pc_id=pc_id,
-            kind=SessionKind.MEMBER.value,
-            state=ACTIVE,
+            kind=SessionKind.MEMBER,
+            state=SessionState.ACTIVE,
             created_at=started_at,
             tariff_id=tariff.id,
             member_id=data.member_id,
@@ -271,16 +271,16 @@ class SessionProjection:
         ends_at = started_at + limit if limit is not None else None
 
         async def effect() -> None:
-            if created is not None:
-                await store.sessions.insert_if_absent(created)
-            await store.sessions.record_started(
+            inserted = created is not None and await store.sessions.insert_if_absent(created)
+            first = await store.sessions.record_started(
                 data.session_id, {"started_at": started_at, "ends_at": ends_at}
             )
             await self._flag(data.session_id, [FLAG_BOUNDED] if notes else [])
             await self._live.set_pc_session(pc_id, data.session_id)
-            await self._live.publish(
-                {"type": "session.started", "session_id": data.session_id, "pc_id": pc_id}
-            )
+            if inserted or first:  # once per session, not again for a redelivered event
+                await self._live.publish(
+                    {"type": "session.started", "session_id": data.session_id, "pc_id": pc_id}
+                )
 
         return Verdict(effect, alerts=alerts + _bounded_alert(data.session_id, notes))
 
@@ -295,7 +295,7 @@ class SessionProjection:
     async def _checkpoint(self, pc_id: str, data: SessionCheckpoint) -> Verdict:
         store = self._store
         record = owned(await store.sessions.get(data.session_id), pc_id, data.session_id)
-        if record.state == ENDED:
+        if record.state is SessionState.ENDED:
             return Verdict()  # a late checkpoint: the end has settled everything
         started_at = record.started_at if record.started_at is not None else record.created_at
         limit = await self._limit_ms(record, await self._tariff(record), started_at)
@@ -342,7 +342,7 @@ class SessionProjection:
             created, alerts = await self._offline_record(pc_id, data)
             record = created
         record = owned(record, pc_id, data.session_id)
-        if record.state == ENDED:
+        if record.state is SessionState.ENDED:
             return Verdict(lambda: self._settle(pc_id, record, record.cost or 0))
         notes = self._identity(data, record)
         clock = self._clock()
@@ -388,13 +388,13 @@ class SessionProjection:
     async def _charge(self, pc_id: str, record: SessionRecord, cost: int) -> None:
         if FLAG_UNVERIFIED in record.flags:
             return  # staff decide (POST /sessions/{id}/review)
-        if record.kind == SessionKind.MEMBER.value and record.member_id:
+        if record.kind is SessionKind.MEMBER and record.member_id:
             # The hub's price through the ledger, once (the session id is the key); a balance emptied
             # meanwhile leaves the rest uncollected, never negative.
             pc = await self._store.pcs.get(pc_id)
             branch = pc.site if pc else self._money.default_branch
             await self._money.charge_session(record.id, record.member_id, cost, branch)
-        elif record.kind == SessionKind.PREPAID.value:
+        elif record.kind is SessionKind.PREPAID:
             # Paid from a voucher at the PC: the minutes not used go back onto the voucher.
             await self._money.return_unused_voucher_value(record.id, cost)
 

@@ -20,6 +20,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
 from hub.errors import HubError
+from hub.store.counting import count_matching
 
 Document = dict[str, Any]
 
@@ -90,7 +91,7 @@ class AuditRepository:
             if until_ms is not None:
                 at["$lte"] = until_ms
             query["at"] = at
-        total = await self._entries.count_documents(query)
+        total = await count_matching(self._entries, query)
         cursor = self._entries.find(query).sort("_id", DESCENDING).skip(skip).limit(limit)
         return [doc async for doc in cursor], total
 
@@ -100,4 +101,4 @@ class AuditRepository:
             yield doc
 
     async def count(self) -> int:
-        return await self._entries.count_documents({})
+        return await count_matching(self._entries, {})

@@ -3,16 +3,30 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from enum import StrEnum
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 
+from hub.store.counting import count_matching
+from protocol import CommandOutcome
+
 Document = dict[str, Any]
 
-PENDING = "sent"
-TIMED_OUT = "timeout"
-UNDELIVERED = "undelivered"
+
+class CommandState(StrEnum):
+    SENT = "sent"  # published, no answer yet
+    TIMEOUT = "timeout"  # no acknowledgement in time (a late one still replaces it)
+    UNDELIVERED = "undelivered"  # the broker was unreachable
+    # The agent's outcomes (protocol.CommandOutcome):
+    DONE = "done"
+    FAILED = "failed"
+    REJECTED = "rejected"
+
+    @classmethod
+    def of(cls, outcome: CommandOutcome) -> CommandState:
+        return cls(outcome.value)
 
 
 @dataclass(frozen=True)
@@ -24,18 +38,19 @@ class CommandRecord:
     issued_by: str
     issued_at: int
     expires_at: int
-    state: str  # sent, timeout, or the agent's outcome: done, failed, rejected
+    state: CommandState
     detail: str = ""
     done_at: int | None = None
 
     @classmethod
     def from_document(cls, doc: Document) -> CommandRecord:
-        fields = {k: v for k, v in doc.items() if k != "_id"}
-        return cls(id=doc["_id"], **fields)
+        fields = {k: v for k, v in doc.items() if k not in ("_id", "state")}
+        return cls(id=doc["_id"], state=CommandState(doc["state"]), **fields)
 
     def to_document(self) -> Document:
         doc = asdict(self)
         doc["_id"] = doc.pop("id")
+        doc["state"] = self.state.value
         return doc
 
 
@@ -49,17 +64,21 @@ class CommandRepository:
     async def insert(self, record: CommandRecord) -> None:
         await self._commands.insert_one(record.to_document())
 
-    async def record_outcome(self, command_id: str, outcome: str, detail: str, done_at: int) -> bool:
+    async def record_outcome(
+        self, command_id: str, outcome: CommandOutcome, detail: str, done_at: int
+    ) -> bool:
         """Store the agent's outcome; an ack arriving after a timeout still replaces ``timeout``."""
         result = await self._commands.update_one(
-            {"_id": command_id, "state": {"$in": [PENDING, TIMED_OUT]}},
-            {"$set": {"state": outcome, "detail": detail, "done_at": done_at}},
+            {"_id": command_id, "state": {"$in": [CommandState.SENT, CommandState.TIMEOUT]}},
+            {"$set": {"state": CommandState.of(outcome).value, "detail": detail, "done_at": done_at}},
         )
         return result.modified_count == 1
 
-    async def mark_unanswered(self, command_id: str, state: str = TIMED_OUT) -> None:
+    async def mark_unanswered(self, command_id: str, state: CommandState = CommandState.TIMEOUT) -> None:
         """``timeout`` (no ack in time) or ``undelivered`` (the broker was unreachable)."""
-        await self._commands.update_one({"_id": command_id, "state": PENDING}, {"$set": {"state": state}})
+        await self._commands.update_one(
+            {"_id": command_id, "state": CommandState.SENT}, {"$set": {"state": state.value}}
+        )
 
     async def get(self, command_id: str) -> CommandRecord | None:
         doc = await self._commands.find_one({"_id": command_id})
@@ -67,6 +86,6 @@ class CommandRepository:
 
     async def for_pc(self, pc_id: str, *, skip: int = 0, limit: int = 50) -> tuple[list[CommandRecord], int]:
         query = {"pc_id": pc_id}
-        total = await self._commands.count_documents(query)
+        total = await count_matching(self._commands, query)
         cursor = self._commands.find(query).sort("issued_at", DESCENDING).skip(skip).limit(limit)
         return [CommandRecord.from_document(doc) async for doc in cursor], total

@@ -1,5 +1,6 @@
 """The append-only ledger: one document per transaction (a payment, a refund, a session charge, an
-adjustment), holding its balanced lines and what caused it. Documents are inserted, never updated.
+adjustment), holding its balanced lines and what caused it (``hub.store.transactions``). Documents are
+inserted, never updated.
 
 Concurrency without transactions (the embedded store has none; MongoDB needs none for this): every
 invariant is a *sequence* that one single-document insert extends, and each claim of a sequence number is
@@ -19,14 +20,18 @@ loser re-reads and tries again; within one hub process, writers of the same sequ
 first, so they do not race at all (replicas still race, safely). Receipt numbers have no gaps because a
 number exists only once its transaction does. The idempotency key is one more unique field: a retried
 request finds the first transaction and moves no money twice.
+
+Each head read filters on its sequence's key alone, which has an index of its own: the embedded store
+uses an index only for a field that has one of its own, and scans the whole ledger otherwise
+(``tests/integration/test_store_plans.py`` holds every query to an index).
 """
 
 from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING
@@ -36,7 +41,6 @@ from pymongo.errors import DuplicateKeyError
 from billing.ledger import (
     GUARDED,
     AccountKind,
-    Posting,
     balance_of,
     branch_account,
     check_cap,
@@ -46,19 +50,26 @@ from billing.ledger import (
     transfer,
 )
 from hub.errors import HubError
+from hub.store.counting import count_matching
 from hub.store.locks import KeyedLocks
+from hub.store.transactions import (
+    SLOT_FIELDS,
+    LedgerTransaction,
+    Position,
+    Slot,
+    TxKind,
+    position_fields,
+    positions_of,
+)
 
 Document = dict[str, Any]
 
 MAX_ATTEMPTS = 400
-# One sequence slot per guarded account kind: a posting touches at most one account of each.
-GUARDED_SLOTS = tuple(sorted(kind.value for kind in GUARDED))
-_HEAD_FIELDS = [f"{slot}_{part}" for slot in GUARDED_SLOTS for part in ("seq", "after")] + [
-    "cap_seq",
-    "cap_total",
-    "receipt_no",
-]
 _UNCLAIMED = "-"  # prefix of a claim field that claims nothing (the fields are unique, so never empty)
+
+
+def _claim_field(slot: Slot) -> str:
+    return f"{slot.value}_claim"
 
 
 class LedgerBusy(HubError):
@@ -67,8 +78,8 @@ class LedgerBusy(HubError):
 
 @dataclass(frozen=True)
 class PostResult:
-    document: Document
-    created: bool  # False: the idempotency key was already posted; ``document`` is the first result
+    transaction: LedgerTransaction
+    created: bool  # False: the idempotency key was already posted; ``transaction`` is the first one
 
 
 @dataclass(frozen=True)
@@ -119,35 +130,34 @@ class LedgerRepository:
         self._locks = KeyedLocks()
 
     async def create_indexes(self) -> None:
-        claims = [f"{kind}_claim" for kind in GUARDED_SLOTS] + ["cap_claim", "receipt_claim"]
-        for field in ("idem", *claims):
+        for field in ("idem", *(_claim_field(slot) for slot in Slot)):
             await self._tx.create_index([(field, ASCENDING)], unique=True)
-        for kind in GUARDED_SLOTS:
-            await self._tx.create_index([(f"{kind}_account", ASCENDING), (f"{kind}_seq", DESCENDING)])
-        await self._tx.create_index([("cap_key", ASCENDING), ("cap_seq", DESCENDING)])
-        await self._tx.create_index([("receipt_branch", ASCENDING), ("receipt_no", DESCENDING)])
+        for key, number, _ in SLOT_FIELDS.values():
+            # The head read filters on the key alone and sorts on the number: an index of the key's own
+            # (see the module's notes), and the pair for a server that can walk it to the head.
+            await self._tx.create_index([(key, ASCENDING)])
+            await self._tx.create_index([(key, ASCENDING), (number, DESCENDING)])
         await self._tx.create_index([("lines.account", ASCENDING)])
         await self._tx.create_index([("branch", ASCENDING), ("at", DESCENDING)])
-        for field in ("member_id", "shift_id", "session_id", "refund_of"):
+        for field in ("branch", "at", "member_id", "shift_id", "session_id", "refund_of"):
             await self._tx.create_index([(field, ASCENDING)])
 
     # ---- writing ------------------------------------------------------------------------------------
 
     async def post(
         self,
-        document: Document,
-        posting: Posting,
+        tx: LedgerTransaction,
         *,
         receipt_branch: str | None = None,
         cap: CapClaim | None = None,
         enforce: bool = True,
     ) -> PostResult:
-        """Insert ``document`` (which must carry ``_id`` and ``idem``) with ``posting``'s lines, once.
+        """Insert ``tx`` with its place in each sequence it extends, once per idempotency key.
 
         Raises :class:`billing.ledger.InsufficientFunds` or :class:`billing.ledger.CapExceeded` when the
         posting would break an invariant; nothing is written then. ``enforce=False`` only for importing
         history that was already accepted elsewhere."""
-        changes = posting.guarded_changes()
+        changes = tx.posting.guarded_changes()
         sequences = sorted(
             [
                 *changes,
@@ -157,79 +167,67 @@ class LedgerRepository:
         )
         async with self._locks.hold(sequences):
             for attempt in range(MAX_ATTEMPTS):
-                first = await self.by_key(document["idem"])
+                first = await self.by_key(tx.idem)
                 if first is not None:
                     return PostResult(first, created=False)
-                claims = await self._claims(document["_id"], changes, cap, receipt_branch, enforce=enforce)
-                row = {**document, **claims, "lines": posting.to_documents()}
+                positions = await self._positions(changes, cap, receipt_branch, enforce=enforce)
                 try:
-                    await self._tx.insert_one(row)
+                    await self._tx.insert_one(self._row(tx, positions))
                 except DuplicateKeyError:
                     # Another replica took a number, or the same key was posted meanwhile: look again.
                     await asyncio.sleep(random.uniform(0, min(0.05, 0.002 * (attempt + 1))))
                     continue
-                return PostResult(row, created=True)
+                return PostResult(replace(tx, positions=positions), created=True)
         raise LedgerBusy(f"ledger busy: gave up after {MAX_ATTEMPTS} attempts; retry with the same key")
 
-    async def _claims(
-        self,
-        tx_id: str,
-        changes: dict[str, int],
-        cap: CapClaim | None,
-        receipt_branch: str | None,
-        *,
-        enforce: bool,
-    ) -> Document:
-        unclaimed = f"{_UNCLAIMED}{tx_id}"
-        claims: Document = {f"{kind}_claim": unclaimed for kind in GUARDED_SLOTS}
-        claims |= {"cap_claim": unclaimed, "receipt_claim": unclaimed}
+    @staticmethod
+    def _row(tx: LedgerTransaction, positions: dict[Slot, Position]) -> Document:
+        row = tx.to_document()
+        for slot in Slot:
+            position = positions.get(slot)
+            claim = f"{position.key}#{position.number}" if position else f"{_UNCLAIMED}{tx.id}"
+            row[_claim_field(slot)] = claim
+            if position is not None:
+                row |= position_fields(slot, position)
+        return row
+
+    async def _positions(
+        self, changes: dict[str, int], cap: CapClaim | None, receipt_branch: str | None, *, enforce: bool
+    ) -> dict[Slot, Position]:
+        positions: dict[Slot, Position] = {}
         for account, change in changes.items():
-            slot = kind_of(account).value
-            head = await self._head(f"{slot}_account", account, f"{slot}_seq")
-            before = int(head[f"{slot}_after"]) if head else 0
+            slot = Slot(kind_of(account).value)
+            head = await self._head(slot, account)
+            before = _running(head)
             if enforce and change < 0:
                 check_spend(account, before, -change)
-            seq = int(head[f"{slot}_seq"]) + 1 if head else 1
-            claims |= {
-                f"{slot}_claim": f"{account}#{seq}",
-                f"{slot}_account": account,
-                f"{slot}_seq": seq,
-                f"{slot}_after": before + change,
-            }
+            positions[slot] = Position(account, _next(head), before + change)
         if cap is not None:
-            head = await self._head("cap_key", cap.key, "cap_seq")
-            used = int(head["cap_total"]) if head else 0
+            head = await self._head(Slot.CAP, cap.key)
+            used = _running(head)
             check_cap(cap.limit, used, cap.amount)
-            seq = int(head["cap_seq"]) + 1 if head else 1
-            claims |= {
-                "cap_claim": f"{cap.key}#{seq}",
-                "cap_key": cap.key,
-                "cap_seq": seq,
-                "cap_total": used + cap.amount,
-            }
+            positions[Slot.CAP] = Position(cap.key, _next(head), used + cap.amount)
         if receipt_branch is not None:
-            head = await self._head("receipt_branch", receipt_branch, "receipt_no")
-            number = int(head["receipt_no"]) + 1 if head else 1
-            claims |= {
-                "receipt_claim": f"{receipt_branch}#{number}",
-                "receipt_branch": receipt_branch,
-                "receipt_no": number,
-            }
-        return claims
+            head = await self._head(Slot.RECEIPT, receipt_branch)
+            positions[Slot.RECEIPT] = Position(receipt_branch, _next(head))
+        return positions
 
-    async def _head(self, field: str, value: str, seq_field: str) -> Document | None:
-        """The newest transaction of a sequence: only its sequence fields, not its lines."""
-        return await self._tx.find_one(
-            {field: value}, sort=[(seq_field, DESCENDING)], projection=_HEAD_FIELDS
-        )
+    async def _head(self, slot: Slot, key: str) -> Position | None:
+        """The newest position in a sequence: only the sequence's fields, not the transaction."""
+        key_field, number, running = SLOT_FIELDS[slot]
+        fields = [key_field, number] + ([running] if running else [])
+        doc = await self._tx.find_one({key_field: key}, sort=[(number, DESCENDING)], projection=fields)
+        return positions_of(doc).get(slot) if doc else None
 
     # ---- reading ------------------------------------------------------------------------------------
 
-    async def by_key(self, idem: str) -> Document | None:
-        return await self._tx.find_one({"idem": idem})
+    async def by_key(self, idem: str) -> LedgerTransaction | None:
+        doc = await self._tx.find_one({"idem": idem})
+        return LedgerTransaction.from_document(doc) if doc else None
 
-    async def get(self, tx_id: str) -> Document | None:
-        return await self._tx.find_one({"_id": tx_id})
+    async def get(self, tx_id: str) -> LedgerTransaction | None:
+        doc = await self._tx.find_one({"_id": tx_id})
+        return LedgerTransaction.from_document(doc) if doc else None
 
     async def line_sum(self, account: str) -> int:
         # Match then project before grouping: the embedded store cannot group on a path inside an array.
@@ -247,8 +245,8 @@ class LedgerRepository:
         """A member's or voucher's balance is the head of its sequence; any other account's is summed."""
         kind = kind_of(account)
         if kind in GUARDED:
-            head = await self._head(f"{kind.value}_account", account, f"{kind.value}_seq")
-            return int(head[f"{kind.value}_after"]) if head else 0
+            head = await self._head(Slot(kind.value), account)
+            return _running(head)
         return balance_of(account, await self.line_sum(account))
 
     async def balances(self, accounts: list[str]) -> dict[str, int]:
@@ -256,48 +254,56 @@ class LedgerRepository:
         return dict(zip(accounts, values, strict=True))
 
     async def capped_sum(self, key: str) -> int:
-        head = await self._head("cap_key", key, "cap_seq")
-        return int(head["cap_total"]) if head else 0
+        head = await self._head(Slot.CAP, key)
+        return _running(head)
 
-    async def refunds_of(self, payment_id: str) -> list[Document]:
-        return [doc async for doc in self._tx.find({"refund_of": payment_id}).sort("at", ASCENDING)]
+    async def refunds_of(self, payment_id: str) -> list[LedgerTransaction]:
+        cursor = self._tx.find({"refund_of": payment_id}).sort("at", ASCENDING)
+        return [LedgerTransaction.from_document(doc) async for doc in cursor]
 
     async def page(
         self, where: HistoryFilter, *, skip: int = 0, limit: int = 50
-    ) -> tuple[list[Document], int]:
+    ) -> tuple[list[LedgerTransaction], int]:
         query = where.query()
-        total = await self._tx.count_documents(query)
+        total = await count_matching(self._tx, query)
         cursor = self._tx.find(query).sort([("at", DESCENDING), ("_id", ASCENDING)]).skip(skip).limit(limit)
-        return [doc async for doc in cursor], total
+        return [LedgerTransaction.from_document(doc) async for doc in cursor], total
 
-    async def find(self, where: HistoryFilter) -> list[Document]:
-        return [doc async for doc in self.iterate(where)]
+    async def find(self, where: HistoryFilter) -> list[LedgerTransaction]:
+        return [tx async for tx in self.iterate(where)]
 
-    async def iterate(self, where: HistoryFilter) -> AsyncIterator[Document]:
+    async def iterate(self, where: HistoryFilter) -> AsyncIterator[LedgerTransaction]:
         """Matching transactions, oldest first, streamed (exports of any size)."""
         async for doc in self._tx.find(where.query()).sort([("at", ASCENDING), ("_id", ASCENDING)]):
-            yield doc
+            yield LedgerTransaction.from_document(doc)
 
-    async def account_entries(self, account: str, *, limit: int = 100) -> list[Document]:
+    async def account_entries(self, account: str, *, limit: int = 100) -> list[LedgerTransaction]:
         # $elemMatch: the embedded store misses a plain match on a path inside an array of documents.
         cursor = (
             self._tx.find({"lines": {"$elemMatch": {"account": account}}}).sort("at", DESCENDING).limit(limit)
         )
-        return [doc async for doc in cursor]
+        return [LedgerTransaction.from_document(doc) async for doc in cursor]
 
     async def scan(self) -> AsyncIterator[Document]:
-        """Every transaction, for ``icafe ledger verify``."""
+        """Every transaction as stored, however damaged, for ``icafe ledger verify`` to judge."""
         async for doc in self._tx.find({}).sort("at", ASCENDING):
             yield doc
 
-    async def import_once(self, documents: list[Document], posting_of: Callable[[Document], Posting]) -> int:
+    async def import_once(self, transactions: list[LedgerTransaction]) -> int:
         """Post history accepted elsewhere (opening balances), once each, in order; returns how many were
         new. Not checked against balances: it already happened."""
         inserted = 0
-        for doc in documents:
-            result = await self.post(doc, posting_of(doc), enforce=False)
-            inserted += result.created
+        for tx in transactions:
+            inserted += (await self.post(tx, enforce=False)).created
         return inserted
+
+
+def _next(head: Position | None) -> int:
+    return head.number + 1 if head else 1
+
+
+def _running(head: Position | None) -> int:
+    return head.running or 0 if head is not None else 0
 
 
 async def import_legacy_balances(
@@ -307,30 +313,29 @@ async def import_legacy_balances(
     once, against the adjustments account, so a store upgraded in place keeps every balance."""
     adjustments = branch_account(AccountKind.ADJUSTMENTS, "legacy")
 
-    def posting_of(doc: Document) -> Posting:
-        member, amount = member_account(doc["member_id"]), int(doc["amount"])
-        return (
-            transfer(adjustments, member, amount)
-            if doc["direction"] == "credit"
-            else transfer(member, adjustments, amount)
+    def legacy(entry: Document) -> LedgerTransaction:
+        member, amount = member_account(entry["member_id"]), int(entry["amount"])
+        credit = amount > 0
+        posting = transfer(adjustments, member, amount) if credit else transfer(member, adjustments, -amount)
+        return LedgerTransaction(
+            id=f"legacy:{entry['_id']}",
+            idem=f"legacy:{entry['_id']}",
+            kind=TxKind.ADJUSTMENT,
+            purpose="import",
+            amount=abs(amount),
+            currency=currency,
+            branch="legacy",
+            at=int(entry.get("at", 0)),
+            posting=posting,
+            direction="credit" if credit else "debit",
+            member_id=entry["member_id"],
+            reason=f"imported balance entry ({entry.get('reason', '')})",
         )
 
-    documents = [
-        {
-            "_id": f"legacy:{entry['_id']}",
-            "idem": f"legacy:{entry['_id']}",
-            "kind": "adjustment",
-            "purpose": "import",
-            "amount": abs(int(entry["amount"])),
-            "currency": currency,
-            "direction": "credit" if int(entry["amount"]) > 0 else "debit",
-            "branch": "legacy",
-            "member_id": entry["member_id"],
-            "reason": f"imported balance entry ({entry.get('reason', '')})",
-            "at": int(entry.get("at", 0)),
-        }
+    transactions = [
+        legacy(entry)
         async for entry in entries.find({"amount": {"$ne": 0}}).sort(
             [("at", ASCENDING), ("amount", DESCENDING)]
         )
     ]
-    return await ledger.import_once(documents, posting_of) if documents else 0
+    return await ledger.import_once(transactions) if transactions else 0

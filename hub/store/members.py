@@ -10,6 +10,8 @@ from pymongo import ASCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
+from hub.store.counting import count_matching
+
 Document = dict[str, Any]
 
 
@@ -74,7 +76,7 @@ class MemberRepository:
         return MemberRecord.from_document(doc) if doc else None
 
     async def page(self, *, skip: int = 0, limit: int = 100) -> tuple[list[MemberRecord], int]:
-        total = await self._members.count_documents({})
+        total = await count_matching(self._members, {})
         cursor = self._members.find({}).sort("login", ASCENDING).skip(skip).limit(limit)
         return [MemberRecord.from_document(doc) async for doc in cursor], total
 

@@ -8,6 +8,8 @@ from typing import Any
 from pymongo import ASCENDING, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 
+from hub.store.counting import count_matching
+
 Document = dict[str, Any]
 
 
@@ -85,7 +87,7 @@ class PcRepository:
         self, *, site: str | None = None, skip: int = 0, limit: int = 100
     ) -> tuple[list[PcRecord], int]:
         query: Document = {"site": site} if site else {}
-        total = await self._pcs.count_documents(query)
+        total = await count_matching(self._pcs, query)
         cursor = self._pcs.find(query).sort("_id", ASCENDING).skip(skip).limit(limit)
         return [PcRecord.from_document(doc) async for doc in cursor], total
 

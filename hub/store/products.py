@@ -9,6 +9,8 @@ from pymongo import ASCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
+from hub.store.counting import count_matching
+
 Document = dict[str, Any]
 
 
@@ -82,7 +84,7 @@ class ProductRepository:
         self, *, active_only: bool, skip: int = 0, limit: int = 100
     ) -> tuple[list[ProductRecord], int]:
         query: Document = {"active": True} if active_only else {}
-        total = await self._products.count_documents(query)
+        total = await count_matching(self._products, query)
         cursor = (
             self._products.find(query)
             .sort([("category", ASCENDING), ("name", ASCENDING)])

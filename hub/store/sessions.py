@@ -4,27 +4,36 @@ agent's journal events, priced by the hub with ``billing`` and compared with the
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
+from hub.store.counting import count_matching
+from protocol import SessionKind
+
 Document = dict[str, Any]
 
-PENDING = "pending"  # ordered, the PC has not started it yet
-ACTIVE = "active"
-ENDED = "ended"
-EXPIRED = "expired"  # ordered, never started (the order expired undelivered)
-REJECTED = "rejected"  # the PC refused the order
+
+class SessionState(StrEnum):
+    PENDING = "pending"  # ordered, the PC has not started it yet
+    ACTIVE = "active"
+    ENDED = "ended"
+    EXPIRED = "expired"  # ordered, never started (the order expired undelivered)
+    REJECTED = "rejected"  # the PC refused the order
+
+
+GUEST_KINDS = (SessionKind.PREPAID, SessionKind.POSTPAID)  # paid at the desk, not from a balance
 
 
 @dataclass(frozen=True)
 class SessionRecord:
     id: str
     pc_id: str
-    kind: str
-    state: str
+    kind: SessionKind
+    state: SessionState
     created_at: int
     tariff_id: str
     member_id: str | None = None
@@ -47,12 +56,13 @@ class SessionRecord:
     @classmethod
     def from_document(cls, doc: Document) -> SessionRecord:
         known = set(cls.__dataclass_fields__)
-        fields = {k: v for k, v in doc.items() if k in known and k != "id"}
-        return cls(id=doc["_id"], **fields)
+        fields = {k: v for k, v in doc.items() if k in known and k not in ("id", "kind", "state")}
+        return cls(id=doc["_id"], kind=SessionKind(doc["kind"]), state=SessionState(doc["state"]), **fields)
 
     def to_document(self) -> Document:
         doc = asdict(self)
         doc["_id"] = doc.pop("id")
+        doc["kind"], doc["state"] = self.kind.value, self.state.value
         return doc
 
 
@@ -81,14 +91,16 @@ class SessionRepository:
         return SessionRecord.from_document(doc) if doc else None
 
     async def open_for_pc(self, pc_id: str) -> SessionRecord | None:
-        doc = await self._sessions.find_one({"pc_id": pc_id, "state": {"$in": [PENDING, ACTIVE]}})
+        doc = await self._sessions.find_one(
+            {"pc_id": pc_id, "state": {"$in": [SessionState.PENDING, SessionState.ACTIVE]}}
+        )
         return SessionRecord.from_document(doc) if doc else None
 
     async def page(
         self, *, filters: dict[str, str], skip: int = 0, limit: int = 100
     ) -> tuple[list[SessionRecord], int]:
         query: Document = {k: v for k, v in filters.items() if k in ("pc_id", "member_id", "state", "kind")}
-        total = await self._sessions.count_documents(query)
+        total = await count_matching(self._sessions, query)
         cursor = self._sessions.find(query).sort("created_at", DESCENDING).skip(skip).limit(limit)
         return [SessionRecord.from_document(doc) async for doc in cursor], total
 
@@ -98,24 +110,28 @@ class SessionRepository:
         query: Document = {
             "started_by": staff,
             "created_at": created,
-            "kind": {"$in": ["prepaid", "postpaid"]},
-            "state": {"$in": [ACTIVE, ENDED]},
+            "kind": {"$in": [kind.value for kind in GUEST_KINDS]},
+            "state": {"$in": [SessionState.ACTIVE, SessionState.ENDED]},
         }
         return [
             SessionRecord.from_document(doc)
             async for doc in self._sessions.find(query).sort([("created_at", 1), ("_id", 1)])
         ]
 
-    async def set_state(self, session_id: str, state: str, *, only_from: list[str]) -> bool:
+    async def set_state(self, session_id: str, state: SessionState, *, only_from: list[SessionState]) -> bool:
         result = await self._sessions.update_one(
             {"_id": session_id, "state": {"$in": only_from}}, {"$set": {"state": state}}
         )
         return result.modified_count == 1
 
-    async def record_started(self, session_id: str, started: Document) -> None:
-        """The PC started the session: fill in its start (once; a later claim never moves it)."""
-        await self._sessions.update_one({"_id": session_id, "started_at": None}, {"$set": started})
-        await self.set_state(session_id, ACTIVE, only_from=[PENDING, EXPIRED])
+    async def record_started(self, session_id: str, started: Document) -> bool:
+        """The PC started the session: fill in its start (once; a later claim never moves it). True the
+        first time, when the start was filled in."""
+        first = await self._sessions.update_one({"_id": session_id, "started_at": None}, {"$set": started})
+        await self.set_state(
+            session_id, SessionState.ACTIVE, only_from=[SessionState.PENDING, SessionState.EXPIRED]
+        )
+        return first.modified_count == 1
 
     async def order_extension(self, session_id: str, budget: int | None, prepaid_minutes: int | None) -> None:
         """Recorded before the extension is sent, so the PC's confirmation can be checked against it."""
@@ -126,7 +142,7 @@ class SessionRepository:
 
     async def set_ends_at(self, session_id: str, ends_at: int | None) -> None:
         await self._sessions.update_one(
-            {"_id": session_id, "state": {"$ne": ENDED}}, {"$set": {"ends_at": ends_at}}
+            {"_id": session_id, "state": {"$ne": SessionState.ENDED}}, {"$set": {"ends_at": ends_at}}
         )
 
     async def set_review(self, session_id: str, decision: str, *, by: str, at: int) -> bool:
@@ -140,7 +156,7 @@ class SessionRepository:
     async def record_progress(self, session_id: str, used_ms: int, agent_cost: int) -> None:
         # Checkpoints may arrive out of order: keep the furthest.
         await self._sessions.update_one(
-            {"_id": session_id, "state": {"$ne": ENDED}, "used_ms": {"$lt": used_ms}},
+            {"_id": session_id, "state": {"$ne": SessionState.ENDED}, "used_ms": {"$lt": used_ms}},
             {"$set": {"used_ms": used_ms, "agent_cost": agent_cost}},
         )
 
@@ -154,7 +170,8 @@ class SessionRepository:
     async def record_ended(self, session_id: str, ended: Document) -> bool:
         """True the first time the end is recorded."""
         result = await self._sessions.update_one(
-            {"_id": session_id, "state": {"$ne": ENDED}}, {"$set": {**ended, "state": ENDED}}
+            {"_id": session_id, "state": {"$ne": SessionState.ENDED}},
+            {"$set": {**ended, "state": SessionState.ENDED}},
         )
         return result.modified_count == 1
 
@@ -165,5 +182,5 @@ class SessionRepository:
         )
 
     async def pending_older_than(self, created_before: int) -> list[SessionRecord]:
-        cursor = self._sessions.find({"state": PENDING, "created_at": {"$lt": created_before}})
+        cursor = self._sessions.find({"state": SessionState.PENDING, "created_at": {"$lt": created_before}})
         return [SessionRecord.from_document(doc) async for doc in cursor]

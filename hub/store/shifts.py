@@ -10,6 +10,8 @@ from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
+from hub.store.counting import count_matching
+
 Document = dict[str, Any]
 
 OPEN = "open"
@@ -116,6 +118,6 @@ class ShiftRepository:
             query["branch"] = branch
         if state is not None:
             query["state"] = state
-        total = await self._shifts.count_documents(query)
+        total = await count_matching(self._shifts, query)
         cursor = self._shifts.find(query).sort("opened_at", DESCENDING).skip(skip).limit(limit)
         return [ShiftRecord.from_document(doc) async for doc in cursor], total

@@ -8,6 +8,8 @@ from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError
 
+from hub.store.counting import count_matching
+
 Document = dict[str, Any]
 
 DUPLICATE_KEY = 11000
@@ -39,7 +41,7 @@ class TelemetryRepository:
         return [doc async for doc in cursor]
 
     async def count(self, pc_id: str | None = None) -> int:
-        return await self._samples.count_documents({"pc_id": pc_id} if pc_id else {})
+        return await count_matching(self._samples, {"pc_id": pc_id} if pc_id else {})
 
     async def prune(self, older_than_ms: int) -> int:
         result = await self._samples.delete_many({"at": {"$lt": older_than_ms}})

@@ -75,7 +75,8 @@ class RefreshTokenRepository:
         return sorted(live)
 
     async def family_live(self, family: str) -> bool:
-        return await self._tokens.count_documents({"family": family, "revoked": False}) > 0
+        doc = await self._tokens.find_one({"family": family, "revoked": False}, {"_id": 1})
+        return doc is not None
 
     async def prune(self, older_than_ms: int) -> int:
         result = await self._tokens.delete_many({"expires_at": {"$lt": older_than_ms}})

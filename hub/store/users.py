@@ -15,6 +15,8 @@ from pymongo import ASCENDING, ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
+from hub.store.counting import count_matching
+
 Document = dict[str, Any]
 
 
@@ -50,7 +52,7 @@ class UserRepository:
         await self._users.create_index([("role", ASCENDING)])
 
     async def count(self) -> int:
-        return await self._users.count_documents({})
+        return await count_matching(self._users, {})
 
     async def create(self, user: StaffUser) -> bool:
         """False when the username is taken."""
@@ -85,12 +87,12 @@ class UserRepository:
         return self._user(doc) if doc else None
 
     async def page(self, *, skip: int = 0, limit: int = 100) -> tuple[list[StaffUser], int]:
-        total = await self._users.count_documents({})
+        total = await count_matching(self._users, {})
         cursor = self._users.find({}).sort("username", ASCENDING).skip(skip).limit(limit)
         return [self._user(doc) async for doc in cursor], total
 
     async def count_active(self, role: str) -> int:
-        return await self._users.count_documents({"role": role, "disabled": False})
+        return await count_matching(self._users, {"role": role, "disabled": False})
 
     async def generation(self, user_id: str) -> int | None:
         doc = await self._users.find_one({"_id": user_id}, {"token_generation": 1})

@@ -10,6 +10,8 @@ from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
+from hub.store.counting import count_matching
+
 Document = dict[str, Any]
 
 
@@ -70,7 +72,7 @@ class VoucherRepository:
         return VoucherRecord.from_document(doc) if doc else None
 
     async def page(self, *, skip: int = 0, limit: int = 100) -> tuple[list[VoucherRecord], int]:
-        total = await self._vouchers.count_documents({})
+        total = await count_matching(self._vouchers, {})
         cursor = (
             self._vouchers.find({})
             .sort([("created_at", DESCENDING), ("_id", ASCENDING)])

@@ -16,8 +16,9 @@ import pytest
 from sanic import Blueprint, Sanic, json
 
 from hub.api.audited import WRITE_METHODS, audits, declared_audits, silent_write_routes
-from hub.store.sessions import SessionRecord
+from hub.store.sessions import SessionRecord, SessionState
 from icafe.stack import LocalStack
+from protocol import SessionKind
 
 from .conftest import (
     ADMIN_CONFIRMATION,
@@ -211,6 +212,12 @@ def _member_secret(walk: Walk) -> httpx.Response:
     return walk.as_owner("PUT", f"/members/{walk.state['member']}/secret", json={"secret": "5678"})
 
 
+@step("PATCH", "/api/v1/members/<member_id:str>")
+def _update_member(walk: Walk) -> httpx.Response:
+    body = {"name": "Audit Walk", "phone": "+998 90 000 00 01"}
+    return walk.as_owner("PATCH", f"/members/{walk.state['member']}", json=body)
+
+
 @step("POST", "/api/v1/members/<member_id:str>/balance-adjustments")
 def _adjust(walk: Walk) -> httpx.Response:
     body = {"amount": 5_000, "reason": "audit walk", "idempotency_key": key()}
@@ -253,6 +260,11 @@ def _start_session(walk: Walk) -> httpx.Response:
     return response
 
 
+@step("POST", "/api/v1/sessions/quote")
+def _quote_session(walk: Walk) -> httpx.Response:
+    return walk.as_owner("POST", "/sessions/quote", json={"pc_id": PC, "guest": {"prepaid_minutes": 30}})
+
+
 @step("POST", "/api/v1/sessions/<session_id:str>/extend")
 def _extend_session(walk: Walk) -> httpx.Response:
     return walk.as_owner("POST", f"/sessions/{walk.state['session']}/extend", json={"minutes": 10})
@@ -271,8 +283,8 @@ def _review_session(walk: Walk) -> httpx.Response:
     record = SessionRecord(
         id=key(),
         pc_id=PC,
-        kind="member",
-        state="ended",
+        kind=SessionKind.MEMBER,
+        state=SessionState.ENDED,
         created_at=now,
         tariff_id="standard",
         review="pending",

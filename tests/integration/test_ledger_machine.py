@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 from redis.asyncio import Redis
 
+from hub.errors import Refused
 from hub.live import LiveState
-from hub.money.errors import MoneyRefused
 from hub.money.requests import PaymentRequest, RefundRequest, SaleItem, Staff
 from hub.money.service import MoneyService
 from hub.money.verify import verify_ledger
@@ -95,7 +95,7 @@ class MoneyMachine(RuleBasedStateMachine):
 
     def pay(self, request: PaymentRequest, key: str | None = None) -> tuple[str, bool]:
         result = self.world.run(self.world.money.pay(request, CASHIER, key or uuid.uuid4().hex))
-        return result.document["_id"], result.created
+        return result.transaction.id, result.created
 
     @rule(target=members)
     def add_member(self) -> str:
@@ -131,7 +131,7 @@ class MoneyMachine(RuleBasedStateMachine):
         price = PRICE * quantity
         try:
             payment_id, _ = self.pay(request)
-        except MoneyRefused as refused:
+        except Refused as refused:
             code = refused.code
             assert (code, self.balances[member] < price) == ("insufficient_balance", True)
             return Paid("", "", request, 0, None, topped_up=False)
@@ -156,7 +156,7 @@ class MoneyMachine(RuleBasedStateMachine):
                 PaymentRequest(purpose="voucher", method="cash", amount=amount), CASHIER, uuid.uuid4().hex
             )
         )
-        code = self.world.money.voucher_code(result.document)
+        code = self.world.money.voucher_code(result.transaction)
         assert code is not None
         self.voucher_balances[code] = amount
         return code
@@ -172,7 +172,7 @@ class MoneyMachine(RuleBasedStateMachine):
         price = PRICE * quantity
         try:
             self.pay(request)
-        except MoneyRefused as refused:
+        except Refused as refused:
             code = refused.code
             assert (code, self.voucher_balances[voucher] < price) == ("insufficient_balance", True)
             return
@@ -186,7 +186,7 @@ class MoneyMachine(RuleBasedStateMachine):
         )
         try:
             self.pay(request)
-        except MoneyRefused as refused:
+        except Refused as refused:
             code = refused.code
             assert (code, self.voucher_balances[voucher] < amount) == ("insufficient_balance", True)
             return
@@ -210,7 +210,7 @@ class MoneyMachine(RuleBasedStateMachine):
         request = RefundRequest(amount=amount, reason="machine refund", terminal_ref="REFUND-77")
         try:
             self.world.run(self.world.money.refund(payment.id, request, CASHIER, uuid.uuid4().hex))
-        except MoneyRefused as refused:
+        except Refused as refused:
             code = refused.code
             if code == "refund_exceeds_payment":
                 assert payment.refunded + amount > payment.amount

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import replace
 
 import pytest
 from redis.asyncio import Redis
@@ -15,26 +16,29 @@ from billing.ledger import (
     AccountKind,
     CapExceeded,
     InsufficientFunds,
+    Posting,
     branch_account,
     member_account,
     revenue_account,
     transfer,
     voucher_account,
 )
+from hub.errors import Refused
 from hub.live import LiveState
-from hub.money.errors import MoneyRefused
 from hub.money.requests import PaymentRequest, RefundRequest, Staff
 from hub.money.service import MoneyService
 from hub.money.verify import verify_ledger
 from hub.security.crypto import FieldCipher, generate_key, parse_keys
 from hub.sessions.defaults import DEFAULT_TARIFF
 from hub.store import BranchRecord, Store, open_store
-from hub.store.ledger import CapClaim, Document, LedgerRepository
+from hub.store.ledger import CapClaim, LedgerRepository
 from hub.store.members import MemberRecord
-from hub.store.sessions import SessionRecord
+from hub.store.sessions import SessionRecord, SessionState
 from hub.store.shifts import ShiftRecord
+from hub.store.transactions import LedgerTransaction, TxKind
 from icafe.stack import LocalStack
 from icafe.supervisor import free_port
+from protocol import SessionKind
 
 CASH = branch_account(AccountKind.CASH, "main")
 SALES = revenue_account("products", "main")
@@ -64,41 +68,38 @@ def replicas(store: Store, count: int = 5) -> list[LedgerRepository]:
     return [LedgerRepository(store.db["ledger"]) for _ in range(count)]
 
 
-def tx(kind: str = "payment", **fields: object) -> Document:
-    tx_id = uuid.uuid4().hex
-    return {
-        "_id": tx_id,
-        "idem": f"test:{tx_id}",
-        "kind": kind,
-        "branch": "main",
-        "currency": "UZS",
-        "at": 0,
-        **fields,
-    }
+def tx(posting: Posting, kind: TxKind = TxKind.PAYMENT, *, at: int = 0) -> LedgerTransaction:
+    made = LedgerTransaction.new(
+        kind,
+        idem=f"test:{uuid.uuid4().hex}",
+        purpose="test",
+        amount=abs(posting.lines[0].amount),
+        currency="UZS",
+        branch="main",
+        posting=posting,
+    )
+    return replace(made, at=at)
 
 
 async def test_fifty_concurrent_receipts_are_numbered_without_gaps(store: Store) -> None:
     hubs = replicas(store)
     results = await asyncio.gather(
-        *(
-            hubs[i % 5].post(tx(amount=100), transfer(CASH, SALES, 100), receipt_branch="main")
-            for i in range(50)
-        )
+        *(hubs[i % 5].post(tx(transfer(CASH, SALES, 100)), receipt_branch="main") for i in range(50))
     )
-    assert sorted(r.document["receipt_no"] for r in results) == list(range(1, 51))
-    other = await store.ledger.post(tx(amount=5), transfer(CASH, SALES, 5), receipt_branch="annex")
-    assert other.document["receipt_no"] == 1  # numbered per branch
+    assert sorted(r.transaction.receipt_no or 0 for r in results) == list(range(1, 51))
+    other = await store.ledger.post(tx(transfer(CASH, SALES, 5)), receipt_branch="annex")
+    assert other.transaction.receipt_no == 1  # numbered per branch
 
 
 async def test_concurrent_spends_never_take_a_balance_below_zero(store: Store) -> None:
     member = member_account("m1")
-    await store.ledger.post(tx(amount=200), transfer(CASH, member, 200))
+    await store.ledger.post(tx(transfer(CASH, member, 200)))
 
     hubs = replicas(store)
 
     async def spend(i: int) -> bool:
         try:
-            await hubs[i % 5].post(tx(amount=30), transfer(member, SALES, 30))
+            await hubs[i % 5].post(tx(transfer(member, SALES, 30)))
         except InsufficientFunds:
             return False
         return True
@@ -116,7 +117,7 @@ async def test_a_capped_sequence_admits_exactly_its_limit_under_concurrency(stor
     async def refund(i: int) -> bool:
         try:
             await hubs[i % 5].post(
-                tx("refund", amount=10), transfer(SALES, CASH, 10), cap=CapClaim("refund:p", 95, 10)
+                tx(transfer(SALES, CASH, 10), TxKind.REFUND), cap=CapClaim("refund:p", 95, 10)
             )
         except CapExceeded:
             return False
@@ -129,35 +130,37 @@ async def test_a_capped_sequence_admits_exactly_its_limit_under_concurrency(stor
 
 async def test_one_key_posted_ten_times_at_once_is_one_transaction(store: Store) -> None:
     member = member_account("m2")
-    doc = tx(amount=500)
+    one = tx(transfer(CASH, member, 500))
     hubs = replicas(store)
-    results = await asyncio.gather(
-        *(hubs[i % 5].post(dict(doc), transfer(CASH, member, 500), receipt_branch="main") for i in range(10))
-    )
+    results = await asyncio.gather(*(hubs[i % 5].post(one, receipt_branch="main") for i in range(10)))
     assert [r.created for r in results].count(True) == 1
-    assert {r.document["_id"] for r in results} == {doc["_id"]}
+    assert {r.transaction.id for r in results} == {one.id}
     assert await store.ledger.balance(member) == 500
 
 
 async def test_entries_of_an_account_are_found_newest_first(store: Store) -> None:
     member = member_account("m3")
     for at, amount in ((1, 100), (2, 50)):
-        await store.ledger.post(tx(amount=amount, at=at), transfer(CASH, member, amount))
-    await store.ledger.post(tx(amount=7, at=3), transfer(CASH, member_account("other"), 7))
+        await store.ledger.post(tx(transfer(CASH, member, amount), at=at))
+    await store.ledger.post(tx(transfer(CASH, member_account("other"), 7), at=3))
     entries = await store.ledger.account_entries(member)
-    assert [e["amount"] for e in entries] == [50, 100]
+    assert [e.amount for e in entries] == [50, 100]
 
 
 async def test_a_postpaid_session_is_paid_once_however_many_cashiers_try(
     store: Store, money: MoneyService
 ) -> None:
     session = SessionRecord(
-        id="s-post", pc_id="pc-7", kind="postpaid", state="active", created_at=0, tariff_id="standard"
+        id="s-post",
+        pc_id="pc-7",
+        kind=SessionKind.POSTPAID,
+        state=SessionState.ACTIVE,
+        created_at=0,
+        tariff_id="standard",
     )
     await store.sessions.insert(session)
     await store.sessions.record_ended(
         session.id,
-        {},
         {
             "ended_at": 1,
             "end_reason": "stopped",
@@ -172,7 +175,7 @@ async def test_a_postpaid_session_is_paid_once_however_many_cashiers_try(
     async def attempt() -> str:
         try:
             await money.pay(request, STAFF, uuid.uuid4().hex)
-        except MoneyRefused as refused:
+        except Refused as refused:
             return refused.code
         return "paid"
 
@@ -180,7 +183,7 @@ async def test_a_postpaid_session_is_paid_once_however_many_cashiers_try(
     assert outcomes.count("paid") == 1
     assert set(outcomes) - {"paid"} <= {"already_paid", "overpayment"}
     assert await store.ledger.capped_sum(f"session:{session.id}") == 1_200_000
-    with pytest.raises(MoneyRefused) as again:
+    with pytest.raises(Refused) as again:
         await money.pay(request.model_copy(update={"amount": 1}), STAFF, uuid.uuid4().hex)
     assert again.value.code == "already_paid"
 
@@ -190,7 +193,7 @@ async def test_a_member_session_is_charged_once_and_never_below_zero(
 ) -> None:
     await money.adjust("m4", 1_000, reason="credit", key="m4-credit", staff="t")
     charges = await asyncio.gather(*(money.charge_session("sess-4", "m4", 1_500, "main") for _ in range(5)))
-    assert len({c["_id"] for c in charges if c}) == 1
+    assert len({c.id for c in charges if c}) == 1
     assert await money.balance("m4") == 0
     assert await store.ledger.balance(branch_account(AccountKind.UNCOLLECTED, "main")) == 500
     assert await store.ledger.balance(revenue_account("time", "main")) == 1_500
@@ -238,10 +241,10 @@ async def test_a_voucher_lost_to_a_crash_after_its_sale_comes_back_on_the_retry(
     sale = PaymentRequest(purpose="voucher", method="cash", amount=5_000)
     first = await money.pay(sale, STAFF, "voucher-key-1")
     # The hub died between the ledger insert and the voucher record:
-    await store.db["vouchers"].delete_one({"payment_id": first.document["_id"]})
+    await store.db["vouchers"].delete_one({"payment_id": first.transaction.id})
     retried = await money.pay(sale, STAFF, "voucher-key-1")
-    assert (retried.created, retried.document["_id"]) == (False, first.document["_id"])
-    voucher = await store.vouchers.by_payment(first.document["_id"])
+    assert (retried.created, retried.transaction.id) == (False, first.transaction.id)
+    voucher = await store.vouchers.by_payment(first.transaction.id)
     assert voucher is not None
     assert await store.ledger.balance(voucher_account(voucher.id)) == 5_000
 
@@ -254,8 +257,8 @@ async def test_a_prepaid_guest_pays_the_price_of_the_minutes_bought_and_more_aft
     session = SessionRecord(
         id="s-pre",
         pc_id="pc-3",
-        kind="prepaid",
-        state="active",
+        kind=SessionKind.PREPAID,
+        state=SessionState.ACTIVE,
         created_at=noon_in_tashkent,
         started_at=noon_in_tashkent,
         tariff_id=DEFAULT_TARIFF.id,
@@ -264,20 +267,20 @@ async def test_a_prepaid_guest_pays_the_price_of_the_minutes_bought_and_more_aft
     await store.sessions.insert(session)
     request = PaymentRequest(purpose="session", method="cash", session_id=session.id)
     first = await money.pay(request, STAFF, uuid.uuid4().hex)
-    assert first.document["amount"] == 600_000  # half an hour: 6 000 so'm
-    with pytest.raises(MoneyRefused) as paid:
+    assert first.transaction.amount == 600_000  # half an hour: 6 000 so'm
+    with pytest.raises(Refused) as paid:
         await money.pay(request, STAFF, uuid.uuid4().hex)
     assert paid.value.code == "already_paid"
-    await store.sessions.record_extended(session.id, None, None, 60)
-    with pytest.raises(MoneyRefused) as too_much:
+    await store.sessions.record_extended(session.id, None, 60)
+    with pytest.raises(Refused) as too_much:
         await money.pay(request.model_copy(update={"amount": 600_001}), STAFF, uuid.uuid4().hex)
     assert too_much.value.code == "overpayment"
     second = await money.pay(request, STAFF, uuid.uuid4().hex)
-    assert second.document["amount"] == 600_000  # the extension's half hour
+    assert second.transaction.amount == 600_000  # the extension's half hour
     assert await store.ledger.capped_sum(f"session:{session.id}") == 1_200_000
     assert await money.session_paid(session.id) == 1_200_000
     refund = RefundRequest(amount=200_000, reason="the PC froze for ten minutes")
-    await money.refund(second.document["_id"], refund, STAFF, uuid.uuid4().hex)
+    await money.refund(second.transaction.id, refund, STAFF, uuid.uuid4().hex)
     assert await money.session_paid(session.id) == 1_000_000  # what the cafe kept
 
 
@@ -308,8 +311,8 @@ async def test_guest_sessions_a_cashier_started_but_did_not_take_money_for_stand
         record = SessionRecord(
             id=session_id,
             pc_id=f"pc-{session_id}",
-            kind=kind,
-            state="active",
+            kind=SessionKind(kind),
+            state=SessionState.ACTIVE,
             created_at=at,
             started_at=at,
             tariff_id=DEFAULT_TARIFF.id,
@@ -325,7 +328,7 @@ async def test_guest_sessions_a_cashier_started_but_did_not_take_money_for_stand
                 "cost": 600_000,
                 "agent_cost": 600_000,
             }
-            await store.sessions.record_ended(session_id, {}, ended)
+            await store.sessions.record_ended(session_id, ended)
 
     await session("paid", "prepaid", "active")
     await session("half", "prepaid", "active")
@@ -347,13 +350,13 @@ async def test_guest_sessions_a_cashier_started_but_did_not_take_money_for_stand
 async def test_a_voucher_spent_elsewhere_meanwhile_pays_no_session(store: Store, money: MoneyService) -> None:
     await store.tariffs.create(DEFAULT_TARIFF, 0)
     sold = await money.pay(PaymentRequest(purpose="voucher", method="cash", amount=50_000), STAFF, "v-race")
-    code = money.voucher_code(sold.document)
+    code = money.voucher_code(sold.transaction)
     assert code is not None
     session = SessionRecord(
         id="s-race",
         pc_id="pc-9",
-        kind="prepaid",
-        state="active",
+        kind=SessionKind.PREPAID,
+        state=SessionState.ACTIVE,
         created_at=1_795_590_000_000,
         tariff_id=DEFAULT_TARIFF.id,
         prepaid_minutes=2,
@@ -365,7 +368,7 @@ async def test_a_voucher_spent_elsewhere_meanwhile_pays_no_session(store: Store,
         purpose="topup", method="voucher", voucher_code=code, member_id="m-race", amount=50_000
     )
     await money.pay(redeem, STAFF, "v-redeem")
-    with pytest.raises(MoneyRefused) as refused:
+    with pytest.raises(Refused) as refused:
         await money.pay_session_from_voucher(session, code, "main")
     assert refused.value.code == "insufficient_balance"
     assert await money.session_paid(session.id) == 0

@@ -6,12 +6,16 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import replace
 
 import pytest
 
-from billing.ledger import transfer
+from billing.ledger import Posting, transfer
 from hub.store import CommandRecord, StaffUser, Store, open_store
+from hub.store.commands import CommandState
+from hub.store.transactions import LedgerTransaction, TxKind
 from icafe.stack import LocalStack
+from protocol import CommandOutcome
 
 
 @pytest.fixture
@@ -82,17 +86,21 @@ def command(cid: str, at: int) -> CommandRecord:
         issued_by="admin",
         issued_at=at,
         expires_at=at + 10,
-        state="sent",
+        state=CommandState.SENT,
     )
 
 
 async def test_command_outcomes(store: Store) -> None:
     await store.commands.insert(command("c1", 1))
     await store.commands.insert(command("c2", 2))
-    assert await store.commands.record_outcome("c1", "done", "", 5)
-    assert not await store.commands.record_outcome("c1", "failed", "again", 6)  # the first outcome stands
+    assert await store.commands.record_outcome("c1", CommandOutcome.DONE, "", 5)
+    assert not await store.commands.record_outcome(
+        "c1", CommandOutcome.FAILED, "again", 6
+    )  # the first outcome stands
     await store.commands.mark_unanswered("c2")
-    assert await store.commands.record_outcome("c2", "done", "late", 30)  # a late ack still lands
+    assert await store.commands.record_outcome(
+        "c2", CommandOutcome.DONE, "late", 30
+    )  # a late ack still lands
     history, total = await store.commands.for_pc("pc-1")
     assert total == 2
     assert [(c.id, c.state, c.detail) for c in history] == [("c2", "done", "late"), ("c1", "done", "")]
@@ -146,13 +154,17 @@ async def test_member_claims_and_balances(store: Store) -> None:
     await store.members.release_session("m1", "s1")
     assert await store.members.claim_session("m1", "s3")
     cash, member = "cash:main", "member:m1"
-    credit = {"_id": "t1", "idem": "k1", "kind": "adjustment", "amount": 1000, "at": 1}
-    assert (await store.ledger.post(credit, transfer(cash, member, 1000))).created
-    assert not (await store.ledger.post(credit | {"_id": "t1b"}, transfer(cash, member, 1000))).created
-    charge = {"_id": "t2", "idem": "k2", "kind": "charge", "amount": 300, "at": 3}
-    assert (await store.ledger.post(charge, transfer(member, "revenue:time:main", 300))).created
+
+    def tx(tx_id: str, idem: str, kind: TxKind, posting: Posting, at: int) -> LedgerTransaction:
+        return LedgerTransaction(tx_id, idem, kind, "test", 1000, "UZS", "main", at, posting)
+
+    credit = tx("t1", "k1", TxKind.ADJUSTMENT, transfer(cash, member, 1000), 1)
+    assert (await store.ledger.post(credit)).created
+    assert not (await store.ledger.post(replace(credit, id="t1b"))).created
+    charge = tx("t2", "k2", TxKind.CHARGE, transfer(member, "revenue:time:main", 300), 3)
+    assert (await store.ledger.post(charge)).created
     assert await store.ledger.balances([member, "member:nobody"]) == {member: 700, "member:nobody": 0}
-    assert [doc["_id"] for doc in await store.ledger.account_entries(member)] == ["t2", "t1"]
+    assert [tx.id for tx in await store.ledger.account_entries(member)] == ["t2", "t1"]
 
 
 async def test_journal_prefix_and_gaps(store: Store) -> None:
@@ -167,10 +179,16 @@ async def test_journal_prefix_and_gaps(store: Store) -> None:
 
 
 async def test_session_records_project_in_any_order(store: Store) -> None:
-    from hub.store.sessions import ACTIVE, ENDED, SessionRecord
+    from hub.store.sessions import SessionRecord, SessionState
+    from protocol import SessionKind
 
     record = SessionRecord(
-        id="s1", pc_id="pc-1", kind="prepaid", state=ACTIVE, created_at=1, tariff_id="standard"
+        id="s1",
+        pc_id="pc-1",
+        kind=SessionKind.PREPAID,
+        state=SessionState.ACTIVE,
+        created_at=1,
+        tariff_id="standard",
     )
     assert await store.sessions.insert_if_absent(record)
     assert not await store.sessions.insert_if_absent(record)  # a redelivered offline start
@@ -178,7 +196,7 @@ async def test_session_records_project_in_any_order(store: Store) -> None:
     await store.sessions.record_started("s1", {"started_at": 3})
     found = await store.sessions.get("s1")
     assert found is not None
-    assert found.state == ENDED  # the late "started" neither revives it nor moves its start
+    assert found.state is SessionState.ENDED  # the late "started" neither revives it nor moves its start
     assert (found.started_at, found.used_ms, found.cost) == (2, 5, 1)
     assert not await store.sessions.record_ended("s1", {"ended_at": 10})
     await store.sessions.add_flag("s1", "offline")

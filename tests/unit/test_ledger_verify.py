@@ -13,10 +13,21 @@ from hub.money.verify import verify_ledger
 Doc = dict[str, Any]
 
 
-def top_up(tx_id: str, seq: int, amount: int, after: int, receipt: int) -> Doc:
+def stored(tx_id: str, kind: str) -> Doc:
+    """What every stored transaction carries (``hub.store.transactions``)."""
     return {
         "_id": tx_id,
-        "kind": "payment",
+        "idem": f"test:{tx_id}",
+        "kind": kind,
+        "purpose": "topup",
+        "branch": "main",
+        "at": 0,
+    }
+
+
+def top_up(tx_id: str, seq: int, amount: int, after: int, receipt: int) -> Doc:
+    return {
+        **stored(tx_id, "payment"),
         "amount": amount,
         "currency": "UZS",
         "lines": [{"account": "cash:main", "amount": amount}, {"account": "member:a", "amount": -amount}],
@@ -30,8 +41,7 @@ def top_up(tx_id: str, seq: int, amount: int, after: int, receipt: int) -> Doc:
 
 def refund(tx_id: str, of: str, seq: int, amount: int, after: int, receipt: int) -> Doc:
     return {
-        "_id": tx_id,
-        "kind": "refund",
+        **stored(tx_id, "refund"),
         "refund_of": of,
         "amount": amount,
         "currency": "UZS",
@@ -85,6 +95,10 @@ def no_currency(items: list[Doc]) -> None:
     del items[0]["currency"]
 
 
+def unreadable(items: list[Doc]) -> None:
+    del items[1]["amount"]
+
+
 def below_zero(items: list[Doc]) -> None:
     items.append(refund("r3", "t2", 4, 300, 300, 4))
     items.append(refund("r4", "t1", 5, 300, 0, 5))
@@ -100,6 +114,7 @@ def below_zero(items: list[Doc]) -> None:
         (receipt_repeated, "branch main"),
         (over_refunded, "payment t1"),
         (no_currency, "t1"),
+        (unreadable, "transaction t2: unreadable"),
         (below_zero, "below zero"),
     ],
 )

@@ -20,7 +20,8 @@ from hub.sessions.checks import (
     owned,
     seq_in_window,
 )
-from hub.store.sessions import ACTIVE, ENDED, EXPIRED, PENDING, REJECTED, SessionRecord
+from hub.store.sessions import SessionRecord, SessionState
+from protocol import SessionKind
 
 NOW = 1_800_000_000_000
 
@@ -29,8 +30,8 @@ def record(**fields: object) -> SessionRecord:
     base: dict[str, object] = {
         "id": "s-1",
         "pc_id": "pc-1",
-        "kind": "member",
-        "state": ACTIVE,
+        "kind": SessionKind.MEMBER,
+        "state": SessionState.ACTIVE,
         "created_at": NOW - 3_600_000,
         "tariff_id": "standard",
         "member_id": "m-1",
@@ -54,7 +55,14 @@ def test_a_session_is_believed_only_from_its_own_pc() -> None:
 
 
 @pytest.mark.parametrize(
-    ("state", "ok"), [(PENDING, True), (ACTIVE, True), (EXPIRED, True), (ENDED, False), (REJECTED, False)]
+    ("state", "ok"),
+    [
+        (SessionState.PENDING, True),
+        (SessionState.ACTIVE, True),
+        (SessionState.EXPIRED, True),
+        (SessionState.ENDED, False),
+        (SessionState.REJECTED, False),
+    ],
 )
 def test_only_an_open_session_may_start(state: str, ok: bool) -> None:
     if ok:
@@ -73,7 +81,7 @@ def test_an_extension_must_be_one_the_hub_ordered() -> None:
             may_extend(ordered, budget, None)
         assert reason(refused) is QuarantineReason.EXTENSION_NOT_ORDERED
     with pytest.raises(Quarantine):
-        may_extend(record(state=ENDED), 100_000, None)
+        may_extend(record(state=SessionState.ENDED), 100_000, None)
 
 
 def test_identity_comes_from_the_record() -> None:
