@@ -145,6 +145,15 @@ describe("transport", () => {
     expect(faults).toEqual([{ kind: "forbidden", message: "your role may not users:read" }]);
   });
 
+  it("leaves a refused confirmation to the form: no 'your role may not' notice", () => {
+    const faults: Fault[] = [];
+    for (const code of ["confirmation_failed", "confirmation_required"]) {
+      const response = json(403, { error: { code, message: "the totp confirmation is wrong or already used" } });
+      expect(failureOf({ error: { code, message: "m" } }, response, (f) => faults.push(f))).toMatchObject({ code, status: 403 });
+    }
+    expect(faults).toEqual([]);
+  });
+
   it("reports offline, 5xx and 429 for the global notice", async () => {
     const session = signedInSession(new MemoryStore(), null, hubRefresh().call);
     const faults: Fault[] = [];

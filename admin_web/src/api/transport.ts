@@ -58,9 +58,13 @@ function retryAfter(response: Response): number | null {
   return value !== null && /^\d+$/.test(value) ? Number(value) : null;
 }
 
-/** A failed answer as an `ApiError` (a 403 also raises the global notice: the role may not do this). */
+/**
+ * A failed answer as an `ApiError` (a 403 also raises the global notice: the role may not do this).
+ * A 403 about a sensitive action's confirmation (a wrong or missing code or password) is not the role's
+ * doing: the form shows it next to its field, and no notice says "your role may not".
+ */
 export function failureOf(body: unknown, response: Response, report: (fault: Fault) => void = reportFault): ApiError {
   const error = errorFrom(body, response.status, response.headers.get("retry-after"));
-  if (response.status === 403) report({ kind: "forbidden", message: error.message });
+  if (response.status === 403 && !error.code.startsWith("confirmation_")) report({ kind: "forbidden", message: error.message });
   return error;
 }

@@ -8,6 +8,13 @@ import "./messages";
 
 export const PAGE_SIZES = [25, 50, 100];
 
+/**
+ * The page's CSP nonce (the hub writes it into index.html): the grid injects a <style> tag of its own
+ * for its CSS variables, which the CSP refuses without it. Pass it as the grid's `nonce`.
+ */
+export const GRID_NONCE: string | undefined =
+  typeof document === "undefined" ? undefined : (document.querySelector<HTMLMetaElement>('meta[property="csp-nonce"]')?.nonce ?? undefined);
+
 export function useGridLocale(): Partial<GridLocaleText> | undefined {
   const { t, i18n } = useTranslation();
   const language = i18n.language;

@@ -155,7 +155,8 @@ export default function PosPage() {
     setNotice(null);
   };
 
-  const cats = categories(products);
+  const cats = categories(products, format.language);
+  const byName = (a: Product, b: Product) => a.name.localeCompare(b.name, format.language);
   return (
     <Box>
       <Typography variant="h5" component="h1" sx={{ mb: 2 }}>
@@ -181,7 +182,7 @@ export default function PosPage() {
           {catalogue.isError && <FormError error={catalogue.error} />}
           {catalogue.isSuccess && products.length === 0 && <Alert severity="info">{t("pos.noProducts")}</Alert>}
           <Box sx={{ display: "grid", gridTemplateColumns: "repeat(auto-fill, minmax(150px, 1fr))", gap: 1.5 }}>
-            {shown.map((product) => (
+            {[...shown].sort(byName).map((product) => (
               <ProductTile
                 key={product.id}
                 product={product}
@@ -267,20 +268,17 @@ export default function PosPage() {
               {pay.isPending ? t("pos.paying") : t("pos.pay", { money: format.money(priced.total) })}
             </Button>
             {paid && (
-              <Alert
-                severity="success"
-                data-testid="paid"
-                action={
-                  <Button color="inherit" size="small" startIcon={<PrintIcon />} onClick={() => setPrinting(true)} data-testid="print-receipt">
-                    {t("pos.printReceipt")}
-                  </Button>
-                }
-              >
-                {paid.replayed
-                  ? t("pos.replayed", { receipt: paid.receipt })
-                  : paid.balance !== undefined
-                    ? t("pos.doneBalance", { receipt: paid.receipt, money: format.money(paid.balance) })
-                    : t("pos.done", { receipt: paid.receipt })}
+              <Alert severity="success" data-testid="paid">
+                <Box>
+                  {paid.replayed
+                    ? t("pos.replayed", { receipt: paid.receipt })
+                    : paid.balance !== undefined
+                      ? t("pos.doneBalance", { receipt: paid.receipt, money: format.money(paid.balance) })
+                      : t("pos.done", { receipt: paid.receipt })}
+                </Box>
+                <Button size="small" variant="outlined" color="inherit" startIcon={<PrintIcon />} onClick={() => setPrinting(true)} data-testid="print-receipt" sx={{ mt: 1 }}>
+                  {t("pos.printReceipt")}
+                </Button>
               </Alert>
             )}
           </Stack>

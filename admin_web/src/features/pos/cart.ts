@@ -68,7 +68,8 @@ export function count(cart: Cart): number {
   return cart.reduce((sum, line) => sum + line.quantity, 0);
 }
 
-/** Categories in the catalogue's order of first appearance; products without one are under "". */
-export function categories(catalogue: readonly Product[]): string[] {
-  return [...new Set(catalogue.filter((product) => product.active).map((product) => product.category))];
+/** The categories of products for sale, alphabetically; products without one ("") come last. */
+export function categories(catalogue: readonly Product[], locale = "en"): string[] {
+  const names = [...new Set(catalogue.filter((product) => product.active).map((product) => product.category))];
+  return names.sort((a, b) => (a === "" ? 1 : b === "" ? -1 : a.localeCompare(b, locale)));
 }

@@ -4,6 +4,7 @@
  */
 import AccountBalanceWalletIcon from "@mui/icons-material/AccountBalanceWallet";
 import PointOfSaleIcon from "@mui/icons-material/PointOfSale";
+import ReceiptLongIcon from "@mui/icons-material/ReceiptLong";
 import TimerIcon from "@mui/icons-material/Timer";
 import type { ReactElement } from "react";
 
@@ -19,6 +20,7 @@ export interface MoneyScreen {
 export const FRONT_DESK_SCREENS: readonly MoneyScreen[] = [
   { path: "/pos", labelKey: "screens.pos", permission: "money:collect", icon: <PointOfSaleIcon /> },
   { path: "/shift", labelKey: "screens.shift", permission: "money:collect", icon: <TimerIcon /> },
+  { path: "/payments", labelKey: "screens.payments", permission: "money:read", icon: <ReceiptLongIcon /> },
 ];
 
 export const BACK_OFFICE_SCREENS: readonly MoneyScreen[] = [

@@ -14,9 +14,11 @@ export interface GuardedRoute {
 const PosPage = lazy(() => import("../pos/PosPage"));
 const ShiftPage = lazy(() => import("../shifts/ShiftPage"));
 const ShiftsPage = lazy(() => import("../shifts/ShiftsPage"));
+const PaymentsPage = lazy(() => import("../payments/PaymentsPage"));
 
 export const MONEY_ROUTES: readonly GuardedRoute[] = [
   { path: "/pos", permission: "money:collect", element: <PosPage /> },
   { path: "/shift", permission: "money:collect", element: <ShiftPage /> },
   { path: "/shifts", permission: "reports:read", element: <ShiftsPage /> },
+  { path: "/payments", permission: "money:read", element: <PaymentsPage /> },
 ];

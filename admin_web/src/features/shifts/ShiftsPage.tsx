@@ -8,7 +8,7 @@ import { useTranslation } from "react-i18next";
 import { money, type Shift } from "../../api/money";
 import { useFormat } from "../../app/branch";
 import { FormError } from "../common/FormError";
-import { PAGE_SIZES, useGridLocale } from "../common/grid";
+import { GRID_NONCE, PAGE_SIZES, useGridLocale } from "../common/grid";
 import { ClosedShift } from "./ShiftPage";
 import { ShiftSummaryView } from "./ShiftSummaryView";
 import "./messages";
@@ -116,8 +116,10 @@ export default function ShiftsPage() {
           density="compact"
           disableColumnFilter
           disableColumnSorting
+          disableRowSelectionOnClick
           onRowClick={(params: GridRowParams<Shift>) => setChosen(params.row)}
           localeText={localeText}
+          nonce={GRID_NONCE}
           sx={{ border: 0, "& .MuiDataGrid-row": { cursor: "pointer" } }}
         />
       </Paper>
