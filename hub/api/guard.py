@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
 from functools import wraps
-from typing import Any, ParamSpec, TypeVar
+from typing import Any
 
 from sanic import Request
 
@@ -21,8 +21,6 @@ from hub.errors import ApiError
 from hub.security.audit import DENIED
 from hub.security.limits import too_many
 
-P = ParamSpec("P")
-R = TypeVar("R")
 Handler = Callable[..., Awaitable[Any]]
 
 DECLARATION = "__icafe_access__"
