@@ -9,7 +9,7 @@ from redis.asyncio import Redis
 
 from hub.alerts import PcAlerts
 from hub.auth.accounts import AccountService
-from hub.auth.sessions import LoginSessionService
+from hub.auth.logins import StaffLogins
 from hub.auth.state import AuthState
 from hub.auth.tokens import TokenIssuer
 from hub.commands import CommandService
@@ -54,6 +54,6 @@ class HubContext:
     audit: AuditLog = field(init=False)
     auth_state: AuthState = field(init=False)
     accounts: AccountService = field(init=False)
-    login_sessions: LoginSessionService = field(init=False)
+    logins: StaffLogins = field(init=False)
     login_limiter: LoginLimiter = field(init=False)
     rate_limiter: RateLimiter = field(init=False)

@@ -31,9 +31,9 @@ from hub.api.bodies import parse_body
 from hub.api.guard import Confirmation, confirm_sensitive, public, requires
 from hub.api.schema import json_body
 from hub.api.users import account_call, origin_of
+from hub.auth.logins import RefreshRefused, user_view
 from hub.auth.passwords import verify_password
 from hub.auth.permissions import Permission, permissions_of
-from hub.auth.sessions import RefreshRefused, user_view
 from hub.auth.tokens import InvalidToken
 from hub.errors import ApiError
 from hub.security.audit import FAILURE, Actor
@@ -186,7 +186,7 @@ async def login(request: Request) -> HTTPResponse:
             }
         )
     await ctx.login_limiter.succeeded(username, client_ip(request))
-    answer = await ctx.login_sessions.start(user)
+    answer = await ctx.logins.start(user)
     await _succeeded(request, user, "auth.login", answer)
     return json(answer)
 
@@ -217,7 +217,7 @@ async def login_second_factor(request: Request) -> HTTPResponse:
     if not await ctx.auth_state.use_once(claims.token_id, ctx.tokens.mfa_ttl_s):
         raise ApiError(401, "invalid_token", "this login step was already completed; log in again")
     await ctx.login_limiter.succeeded(user.username, client_ip(request))
-    answer = await ctx.login_sessions.start(user)
+    answer = await ctx.logins.start(user)
     await ctx.audit.record(
         "auth.login_2fa",
         actor=Actor(user.username, user.id, user.role),
@@ -242,7 +242,7 @@ async def refresh(request: Request) -> HTTPResponse:
     body = parse_body(request, RefreshRequest)
     ctx = request.app.ctx
     try:
-        answer, user = await ctx.login_sessions.refresh(body.refresh_token)
+        answer, user = await ctx.logins.refresh(body.refresh_token)
     except RefreshRefused as exc:
         await ctx.audit.record(
             "auth.refresh",
@@ -267,7 +267,7 @@ async def refresh(request: Request) -> HTTPResponse:
 @audits("auth.logout")
 async def logout(request: Request) -> HTTPResponse:
     ctx = request.app.ctx
-    await ctx.login_sessions.logout(request.ctx.claims)
+    await ctx.logins.logout(request.ctx.claims)
     await ctx.audit.record("auth.logout", request=request, target=f"user:{request.ctx.claims.username}")
     return json({"status": "logged_out"})
 
@@ -319,7 +319,7 @@ async def change_password(request: Request) -> HTTPResponse:
         if exc.code == "invalid_credentials":
             await ctx.login_limiter.failed(user.username, client_ip(request))
         raise
-    return json(await ctx.login_sessions.start(after))
+    return json(await ctx.logins.start(after))
 
 
 @bp.post("/2fa/setup")
@@ -356,7 +356,7 @@ async def totp_activate(request: Request) -> HTTPResponse:
         if exc.code == "invalid_code":
             await ctx.login_limiter.failed(user.username, client_ip(request))
         raise
-    answer = await ctx.login_sessions.start(after)
+    answer = await ctx.logins.start(after)
     answer["recovery_codes"] = codes
     return json(answer)
 
@@ -391,4 +391,4 @@ async def totp_disable(request: Request) -> HTTPResponse:
     ctx = request.app.ctx
     user = await _me(request)
     after = await account_call(ctx.accounts.disable_totp(user, origin_of(request), reason))
-    return json(await ctx.login_sessions.start(after))
+    return json(await ctx.logins.start(after))

@@ -21,8 +21,8 @@ from hub.api.guard import Confirmation, confirm_sensitive, requires
 from hub.api.query import Paging, with_query
 from hub.api.schema import json_body
 from hub.auth.accounts import AccountError, Origin
+from hub.auth.logins import user_view
 from hub.auth.permissions import Permission, Role
-from hub.auth.sessions import user_view
 from hub.errors import ApiError
 from hub.security.audit import Actor, actor_of
 from hub.security.network import client_ip

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from sanic import Request
 
 from hub.auth.accounts import AccountService
-from hub.auth.sessions import LoginSessionService, SessionPolicy
+from hub.auth.logins import LoginTimeouts, StaffLogins
 from hub.auth.state import AuthState
 from hub.clock import now_ms
 from hub.errors import ApiError, ConfigError
@@ -115,12 +115,12 @@ async def open_security(ctx: HubContext) -> None:
         require_2fa_roles=settings.require_2fa_roles,
         admin_2fa_optional=settings.admin_2fa_optional,
     )
-    ctx.login_sessions = LoginSessionService(
+    ctx.logins = StaffLogins(
         ctx.tokens,
         ctx.store.refresh_tokens,
         ctx.auth_state,
         ctx.accounts,
-        SessionPolicy(idle_s=settings.staff_session_idle_s, absolute_s=settings.staff_session_absolute_s),
+        LoginTimeouts(idle_s=settings.staff_session_idle_s, absolute_s=settings.staff_session_absolute_s),
     )
     ctx.tasks.append(asyncio.create_task(_prune_refresh_tokens(ctx), name="refresh-token-retention"))
 

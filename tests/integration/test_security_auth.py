@@ -12,7 +12,7 @@ import pytest
 from redis.asyncio import Redis
 
 from hub.auth.accounts import AccountService
-from hub.auth.sessions import LoginSessionService, RefreshRefused, SessionPolicy
+from hub.auth.logins import LoginTimeouts, RefreshRefused, StaffLogins
 from hub.auth.state import AuthState
 from hub.auth.tokens import TokenIssuer
 from hub.security.audit import AuditLog
@@ -401,13 +401,13 @@ async def test_idle_and_absolute_timeouts_end_a_login_session(stack: LocalStack)
         user = StaffUser(uuid.uuid4().hex, f"t-{uuid.uuid4().hex[:8]}", "cashier", "h", False, 1)
         assert await store.users.create(user)
 
-        def sessions(idle_s: int, absolute_s: int) -> LoginSessionService:
-            return LoginSessionService(
+        def sessions(idle_s: int, absolute_s: int) -> StaffLogins:
+            return StaffLogins(
                 TokenIssuer("k" * 48, 900),
                 store.refresh_tokens,
                 state,
                 accounts,
-                SessionPolicy(idle_s, absolute_s),
+                LoginTimeouts(idle_s, absolute_s),
             )
 
         # Idle: no refresh within a second ends it.

@@ -1,4 +1,5 @@
-"""Login sessions: access tokens plus a rotating refresh token, and their ends.
+"""Staff logins: access tokens plus a rotating refresh token, and their ends. (A PC's session, the time a
+customer uses, is ``hub.sessions``; this is a member of staff logged in to the console or API.)
 
 A login session is a refresh-token family (its id is the ``sid`` claim of its access tokens). It ends:
 
@@ -38,7 +39,7 @@ class RefreshRefused(Exception):
 
 
 @dataclass(frozen=True)
-class SessionPolicy:
+class LoginTimeouts:
     idle_s: int
     absolute_s: int
 
@@ -60,14 +61,14 @@ def user_view(user: StaffUser) -> dict[str, Any]:
     }
 
 
-class LoginSessionService:
+class StaffLogins:
     def __init__(
         self,
         tokens: TokenIssuer,
         refresh_tokens: RefreshTokenRepository,
         state: AuthState,
         accounts: AccountService,
-        policy: SessionPolicy,
+        policy: LoginTimeouts,
     ) -> None:
         self.tokens = tokens
         self._refresh = refresh_tokens
