@@ -260,5 +260,6 @@ class LockWindow(QWidget):
         self.message.setText(self._message if mode == "locked" else "")
         self.message.setVisible(bool(self.message.text()))
         for label in (self.banner, self.over, self.title, self.subtitle, self.message):
-            # A wrapped label in a box layout keeps one line's height unless told what it needs.
-            label.setMinimumHeight(label.heightForWidth(label.width()))
+            # A wrapped label in a box layout keeps one line's height unless told what it needs (-1: it
+            # has no height for a width, being empty).
+            label.setMinimumHeight(max(0, label.heightForWidth(label.width())))

@@ -6,10 +6,14 @@ fails, anti-aliasing noise does not. After a reviewed change, write new referenc
 from __future__ import annotations
 
 import io
+import sys
 from pathlib import Path
 
 import pytest
 from lock_screens import LANGUAGES, STATES, render
+
+from agent_ui.app import LockScreen, make_app
+from agent_ui.theme import Scale
 from PIL import Image, ImageChops
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice
 
@@ -48,3 +52,20 @@ def test_the_comparison_catches_a_real_change() -> None:
     expected = Image.open(REFERENCES / "locked-en.png").convert("RGB")
     assert differing_share(as_pil("refused", "en"), expected) > DIFFERING_SHARE
     assert differing_share(as_pil("locked", "ru"), expected) > DIFFERING_SHARE
+
+
+@pytest.mark.skipif(sys.version_info >= (3, 12), reason="None is immortal from Python 3.12: nothing to drop")
+def test_redrawing_keeps_the_references_to_none() -> None:
+    """PySide6 6.12.0 (excluded in pyproject) drops a reference to None at every call of a method that
+    returns nothing; on Python 3.11 None is then deallocated and the lock screen dies with a fatal error
+    after some thousands of redraws (the guard restarts it, but every death is a tamper alert)."""
+    make_app([])
+    screen = LockScreen(None, Scale(0.5), fullscreen=False)
+    screen.show(STATES["timer"][0])
+    before = sys.getrefcount(None)
+    for _ in range(50):  # each redraw makes some 50 such calls
+        screen.windows.lock.redraw()
+        screen.windows.timer.redraw()
+    assert sys.getrefcount(None) > before - 500, "the Qt binding drops references to None"
+    screen.windows.lock.close()
+    screen.windows.timer.close()
