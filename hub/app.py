@@ -21,7 +21,9 @@ from sanic.response import HTTPResponse
 from hub.alerts import PcAlerts
 from hub.api import API_PREFIX, blueprints
 from hub.api import query as api_edges
+from hub.api.answers import document_answers
 from hub.api.audited import silent_write_routes
+from hub.api.docs import configure as configure_docs
 from hub.api.guard import declared_access
 from hub.auth.tokens import TokenIssuer
 from hub.bootstrap import ensure_owner
@@ -75,7 +77,7 @@ def create_app(settings: HubSettings, name: str = "icafe_hub") -> HubApp:
     # Our own logging set-up (icafe.cli) already formats every logger; Sanic adding its own doubles lines.
     app: HubApp = Sanic(name, ctx=context, configure_logging=False)
     app.config.CORS = False  # closed by default; the console is served from the same origin
-    app.config.OAS_UI_DEFAULT = "redoc"
+    configure_docs(app)  # /docs served by the hub itself, no CDN (hub.api.docs)
     app.config.API_TITLE = "icafe hub API"
     app.config.API_VERSION = "1"
     app.config.FALLBACK_ERROR_FORMAT = "json"
@@ -86,6 +88,7 @@ def create_app(settings: HubSettings, name: str = "icafe_hub") -> HubApp:
     # Last: the console's catch-all for client-side routes never shadows an API route.
     app.blueprint(console_blueprint(ConsoleFiles.load(settings.console_dir or CONSOLE_DIR)))
     api_edges.install(app)  # ids in paths and query parameters: checked, and in the OpenAPI document
+    document_answers(app)  # every route's answers and errors, in the OpenAPI document
     app.error_handler.add(Exception, _error_response)
     app.register_listener(_open, "before_server_start")
     app.register_listener(_close, "after_server_stop")

@@ -315,6 +315,7 @@ def _keys_generate(args: argparse.Namespace) -> int:
 
 def _keys_rotate(args: argparse.Namespace) -> int:
     async def work(services: _Services) -> int:
+        from hub.member_contact import PhoneRefused, reindexed
         from hub.security.crypto import ENCRYPTED_FIELDS, CipherError, FieldCipher, field_aad
 
         cipher = services.cipher
@@ -342,6 +343,17 @@ def _keys_rotate(args: argparse.Namespace) -> int:
             )
             total += rewritten
             print(f"{spec.collection}.{spec.field}: {rewritten} of {seen} re-encrypted")
+
+        def phone_index(member_id: str, sealed: str) -> list[str] | None:
+            try:
+                return reindexed(cipher, member_id, sealed)
+            except (CipherError, PhoneRefused) as exc:
+                failures.append(f"members.phone_index of {member_id}: {exc}")
+                return None
+
+        # Blind indexes follow the key too: a number stays findable once the old key is dropped.
+        seen, rewritten = await services.store.members.reindex_phones(phone_index)
+        print(f"members.phone_index: {rewritten} of {seen} re-indexed")
         await services.audit.record(
             "settings.keys_rotate",
             actor=services.origin.actor,

@@ -6,11 +6,13 @@ from sanic.blueprint_group import BlueprintGroup
 from hub.api.audit import bp as audit_bp
 from hub.api.auth import bp as auth_bp
 from hub.api.branches import bp as branches_bp
+from hub.api.docs import bp as docs_bp
 from hub.api.live import bp as live_bp
 from hub.api.members import bp as members_bp
 from hub.api.payments import bp as payments_bp
 from hub.api.pcs import bp as pcs_bp
 from hub.api.products import bp as products_bp
+from hub.api.quotes import bp as quotes_bp
 from hub.api.session_review import bp as session_review_bp
 from hub.api.sessions import bp as sessions_bp
 from hub.api.shifts import bp as shifts_bp
@@ -30,6 +32,7 @@ def blueprints() -> list[Blueprint | BlueprintGroup]:
             live_bp,
             members_bp,
             sessions_bp,
+            quotes_bp,
             session_review_bp,
             tariffs_bp,
             users_bp,
@@ -42,4 +45,5 @@ def blueprints() -> list[Blueprint | BlueprintGroup]:
             url_prefix=API_PREFIX,
         ),
         system_bp,
+        docs_bp,
     ]

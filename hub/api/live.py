@@ -42,6 +42,10 @@ PUSHED_TYPES = frozenset(
         "session.progress",
         "session.ended",
         "pc.alert",
+        # Published by the money service on every payment and refund (hub.money.service): the filter
+        # above once left them out, so they reached no console.
+        "payment.created",
+        "payment.refunded",
     }
 )
 # The longest a socket of an ended session can stay open if its revocation notice was lost.

@@ -19,6 +19,7 @@ from billing.money import format_amount
 from hub.api.audited import audits
 from hub.api.bodies import parse_body
 from hub.api.guard import requires
+from hub.api.members import member_named
 from hub.api.pdf import PrintQuery, pdf_response, print_options
 from hub.api.query import (
     MAX_PAGE,
@@ -139,6 +140,8 @@ class PaymentsQuery(HistoryQuery, Paging):
 async def create_payment(request: Request) -> HTTPResponse:
     key = idempotency_key(request)
     body = parse_body(request, PaymentRequest)
+    if body.member_id is not None:  # a login names the member as well as an id
+        body = body.model_copy(update={"member_id": (await member_named(request, body.member_id)).id})
     ctx = request.app.ctx
     result = await ctx.money.pay(body, staff_of(request), key)
     tx = result.transaction

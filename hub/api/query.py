@@ -134,7 +134,9 @@ def parse_query(request: Request, model: type[M]) -> M:
     try:
         return model.model_validate(values)
     except ValidationError as exc:
-        first = exc.errors()[0]
+        errors = exc.errors()
+        # An unknown parameter first: it is likely a misspelling of the one reported missing.
+        first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
         where = ".".join(str(part) for part in first["loc"]) or "query"
         if first["type"] == "extra_forbidden":
             known = sorted(_parameter_names(model))
@@ -212,6 +214,7 @@ class _RawSchema(Schema):
 
 def _without_null(schema: dict[str, Any]) -> dict[str, Any]:
     # An optional query parameter is one left out; a JSON null cannot be written in a query string.
+    schema = {key: value for key, value in schema.items() if key != "nullable"}
     options = schema.get("anyOf")
     if isinstance(options, list):
         kept = [option for option in options if option.get("type") != "null"]

@@ -2,8 +2,9 @@
 OpenAPI 3.0 reads.
 
 Pydantic writes JSON Schema 2020-12: nested models as ``$ref`` to ``#/$defs/...`` (which, inside an
-OpenAPI document, point nowhere), ``exclusiveMinimum`` as a number and ``const``. OpenAPI 3.0 wants the
-definitions reachable, ``exclusiveMinimum`` as a flag beside ``minimum``, and ``enum``. Each body is
+OpenAPI document, point nowhere), ``exclusiveMinimum`` as a number, ``const``, and ``X | None`` as an
+``anyOf`` with ``{"type": "null"}``. OpenAPI 3.0 wants the definitions reachable, ``exclusiveMinimum`` as
+a flag beside ``minimum``, ``enum``, and ``nullable: true``. Each body is
 made self-contained here, so client generators and fuzzers (schemathesis) read every route.
 """
 
@@ -47,4 +48,16 @@ def _openapi30(node: Any, definitions: dict[str, Schema]) -> Any:
             out[bound] = True
     if "const" in out:
         out["enum"] = [out.pop("const")]
-    return out
+    return _nullable(out)
+
+
+def _nullable(node: Schema) -> Schema:
+    """``anyOf: [X, {"type": "null"}]`` (pydantic's ``X | None``) as OpenAPI 3.0 writes it: X, nullable."""
+    options = node.get("anyOf")
+    if not isinstance(options, list) or {"type": "null"} not in options:
+        return node
+    kept = [option for option in options if option != {"type": "null"}]
+    rest = {key: value for key, value in node.items() if key != "anyOf"}
+    if len(kept) == 1 and not set(kept[0]) & set(rest):
+        return {**kept[0], **rest, "nullable": True}
+    return {**rest, "anyOf": kept, "nullable": True}

@@ -12,6 +12,7 @@ from sanic_ext import openapi
 from hub.api.audited import audits
 from hub.api.bodies import parse_body
 from hub.api.guard import requires
+from hub.api.members import member_named
 from hub.api.query import Name, Paging, enum_schema, one_of, with_query
 from hub.api.schema import json_body
 from hub.auth.permissions import Permission
@@ -40,7 +41,7 @@ class Guest(BaseModel):
 class NewSession(BaseModel):
     model_config = ConfigDict(extra="forbid")
     pc_id: str = Field(min_length=1, max_length=64)
-    member_id: str | None = Field(default=None, min_length=1, max_length=64)
+    member_id: str | None = Field(default=None, min_length=1, max_length=64, description="id or login")
     guest: Guest | None = None
 
     @model_validator(mode="after")
@@ -117,6 +118,8 @@ async def _audit(
 @audits("session.start")
 async def start_session(request: Request) -> HTTPResponse:
     body = parse_body(request, NewSession)
+    if body.member_id is not None:  # a login names the member as well as an id
+        body = body.model_copy(update={"member_id": (await member_named(request, body.member_id)).id})
     guest = GuestOrder(prepaid_minutes=body.guest.prepaid_minutes) if body.guest else None
     record = await request.app.ctx.sessions.start(
         body.pc_id, member_id=body.member_id, guest=guest, staff=request.ctx.claims.username

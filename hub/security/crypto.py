@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import hmac
 import os
 import re
 from collections.abc import Iterable
@@ -23,6 +25,8 @@ from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.hashes import SHA256
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 PREFIX = "enc:v1:"
 NONCE_BYTES = 12
@@ -66,10 +70,27 @@ def generate_key(kid: str) -> str:
 
 class FieldCipher:
     def __init__(self, keys: Iterable[tuple[str, bytes]]) -> None:
-        self._keys = {kid: AESGCM(key) for kid, key in keys}
+        listed = list(keys)
+        self._keys = {kid: AESGCM(key) for kid, key in listed}
         if not self._keys:
             raise CipherError("no key given")
         self.current_kid = next(iter(self._keys))
+        # Blind indexes use keys of their own, derived from each encryption key (never the key itself).
+        self._index_keys = {kid: _derive(key, b"icafe/blind-index/v1") for kid, key in listed}
+
+    def blind_index(self, value: str, purpose: str) -> str:
+        """A keyed digest of ``value`` under the current key, ``<kid>:<hex>``: a stored field can be found
+        by an exact value (a phone number) without the store ever holding the value in the clear."""
+        return self._digest(self.current_kid, value, purpose)
+
+    def blind_indexes(self, value: str, purpose: str) -> list[str]:
+        """``value``'s digest under every configured key: what a lookup matches, so values indexed before
+        a key rotation are still found until ``icafe keys rotate`` re-indexes them."""
+        return [self._digest(kid, value, purpose) for kid in self._index_keys]
+
+    def _digest(self, kid: str, value: str, purpose: str) -> str:
+        mac = hmac.new(self._index_keys[kid], f"{purpose}\0{value}".encode(), hashlib.sha256)
+        return f"{kid}:{mac.hexdigest()[:32]}"
 
     @classmethod
     def from_setting(cls, setting: str) -> FieldCipher:
@@ -123,6 +144,10 @@ class FieldCipher:
         return f"icafe/{aad}".encode()
 
 
+def _derive(key: bytes, info: bytes) -> bytes:
+    return HKDF(algorithm=SHA256(), length=KEY_BYTES, salt=None, info=info).derive(key)
+
+
 @dataclass(frozen=True)
 class EncryptedField:
     """A stored field that holds ``FieldCipher`` ciphertext; ``icafe keys rotate`` walks all of these.
@@ -146,4 +171,6 @@ ENCRYPTED_FIELDS: list[EncryptedField] = [
     EncryptedField("staff_users", "totp_pending"),
     # A sold voucher's code, printed on its receipt (the vouchers collection keeps only a hash).
     EncryptedField("ledger", "voucher_code_enc"),
+    # A member's phone number; found by its blind index (hub.member_contact), re-indexed on rotation.
+    EncryptedField("members", "phone_enc"),
 ]

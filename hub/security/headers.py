@@ -16,12 +16,11 @@ if TYPE_CHECKING:
     from sanic.response import BaseHTTPResponse
 
 API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'; sandbox"
-# The OpenAPI browser needs scripts and styles (the console has its own policy: CONSOLE_CSP).
+# Other pages (the API's documentation, hub.api.docs): everything from the hub itself, no other host, no
+# inline script or style (the console has its own policy: CONSOLE_CSP).
 PAGE_CSP = (
-    "default-src 'self'; script-src 'self' https://cdn.redoc.ly blob:; worker-src 'self' blob:; "
-    "style-src 'self' 'unsafe-inline' https://fonts.googleapis.com; "
-    "font-src 'self' https://fonts.gstatic.com; "
-    "img-src 'self' data: https://cdn.redoc.ly; connect-src 'self'; object-src 'none'; "
+    "default-src 'self'; script-src 'self'; style-src 'self'; "
+    "img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; "
     "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 )
 # The admin console: its own scripts only, and <style> tags only with this response's nonce (MUI/emotion

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 
 from billing import Price, minutes_for, price
+from billing.quotes import Quote, quote
 from billing.wire import tariff_from_spec
 from protocol import TariffSpec
 
@@ -20,6 +21,15 @@ async def session_price(tariff: TariffSpec, started_at: int, used_ms: int) -> Pr
 async def minutes_bought(tariff: TariffSpec, at: int, amount: int) -> int:
     """Whole minutes ``amount`` pays for from ``at`` under ``tariff`` (never more than it covers)."""
     return await asyncio.to_thread(lambda: minutes_for(tariff_from_spec(tariff), at, amount))
+
+
+async def session_quote(
+    tariff: TariffSpec, at: int, *, minutes: int | None = None, budget: int | None = None
+) -> Quote:
+    """What a session from ``at`` would cost (``billing.quotes``): prepaid minutes, or what a budget buys."""
+    return await asyncio.to_thread(
+        lambda: quote(tariff_from_spec(tariff), at, minutes=minutes, budget=budget)
+    )
 
 
 async def check_tariff(tariff: TariffSpec) -> None:

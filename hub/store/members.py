@@ -3,6 +3,8 @@ offline verifiers the hub gave PCs for them (``OfflineGrantRepository``)."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +28,9 @@ class MemberRecord:
     secret_kind: str = "pin"  # noqa: S105 - "pin" or "password", the kind of secret
     # The public half of the member's offline key (hub.member_secrets), for an offline-capable password.
     offline_key: dict[str, Any] | None = None
+    # The phone number, encrypted (hub.member_contact); found by ``phone_index``, never stored in the clear.
+    phone_enc: str | None = None
+    phone_index: tuple[str, ...] = ()
 
     @classmethod
     def from_document(cls, doc: Document) -> MemberRecord:
@@ -38,7 +43,32 @@ class MemberRecord:
             active_session=doc.get("active_session"),
             secret_kind=doc.get("secret_kind", "pin"),
             offline_key=doc.get("offline_key"),
+            phone_enc=doc.get("phone_enc"),
+            phone_index=tuple(doc.get("phone_index") or ()),
         )
+
+
+@dataclass(frozen=True)
+class MemberSearch:
+    """What to find members by: ``text`` in the login or name (case-insensitive, anywhere in it), as the
+    id, or as a phone number by its blind indexes; ``login`` exactly."""
+
+    text: str | None = None
+    phone_keys: tuple[str, ...] = ()
+    login: str | None = None
+
+    def query(self) -> Document:
+        where: Document = {}
+        if self.login is not None:
+            where["login"] = self.login
+        if self.text is not None:
+            # Lower case and "i" both: the embedded store folds only the text's case, not the pattern's.
+            pattern = {"$regex": re.escape(self.text.lower()), "$options": "i"}
+            either: list[Document] = [{"_id": self.text}, {"login": pattern}, {"name": pattern}]
+            if self.phone_keys:
+                either.append({"phone_index": {"$in": list(self.phone_keys)}})
+            where["$or"] = either
+        return where
 
 
 class MemberRepository:
@@ -47,6 +77,7 @@ class MemberRepository:
 
     async def create_indexes(self) -> None:
         await self._members.create_index("login", unique=True)
+        await self._members.create_index("phone_index")
 
     async def create(self, member: MemberRecord) -> bool:
         """False when the login is taken."""
@@ -59,6 +90,8 @@ class MemberRepository:
                     "secret_hash": member.secret_hash,
                     "secret_kind": member.secret_kind,
                     "offline_key": member.offline_key,
+                    "phone_enc": member.phone_enc,
+                    "phone_index": list(member.phone_index),
                     "created_at": member.created_at,
                     "active_session": None,
                 }
@@ -75,10 +108,50 @@ class MemberRepository:
         doc = await self._members.find_one({"login": login})
         return MemberRecord.from_document(doc) if doc else None
 
-    async def page(self, *, skip: int = 0, limit: int = 100) -> tuple[list[MemberRecord], int]:
-        total = await count_matching(self._members, {})
-        cursor = self._members.find({}).sort("login", ASCENDING).skip(skip).limit(limit)
+    async def resolve(self, ref: str) -> MemberRecord | None:
+        """The member named by ``ref``: their id, or else their login (an id wins: logins that look like
+        ids are refused at creation, so only old data could ever have both)."""
+        return await self.get(ref) or await self.by_login(ref)
+
+    async def page(
+        self, search: MemberSearch | None = None, *, skip: int = 0, limit: int = 100
+    ) -> tuple[list[MemberRecord], int]:
+        where = search.query() if search else {}
+        total = await count_matching(self._members, where)
+        cursor = self._members.find(where).sort("login", ASCENDING).skip(skip).limit(limit)
         return [MemberRecord.from_document(doc) async for doc in cursor], total
+
+    async def update_contact(
+        self, member_id: str, *, name: str | None = None, phone: tuple[str | None, list[str]] | None = None
+    ) -> bool:
+        """A new name and/or phone (its ciphertext and blind indexes; ``(None, [])`` removes it)."""
+        changes: Document = {}
+        if name is not None:
+            changes["name"] = name
+        if phone is not None:
+            changes["phone_enc"], changes["phone_index"] = phone
+        if not changes:
+            return await self.get(member_id) is not None
+        result = await self._members.update_one({"_id": member_id}, {"$set": changes})
+        return result.matched_count == 1
+
+    async def reindex_phones(self, index: Callable[[str, str], list[str] | None]) -> tuple[int, int]:
+        """Key rotation: store ``index(member_id, phone_enc)`` as each member's phone index unless it is
+        None; compare-and-set on the ciphertext, so a number changed meanwhile keeps its own index.
+        Returns (seen, re-indexed)."""
+        seen = changed = 0
+        async for doc in self._members.find({"phone_enc": {"$ne": None}}):
+            if not isinstance(doc.get("phone_enc"), str):
+                continue
+            seen += 1
+            new = index(doc["_id"], doc["phone_enc"])
+            if new is None or new == doc.get("phone_index"):
+                continue
+            result = await self._members.update_one(
+                {"_id": doc["_id"], "phone_enc": doc["phone_enc"]}, {"$set": {"phone_index": new}}
+            )
+            changed += result.modified_count
+        return seen, changed
 
     async def set_secret(
         self, member_id: str, secret_hash: str, kind: str, offline_key: dict[str, Any] | None

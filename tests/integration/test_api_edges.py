@@ -32,6 +32,8 @@ def bad_values(schema: dict[str, Any]) -> list[str]:
         return [HUGE, "-1", str(schema["maximum"] + 1), "1.5", "ten", "1" * 5000, ""]
     if schema.get("type") == "boolean":
         return ["maybe", ""]
+    if schema.get("maxLength", 0) > 64:  # free text (a search): any letters and spaces, not controls
+        return ["a\x00b", "x" * (schema["maxLength"] + 1), ""]
     return ["a\x00b", "x" * 65, "a b", "ü", ""]  # an id-like name
 
 

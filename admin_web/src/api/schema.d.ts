@@ -284,7 +284,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List members with their balances */
+        /** Members with their balances, by login; ?q= finds them by login, name, id or phone number */
         get: operations["get~members.list_members"];
         put?: never;
         /** Create a member */
@@ -302,14 +302,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One member with their balance and its entries */
+        /** One member (by id or login) with their balance and its entries */
         get: operations["get~members.get_member"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /** Change a member's name or phone number (member_id: their id or login) */
+        patch: operations["patch~members.update_member"];
         trace?: never;
     };
     "/api/v1/members/{member_id}/balance-adjustments": {
@@ -571,6 +572,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/sessions/quote": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** What a session would cost if started now: the body of POST /sessions; a prepaid guest's price, what a member's balance buys and until when, or a postpaid guest's rate */
+        post: operations["post~quotes.quote_session"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/sessions/{session_id}": {
         parameters: {
             query?: never;
@@ -788,6 +806,23 @@ export interface paths {
         get: operations["get~tariffs.get_tariff"];
         /** Change a tariff; PCs get it at once */
         put: operations["put~tariffs.put_tariff"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tariffs/{tariff_id}/quote": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A tariff's price of a session from start (default now) for minutes, line by line */
+        get: operations["get~quotes.quote_tariff"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -1463,6 +1498,10 @@ export interface operations {
                 offset?: number;
                 /** @description entries to answer */
                 limit?: number;
+                /** @description text anywhere in the login or name (any case), a member's id, or a phone number: the whole number or its last 7 or more digits, in any spacing */
+                q?: string;
+                /** @description exactly this login */
+                login?: string;
             };
             header?: never;
             path?: never;
@@ -1471,11 +1510,134 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description OK */
-            default: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Items */
+                        items: {
+                            /** Active Session */
+                            active_session: string | null;
+                            /**
+                             * Balance
+                             * @description minor units
+                             */
+                            balance: number;
+                            /** Created At */
+                            created_at: number;
+                            /** Id */
+                            id: string;
+                            /** Login */
+                            login: string;
+                            /** Name */
+                            name: string;
+                            /**
+                             * Offline Login
+                             * @description the password is strong enough for PCs to cache a verifier
+                             */
+                            offline_login: boolean;
+                            /**
+                             * Phone
+                             * @description as staff typed it; null when none is on file
+                             */
+                            phone: string | null;
+                            /**
+                             * Secret Kind
+                             * @enum {string}
+                             */
+                            secret_kind: "pin" | "password";
+                        }[];
+                        /** Total */
+                        total: number;
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -1497,6 +1659,12 @@ export interface operations {
                      */
                     name?: string;
                     /**
+                     * Phone
+                     * @description a phone number: 7 to 15 digits, optionally with +, spaces, dashes or brackets; stored encrypted
+                     * @default null
+                     */
+                    phone?: string | null;
+                    /**
                      * Secret
                      * @description a PIN of exactly 4 digits, or a password of 8-128 characters (not only digits, not common, not containing the login); stored as an argon2id hash only
                      */
@@ -1506,11 +1674,163 @@ export interface operations {
         };
         responses: {
             /** @description OK */
-            default: {
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Active Session */
+                        active_session: string | null;
+                        /**
+                         * Balance
+                         * @description minor units
+                         */
+                        balance: number;
+                        /** Created At */
+                        created_at: number;
+                        /** Id */
+                        id: string;
+                        /** Login */
+                        login: string;
+                        /** Name */
+                        name: string;
+                        /**
+                         * Offline Login
+                         * @description the password is strong enough for PCs to cache a verifier
+                         */
+                        offline_login: boolean;
+                        /**
+                         * Phone
+                         * @description as staff typed it; null when none is on file
+                         */
+                        phone: string | null;
+                        /**
+                         * Secret Kind
+                         * @enum {string}
+                         */
+                        secret_kind: "pin" | "password";
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the request conflicts with the current state: the message says what to do */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the body is larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -1527,11 +1847,360 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description OK */
-            default: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Active Session */
+                        active_session: string | null;
+                        /**
+                         * Balance
+                         * @description minor units
+                         */
+                        balance: number;
+                        /** Created At */
+                        created_at: number;
+                        /**
+                         * Entries
+                         * @description newest first
+                         */
+                        entries: {
+                            /** At */
+                            at: number;
+                            /**
+                             * Change
+                             * @description what the transaction did to the balance, minor units
+                             */
+                            change: number;
+                            /** Id */
+                            id: string;
+                            /** Kind */
+                            kind: string;
+                            /** Purpose */
+                            purpose: string | null;
+                            /** Reason */
+                            reason: string | null;
+                            /** Receipt No */
+                            receipt_no: number | null;
+                            /** Session Id */
+                            session_id: string | null;
+                        }[];
+                        /** Id */
+                        id: string;
+                        /** Login */
+                        login: string;
+                        /** Name */
+                        name: string;
+                        /**
+                         * Offline Login
+                         * @description the password is strong enough for PCs to cache a verifier
+                         */
+                        offline_login: boolean;
+                        /**
+                         * Phone
+                         * @description as staff typed it; null when none is on file
+                         */
+                        phone: string | null;
+                        /**
+                         * Secret Kind
+                         * @enum {string}
+                         */
+                        secret_kind: "pin" | "password";
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "patch~members.update_member": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description an id: 1 to 64 letters, digits or _ . : - */
+                member_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /**
+                     * Name
+                     * @default null
+                     */
+                    name?: string | null;
+                    /**
+                     * Phone
+                     * @description a phone number: 7 to 15 digits, optionally with +, spaces, dashes or brackets; stored encrypted
+                     * @default null
+                     */
+                    phone?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Active Session */
+                        active_session: string | null;
+                        /**
+                         * Balance
+                         * @description minor units
+                         */
+                        balance: number;
+                        /** Created At */
+                        created_at: number;
+                        /** Id */
+                        id: string;
+                        /** Login */
+                        login: string;
+                        /** Name */
+                        name: string;
+                        /**
+                         * Offline Login
+                         * @description the password is strong enough for PCs to cache a verifier
+                         */
+                        offline_login: boolean;
+                        /**
+                         * Phone
+                         * @description as staff typed it; null when none is on file
+                         */
+                        phone: string | null;
+                        /**
+                         * Secret Kind
+                         * @enum {string}
+                         */
+                        secret_kind: "pin" | "password";
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the body is larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -1562,11 +2231,199 @@ export interface operations {
         };
         responses: {
             /** @description OK */
-            default: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /**
+                         * Applied
+                         * @description false when the key was used before: nothing moved twice
+                         */
+                        applied: boolean;
+                        /** Balance */
+                        balance: number;
+                        /** Member Id */
+                        member_id: string;
+                        /** Transaction */
+                        transaction: string;
+                    };
+                };
+            };
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Applied
+                         * @description false when the key was used before: nothing moved twice
+                         */
+                        applied: boolean;
+                        /** Balance */
+                        balance: number;
+                        /** Member Id */
+                        member_id: string;
+                        /** Transaction */
+                        transaction: string;
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description not enough money on the balance or voucher */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the request conflicts with the current state: the message says what to do */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the body is larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -1593,11 +2450,163 @@ export interface operations {
         };
         responses: {
             /** @description OK */
-            default: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Active Session */
+                        active_session: string | null;
+                        /**
+                         * Balance
+                         * @description minor units
+                         */
+                        balance: number;
+                        /** Created At */
+                        created_at: number;
+                        /** Id */
+                        id: string;
+                        /** Login */
+                        login: string;
+                        /** Name */
+                        name: string;
+                        /**
+                         * Offline Login
+                         * @description the password is strong enough for PCs to cache a verifier
+                         */
+                        offline_login: boolean;
+                        /**
+                         * Phone
+                         * @description as staff typed it; null when none is on file
+                         */
+                        phone: string | null;
+                        /**
+                         * Secret Kind
+                         * @enum {string}
+                         */
+                        secret_kind: "pin" | "password";
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the body is larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -1921,7 +2930,10 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": {
-                    /** @default null */
+                    /**
+                     * Confirmation
+                     * @default null
+                     */
                     confirmation?: {
                         /**
                          * Password
@@ -2157,7 +3169,10 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": {
-                    /** @default null */
+                    /**
+                     * Guest
+                     * @default null
+                     */
                     guest?: {
                         /**
                          * Postpaid
@@ -2172,6 +3187,7 @@ export interface operations {
                     } | null;
                     /**
                      * Member Id
+                     * @description id or login
                      * @default null
                      */
                     member_id?: string | null;
@@ -2187,6 +3203,251 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    "post~quotes.quote_session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /**
+                     * Guest
+                     * @default null
+                     */
+                    guest?: {
+                        /**
+                         * Postpaid
+                         * @default false
+                         */
+                        postpaid?: boolean;
+                        /**
+                         * Prepaid Minutes
+                         * @default null
+                         */
+                        prepaid_minutes?: number | null;
+                    } | null;
+                    /**
+                     * Member Id
+                     * @description id or login
+                     * @default null
+                     */
+                    member_id?: string | null;
+                    /** Pc Id */
+                    pc_id: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Amount Display */
+                        amount_display: string | null;
+                        /**
+                         * Balance
+                         * @description a member's balance now
+                         */
+                        balance: number | null;
+                        /** Billed Minutes */
+                        billed_minutes: number | null;
+                        /** Currency */
+                        currency: string;
+                        /** Ends At */
+                        ends_at: number | null;
+                        /** Hourly Rate */
+                        hourly_rate: number;
+                        /**
+                         * Kind
+                         * @enum {string}
+                         */
+                        kind: "member" | "prepaid" | "postpaid";
+                        /** Lines */
+                        lines: {
+                            /** Amount */
+                            amount: number;
+                            /** Hourly Rate */
+                            hourly_rate: number;
+                            /**
+                             * Label
+                             * @description "standard", a rate window's name, or "minimum charge"
+                             */
+                            label: string;
+                            /** Minutes */
+                            minutes: number;
+                            /** Starts At */
+                            starts_at: number;
+                        }[];
+                        /** Member Id */
+                        member_id: string | null;
+                        /**
+                         * Minutes
+                         * @description prepaid: as asked; a member: what the balance buys
+                         */
+                        minutes: number | null;
+                        /** Pc Id */
+                        pc_id: string;
+                        /**
+                         * Rate Label
+                         * @description the rate that applies at the start
+                         */
+                        rate_label: string;
+                        /** Starts At */
+                        starts_at: number;
+                        /** Tariff Id */
+                        tariff_id: string;
+                        /**
+                         * Total
+                         * @description null for a postpaid guest: they pay what they use
+                         */
+                        total: number | null;
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the request conflicts with the current state: the message says what to do */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the body is larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -2297,7 +3558,10 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": {
-                    /** @default null */
+                    /**
+                     * Confirmation
+                     * @default null
+                     */
                     confirmation?: {
                         /**
                          * Password
@@ -2633,6 +3897,182 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    "get~quotes.quote_tariff": {
+        parameters: {
+            query: {
+                /** @description when the session starts (default: now) */
+                start?: number | string;
+                /** @description how long it lasts */
+                minutes: number;
+            };
+            header?: never;
+            path: {
+                /** @description an id: 1 to 64 letters, digits or _ . : - */
+                tariff_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Amount Display */
+                        amount_display: string | null;
+                        /** Billed Minutes */
+                        billed_minutes: number | null;
+                        /** Currency */
+                        currency: string;
+                        /** Ends At */
+                        ends_at: number | null;
+                        /** Hourly Rate */
+                        hourly_rate: number;
+                        /** Lines */
+                        lines: {
+                            /** Amount */
+                            amount: number;
+                            /** Hourly Rate */
+                            hourly_rate: number;
+                            /**
+                             * Label
+                             * @description "standard", a rate window's name, or "minimum charge"
+                             */
+                            label: string;
+                            /** Minutes */
+                            minutes: number;
+                            /** Starts At */
+                            starts_at: number;
+                        }[];
+                        /**
+                         * Minutes
+                         * @description prepaid: as asked; a member: what the balance buys
+                         */
+                        minutes: number | null;
+                        /**
+                         * Rate Label
+                         * @description the rate that applies at the start
+                         */
+                        rate_label: string;
+                        /** Starts At */
+                        starts_at: number;
+                        /** Tariff Id */
+                        tariff_id: string;
+                        /**
+                         * Total
+                         * @description null for a postpaid guest: they pay what they use
+                         */
+                        total: number | null;
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
             };
         };
     };

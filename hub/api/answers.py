@@ -1,0 +1,217 @@
+"""What every API route answers, declared once and built from the declaration.
+
+A route declares its answer with ``@answers(Model, status=..., errors=...)`` (next to the handler, like
+``@with_query``). The handler returns the answer's data (a dict or the model); ``@answers`` validates it
+against ``Model`` and serialises it, so the route cannot answer anything but what it declares: a field
+left out, an extra one or a wrong type is an error in the hub's own tests, not a surprise for a client.
+A status other than the default is ``reply(data, status)``. Routes that answer a file (PDF, CSV) return
+their response as it is and declare its media type with ``file=``.
+
+The declarations go into the OpenAPI document (``document_answers``): the success schema, and the error
+body ``{"error": {"code", "message"}}`` for each error status the route can answer. Statuses every route
+can answer are added by themselves: 400 (a bad path id or query parameter), 503 (the store or Redis is
+down); with ``@requires`` also 401, 403 and 429; with a body also 413.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+from sanic import Sanic
+from sanic.response import HTTPResponse
+from sanic_ext import openapi
+
+from hub.api.guard import PUBLIC, declared_access
+from hub.api.schema import openapi30
+
+Handler = Callable[..., Awaitable[Any]]
+T = TypeVar("T")
+
+DECLARATION = "__icafe_answers__"
+API_PREFIX = "/api/v1"
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
+
+class Answer(BaseModel):
+    """Base of every answer: exactly the declared fields, each present (nullable ones as null)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErrorDetail(Answer):
+    code: str
+    message: str
+
+
+class ErrorAnswer(Answer):
+    """Every error: a stable ``code`` for programs and a ``message`` for people (what to do next)."""
+
+    error: ErrorDetail
+
+
+class Page(Answer, Generic[T]):
+    """A page of a list: ``items`` and how many there are in all (``total``)."""
+
+    items: list[T]
+    total: int
+
+
+class Done(Answer):
+    status: str
+
+
+STANDARD_ERRORS: Mapping[int, str] = {
+    400: "the request is malformed: the message names the field or parameter",
+    401: "no valid access token: log in (or refresh the token) and try again",
+    402: "not enough money on the balance or voucher",
+    403: "the role may not do this, or a confirmation is missing or wrong",
+    404: "not found",
+    409: "the request conflicts with the current state: the message says what to do",
+    413: "the body is larger than 1 MiB",
+    422: "the request is well formed but cannot be carried out",
+    429: "too many requests: wait as long as Retry-After says",
+    503: "a service the hub needs is unavailable: try again shortly (Retry-After)",
+    504: "the PC did not acknowledge in time",
+}
+
+
+@dataclass(frozen=True)
+class Reply:
+    """An answer with a status other than the route's default (e.g. 200 for an idempotent replay)."""
+
+    data: Any
+    status: int
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+def reply(data: Any, status: int, headers: Mapping[str, str] | None = None) -> Reply:
+    return Reply(data, status, headers or {})
+
+
+@dataclass(frozen=True)
+class Declaration:
+    model: type[BaseModel] | None
+    statuses: tuple[int, ...]
+    errors: Mapping[int, type[BaseModel]]
+    file: str | None
+    description: str
+
+
+class AnswerMismatch(AssertionError):
+    """The handler answered something other than what its route declares: a bug in the hub."""
+
+
+def answers(
+    model: type[BaseModel] | None,
+    *,
+    status: int = 200,
+    also: Iterable[int] = (),
+    errors: Iterable[int] | Mapping[int, type[BaseModel]] = (),
+    file: str | None = None,
+    description: str = "",
+) -> Callable[[Handler], Handler]:
+    """Declare the route's answer: ``model`` at ``status`` (and the ``also`` statuses), or a ``file`` of
+    that media type; ``errors``: the error statuses the route itself can answer (others are implied)."""
+    error_models = dict(errors) if isinstance(errors, Mapping) else dict.fromkeys(errors, ErrorAnswer)
+    declaration = Declaration(
+        model, (status, *also), error_models, file, description or ("OK" if status < 300 else "")
+    )
+
+    def decorate(handler: Handler) -> Handler:
+        @functools.wraps(handler)
+        async def answering(*args: Any, **kwargs: Any) -> Any:
+            return build(declaration, await handler(*args, **kwargs))
+
+        setattr(answering, DECLARATION, declaration)
+        return answering
+
+    return decorate
+
+
+def build(declaration: Declaration, result: Any) -> HTTPResponse | None:
+    """The HTTP response of a handler's result, checked against the declaration."""
+    if result is None or isinstance(result, HTTPResponse):
+        if declaration.file is None:
+            raise AnswerMismatch("a JSON route returned a response of its own; return its data instead")
+        return result
+    answer = result if isinstance(result, Reply) else Reply(result, declaration.statuses[0])
+    if answer.status not in declaration.statuses or declaration.model is None:
+        raise AnswerMismatch(f"status {answer.status} is not declared (declared: {declaration.statuses})")
+    data = answer.data
+    try:
+        if isinstance(data, declaration.model):
+            valid = data
+        else:
+            if isinstance(data, BaseModel):
+                data = data.model_dump()
+            valid = declaration.model.model_validate(data)
+    except ValidationError as exc:
+        raise AnswerMismatch(f"the answer does not fit {declaration.model.__name__}: {exc}") from None
+    return HTTPResponse(
+        valid.model_dump_json(),
+        status=answer.status,
+        headers=dict(answer.headers),
+        content_type="application/json",
+    )
+
+
+def declared_answer(handler: Any) -> Declaration | None:
+    if isinstance(handler, functools.partial):
+        handler = handler.args[0] if handler.args else handler.func
+    value = getattr(handler, DECLARATION, None)
+    return value if isinstance(value, Declaration) else None
+
+
+# ---- the OpenAPI document -----------------------------------------------------------------------
+
+
+def json_content(model: type[BaseModel]) -> dict[str, Any]:
+    return {"application/json": {"schema": openapi30(model.model_json_schema(mode="serialization"))}}
+
+
+def _implied_errors(route: Any, methods: Iterable[str]) -> set[int]:
+    implied = {400, 503}
+    if declared_access(route.handler) not in (None, PUBLIC):
+        implied |= {401, 403, 429}
+    if BODY_METHODS & set(methods):
+        implied.add(413)
+    return implied
+
+
+def document_answers(app: Sanic[Any, Any]) -> list[str]:
+    """Write every API route's answers into the OpenAPI document; the ``METHOD /path`` of routes that
+    declare none (the app factory refuses to start while there are any)."""
+    undeclared: list[str] = []
+    documented: set[int] = set()
+    for route in app.router.routes:
+        path = f"/{route.path}"
+        if not path.startswith(API_PREFIX):
+            continue
+        handler = route.handler
+        if isinstance(handler, functools.partial):  # a WebSocket: no HTTP answer to declare
+            continue
+        declaration = declared_answer(handler)
+        if declaration is None:
+            undeclared += [f"{method} {path}" for method in sorted(route.methods) if method != "OPTIONS"]
+            continue
+        if id(handler) in documented:
+            continue
+        documented.add(id(handler))
+        for status in declaration.statuses:
+            if declaration.file is not None:
+                binary = {"schema": {"type": "string", "format": "binary"}}
+                content: dict[str, Any] = {declaration.file: binary}
+            elif declaration.model is not None:
+                content = json_content(declaration.model)
+            openapi.response(status, content, declaration.description or "OK")(handler)
+        errors: dict[int, type[BaseModel]] = dict.fromkeys(_implied_errors(route, route.methods), ErrorAnswer)
+        errors.update(declaration.errors)
+        for status in sorted(errors):
+            openapi.response(status, json_content(errors[status]), STANDARD_ERRORS.get(status, "error"))(
+                handler
+            )
+    return sorted(undeclared)
