@@ -1,4 +1,12 @@
-"""The repository layer: the only code that builds MongoDB queries. Handlers call these methods."""
+"""The repository layer: the only code that builds MongoDB queries. Handlers call these methods.
+
+Every query is answered from an index (``tests/integration/test_store_plans.py`` asks the store for the
+plan of each). For the embedded store that means: a field matched by equality has an index of its own,
+besides any compound index that starts with it, because nx-27017 treats an equality on a field without
+one as "equal, or an array containing it", which no index serves; and ``$in`` on a field other than
+``_id`` is never served by an index there, so a query leads with an equality. Counts use the count
+command (``hub.store.counting``).
+"""
 
 from hub.store.audit import AuditRepository
 from hub.store.branches import BranchRecord, BranchRepository

@@ -65,6 +65,8 @@ class AlertRepository:
     async def create_indexes(self) -> None:
         await self._alerts.create_index("slot", unique=True)
         await self._alerts.create_index([("pc_id", ASCENDING), ("state", ASCENDING)])
+        for name in ("pc_id", "state"):  # of their own (hub.store)
+            await self._alerts.create_index([(name, ASCENDING)])
         await self._alerts.create_index([("last_at", DESCENDING)])
 
     async def raise_alert(
@@ -114,9 +116,8 @@ class AlertRepository:
         if not pc_ids:
             return {}
         counts: dict[str, int] = {}
-        cursor = self._alerts.find(
-            {"pc_id": {"$in": pc_ids}, "state": {"$in": list(UNRESOLVED)}}, {"pc_id": 1}
-        )
-        async for doc in cursor:
-            counts[doc["pc_id"]] = counts.get(doc["pc_id"], 0) + 1
+        for state in UNRESOLVED:  # an equality each: the embedded store answers "$in" with no index
+            cursor = self._alerts.find({"state": state, "pc_id": {"$in": pc_ids}}, {"pc_id": 1})
+            async for doc in cursor:
+                counts[doc["pc_id"]] = counts.get(doc["pc_id"], 0) + 1
         return counts

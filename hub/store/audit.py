@@ -44,6 +44,8 @@ class AuditRepository:
         await self._entries.create_index([("at", DESCENDING)])
         await self._entries.create_index([("actor", ASCENDING), ("at", DESCENDING)])
         await self._entries.create_index([("action", ASCENDING), ("at", DESCENDING)])
+        for field in ("seq", "actor", "action"):  # of their own (hub.store)
+            await self._entries.create_index([(field, ASCENDING)])
 
     async def head(self) -> Document | None:
         async for doc in self._entries.find({}).sort("_id", DESCENDING).limit(1):
@@ -97,7 +99,7 @@ class AuditRepository:
 
     async def entries(self, after_seq: int = 0) -> AsyncIterator[Document]:
         """Every entry in sequence order (for verification)."""
-        async for doc in self._entries.find({"_id": {"$gt": entry_key(after_seq)}}).sort("_id", ASCENDING):
+        async for doc in self._entries.find({"seq": {"$gt": after_seq}}).sort("seq", ASCENDING):
             yield doc
 
     async def count(self) -> int:

@@ -60,6 +60,7 @@ class CommandRepository:
 
     async def create_indexes(self) -> None:
         await self._commands.create_index([("pc_id", ASCENDING), ("issued_at", DESCENDING)])
+        await self._commands.create_index([("pc_id", ASCENDING)])  # of its own (hub.store)
 
     async def insert(self, record: CommandRecord) -> None:
         await self._commands.insert_one(record.to_document())

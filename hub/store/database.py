@@ -6,13 +6,14 @@ and on nx-27017, which reads back datetimes written by ``$set`` as strings.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import PyMongoError
+from pymongo.monitoring import CommandListener
 
 from hub.errors import StoreUnavailable
 from hub.store.alerts import AlertRepository
@@ -94,16 +95,23 @@ class Store:
 
 
 async def open_store(
-    url: str, database: str, *, timeout_ms: int = 3000, socket_timeout_ms: int = 15000
+    url: str,
+    database: str,
+    *,
+    timeout_ms: int = 3000,
+    socket_timeout_ms: int = 15000,
+    listeners: Sequence[CommandListener] = (),
 ) -> Store:
     """``timeout_ms`` bounds finding a server and connecting, ``socket_timeout_ms`` waiting for an answer: an
-    operation meeting a store that is down or stuck fails within them (the API answers 503)."""
+    operation meeting a store that is down or stuck fails within them (the API answers 503). ``listeners``
+    see every command sent (``tests/integration/test_store_plans.py`` explains each query)."""
     client: AsyncMongoClient[Document] = AsyncMongoClient(
         url,
         serverSelectionTimeoutMS=timeout_ms,
         connectTimeoutMS=timeout_ms,
         socketTimeoutMS=socket_timeout_ms,
         tz_aware=True,
+        event_listeners=list(listeners),
     )
     db = client[database]
     store = Store(

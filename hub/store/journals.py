@@ -37,6 +37,14 @@ class JournalRepository:
     async def create_indexes(self) -> None:
         await self._events.create_index([("pc_id", ASCENDING), ("journal", ASCENDING), ("seq", ASCENDING)])
         await self._quarantine.create_index([("pc_id", ASCENDING), ("received_at", DESCENDING)])
+        # Of their own (hub.store):
+        for collection, field in (
+            (self._events, "pc_id"),
+            (self._events, "session_id"),
+            (self._cursors, "pc_id"),
+            (self._quarantine, "pc_id"),
+        ):
+            await collection.create_index([(field, ASCENDING)])
 
     async def insert(self, pc_id: str, journal: str, seq: int, event: Document) -> bool:
         """False for a redelivered event (already stored)."""

@@ -139,7 +139,7 @@ class LedgerRepository:
             await self._tx.create_index([(key, ASCENDING), (number, DESCENDING)])
         await self._tx.create_index([("lines.account", ASCENDING)])
         await self._tx.create_index([("branch", ASCENDING), ("at", DESCENDING)])
-        for field in ("branch", "at", "member_id", "shift_id", "session_id", "refund_of"):
+        for field in ("branch", "at", "staff", "member_id", "shift_id", "session_id", "refund_of"):
             await self._tx.create_index([(field, ASCENDING)])
 
     # ---- writing ------------------------------------------------------------------------------------
@@ -278,10 +278,9 @@ class LedgerRepository:
             yield LedgerTransaction.from_document(doc)
 
     async def account_entries(self, account: str, *, limit: int = 100) -> list[LedgerTransaction]:
-        # $elemMatch: the embedded store misses a plain match on a path inside an array of documents.
-        cursor = (
-            self._tx.find({"lines": {"$elemMatch": {"account": account}}}).sort("at", DESCENDING).limit(limit)
-        )
+        """A member's or voucher's transactions, newest first: its sequence, read from the head."""
+        key, number, _ = SLOT_FIELDS[Slot(kind_of(account).value)]
+        cursor = self._tx.find({key: account}).sort(number, DESCENDING).limit(limit)
         return [LedgerTransaction.from_document(doc) async for doc in cursor]
 
     async def scan(self) -> AsyncIterator[Document]:

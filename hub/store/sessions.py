@@ -74,6 +74,8 @@ class SessionRepository:
         await self._sessions.create_index([("pc_id", ASCENDING), ("state", ASCENDING)])
         await self._sessions.create_index([("member_id", ASCENDING), ("created_at", DESCENDING)])
         await self._sessions.create_index([("created_at", DESCENDING)])
+        for name in ("pc_id", "member_id"):  # of their own (hub.store)
+            await self._sessions.create_index([(name, ASCENDING)])
 
     async def insert(self, record: SessionRecord) -> None:
         await self._sessions.insert_one(record.to_document())

@@ -62,6 +62,7 @@ class ShiftRepository:
     async def create_indexes(self) -> None:
         await self._shifts.create_index("open_key", unique=True)
         await self._shifts.create_index([("branch", ASCENDING), ("opened_at", DESCENDING)])
+        await self._shifts.create_index([("branch", ASCENDING)])  # of its own (hub.store)
 
     async def open(self, shift: ShiftRecord) -> bool:
         """False when the cashier already has an open shift at the branch."""

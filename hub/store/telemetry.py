@@ -21,6 +21,7 @@ class TelemetryRepository:
 
     async def create_indexes(self) -> None:
         await self._samples.create_index([("pc_id", ASCENDING), ("at", DESCENDING)])
+        await self._samples.create_index([("pc_id", ASCENDING)])  # of its own (hub.store)
         await self._samples.create_index([("at", ASCENDING)])
 
     async def insert_many(self, samples: list[Document]) -> int:
