@@ -166,9 +166,8 @@ class LocalStack:
             stored["admin_password"] = self.config.admin_password
         stored.setdefault("admin_password", secrets.token_urlsafe(12))
         stored.setdefault("redis_password", secrets.token_urlsafe(32))
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as out:
-            json.dump(stored, out)
+        # Atomic: a crash mid-write must not leave the keys that decrypt the store half-written.
+        atomic_write(path, json.dumps(stored).encode(), 0o600)
         return stored
 
     def require_ca(self) -> CertificateAuthority:
@@ -422,11 +421,8 @@ class LocalStack:
             for key, value in sorted(env.items())
             if key.startswith("ICAFE_")
         ]
-        fd = os.open(self.hub_config_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as out:
-            out.write(
-                "# Written by the local stack at each hub start; do not edit.\n" + "\n".join(lines) + "\n"
-            )
+        header = "# Written by the local stack at each hub start; do not edit.\n"
+        atomic_write(self.hub_config_path, (header + "\n".join(lines) + "\n").encode(), 0o600)
         return self.hub_config_path
 
     def start_simulator(self, pcs: int | None = None) -> Service:
