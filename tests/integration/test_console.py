@@ -186,7 +186,7 @@ def test_console_in_a_browser(console_stack: LocalStack) -> None:
         "PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD": "1",
     }
     result = subprocess.run(
-        [str(CONSOLE / "scripts" / "console.sh"), "npx", "playwright", "test"],
+        [str(CONSOLE / "scripts" / "console.sh"), "npx", "playwright", "test", "e2e/console.spec.ts"],
         cwd=CONSOLE,
         env=env,
         capture_output=True,
