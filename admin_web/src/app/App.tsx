@@ -2,7 +2,7 @@
 import { CacheProvider, type EmotionCache } from "@emotion/react";
 import { CssBaseline, LinearProgress, ThemeProvider } from "@mui/material";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { lazy, Suspense, type ReactNode } from "react";
+import { lazy, Suspense, useEffect, type ReactNode } from "react";
 import { Provider } from "react-redux";
 import { createBrowserRouter, Outlet, RouterProvider } from "react-router";
 
@@ -18,7 +18,9 @@ import { theme } from "./theme";
 
 const RequiredActionsPage = lazy(() => import("./auth/RequiredActionsPage"));
 const SignedOutPage = lazy(() => import("./auth/SignedOutPage"));
-const PcMapPage = lazy(() => import("../features/pcs/PcMapPage"));
+// The cashiers' home screen: fetched while the sign-in page waits for the password, not after it.
+const loadPcMap = () => import("../features/pcs/PcMapPage");
+const PcMapPage = lazy(loadPcMap);
 const MembersPage = lazy(() => import("../features/members/MembersPage"));
 const MemberPage = lazy(() => import("../features/members/MemberPage"));
 
@@ -34,6 +36,10 @@ const queryClient = new QueryClient({
 });
 
 function Root() {
+  useEffect(() => {
+    const handle = window.requestIdleCallback(() => void loadPcMap(), { timeout: 2000 });
+    return () => window.cancelIdleCallback(handle);
+  }, []);
   return (
     <SessionProvider>
       <Suspense fallback={<LinearProgress />}>

@@ -19,7 +19,7 @@ import { useFormat } from "../../app/branch";
 import { useAppSelector, type RootState } from "../../live/store";
 import type { Tile } from "../../live/tiles";
 import { allowed, appliesTo, mapKeyOf, SINGLE_PC, type ActionKind } from "./actions";
-import { ActionHost, type PendingAction } from "./ActionHost";
+import { ActionHost, preloadDialogs, type PendingAction } from "./ActionHost";
 import { Legend } from "./Legend";
 import "./messages";
 import "../sessions/messages";
@@ -146,6 +146,13 @@ export default function PcMapPage() {
   }, [action, help, selection, order, start]);
 
   useEffect(() => window.localStorage.setItem(VIEW_KEY, view), [view]);
+
+  // The dialogs' code, once the map is up and the browser idle: the first click opens at once.
+  useEffect(() => {
+    if (!loaded) return;
+    const handle = window.requestIdleCallback(preloadDialogs, { timeout: 5000 });
+    return () => window.cancelIdleCallback(handle);
+  }, [loaded]);
 
   return (
     <Stack spacing={1.5} sx={{ pb: selection.ids.size > 0 ? 9 : 0 }}>
