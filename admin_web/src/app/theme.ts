@@ -20,5 +20,6 @@ export const theme = createTheme({
     background: { default: "#f5f7f6" },
   },
   shape: { borderRadius: 8 },
-  typography: { fontFamily: '"DejaVu Sans", "Segoe UI", Roboto, Arial, sans-serif' },
+  // Buttons in sentence case: longer labels (uz, ru) read better and wrap less than in capitals.
+  typography: { fontFamily: '"DejaVu Sans", "Segoe UI", Roboto, Arial, sans-serif', button: { textTransform: "none", fontWeight: 600 } },
 });

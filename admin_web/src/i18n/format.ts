@@ -119,8 +119,22 @@ export function formatCountdown(ms: number): string {
   return hours > 0 ? `${hours}:${String(minutes).padStart(2, "0")}:${seconds}` : `${minutes}:${seconds}`;
 }
 
-/** A moment (epoch ms) as a date and time on the branch's clock, whatever the browser's timezone. */
+/** Uzbek month abbreviations as CLDR writes them ("30-noy, 2026"). */
+const UZ_MONTHS = ["yan", "fev", "mar", "apr", "may", "iyn", "iyl", "avg", "sen", "okt", "noy", "dek"];
+
+/**
+ * A moment (epoch ms) as a date and time on the branch's clock, whatever the browser's timezone. Uzbek is
+ * written out here: browsers built without Uzbek locale data (Debian's Chromium) print "2026 M11 30".
+ */
 export function formatDateTime(epochMs: number, timezone: string, language: Language): string {
+  if (language === "uz") {
+    const parts = Object.fromEntries(
+      new Intl.DateTimeFormat("en-GB", { timeZone: timezone, year: "numeric", month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23" })
+        .formatToParts(new Date(epochMs))
+        .map((part) => [part.type, part.value]),
+    );
+    return `${Number(parts.day)}-${UZ_MONTHS[Number(parts.month) - 1]}, ${parts.year}, ${parts.hour}:${parts.minute}`;
+  }
   return new Intl.DateTimeFormat(INTL_LOCALE[language], {
     timeZone: timezone,
     dateStyle: "medium",
