@@ -26,10 +26,11 @@ PAGE_CSP = (
 # The admin console: its own scripts only, and <style> tags only with this response's nonce (MUI/emotion
 # inject them; the hub templates the nonce into index.html and the app hands it to emotion). Inline
 # `style` attributes set through the DOM by React are not affected; nothing needs 'unsafe-inline'.
-# QR codes for 2FA enrolment are shown as data: images.
+# QR codes for 2FA enrolment are shown as data: images. Receipts and shift reports are fetched with the
+# bearer token and previewed as blob: PDFs in a frame (frame-src blob:), where the browser prints them.
 CONSOLE_CSP = (
     "default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self' 'nonce-{nonce}'; "
-    "img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; "
+    "img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; frame-src blob:; "
     "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 )
 HSTS = "max-age=31536000; includeSubDomains"

@@ -46,6 +46,8 @@ def test_console_policy_allows_only_nonced_styles_and_own_scripts() -> None:
     assert "script-src 'self' 'nonce-n0nce'" in policy
     assert "unsafe-inline" not in policy
     assert "frame-ancestors 'none'" in policy
+    # Only the PDFs the console fetched itself may be framed (receipt and report previews).
+    assert "frame-src blob:;" in policy
 
 
 def test_openapi_document_without_a_server() -> None:
