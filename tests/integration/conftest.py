@@ -7,6 +7,7 @@ With ICAFE_TEST_MONGO_URL set, the hub uses that real MongoDB (a fresh database 
 from __future__ import annotations
 
 import asyncio
+import inspect
 import os
 import re
 import subprocess
@@ -19,8 +20,13 @@ from typing import Any
 import httpx
 import pymongo
 import pytest
+from redis.asyncio import Redis
 
-from hub.security.crypto import generate_key
+from hub.live import LiveState
+from hub.money.requests import Staff as MoneyStaff
+from hub.money.service import MoneyService
+from hub.security.crypto import FieldCipher, generate_key, parse_keys
+from hub.store import BranchRecord, ShiftRecord, Store, open_store
 from icafe.stack import LocalStack, StackConfig
 from icafe.supervisor import Service, ServiceSpec, free_port
 from protocol.transport import mqtt_client, tls_context
@@ -102,9 +108,13 @@ def wait_until(predicate: Callable[[], Any], timeout_s: float, what: str, poll_s
 
 
 async def async_wait_until(predicate: Callable[[], Any], timeout_s: float, what: str) -> Any:
+    """``predicate`` is called in a thread (it may block, as an httpx.Client call does); when it returns an
+    awaitable (an ``async def`` predicate), that is awaited on the loop."""
     deadline = time.monotonic() + timeout_s
     while True:
         value = await asyncio.to_thread(predicate)
+        if inspect.isawaitable(value):
+            value = await value
         if value:
             return value
         if time.monotonic() > deadline:
@@ -130,6 +140,55 @@ def start_agent_process(stack: LocalStack, pc_id: str, *, clock_scale: float = 1
             ready=lambda: True,
         )
     )
+
+
+def start_online_agent(
+    stack: LocalStack,
+    pc_id: str,
+    *,
+    api: httpx.Client | None = None,
+    token: str | None = None,
+    clock_scale: float = 1,
+    timeout_s: float = 30,
+) -> Service:
+    """:func:`start_agent_process`, returned once the hub sees the PC online: asked through ``api``, else
+    with ``token``, else with a fresh login. Async tests run it in a thread (``asyncio.to_thread``)."""
+    agent = start_agent_process(stack, pc_id, clock_scale=clock_scale)
+    if api is not None:
+        wait_until(lambda: pc_status(api, pc_id) == "online", timeout_s, f"{pc_id}'s agent online")
+        return agent
+    headers = {"Authorization": f"Bearer {token or login(stack)}"}
+    with httpx.Client(base_url=f"{stack.api_url}/api/v1", headers=headers, timeout=15) as client:
+        wait_until(lambda: pc_status(client, pc_id) == "online", timeout_s, f"{pc_id}'s agent online")
+    return agent
+
+
+@pytest.fixture
+async def store(stack: LocalStack) -> AsyncIterator[Store]:
+    """The repositories on a database of their own on the stack's store, dropped after the test."""
+    opened = await open_store(stack.mongo_url, f"icafe_repo_{uuid.uuid4().hex[:8]}")
+    try:
+        yield opened
+    finally:
+        await opened.client.drop_database(opened.db.name)
+        await opened.close()
+
+
+# The cashier of the ``money`` fixture, with a shift open at branch "main".
+DESK = MoneyStaff(user_id="desk", username="desk")
+
+
+@pytest.fixture
+async def money(stack: LocalStack, store: Store) -> AsyncIterator[MoneyService]:
+    """The money service (and through it each of its parts: ``money.payments``, ``money.refunds``...) on
+    the ``store`` fixture, with branch "main" and a shift open for :data:`DESK`."""
+    redis = Redis.from_url(stack.redis_url)
+    await store.branches.create_if_missing(BranchRecord(id="main", name="Money test"))
+    await store.shifts.open(ShiftRecord("shift", "main", DESK.user_id, DESK.username, 0, 0))
+    try:
+        yield MoneyService(store, LiveState(redis), FieldCipher(parse_keys(generate_key("m1"))), "main")
+    finally:
+        await redis.aclose()
 
 
 def client_for(

@@ -86,10 +86,9 @@ def test_openapi_document_lists_the_api(stack: LocalStack) -> None:
 
 
 def test_pc_list_filters_by_presence(stack: LocalStack, api: httpx.Client) -> None:
-    from .conftest import pc_status, start_agent_process, wait_until
+    from .conftest import start_online_agent
 
-    agent = start_agent_process(stack, "pc-filter")
-    wait_until(lambda: pc_status(api, "pc-filter") == "online", 30, "agent online")
+    agent = start_online_agent(stack, "pc-filter", api=api)
     everything = api.get("/pcs", params={"limit": 500}).json()
     online = api.get("/pcs", params={"status": "online", "limit": 500}).json()
     offline = api.get("/pcs", params={"status": "offline", "limit": 500}).json()

@@ -27,9 +27,7 @@ from .conftest import (
     Staff,
     create_staff,
     database,
-    pc_status,
-    start_agent_process,
-    wait_until,
+    start_online_agent,
 )
 from .route_table import ApiRoute, api_routes, build_app
 
@@ -369,10 +367,7 @@ def _check_voucher(walk: Walk) -> httpx.Response:
 
 @pytest.fixture(scope="module")
 def agent(stack: LocalStack, token: str) -> Iterator[None]:
-    service = start_agent_process(stack, PC)
-    headers = {"Authorization": f"Bearer {token}"}
-    with httpx.Client(base_url=f"{stack.api_url}/api/v1", headers=headers, timeout=15) as api:
-        wait_until(lambda: pc_status(api, PC) == "online", 30, "agent online")
+    service = start_online_agent(stack, PC, token=token)
     yield
     service.stop()
 

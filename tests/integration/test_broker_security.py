@@ -38,7 +38,13 @@ from protocol.transport import mqtt_client, tls_context
 from provisioning import CertificateAuthority
 from provisioning.broker_acl import dynsec_config, pc_acls, pc_role_name
 
-from .conftest import async_wait_until, client_for, metric, pc_status, start_agent_process, wait_until
+from .conftest import (
+    async_wait_until,
+    client_for,
+    metric,
+    start_online_agent,
+    wait_until,
+)
 
 QUIET_S = 1.5
 NOT_AUTHORIZED = 0x87
@@ -264,8 +270,7 @@ async def test_a_pc_can_neither_join_the_hubs_shared_subscription_nor_take_over_
     """The issue's starvation: a second PC's certificate subscribing to `$share/hub/...` used to take its
     share of the hub's messages (6 of 8 commands timed out). Now its every filter is refused, connecting
     under the hub's client id does not disconnect the hub, and 8 of 8 commands are acknowledged."""
-    start_agent_process(stack, "pc-victim")
-    await async_wait_until(lambda: pc_status(api, "pc-victim") == "online", 30, "the victim's agent online")
+    await asyncio.to_thread(start_online_agent, stack, "pc-victim", api=api)
     log_before = len(broker_log(stack))
     with packet_client(stack, "pc-rogue", client_id=HUB_CLIENT_ID) as rogue:
         filters = [*hub_shared_subscriptions(), *hub_subscriptions(), "$share/hub/#", "$share/x/icafe/#"]

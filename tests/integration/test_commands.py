@@ -10,16 +10,18 @@ import pytest
 from icafe.stack import LocalStack
 from icafe.supervisor import Service
 
-from .conftest import ADMIN_PASSWORD, COMMAND_TIMEOUT_S, pc_status, start_agent_process, wait_until
+from .conftest import (
+    ADMIN_PASSWORD,
+    COMMAND_TIMEOUT_S,
+    pc_status,
+    start_online_agent,
+    wait_until,
+)
 
 
 @pytest.fixture(scope="module")
 def agent(stack: LocalStack, token: str) -> Service:
-    process = start_agent_process(stack, "pc-cmd")
-    headers = {"Authorization": f"Bearer {token}"}
-    with httpx.Client(base_url=f"{stack.api_url}/api/v1", headers=headers) as client:
-        wait_until(lambda: pc_status(client, "pc-cmd") == "online", 30, "agent online")
-    return process
+    return start_online_agent(stack, "pc-cmd", token=token)
 
 
 def recorded_actions(stack: LocalStack, pc_id: str) -> list[dict[str, str]]:
@@ -54,8 +56,7 @@ def test_command_round_trip(stack: LocalStack, api: httpx.Client, agent: Service
 def test_command_to_an_offline_pc_times_out_with_504_and_is_recorded(
     stack: LocalStack, api: httpx.Client, agent: Service
 ) -> None:
-    offline = start_agent_process(stack, "pc-gone")
-    wait_until(lambda: pc_status(api, "pc-gone") == "online", 30, "agent online")
+    offline = start_online_agent(stack, "pc-gone", api=api)
     offline.kill()
     wait_until(lambda: pc_status(api, "pc-gone") == "offline", 5, "agent offline")
 

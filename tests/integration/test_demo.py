@@ -46,6 +46,10 @@ class Demo:
         self.output: list[str] = []
 
     def read_until_running(self, timeout_s: float = 120) -> str:
+        return self.read_until("Press Ctrl-C", timeout_s=timeout_s)
+
+    def read_until(self, start: str, *, timeout_s: float) -> str:
+        """The demo's output up to its first line starting with ``start``."""
         deadline = time.monotonic() + timeout_s
         assert self.process.stdout is not None
         while time.monotonic() < deadline:
@@ -53,14 +57,14 @@ class Demo:
             if not line:
                 break
             self.output.append(line)
-            if line.startswith("Press Ctrl-C"):
+            if line.startswith(start):
                 return "".join(self.output)
-        raise AssertionError("demo did not start:\n" + "".join(self.output))
+        raise AssertionError(f"no {start!r} from the demo:\n" + "".join(self.output))
 
     def interrupt(self, *, impatient: bool = False) -> int:
         self.process.send_signal(signal.SIGINT)
         if impatient:  # a second signal while it stops, as `timeout` or a second Ctrl-C sends
-            time.sleep(0.2)
+            self.read_until("icafe demo: stopping", timeout_s=30)
             self.process.send_signal(signal.SIGTERM)
         return self.process.wait(30)
 

@@ -28,9 +28,7 @@ from .conftest import (
     async_wait_until,
     client_for,
     metric,
-    pc_status,
-    start_agent_process,
-    wait_until,
+    start_online_agent,
 )
 from .rogue import RoguePc, now_ms
 from .test_presence import LiveFeed
@@ -68,10 +66,7 @@ async def alerted(api: httpx.Client, pc_id: str, kind: str, more_than: int = 0) 
         alert = (await pc_alerts(api, pc_id)).get(kind)
         return alert if alert and alert["count"] > more_than else None
 
-    deadline = asyncio.get_running_loop().time() + 10
-    while (found := await check()) is None:
-        assert asyncio.get_running_loop().time() < deadline, f"no {kind} alert for {pc_id}"
-        await asyncio.sleep(0.05)
+    found: dict[str, Any] = await async_wait_until(check, 10, f"a {kind} alert for {pc_id}")
     return found
 
 
@@ -100,12 +95,7 @@ def ended(
 
 @pytest.fixture(scope="module")
 def victim_agent(stack: LocalStack, token: str) -> Service:
-    agent = start_agent_process(stack, VICTIM)
-    with httpx.Client(
-        base_url=f"{stack.api_url}/api/v1", headers={"Authorization": f"Bearer {token}"}
-    ) as api:
-        wait_until(lambda: pc_status(api, VICTIM) == "online", 30, "victim agent online")
-    return agent
+    return start_online_agent(stack, VICTIM, token=token)
 
 
 @pytest.fixture

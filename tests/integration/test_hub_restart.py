@@ -9,15 +9,14 @@ import httpx
 
 from icafe.stack import LocalStack
 
-from .conftest import ADMIN_PASSWORD, login, pc_status, start_agent_process, wait_until
+from .conftest import ADMIN_PASSWORD, async_wait_until, login, start_online_agent
 
 
 def test_restarted_hub_recovers_its_state(stack: LocalStack) -> None:
-    agent = start_agent_process(stack, "pc-restart")
     token = login(stack)
     headers = {"Authorization": f"Bearer {token}"}
     with httpx.Client(base_url=f"{stack.api_url}/api/v1", headers=headers, timeout=10) as api:
-        wait_until(lambda: pc_status(api, "pc-restart") == "online", 30, "agent online")
+        agent = start_online_agent(stack, "pc-restart", api=api)
         assert api.post("/pcs/pc-restart/commands", json={"type": "lock"}).status_code == 200
         before = api.get("/pcs/pc-restart").json()
         history_before = api.get("/pcs/pc-restart/commands").json()
@@ -57,8 +56,9 @@ async def test_a_hub_killed_while_taking_payments_loses_none_and_counts_none_twi
             return response.status_code
 
         in_flight = [asyncio.create_task(pay(key)) for key in keys]
-        await asyncio.sleep(0.05)
-        stack.supervisor.services["hub"].kill()  # kill -9, mid-flight
+        # Once the first is answered the others are on their way: kill -9, mid-flight.
+        await async_wait_until(lambda: any(task.done() for task in in_flight), 10, "a first payment answered")
+        stack.supervisor.services["hub"].kill()
         first = await asyncio.gather(*in_flight)
         await asyncio.to_thread(stack.supervisor.restart, "hub")
         # The cashier's console retries whatever did not answer 201, with the same keys.

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 from dataclasses import replace
 
 import pytest
@@ -25,7 +24,7 @@ from billing.ledger import (
 )
 from hub.errors import Refused
 from hub.live import LiveState
-from hub.money.requests import PaymentRequest, RefundRequest, Staff
+from hub.money.requests import PaymentRequest, RefundRequest
 from hub.money.service import MoneyService
 from hub.money.verify import verify_ledger
 from hub.security.crypto import FieldCipher, generate_key, parse_keys
@@ -40,26 +39,11 @@ from icafe.stack import LocalStack
 from icafe.supervisor import free_port
 from protocol import SessionKind
 
+from .conftest import DESK
+
 CASH = branch_account(AccountKind.CASH, "main")
 SALES = revenue_account("products", "main")
-STAFF = Staff(user_id="store-test", username="store-test")
-
-
-@pytest.fixture
-async def store(stack: LocalStack) -> AsyncIterator[Store]:
-    opened = await open_store(stack.mongo_url, f"icafe_ledger_{uuid.uuid4().hex[:8]}")
-    yield opened
-    await opened.client.drop_database(opened.db.name)
-    await opened.close()
-
-
-@pytest.fixture
-async def money(stack: LocalStack, store: Store) -> AsyncIterator[MoneyService]:
-    redis = Redis.from_url(stack.redis_url)
-    await store.branches.create_if_missing(BranchRecord(id="main", name="Store test"))
-    await store.shifts.open(ShiftRecord("shift", "main", STAFF.user_id, STAFF.username, 0, 0))
-    yield MoneyService(store, LiveState(redis), FieldCipher(parse_keys(generate_key("s1"))), "main")
-    await redis.aclose()
+STAFF = DESK  # the cashier with a shift open (the ``money`` fixture)
 
 
 def replicas(store: Store, count: int = 5) -> list[LedgerRepository]:

@@ -535,6 +535,10 @@ async def test_one_key_retried_ten_times_at_once_moves_money_once(
 
 
 def test_receipt_numbers_have_no_gaps_or_duplicates(api: httpx.Client) -> None:
+    ensure_shift(api)
+    for _ in range(3):  # some of its own, whatever ran before
+        top_up = {"purpose": "topup", "method": "cash", "amount": SOM, "member_id": new_member(api)}
+        assert pay(api, top_up).status_code == 201
     numbers: list[int] = []
     offset = 0
     while True:
@@ -543,18 +547,20 @@ def test_receipt_numbers_have_no_gaps_or_duplicates(api: httpx.Client) -> None:
         offset += 500
         if offset >= page["total"]:
             break
-    assert numbers, "no payments yet"
     assert sorted(numbers) == list(range(1, len(numbers) + 1))
 
 
-def test_the_ledger_verifies_and_catches_an_edited_amount(stack: LocalStack) -> None:
+def test_the_ledger_verifies_and_catches_an_edited_amount(stack: LocalStack, api: httpx.Client) -> None:
+    ensure_shift(api)
+    paid = pay(api, {"purpose": "topup", "method": "cash", "amount": SOM, "member_id": new_member(api)})
+    assert paid.status_code == 201, paid.text
     ok = icafe(stack, "ledger", "verify")
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert "ledger balanced" in ok.stdout
     client, db = database(stack)
     try:
         ledger = db["ledger"]
-        victim = ledger.find_one({"kind": "payment", "method": "cash"})
+        victim = ledger.find_one({"_id": paid.json()["id"]})
         assert victim is not None
         lines = [dict(line) for line in victim["lines"]]
         lines[0]["amount"] += 1

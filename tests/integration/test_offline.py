@@ -14,7 +14,7 @@ from billing.wire import tariff_from_spec
 from icafe.stack import LocalStack
 from protocol import TariffSpec
 
-from .conftest import pc_status, start_agent_process, wait_until
+from .conftest import pc_status, start_online_agent, wait_until
 
 SCALE = 60
 
@@ -35,8 +35,7 @@ def locked_after_unlock(stack: LocalStack, pc_id: str) -> bool:
 def test_session_ends_on_time_during_a_broker_outage_and_syncs_once(
     stack: LocalStack, api: httpx.Client
 ) -> None:
-    agent = start_agent_process(stack, "pc-offline", clock_scale=SCALE)
-    wait_until(lambda: pc_status(api, "pc-offline") == "online", 30, "agent online")
+    agent = start_online_agent(stack, "pc-offline", api=api, clock_scale=SCALE)
     response = api.post("/sessions", json={"pc_id": "pc-offline", "guest": {"prepaid_minutes": 5}})
     assert response.status_code == 201, response.text
     session_id = response.json()["id"]

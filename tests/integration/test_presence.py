@@ -16,7 +16,7 @@ from edge_agent.runner import build_agent
 from edge_agent.telemetry import SharedTelemetry
 from icafe.stack import LocalStack
 
-from .conftest import async_wait_until, pc_status, start_agent_process
+from .conftest import async_wait_until, pc_status, start_online_agent
 
 PRESENCE_BOUND_S = 2.0
 
@@ -54,9 +54,8 @@ async def test_agent_online_then_killed_goes_offline_by_last_will(
     stack: LocalStack, api: httpx.Client, token: str
 ) -> None:
     async with LiveFeed(stack, token) as feed:
-        agent = start_agent_process(stack, "pc-presence")
         # Process start-up is not what is measured; presence is, once the agent is up.
-        await async_wait_until(lambda: pc_status(api, "pc-presence") == "online", 30, "agent online")
+        agent = await asyncio.to_thread(start_online_agent, stack, "pc-presence", api=api)
         await async_wait_until(
             lambda: "online" in feed.status_of("pc-presence"), PRESENCE_BOUND_S, "WS online"
         )

@@ -19,7 +19,12 @@ from hub.security.audit import AuditLog
 from hub.store import StaffUser, open_store
 from icafe.stack import LocalStack
 
-from .conftest import ADMIN_CONFIRMATION, Staff, create_staff, pc_status, start_agent_process, wait_until
+from .conftest import (
+    ADMIN_CONFIRMATION,
+    Staff,
+    create_staff,
+    start_online_agent,
+)
 
 
 def url(stack: LocalStack, path: str) -> str:
@@ -348,10 +353,9 @@ def test_role_change_and_2fa_reset_end_sessions(stack: LocalStack, token: str) -
 def test_unlock_without_a_confirmation_is_refused(
     stack: LocalStack, token: str, body: dict[str, object]
 ) -> None:
-    agent = start_agent_process(stack, "pc-unlock")
+    agent = start_online_agent(stack, "pc-unlock", token=token)
     try:
         with httpx.Client(base_url=url(stack, ""), headers=bearer(token), timeout=15) as api:
-            wait_until(lambda: pc_status(api, "pc-unlock") == "online", 30, "agent online")
             refused = api.post("/pcs/pc-unlock/commands", json=body)
             assert refused.status_code in (400, 403)
             assert refused.json()["error"]["code"] in ("confirmation_required", "bad_request")

@@ -4,30 +4,15 @@ ICAFE_TEST_MONGO_URL): every MongoDB operator they rely on, exercised through th
 Operators covered: ``$set`` with ``$inc`` in one update, ``find_one_and_update`` returning the document
 after, a compare-and-set filter, ``$pull`` with an array-contains filter, matching ``None`` against a null
 and a missing field, ``update_many``, ``delete_many`` with ``$lt``, ``$exists``, ``$gt``/``$gte``/``$lte``
-ranges, ``count_documents``, sort/skip/limit on string ``_id``, and duplicate-key errors on ``_id``.
+ranges, counts (the count command), sort/skip/limit on string ``_id``, and duplicate-key errors on ``_id``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 
-import pytest
-
-from hub.store import RefreshRecord, StaffUser, Store, open_store
-from icafe.stack import LocalStack
-
-
-@pytest.fixture
-async def store(stack: LocalStack) -> AsyncIterator[Store]:
-    name = f"repo_{uuid.uuid4().hex[:8]}"
-    opened = await open_store(stack.mongo_url, name)
-    try:
-        yield opened
-    finally:
-        await opened.client.drop_database(name)
-        await opened.close()
+from hub.store import RefreshRecord, StaffUser, Store
 
 
 def user(user_id: str, role: str = "cashier", **fields: object) -> StaffUser:

@@ -15,29 +15,19 @@ from icafe.stack import LocalStack
 from icafe.supervisor import Service
 from protocol import TariffSpec
 
-from .conftest import pc_status, start_agent_process, wait_until
+from .conftest import pc_status, start_agent_process, start_online_agent, wait_until
 
 SCALE = 60
 
 
 @pytest.fixture(scope="module")
 def fast_pc(stack: LocalStack, token: str) -> Service:
-    agent = start_agent_process(stack, "pc-fast", clock_scale=SCALE)
-    with httpx.Client(
-        base_url=f"{stack.api_url}/api/v1", headers={"Authorization": f"Bearer {token}"}
-    ) as api:
-        wait_until(lambda: pc_status(api, "pc-fast") == "online", 30, "agent online")
-    return agent
+    return start_online_agent(stack, "pc-fast", token=token, clock_scale=SCALE)
 
 
 @pytest.fixture(scope="module")
 def second_pc(stack: LocalStack, token: str) -> Service:
-    agent = start_agent_process(stack, "pc-second", clock_scale=SCALE)
-    with httpx.Client(
-        base_url=f"{stack.api_url}/api/v1", headers={"Authorization": f"Bearer {token}"}
-    ) as api:
-        wait_until(lambda: pc_status(api, "pc-second") == "online", 30, "agent online")
-    return agent
+    return start_online_agent(stack, "pc-second", token=token, clock_scale=SCALE)
 
 
 def session(api: httpx.Client, session_id: str) -> dict[str, object]:
@@ -62,6 +52,7 @@ def actions(stack: LocalStack, pc_id: str) -> list[str]:
 def test_prepaid_guest_session_ends_by_itself_on_time_with_the_right_cost(
     stack: LocalStack, api: httpx.Client, fast_pc: Service
 ) -> None:
+    before = len(actions(stack, "pc-fast"))
     response = api.post("/sessions", json={"pc_id": "pc-fast", "guest": {"prepaid_minutes": 3}})
     assert response.status_code == 201, response.text
     started = response.json()
@@ -69,7 +60,8 @@ def test_prepaid_guest_session_ends_by_itself_on_time_with_the_right_cost(
     assert started["kind"] == "prepaid"
     running = next(pc for pc in api.get("/pcs").json()["items"] if pc["id"] == "pc-fast")
     assert running["session_id"] == started["id"]
-    assert actions(stack, "pc-fast")[-1] == "unlock"
+    # Unlocked, and (3 minutes being under the 5-minute mark) warned at once.
+    assert actions(stack, "pc-fast")[before:][:2] == ["unlock", "message"]
 
     done = wait_until(lambda: ended(api, started["id"]), 30, "the session ended by itself")
     assert done["end_reason"] == "expired"
@@ -168,8 +160,7 @@ def test_postpaid_session_is_stopped_by_staff_and_priced(
 
 
 def test_agent_killed_mid_session_resumes_and_ends_on_time(stack: LocalStack, api: httpx.Client) -> None:
-    agent = start_agent_process(stack, "pc-crash", clock_scale=SCALE)
-    wait_until(lambda: pc_status(api, "pc-crash") == "online", 30, "agent online")
+    agent = start_online_agent(stack, "pc-crash", api=api, clock_scale=SCALE)
     response = api.post("/sessions", json={"pc_id": "pc-crash", "guest": {"prepaid_minutes": 8}})
     assert response.status_code == 201, response.text
     session_id = response.json()["id"]
@@ -192,8 +183,7 @@ def test_agent_killed_mid_session_resumes_and_ends_on_time(stack: LocalStack, ap
 
 
 def test_session_on_an_offline_pc_is_refused(stack: LocalStack, api: httpx.Client) -> None:
-    agent = start_agent_process(stack, "pc-unplugged")
-    wait_until(lambda: pc_status(api, "pc-unplugged") == "online", 30, "agent online")
+    agent = start_online_agent(stack, "pc-unplugged", api=api)
     agent.kill()
     wait_until(lambda: pc_status(api, "pc-unplugged") == "offline", 5, "agent offline")
     response = api.post("/sessions", json={"pc_id": "pc-unplugged", "guest": {"postpaid": True}})

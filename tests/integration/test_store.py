@@ -3,28 +3,13 @@ ICAFE_TEST_MONGO_URL): every operator the hub relies on, exercised."""
 
 from __future__ import annotations
 
-import os
-import uuid
-from collections.abc import AsyncIterator
 from dataclasses import replace
 
-import pytest
-
 from billing.ledger import Posting, transfer
-from hub.store import CommandRecord, StaffUser, Store, open_store
+from hub.store import CommandRecord, StaffUser, Store
 from hub.store.commands import CommandState
 from hub.store.transactions import LedgerTransaction, TxKind
-from icafe.stack import LocalStack
 from protocol import CommandOutcome
-
-
-@pytest.fixture
-async def store(stack: LocalStack) -> AsyncIterator[Store]:
-    url = os.environ.get("ICAFE_TEST_MONGO_URL") or stack.mongo_url
-    opened = await open_store(url, f"icafe_repo_{uuid.uuid4().hex[:8]}")
-    yield opened
-    await opened.client.drop_database(opened.db.name)
-    await opened.close()
 
 
 async def test_pc_first_seen_is_kept_and_last_seen_moves(store: Store) -> None:
