@@ -379,9 +379,10 @@ class SessionProjection:
                 await store.sessions.insert_if_absent(created)
             # Charged before the session shows as ended, so "ended" always means "charged".
             await self._charge(pc_id, final, cost)
-            await store.sessions.record_ended(data.session_id, ended)
+            first = await store.sessions.record_ended(data.session_id, ended)
             await self._flag(data.session_id, flags)
-            await self._settle(pc_id, final, cost, reason=data.reason)
+            # Announced once: a replica applying the same event again settles but says nothing.
+            await self._settle(pc_id, final, cost, reason=data.reason if first else None)
 
         return Verdict(effect, alerts=alerts + _bounded_alert(data.session_id, notes))
 
