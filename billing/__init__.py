@@ -26,6 +26,7 @@ from billing.session import (
     Tick,
     Unlock,
     Warn,
+    next_due,
     replay,
     step,
 )
@@ -83,6 +84,7 @@ __all__ = [
     "ends_at_for",
     "format_amount",
     "minutes_for",
+    "next_due",
     "price",
     "replay",
     "step",

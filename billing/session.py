@@ -197,6 +197,22 @@ def _tick(state: MachineState, event: Tick, policy: Policy) -> Step:
     return replace(state, session=warned), (Warn(minutes_left),)
 
 
+def next_due(state: MachineState, policy: Policy) -> int | None:
+    """The earliest session time at which a tick changes anything (the end, an idle logout, the next
+    warning mark): a tick before it is a no-op, so the caller may sleep until then. None: no session, or
+    none of them can happen (postpaid without an idle timeout)."""
+    session = state.session
+    if session is None:
+        return None
+    due: list[int] = []
+    if session.ends_at is not None:
+        due.append(session.ends_at)
+        due.extend(session.ends_at - m * MINUTE_MS for m in policy.warn_minutes if m not in session.warned)
+    if policy.idle_timeout_ms is not None:
+        due.append(session.last_activity + policy.idle_timeout_ms)
+    return min(due, default=None)
+
+
 def _extend(state: MachineState, event: Extend, policy: Policy) -> Step:
     session = _active(state)
     if event.ends_at is not None and event.ends_at < event.at:

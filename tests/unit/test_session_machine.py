@@ -29,6 +29,7 @@ from billing.session import (
     Tick,
     Unlock,
     Warn,
+    next_due,
     replay,
     step,
 )
@@ -407,3 +408,25 @@ def test_each_warning_mark_fires_at_most_once_per_arming(events: list[Event], po
             assert after.session.warned > before.session.warned
             assert before.session.ends_at is not None
             assert warns[0].minutes_left * MIN >= before.session.ends_at - event.at > 0
+
+
+@settings(max_examples=200)
+@given(events=raw_events(), policy=policies, before=st.integers(1, 30 * MIN))
+def test_a_tick_before_the_next_due_moment_changes_nothing_and_one_at_it_acts(
+    events: list[Event], policy: Policy, before: int
+) -> None:
+    """The agent sleeps until ``next_due``: no tick it skips could have ended, warned or logged out."""
+    steps = legal_run(events, policy)
+    state = steps[-1][2] if steps else IDLE_STATE
+    due = next_due(state, policy)
+    if state.session is None:
+        assert due is None
+        return
+    if due is None:
+        assert state.session.ends_at is None
+        assert policy.idle_timeout_ms is None
+        return
+    assert step(state, Tick(due - before), policy) == (state, ())
+    after, effects = step(state, Tick(due), policy)
+    assert effects
+    assert after != state
