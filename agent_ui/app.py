@@ -101,9 +101,13 @@ class LockScreen:
         lock.language = timer.language = language
         if previous is None or previous.cafe.logo_png != state.cafe.logo_png:
             lock.set_logo(state.cafe.logo_png)
-        lock.show_state(state)
-        timer.show_state(state)
-        if state.mode == "session":
+        # Only the window on the screen is drawn (the timer once more as it goes, to stop its flashing).
+        in_session = state.mode == "session"
+        if not in_session:
+            lock.show_state(state)
+        if in_session or (previous is not None and previous.mode == "session"):
+            timer.show_state(state)
+        if in_session:
             if lock.isVisible():
                 self._release(lock)
                 lock.hide()
@@ -122,6 +126,8 @@ class LockScreen:
                 lock.raise_()
                 lock.activateWindow()
                 self._grab(lock)
+        if self.link is not None:
+            self.link.shown(state.version)
 
     def _grab(self, lock: LockWindow) -> None:
         """On X11, Qt's grabs are the X server's: no other window gets a key or a click."""

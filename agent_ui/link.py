@@ -1,7 +1,8 @@
 """The UI's end of the local link: ``QLocalSocket`` (a Unix socket on Linux, a named pipe on Windows).
 
 It says hello with the secret the agent gave at spawn, sends a heartbeat from the Qt event loop (a hung UI
-stops sending it, and the agent's guard replaces it), and turns the agent's lines into typed messages.
+stops sending it, and the agent's guard replaces it), says which state it has drawn (``shown``), and turns
+the agent's lines into typed messages. Any line sent counts as a heartbeat: the timer restarts with each.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from edge_agent.link_models import (
     encode_line,
 )
 
-HEARTBEAT_MS = 250
+HEARTBEAT_MS = 500  # the guard calls a UI hung after 1.5 s of silence (edge_agent.guard)
 RECONNECT_MS = 500
 
 
@@ -76,6 +77,12 @@ class AgentLink(QObject):
         if self._socket.state() == QLocalSocket.LocalSocketState.ConnectedState:
             self._socket.write(encode_line(message))
             self._socket.flush()
+            if self._heartbeat.isActive():
+                self._heartbeat.start()  # this line was a sign of life: the next ping can wait
+
+    def shown(self, version: int) -> None:
+        """The state ``version`` is on the screen (the guard times its restarts by it)."""
+        self._send(Ping(shown=version))
 
     def _read(self) -> None:
         self._buffer += bytes(self._socket.readAll().data())

@@ -11,6 +11,7 @@ import contextlib
 import logging
 import random
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import aiomqtt
@@ -48,8 +49,11 @@ from protocol.transport import mqtt_client, tls_context
 
 log = logging.getLogger(__name__)
 
-# Sessions end within a second of their computed end: tick well inside that.
-TICK_S = 0.25
+# The tick loop sleeps until the session's next due moment (its end, a warning, an idle logout, a
+# checkpoint), at most this long while a session runs (a simulator's fast clock), and this long without one
+# (only the wall clock is watched then).
+SESSION_TICK_S = 1.0
+IDLE_TICK_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -94,6 +98,9 @@ class Agent:
         self.connected = asyncio.Event()
         self.connects = 0
         self._client: aiomqtt.Client | None = None
+        # Told when the link to the hub goes up or down and when new settings arrive (the lock screen
+        # shows both).
+        self.on_change: Callable[[], None] = lambda: None
 
     def _topic(self, kind: TopicKind) -> str:
         return topic(self.config.site, self.config.pc_id, kind)
@@ -118,12 +125,25 @@ class Agent:
 
     async def _tick_loop(self) -> None:
         """Sessions are timed here, connected or not: the PC locks on time with the hub unreachable."""
+        sessions = self.sessions
         while True:
+            sessions.rescheduled.clear()
             try:
-                await self.sessions.tick()
+                await sessions.tick()
+                wait = self._until_due()
             except Exception:
                 log.exception("%s: session tick failed", self.config.pc_id)
-            await asyncio.sleep(TICK_S)
+                wait = SESSION_TICK_S
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(sessions.rescheduled.wait(), wait)
+
+    def _until_due(self) -> float:
+        """Real seconds until the next tick: a few ms past the session's next due moment (so the tick
+        lands on or after it), at most ``SESSION_TICK_S``; ``IDLE_TICK_S`` without a session."""
+        due = self.sessions.due_in_ms()
+        if due is None:
+            return IDLE_TICK_S
+        return min(SESSION_TICK_S, self.sessions.clock.real_s(due) + 0.005)
 
     async def _link(self, tls: ssl.SSLContext) -> None:
         config = self.config
@@ -148,7 +168,9 @@ class Agent:
                 log.warning("%s: broker link lost: %s", config.pc_id, group.exceptions[0])
             finally:
                 self._client = None
-                self.connected.clear()
+                if self.connected.is_set():
+                    self.connected.clear()
+                    self.on_change()
             delay = self.backoff.delay(attempt)
             attempt += 1
             await asyncio.sleep(delay)
@@ -170,6 +192,7 @@ class Agent:
         await client.publish(self._topic(TopicKind.STATUS), self._status(PcState.ONLINE), qos=1, retain=True)
         self.connects += 1
         self.connected.set()
+        self.on_change()
         log.info("%s: online", self.config.pc_id)
 
     async def _telemetry_loop(self, client: aiomqtt.Client) -> None:
@@ -210,6 +233,7 @@ class Agent:
                         # A retained copy may be old: its time is no anchor.
                         settings = decode(payload, PcSettings)
                         await self.sessions.apply_settings(settings, fresh=not message.retain)
+                        self.on_change()
             except ProtocolError as exc:
                 log.warning("%s: dropped a malformed %s: %s", self.config.pc_id, parsed.kind.value, exc)
 

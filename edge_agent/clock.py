@@ -69,6 +69,12 @@ class TrustedClock:
     def _wall_minus_monotonic(self) -> int:
         return self.clock.wall_ms() - self.clock.monotonic_ms()
 
+    def real_s(self, session_ms: int) -> float:
+        """How many real seconds ``session_ms`` of this clock take (fewer on a simulator's fast clock;
+        a clock without a ``scale`` runs at the machine's pace)."""
+        scale = float(getattr(self.clock, "scale", 1.0))
+        return session_ms / scale / 1000
+
     def wall_jump(self) -> int | None:
         """How far the wall clock was moved since the last look (ms, signed), or None."""
         skew = self._wall_minus_monotonic()
@@ -84,12 +90,12 @@ class ScaledClock:
         if scale <= 0:
             raise ValueError("the clock scale must be positive")
         self._base = base
-        self._scale = scale
+        self.scale = scale
         self._mono0 = base.monotonic_ms()
         self._wall0 = base.wall_ms()
 
     def _elapsed(self) -> int:
-        return int((self._base.monotonic_ms() - self._mono0) * self._scale)
+        return int((self._base.monotonic_ms() - self._mono0) * self.scale)
 
     def monotonic_ms(self) -> int:
         return self._mono0 + self._elapsed()

@@ -7,8 +7,13 @@ and each refused link connection is a journaled ``tamper.*`` event, which the hu
 ``LOCKDOWN_DEATHS`` deaths within ``LOCKDOWN_WINDOW_S`` put the PC in lockdown: the screen stays locked and
 says to call staff, until staff lock or unlock the PC (``UiControl.maintenance(False)``).
 
-The guard also answers the UI's requests (logins, ending the session, the price) through the agent, and
-pushes the screen's state whenever it changes.
+A restart must not wait for Python and Qt to load (seconds on a busy PC): once a UI is up, the guard keeps
+a standby UI process that has loaded everything and waits for its secret on standard input. A restart
+hands the secret to the standby, which connects at once, and a new standby is started behind it.
+
+Nothing here polls: the guard wakes when the UI process exits, when its heartbeat is overdue, and when the
+screen's state changes (``Screen.changed``, or the time ``Screen.next_change_s`` names), and pushes the
+state only when it differs from the last one pushed.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ from edge_agent.link_models import (
     PriceReply,
     PriceRequest,
     Reply,
+    ScreenState,
     UiMessage,
 )
 from edge_agent.login import LoginResult
@@ -45,14 +51,17 @@ from protocol import EventData, LinkRefused, SessionEnded, UiExited, UiHung
 
 log = logging.getLogger(__name__)
 
-HEARTBEAT_TIMEOUT_S = 1.5  # the UI pings every 0.25 s
+# The UI sends a heartbeat every 0.5 s (agent_ui.link.HEARTBEAT_MS): three missed in a row is a hang,
+# noticed within 1.5 s of the UI's last sign of life; the standby is showing the screen well inside the
+# next half second.
+HEARTBEAT_TIMEOUT_S = 1.5
 START_TIMEOUT_S = 15.0  # a UI that never connects is as good as hung
+RETRY_START_S = 1.0  # when no UI could be started at all
+STANDBY_RETRY_S = 5.0  # after a standby died before it was needed
 LOCKDOWN_DEATHS = 3
 LOCKDOWN_WINDOW_S = 60.0
 # Refused connections are journaled at most this often (all are counted): a flood cannot fill the journal.
 REFUSAL_JOURNAL_EVERY_S = 1.0
-WATCH_S = 0.1
-PUSH_S = 0.1
 ENDED_BY_CUSTOMER = "ended by the customer"
 REFUSALS = {
     "busy": "a session is already running",
@@ -62,10 +71,11 @@ REFUSALS = {
 
 
 def ui_command(address: str) -> list[str]:
-    """The lock screen's command line: ``ICAFE_AGENT_UI_COMMAND`` (split like a shell would) or
-    ``icafe agent-ui``; the link's address is appended."""
+    """The lock screen's command line: ``ICAFE_AGENT_UI_COMMAND`` (split like a shell would) or the
+    ``agent_ui`` module itself (``icafe agent-ui`` without the ``icafe`` command's other imports); the
+    link's address is appended."""
     custom = os.environ.get("ICAFE_AGENT_UI_COMMAND")
-    base = shlex.split(custom) if custom else [sys.executable, "-m", "icafe", "agent-ui"]
+    base = shlex.split(custom) if custom else [sys.executable, "-m", "agent_ui"]
     return [*base, "--link", address]
 
 
@@ -95,8 +105,8 @@ class UiGuard:
         self._command = list(command) if command is not None else ui_command(transport.address)
         self._env = env
         self.process: asyncio.subprocess.Process | None = None
+        self._standby: asyncio.subprocess.Process | None = None
         self._secret: str | None = None
-        self._started_at = 0.0
         self._last_ping = 0.0
         self._connected_once = False
         self._deaths: deque[float] = deque()
@@ -104,19 +114,34 @@ class UiGuard:
         self.starts = 0
         self.ui_ready = asyncio.Event()  # set when the current UI has authenticated
         self._background: set[asyncio.Task[None]] = set()
-        self._retry_at = 0.0
+        self._standby_starting = False
+        # A restart in progress: when the guard saw the last UI die, and the state version the new one
+        # must say it shows. ``restarts_ms`` keeps how long each took, death to the state shown.
+        self._down_since: float | None = None
+        self._shown_needed = 0
+        self.restarts_ms: deque[int] = deque(maxlen=20)
 
     # ---- LinkRequests ------------------------------------------------------------------------
     def _expected(self) -> tuple[int | None, str | None]:
         return (self.process.pid if self.process is not None else None), self._secret
 
-    def on_ping(self) -> None:
-        self._last_ping = time.monotonic()
+    def on_ping(self, shown: int | None) -> None:
+        now = self._last_ping = time.monotonic()
+        if self._down_since is not None and shown is not None and shown >= self._shown_needed:
+            took = int((now - self._down_since) * 1000)
+            self._down_since = None
+            self.restarts_ms.append(took)
+            log.info("the lock screen is back: showing the current state %d ms after the last one died", took)
 
     def on_connected(self) -> None:
         self._last_ping = time.monotonic()
         self._connected_once = True
+        self._shown_needed = self.link.last_version
         self.ui_ready.set()
+        self.screen.changed()  # the state the link sends a new UI may be old
+        if self._standby is None and not self._standby_starting:
+            self._standby_starting = True
+            self._spawn(self._keep_standby(), "keep a standby lock screen")
 
     def on_refused(self, reason: str, peer: Peer) -> None:
         now = time.monotonic()
@@ -130,6 +155,7 @@ class UiGuard:
         match request:
             case Activity():
                 await self.sessions.activity()
+                self.screen.changed()  # an idle warning goes
                 return None
             case MemberLoginRequest():
                 return await self._login(
@@ -163,9 +189,10 @@ class UiGuard:
 
     # ---- journal -----------------------------------------------------------------------------
     def journaled(self, entry: JournalEntry) -> None:
-        """Every journal entry passes here: a session's end is shown on the lock screen."""
+        """Every journal entry passes here: a session's start, end or extension changes the screen."""
         if entry.type == SessionEnded.type:
             self.screen.ended(SessionEnded.model_validate(entry.data, strict=False))
+        self.screen.changed()
 
     async def _journal(self, event: EventData) -> None:
         await self.sessions.note(event)
@@ -177,70 +204,110 @@ class UiGuard:
         try:
             await self._start_ui()
             while True:
-                await asyncio.sleep(WATCH_S)
                 await self._watch()
         finally:
             pusher.cancel()
             await asyncio.gather(pusher, return_exceptions=True)
             await self._stop_ui()
+            for task in list(self._background):
+                task.cancel()
+            await asyncio.gather(*self._background, return_exceptions=True)
             await self.link.close()
 
-    async def _start_ui(self) -> float | None:
-        """Start a UI; how long it took (ms), or None if it could not be started."""
-        began = time.monotonic()
-        self._secret = secrets.token_urlsafe(32)
-        self.ui_ready.clear()
-        self._connected_once = False
+    async def _spawn_process(self) -> asyncio.subprocess.Process | None:
         try:
-            process = await asyncio.create_subprocess_exec(
-                *self._command,
-                stdin=asyncio.subprocess.PIPE,
-                env={**os.environ, **(self._env or {})},
+            return await asyncio.create_subprocess_exec(
+                *self._command, stdin=asyncio.subprocess.PIPE, env={**os.environ, **(self._env or {})}
             )
         except OSError as exc:
             log.error("cannot start the lock screen %s: %s", self._command[:3], exc)
-            self.process = None
             return None
-        assert process.stdin is not None
-        process.stdin.write(self._secret.encode() + b"\n")
-        with contextlib.suppress(ConnectionError):
-            await process.stdin.drain()
-        process.stdin.close()
-        self.process = process
-        self.starts += 1
-        self._started_at = self._last_ping = time.monotonic()
-        return (time.monotonic() - began) * 1000
+
+    async def _start_ui(self) -> float | None:
+        """Hand the screen to a new UI (the standby if there is one); how long that took (ms), or None
+        if no UI could be started."""
+        began = time.monotonic()
+        standby, self._standby = self._standby, None
+        for process in (standby, None):
+            if process is None or process.returncode is not None:
+                process = await self._spawn_process()
+                if process is None:
+                    self.process = None
+                    return None
+            # Known before the secret is written: the UI may connect the moment it reads it.
+            self.process, self._secret = process, secrets.token_urlsafe(32)
+            self.ui_ready.clear()
+            self._connected_once = False
+            self._last_ping = time.monotonic()
+            assert process.stdin is not None
+            try:
+                process.stdin.write(self._secret.encode() + b"\n")
+                await process.stdin.drain()
+                process.stdin.close()
+            except ConnectionError:
+                continue  # the standby died just now: start a fresh one
+            self.starts += 1
+            return (time.monotonic() - began) * 1000
+        return None
+
+    async def _keep_standby(self) -> None:
+        """Start a standby UI (it loads and waits for a secret); start another if it dies before it is
+        needed. Started with ``_standby_starting`` set, so only one is ever on its way."""
+        while True:
+            try:
+                standby = await self._spawn_process()
+            finally:
+                self._standby_starting = False
+            if standby is None:
+                return
+            self._standby = standby
+            await standby.wait()
+            if self._standby is not standby:
+                return  # taken: it is the lock screen now, watched as such
+            self._standby = None
+            log.warning("the standby lock screen exited (%s): starting another", standby.returncode)
+            await asyncio.sleep(STANDBY_RETRY_S)
+            if self._standby is not None or self._standby_starting:
+                return
+            self._standby_starting = True
 
     async def _watch(self) -> None:
+        """Wait until the current UI exits or misses its heartbeat, then replace it."""
         process = self.process
-        now = time.monotonic()
         if process is None:
-            # It could not be started (reported when it died): try again every second, quietly.
-            if now >= self._retry_at:
-                self._retry_at = now + 1.0
-                await self._start_ui()
+            # It could not be started (reported when it died): try again, quietly.
+            await asyncio.sleep(RETRY_START_S)
+            await self._start_ui()
             return
-        if process.returncode is not None:
-            await self._died(UiExited, exit_code=max(-255, min(255, process.returncode)))
-            return
-        silent = now - self._last_ping
-        limit = HEARTBEAT_TIMEOUT_S if self._connected_once else START_TIMEOUT_S
-        if silent > limit:
-            log.warning("the lock screen is silent for %.1f s: killing it", silent)
-            with contextlib.suppress(ProcessLookupError):
-                process.kill()
-            await process.wait()
-            await self._died(UiHung, silent_ms=int(silent * 1000))
+        exited = asyncio.ensure_future(process.wait())
+        try:
+            while True:
+                limit = HEARTBEAT_TIMEOUT_S if self._connected_once else START_TIMEOUT_S
+                silent = time.monotonic() - self._last_ping
+                if silent > limit:
+                    log.warning("the lock screen is silent for %.1f s: killing it", silent)
+                    with contextlib.suppress(ProcessLookupError):
+                        process.kill()
+                    await exited
+                    await self._died(UiHung, silent_ms=int(silent * 1000))
+                    return
+                await asyncio.wait({exited}, timeout=limit - silent + 0.01)
+                if exited.done():
+                    code = process.returncode if process.returncode is not None else -1
+                    await self._died(UiExited, exit_code=max(-255, min(255, code)))
+                    return
+        finally:
+            exited.cancel()
 
     async def _died(self, kind: type[UiExited] | type[UiHung], **fields: int | None) -> None:
-        now = time.monotonic()
+        now = self._down_since = time.monotonic()
         self._deaths.append(now)
         while self._deaths and now - self._deaths[0] > LOCKDOWN_WINDOW_S:
             self._deaths.popleft()
-        lockdown = len(self._deaths) >= LOCKDOWN_DEATHS
-        if lockdown and not self.screen.modes.lockdown:
+        if len(self._deaths) >= LOCKDOWN_DEATHS and not self.screen.modes.lockdown:
             log.error("the lock screen died %d times within a minute: lockdown", len(self._deaths))
             self.screen.modes.lockdown = True
+            self.screen.changed()
         restart_ms = await self._start_ui()
         restarted = None if restart_ms is None else int(restart_ms)
         event = kind(restart_ms=restarted, lockdown=self.screen.modes.lockdown, **fields)  # type: ignore[arg-type]
@@ -248,30 +315,39 @@ class UiGuard:
         await self._journal(event)
 
     async def _stop_ui(self) -> None:
+        standby, self._standby = self._standby, None
         process, self.process = self.process, None
-        if process is None or process.returncode is not None:
-            return
-        process.terminate()
-        try:
-            await asyncio.wait_for(process.wait(), 3)
-        except TimeoutError:
-            process.kill()
-            await process.wait()
+        for each in (standby, process):
+            if each is None or each.returncode is not None:
+                continue
+            each.terminate()
+            try:
+                await asyncio.wait_for(each.wait(), 3)
+            except TimeoutError:
+                each.kill()
+                await each.wait()
 
     # ---- pushing the screen ------------------------------------------------------------------
     async def _push_loop(self) -> None:
-        last = None
+        """Push the state when it differs from the last one pushed; sleep until something changes it
+        (``Screen.changed``) or the time alone will (``Screen.next_change_s``)."""
+        screen = self.screen
+        last: ScreenState | None = None
         while True:
+            screen.dirty.clear()
             try:
-                state = self.screen.state()
-                if state != last or not self.link.connected:
+                state = screen.state()
+                if state != last:
                     last = state
-                    await self.link.push(self.screen.versioned(state))
+                    await self.link.push(screen.versioned(state))
+                wait = screen.next_change_s()
             except Exception:
                 log.exception("could not push the screen's state")
-            await asyncio.sleep(PUSH_S)
+                wait = 1.0
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(screen.dirty.wait(), wait)
 
-    def _spawn(self, work: Awaitable[None], what: str) -> None:
+    def _spawn(self, work: Awaitable[None], what: str) -> asyncio.Task[None]:
         async def run() -> None:
             try:
                 await work
@@ -281,3 +357,4 @@ class UiGuard:
         task = asyncio.create_task(run())
         self._background.add(task)
         task.add_done_callback(self._background.discard)
+        return task

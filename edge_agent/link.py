@@ -113,7 +113,10 @@ class LinkRequests(Protocol):
     """What the link asks of the agent for an authenticated UI."""
 
     async def on_request(self, request: UiMessage) -> LinkModel | None: ...
-    def on_ping(self) -> None: ...
+    def on_ping(self, shown: int | None) -> None:
+        """The UI is alive; ``shown``: the version of the state it shows, when it says."""
+        ...
+
     def on_refused(self, reason: str, peer: Peer) -> None: ...
     def on_connected(self) -> None: ...
 
@@ -145,6 +148,11 @@ class LinkServer:
     @property
     def connected(self) -> bool:
         return self._writer is not None
+
+    @property
+    def last_version(self) -> int:
+        """The version of the last state pushed (0: none yet)."""
+        return self._last.version if self._last is not None else 0
 
     async def push(self, state: ScreenState) -> None:
         """Send the screen's state to the UI (kept for the next UI if none is connected)."""
@@ -235,7 +243,7 @@ class LinkServer:
                 continue
             match message:
                 case Ping():
-                    self._requests.on_ping()
+                    self._requests.on_ping(message.shown)
                 case Hello():
                     await self._send(Error(message="already authenticated"))
                 case (
@@ -245,7 +253,7 @@ class LinkServer:
                     | EndSessionRequest()
                     | PriceRequest()
                 ):
-                    self._requests.on_ping()  # any message proves the UI's loop is alive
+                    self._requests.on_ping(None)  # any message proves the UI's loop is alive
                     # Requests are answered in turn; a login waits for the hub without blocking pings.
                     task = asyncio.create_task(self._answer(message))
                     self._answering.add(task)

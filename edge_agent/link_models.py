@@ -2,9 +2,10 @@
 
 The agent owns every decision; the UI is a thin view. The UI opens the link, proves it is the UI the agent
 started (``Hello`` with the per-start secret, from the same process the agent spawned), then sends
-heartbeats, the customer's requests and input activity; the agent pushes a :class:`ScreenState` whenever
-what the screen must show changes, and answers each request with a :class:`Reply` (or an :class:`Error`
-for a line it cannot read). One JSON object a line, at most ``MAX_LINE`` bytes.
+heartbeats (saying which state it shows), the customer's requests and input activity; the agent pushes a
+:class:`ScreenState` whenever what the screen must show changes, and answers each request with a
+:class:`Reply` (or an :class:`Error` for a line it cannot read). One JSON object a line, at most
+``MAX_LINE`` bytes.
 """
 
 from __future__ import annotations
@@ -31,9 +32,11 @@ class Hello(LinkModel):
 
 
 class Ping(LinkModel):
-    """The UI's heartbeat, sent from its event loop: a UI that stops sending it is hung."""
+    """The UI's heartbeat, sent from its event loop: a UI that stops sending it is hung. Also sent at once
+    when the UI has drawn a state, with that state's version in ``shown``."""
 
     op: Literal["ping"] = "ping"
+    shown: Annotated[int, Field(ge=0)] | None = None
 
 
 class Activity(LinkModel):

@@ -98,6 +98,7 @@ async def build_agent(
     if screen_control is not None and link_folder is not None:
         screen_control.sessions = sessions
         screen = Screen(sessions, screen_control.modes, agent.connected.is_set)
+        screen_control.on_change = agent.on_change = screen.changed
         guard = UiGuard(
             sessions,
             screen,

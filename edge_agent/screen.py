@@ -3,11 +3,14 @@
 ``UiControl`` is the ``PcControl`` of a PC with a lock screen: locking and unlocking switch the screen
 between the login and the timer (restart and shutdown still go to the machine). ``Screen`` turns the
 session runtime, the link to the hub and the staff's modes into the :class:`ScreenState` the UI renders;
-the link pushes it whenever it changes.
+the link pushes it whenever it changes. Nothing polls it: whatever changes an input says so
+(``Screen.changed``), and ``Screen.next_change_s`` says when the passing of time alone will change it (the
+session's clock, once a second; a session's end summary or a staff message running out).
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -51,6 +54,7 @@ class UiControl:
         self.machine = machine
         self.modes = modes or Modes()
         self.sessions: SessionRuntime | None = None  # set once the runtime exists (it needs the control)
+        self.on_change: Callable[[], None] = lambda: None  # the modes changed: the screen must follow
 
     @property
     def locked(self) -> bool:
@@ -58,27 +62,32 @@ class UiControl:
 
     async def lock(self) -> None:
         self.modes.locked = True
+        self.on_change()
         await self.machine.lock()
 
     async def unlock(self) -> None:
         self.modes.locked = False
         self.modes.warning_minutes = None
+        self.on_change()
         await self.machine.unlock()
 
     async def message(self, text: str) -> None:
         self.modes.staff_message, self.modes.staff_message_at = text[:256], time.monotonic()
+        self.on_change()
         await self.machine.message(text)
 
     async def warn(self, minutes_left: int) -> None:
         running = self.sessions.running if self.sessions is not None else None
         self.modes.warning_minutes = minutes_left
         self.modes.warning_at = running.now if running is not None else 0
+        self.on_change()
         await self.machine.warn(minutes_left)
 
     async def maintenance(self, on: bool) -> None:
         self.modes.maintenance = on
         if not on:
             self.modes.lockdown = False  # staff acted on the PC: the guard's call for them is answered
+        self.on_change()
         await self.machine.maintenance(on)
 
     async def restart(self) -> None:
@@ -97,11 +106,17 @@ class Screen:
         self._online = online
         self._last_end: tuple[SessionOver, float] | None = None
         self._version = 0
+        self.dirty = asyncio.Event()  # set by ``changed``: the state must be computed again
+
+    def changed(self) -> None:
+        """Something the screen shows may have changed: the pusher computes the state again."""
+        self.dirty.set()
 
     def ended(self, ended: SessionEnded) -> None:
         """A session ended here: show its summary for a while."""
         over = SessionOver(reason=ended.reason[:256], used_ms=ended.used_ms, cost=ended.cost)
         self._last_end = (over, time.monotonic())
+        self.changed()
 
     def login_refusal(self) -> str | None:
         """Why no one may log in right now (None: they may)."""
@@ -122,9 +137,9 @@ class Screen:
         return Cafe(name=face.name, language=face.language, currency=face.currency, logo_png=face.logo_png)
 
     def state(self) -> ScreenState:
-        """The state now; ``version`` is bumped by the caller when it differs from the last one pushed."""
+        """The state now, with version 0: ``versioned`` numbers the ones actually pushed."""
         modes, now = self.modes, time.monotonic()
-        running = self.sessions.running
+        running = self.sessions.live()
         if modes.staff_message is not None and now - modes.staff_message_at > STAFF_MESSAGE_S:
             modes.staff_message = None
         over = None
@@ -143,7 +158,7 @@ class Screen:
                 kind=order.kind.value,
                 used_ms=running.used_ms // 1000 * 1000,
                 time_left_ms=None if ends_at is None else -(-max(0, ends_at - running.now) // 1000) * 1000,
-                cost=self.sessions.cost(),
+                cost=self.sessions.cost(running.used_ms),
                 budget=order.budget,
                 prepaid_minutes=order.prepaid_minutes,
                 offline=running.meter.offline,
@@ -172,8 +187,29 @@ class Screen:
             warning_minutes=warning,
             idle_logout_in_ms=idle_in,
             staff_message=modes.staff_message,
-            version=self._version,
         )
+
+    def next_change_s(self) -> float | None:
+        """Real seconds until the passing of time alone changes the state (None: only an event will).
+        In a session: when its clock next shows another whole second, at most a second away (a
+        simulator's clock runs faster; the idle countdown and a warning's end follow within the second).
+        Otherwise: when a session's end summary or a staff message runs out."""
+        now, modes = time.monotonic(), self.modes
+        running = self.sessions.live()
+        if running is not None:
+            ends_at = running.ends_at
+            # Time used shows whole seconds rounded down, time left rounded up.
+            if ends_at is None:
+                wait_ms = 1000 - running.used_ms % 1000
+            else:
+                wait_ms = (ends_at - running.now) % 1000 or 1000
+            return min(1.0, self.sessions.clock.real_s(wait_ms) + 0.005)
+        waits = []
+        if self._last_end is not None:
+            waits.append(self._last_end[1] + SESSION_OVER_S - now)
+        if modes.staff_message is not None:
+            waits.append(modes.staff_message_at + STAFF_MESSAGE_S - now)
+        return max(0.0, min(waits)) + 0.005 if waits else None
 
     def versioned(self, state: ScreenState) -> ScreenState:
         self._version += 1

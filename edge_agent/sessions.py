@@ -41,6 +41,7 @@ from billing import (
     Unlock,
     Warn,
     ends_at_for,
+    next_due,
     price,
     step,
 )
@@ -185,11 +186,39 @@ class SessionRuntime:
         self._last_checkpoint = 0
         self.warnings: list[int] = []
         self._lock = asyncio.Lock()
+        # Set when what a tick may do has changed (a session started or was extended, new settings): the
+        # tick loop, asleep until the next due moment, looks again.
+        self.rescheduled = asyncio.Event()
 
     @property
     def running(self) -> Running | None:
         session, meter = self._machine.session, self._meter
         return None if session is None or meter is None else Running(session, meter)
+
+    def live(self) -> Running | None:
+        """The running session with its use counted up to this moment (ticks accrue it only now and
+        then; nothing is stored), never past its end."""
+        running = self.running
+        if running is None:
+            return None
+        meter, session = running.meter, running.session
+        now_mono = self.clock.clock.monotonic_ms()
+        used = meter.used_ms + max(0, now_mono - meter.monotonic_at)
+        if session.ends_at is not None:
+            used = min(used, max(meter.used_ms, session.ends_at - session.started_at))
+        return Running(session, replace(meter, used_ms=used, monotonic_at=now_mono))
+
+    def due_in_ms(self) -> int | None:
+        """Session time until a tick next matters: the end, a warning mark, an idle logout or a
+        checkpoint (0: now). None: no session is running."""
+        running = self.live()
+        if running is None:
+            return None
+        waits = [self.checkpoint_ms - (running.used_ms - self._last_checkpoint)]
+        due = next_due(self._machine, self.policy)
+        if due is not None:
+            waits.append(due - running.now)
+        return max(0, min(waits))
 
     # ---- start-up ----------------------------------------------------------------------------
     @classmethod
@@ -232,6 +261,7 @@ class SessionRuntime:
         idle = settings.idle_timeout_s * 1000 if settings.idle_timeout_s else None
         self.policy = Policy(warn_minutes=tuple(settings.warn_minutes), idle_timeout_ms=idle)
         self.checkpoint_ms = settings.checkpoint_s * 1000
+        self.rescheduled.set()
 
     async def apply_settings(self, settings: PcSettings, *, fresh: bool) -> None:
         self._apply_policy(settings)
@@ -287,7 +317,8 @@ class SessionRuntime:
                 await self._step(Activity(self._now()))
 
     async def tick(self) -> None:
-        """Called often (every 250 ms): accrue use, end or warn on time, checkpoint, watch the clock."""
+        """Called at each due moment (``due_in_ms``) and at least every second while a session runs:
+        accrue use, end or warn on time, checkpoint, watch the clock."""
         async with self._lock:
             jump = self.clock.wall_jump()
             if jump is not None:
@@ -349,6 +380,8 @@ class SessionRuntime:
         self._machine = state
         if meter is not None:
             self._meter = meter
+        if isinstance(event, Start | Extend):
+            self.rescheduled.set()
         for effect in effects:
             await self._carry_out(effect, closed)
 
