@@ -38,6 +38,20 @@ class GuestSessions:
         start = session.started_at or session.created_at
         return (await session_price(tariff, start, session.prepaid_minutes * MINUTE_MS)).total
 
+    async def left_to_pay(self, session_id: str, price: int) -> int:
+        """What payments may still take for a session of ``price``: the price less what its payments
+        hold (the cap counts what was taken; a refund does not reopen it)."""
+        return price - await self._store.ledger.capped_sum(session_key(session_id))
+
+    async def owed(self, session: SessionRecord) -> int | None:
+        """What the guest still owes for ``session`` (0 once paid), what the desk is asked to take; None
+        while it cannot be priced (a postpaid session still running, a tariff gone)."""
+        try:
+            price = await self.price(session)
+        except Refused:
+            return None
+        return max(0, await self.left_to_pay(session.id, price))
+
     async def paid(self, session_id: str) -> int:
         """What a guest has paid for a session and kept: payments less their refunds."""
         refunds = await self._store.ledger.find(HistoryFilter(kind=TxKind.REFUND, session_id=session_id))

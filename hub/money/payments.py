@@ -157,7 +157,7 @@ class Payments:
             raise Refused(409, "member_session", "a member's session is charged to their balance")
         owed = await self._guests.price(session)
         key = session_key(session.id)
-        outstanding = owed - await self._store.ledger.capped_sum(key)
+        outstanding = await self._guests.left_to_pay(session.id, owed)
         if outstanding <= 0:
             raise Refused(409, "already_paid", "this session is paid")
         amount = request.amount or outstanding

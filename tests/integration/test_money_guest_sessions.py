@@ -55,3 +55,23 @@ async def test_what_was_paid_is_the_payments_less_their_refunds(store: Store, mo
         payment.transaction.id, RefundRequest(amount=200_000, reason="froze"), DESK, "r"
     )
     assert await money.guests.paid("paid") == 1_000_000
+
+
+async def test_what_is_owed_is_the_price_less_what_payments_took(store: Store, money: MoneyService) -> None:
+    await store.tariffs.create(DEFAULT_TARIFF, 0)
+    session = guest("owe", SessionKind.PREPAID, prepaid_minutes=60)
+    await store.sessions.insert(session)
+    assert await money.guests.owed(session) == 1_200_000
+    part = PaymentRequest(purpose="session", method="cash", session_id="owe", amount=200_000)
+    payment = await money.payments.pay(part, DESK, "pay-owe-part")
+    assert await money.guests.owed(session) == 1_000_000
+    rest = PaymentRequest(purpose="session", method="cash", session_id="owe")
+    await money.payments.pay(rest, DESK, "pay-owe-rest")
+    assert await money.guests.owed(session) == 0
+    # A refund gives money back; it does not make the session owed again (it was paid).
+    await money.refunds.refund(
+        payment.transaction.id, RefundRequest(amount=100_000, reason="froze"), DESK, "r-owe"
+    )
+    assert await money.guests.owed(session) == 0
+    # A postpaid session still running owes nothing yet: its price is not known.
+    assert await money.guests.owed(guest("running", SessionKind.POSTPAID)) is None
