@@ -8,7 +8,7 @@ import type { Confirmation } from "./backoffice";
 import { call, client, query } from "./client";
 import type { Answer, Page, Session } from "./types";
 
-export type CommandType = "lock" | "unlock" | "message" | "restart" | "shutdown";
+export type CommandType = "lock" | "unlock" | "message" | "maintenance" | "restart" | "shutdown";
 
 export interface CommandView {
   id: string;
@@ -44,14 +44,26 @@ export interface PriceView {
   amount_display?: string;
 }
 
-/** `POST /sessions/quote`: what the session would cost, before it is started. */
+/**
+ * `POST /sessions/quote`: what a session would cost before it starts. A prepaid guest: the price of the
+ * minutes; a member: what the balance buys (minutes, until when); a postpaid guest: the rate only.
+ */
 export interface Quote {
+  tariff_id: string;
   currency: string;
+  starts_at: number;
+  rate_label: string;
+  hourly_rate: number;
+  minutes: number | null;
+  ends_at: number | null;
+  billed_minutes: number | null;
   total: number | null;
   lines: PriceLine[];
-  amount_display?: string | null;
-  billed_minutes?: number;
-  hourly_rate?: number;
+  amount_display: string | null;
+  kind: string;
+  pc_id: string;
+  member_id: string | null;
+  balance: number | null;
 }
 
 /** One session as `GET /sessions/{id}` answers it: a guest's also with what was paid (and is owed). */

@@ -9,6 +9,7 @@ import reducer, {
   feedChanged,
   initialLiveState,
   pcLockReported,
+  pcMaintenanceReported,
   sessionFetched,
   signedOut,
   snapshotLoaded,
@@ -157,6 +158,16 @@ describe("live slice", () => {
     expect(state.locks["pc-002"]).toBeUndefined();
   });
 
+  it("keeps a PC in maintenance until a lock, an unlock or a session ends it", () => {
+    let state = reducer(seeded(), pcMaintenanceReported({ pcId: "pc-001" }));
+    expect(state.maintenance["pc-001"]).toBe(true);
+    state = reducer(state, pcLockReported({ pcId: "pc-001", locked: true }));
+    expect(state.maintenance["pc-001"]).toBeUndefined();
+    state = reducer(state, pcMaintenanceReported({ pcId: "pc-001" }));
+    state = reducer(state, eventReceived({ type: "session.started", session_id: "s9", pc_id: "pc-001" }));
+    expect(state.maintenance["pc-001"]).toBeUndefined();
+  });
+
   it("forgets everything on sign-out", () => {
     expect(reducer(seeded(), signedOut())).toEqual(initialLiveState);
   });
@@ -199,6 +210,7 @@ describe("tiles", () => {
     expect(tileOf(pc("a"), null, 0, now, true).status).toBe("free");
     expect(tileOf(pc("a"), null, 0, now, null).status).toBe("free");
     expect(tileOf(pc("a", "offline"), null, 0, now, false).status).toBe("offline");
+    expect(tileOf(pc("a"), null, 0, now, true, true).status).toBe("maintenance");
   });
 
   it("counts tiles per status", () => {

@@ -34,6 +34,11 @@ export const initialLiveState = {
    * a session starts or ends on it (the agent locks or unlocks then) until the PC next reports.
    */
   locks: {} as Record<string, boolean>,
+  /**
+   * PCs put in maintenance from this console (the lock screen says the PC is serviced and takes no
+   * logins) until a lock or unlock, or a session, ends it. PCs do not report it yet.
+   */
+  maintenance: {} as Record<string, true>,
   feed: { state: "connecting" as FeedState, since: null as number | null, failures: 0 },
   loaded: false,
 };
@@ -80,8 +85,10 @@ function linkSession(state: LiveState, pcId: string, sessionId: string | null): 
   const pc = ensurePc(state, pcId);
   if (pc.session_id === sessionId) return;
   pc.session_id = sessionId;
-  // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- a record keyed by PC id
+  /* eslint-disable @typescript-eslint/no-dynamic-delete -- records keyed by PC id */
   delete state.locks[pcId];
+  delete state.maintenance[pcId];
+  /* eslint-enable @typescript-eslint/no-dynamic-delete */
 }
 
 function applySession(state: LiveState, session: Session): void {
@@ -184,9 +191,15 @@ const live = createSlice({
     eventsReceived(state, action: PayloadAction<LiveEvent[]>) {
       for (const event of action.payload) applyEvent(state, event);
     },
-    /** A PC acknowledged a lock or an unlock sent from this console. */
+    /** A PC acknowledged a lock or an unlock sent from this console (either ends its maintenance). */
     pcLockReported(state, action: PayloadAction<{ pcId: string; locked: boolean }>) {
       state.locks[action.payload.pcId] = action.payload.locked;
+      // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- a record keyed by PC id
+      delete state.maintenance[action.payload.pcId];
+    },
+    /** A PC acknowledged the maintenance command sent from this console. */
+    pcMaintenanceReported(state, action: PayloadAction<{ pcId: string }>) {
+      state.maintenance[action.payload.pcId] = true;
     },
     signedOut() {
       return initialLiveState;
@@ -194,5 +207,14 @@ const live = createSlice({
   },
 });
 
-export const { snapshotLoaded, sessionFetched, feedChanged, eventReceived, eventsReceived, pcLockReported, signedOut } = live.actions;
+export const {
+  snapshotLoaded,
+  sessionFetched,
+  feedChanged,
+  eventReceived,
+  eventsReceived,
+  pcLockReported,
+  pcMaintenanceReported,
+  signedOut,
+} = live.actions;
 export default live.reducer;

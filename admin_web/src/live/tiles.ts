@@ -21,13 +21,22 @@ export interface Tile {
   alerts: number;
   /** What the PC last said about its screen lock (null: not reported since its session changed). */
   locked: boolean | null;
+  /** Put in maintenance from this console: the lock screen says so and takes no logins. */
+  maintenance: boolean;
 }
 
 /**
  * `locked` is the PC's own report: locked during a session (staff locked it) or unlocked without one
  * (handed out for maintenance) is the "maintenance / locked" look, so neither goes unnoticed.
  */
-export function tileOf(pc: Pc, session: Session | null, unresolvedAlerts: number, now: number, locked: boolean | null = null): Tile {
+export function tileOf(
+  pc: Pc,
+  session: Session | null,
+  unresolvedAlerts: number,
+  now: number,
+  locked: boolean | null = null,
+  maintenance = false,
+): Tile {
   const leftMs = session?.ends_at != null ? Math.max(0, session.ends_at - now) : null;
   let status: TileStatus;
   if (pc.status !== "online") {
@@ -37,12 +46,12 @@ export function tileOf(pc: Pc, session: Session | null, unresolvedAlerts: number
   } else if (session) {
     if (locked === true) status = "maintenance";
     else status = leftMs !== null && leftMs < ENDING_SOON_MS ? "ending" : "in_session";
-  } else if (locked === false) {
+  } else if (locked === false || maintenance) {
     status = "maintenance";
   } else {
     status = unresolvedAlerts > 0 ? "attention" : "free";
   }
-  return { pc, session, status, leftMs, alerts: unresolvedAlerts, locked };
+  return { pc, session, status, leftMs, alerts: unresolvedAlerts, locked, maintenance };
 }
 
 /** How many tiles are in each status (the legend's counts). */

@@ -137,7 +137,7 @@ function Entries({ entries }: { entries: BalanceEntry[] }) {
   const localeText = useGridLocale();
   const columns = useMemo<GridColDef<BalanceEntry>[]>(
     () => [
-      { field: "at", headerName: t("members.entry.at"), width: 170, valueFormatter: (value: number) => format.dateTime(value) },
+      { field: "at", headerName: t("members.entry.at"), width: 195, valueFormatter: (value: number) => format.dateTime(value) },
       {
         field: "kind",
         headerName: t("members.entry.what"),
@@ -187,7 +187,7 @@ function Sessions({ memberId }: { memberId: string }) {
   });
   const columns = useMemo<GridColDef<SessionDetail>[]>(
     () => [
-      { field: "started_at", headerName: t("members.session.started"), width: 170, valueFormatter: (value: number | null) => (value ? format.dateTime(value) : "") },
+      { field: "started_at", headerName: t("members.session.started"), width: 195, valueFormatter: (value: number | null) => (value ? format.dateTime(value) : "") },
       { field: "pc_id", headerName: t("members.session.pc"), width: 110 },
       { field: "used_ms", headerName: t("members.session.used"), ...number, width: 120, valueFormatter: (value: number) => format.duration(value) },
       { field: "cost", headerName: t("members.session.cost"), ...number, width: 140, valueFormatter: (value: number | null) => (value === null ? "" : format.money(value)) },
@@ -228,7 +228,7 @@ function Payments({ memberId }: { memberId: string }) {
   });
   const columns = useMemo<GridColDef<Payment>[]>(
     () => [
-      { field: "at", headerName: t("members.payment.at"), width: 170, valueFormatter: (value: number) => format.dateTime(value) },
+      { field: "at", headerName: t("members.payment.at"), width: 195, valueFormatter: (value: number) => format.dateTime(value) },
       {
         field: "purpose",
         headerName: t("members.payment.what"),

@@ -47,25 +47,25 @@ export default function MembersPage() {
 
   const columns = useMemo<GridColDef<Member>[]>(
     () => [
-      { field: "login", headerName: t("members.columns.login"), width: 160, renderCell: ({ value }) => <b>{String(value)}</b> },
-      { field: "name", headerName: t("members.columns.name"), flex: 1, minWidth: 160 },
-      { field: "phone", headerName: t("members.columns.phone"), width: 170, valueGetter: (value: string | null | undefined) => value ?? "" },
+      { field: "login", headerName: t("members.columns.login"), width: 150, renderCell: ({ value }) => <b>{String(value)}</b> },
+      { field: "name", headerName: t("members.columns.name"), flex: 1, minWidth: 120 },
+      { field: "phone", headerName: t("members.columns.phone"), width: 175, valueGetter: (value: string | null | undefined) => value ?? "" },
       {
         field: "balance",
         headerName: t("members.columns.balance"),
         type: "number",
-        width: 150,
+        width: 130,
         valueFormatter: (value: number) => format.money(value),
       },
       {
         field: "active_session",
         headerName: t("members.columns.session"),
-        width: 150,
+        width: 140,
         sortable: false,
         renderCell: ({ value }) => (value ? <Chip size="small" color="primary" variant="outlined" label={t("members.inSession")} /> : null),
       },
-      { field: "secret_kind", headerName: t("members.columns.secret"), width: 170, sortable: false, valueGetter: (_value, row) => secretLabel(row, t) },
-      { field: "created_at", headerName: t("members.columns.created"), width: 170, valueFormatter: (value: number) => format.dateTime(value) },
+      { field: "secret_kind", headerName: t("members.columns.secret"), width: 120, sortable: false, valueGetter: (_value, row) => secretLabel(row, t) },
+      { field: "created_at", headerName: t("members.columns.created"), width: 175, valueFormatter: (value: number) => format.dateTime(value) },
     ],
     [t, format],
   );

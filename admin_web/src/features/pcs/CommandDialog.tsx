@@ -9,7 +9,7 @@ import { useTranslation } from "react-i18next";
 import { frontdesk, type CommandView } from "../../api/frontdesk";
 import { ApiError } from "../../api/errors";
 import { messageOf } from "../../app/errors";
-import { pcLockReported } from "../../live/slice";
+import { pcLockReported, pcMaintenanceReported } from "../../live/slice";
 import { useAppDispatch, useAppSelector } from "../../live/store";
 import "../sessions/messages";
 import { messageProblem } from "../sessions/validators";
@@ -49,6 +49,7 @@ export default function CommandDialog({ kind, pcIds, onClose }: { kind: CommandK
     void batch.run(todo, async (pcId) => {
       const command = await frontdesk.sendCommand(pcId, kind, kind === "message" ? text.trim() : undefined, confirmation);
       if (command.state === "done" && (kind === "lock" || kind === "unlock")) dispatch(pcLockReported({ pcId, locked: kind === "lock" }));
+      if (command.state === "done" && kind === "maintenance") dispatch(pcMaintenanceReported({ pcId }));
       return command;
     });
     // A code is good once: a retry needs a fresh one.
@@ -110,6 +111,7 @@ export default function CommandDialog({ kind, pcIds, onClose }: { kind: CommandK
                 {inSession > 0 ? t("pcs.command.busyWarning", { count: inSession }) : t(`pcs.command.${kind}Hint`)}
               </Alert>
             )}
+            {kind === "maintenance" && <Typography>{t("pcs.command.maintenanceHint")}</Typography>}
             {kind === "lock" && <Typography>{inSession > 0 ? t("pcs.command.lockBusy", { count: inSession }) : t("pcs.command.lockHint")}</Typography>}
             <BatchResults outcomes={batch.outcomes} describe={describe} />
           </Stack>

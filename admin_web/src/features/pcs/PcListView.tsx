@@ -20,6 +20,8 @@ interface Row {
   who: string;
   memberId: string | null;
   leftMs: number | null;
+  /** Time played by a guest who pays after (no end to count down to). */
+  playedMs: number | null;
   cost: number | null;
   alerts: number;
   cpu: number | null;
@@ -58,6 +60,7 @@ export default function PcListView({
           who: tile.session ? t(`pcs.who.${tile.session.kind}`, { defaultValue: tile.session.kind }) : "",
           memberId: tile.session?.member_id ?? null,
           leftMs: tile.leftMs,
+          playedMs: tile.leftMs === null && tile.session?.started_at != null ? now - tile.session.started_at : null,
           cost: tile.session?.cost ?? null,
           alerts: tile.alerts,
           cpu: typeof cpu === "number" ? cpu : null,
@@ -97,7 +100,8 @@ export default function PcListView({
         headerName: t("pcs.columns.left"),
         type: "number",
         width: 110,
-        valueFormatter: (value: number | null, row) => (value === null ? (row.who ? t("map.onBalance") : "") : format.countdown(value)),
+        valueFormatter: (value: number | null, row) =>
+          value !== null ? format.countdown(value) : row.playedMs !== null ? t("pcs.played", { time: format.countdown(row.playedMs) }) : "",
       },
       {
         field: "cost",

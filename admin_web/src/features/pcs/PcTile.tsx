@@ -14,7 +14,7 @@ import { useAppSelector } from "../../live/store";
 import { TILE_STATUSES, tileOf, type Tile } from "../../live/tiles";
 import { useClock } from "./clock";
 import { MemberLogin } from "./MemberLogin";
-import { selectAlertCount, selectLocked, selectPc, selectSessionOf } from "./selectors";
+import { selectAlertCount, selectLocked, selectMaintenance, selectPc, selectSessionOf } from "./selectors";
 
 const statusStyles = Object.fromEntries(
   TILE_STATUSES.map((status) => {
@@ -107,13 +107,15 @@ export const PcTile = memo(function PcTile({
   const session = useAppSelector((state) => selectSessionOf(state, pcId));
   const alerts = useAppSelector((state) => selectAlertCount(state, pcId));
   const locked = useAppSelector((state) => selectLocked(state, pcId));
+  const maintenance = useAppSelector((state) => selectMaintenance(state, pcId));
   // Only tiles with a session follow the clock (a countdown, or the time played by a guest who pays after).
   const now = useClock(session !== null && (session.ends_at !== null || session.started_at !== null));
   if (!pc) return null;
-  const tile = tileOf(pc, session, alerts, now, locked);
+  const tile = tileOf(pc, session, alerts, now, locked, maintenance);
   const person = who(tile);
   const status = t(`map.status.${tile.status}`);
-  const lockNote = tile.status === "maintenance" ? (session ? t("pcs.lockedInSession") : t("pcs.unlockedFree")) : null;
+  const lockNote =
+    tile.status !== "maintenance" ? null : session ? t("pcs.lockedInSession") : tile.maintenance ? t("pcs.serviced") : t("pcs.unlockedFree");
 
   return (
     <Card

@@ -26,22 +26,26 @@ export function SelectionBar({
   if (selected.size === 0) return null;
   const tiles = tilesOf(selected);
   const ids = [...selected];
+  const usable = (kind: ActionKind) => {
+    const fits = tiles.filter((tile) => appliesTo(kind, tile)).length;
+    return fits > 0 && (!SINGLE_PC.has(kind) || fits === 1);
+  };
   const button = (kind: ActionKind) => {
     const fits = tiles.filter((tile) => appliesTo(kind, tile)).length;
-    const usable = fits > 0 && (!SINGLE_PC.has(kind) || fits === 1);
     const shortcut = SHORTCUTS[kind];
-    const label = selected.size > 1 && usable ? `${t(`pcs.short.${kind}`)} (${fits})` : t(`pcs.short.${kind}`);
+    const label = selected.size > 1 ? `${t(`pcs.short.${kind}`)} (${fits})` : t(`pcs.short.${kind}`);
     return (
       <Tooltip key={kind} title={shortcut ? `${t(`pcs.actions.${kind}`)} — ${t("pcs.key", { key: shortcut.toUpperCase() })}` : t(`pcs.actions.${kind}`)}>
         <span>
-          <Button size="small" startIcon={ACTION_ICONS[kind]} disabled={!usable} onClick={() => onAction(kind, ids)} data-testid={`batch-${kind}`} sx={{ whiteSpace: "nowrap", minWidth: 0, px: 1 }}>
+          <Button size="small" startIcon={ACTION_ICONS[kind]} onClick={() => onAction(kind, ids)} data-testid={`batch-${kind}`} sx={{ whiteSpace: "nowrap", minWidth: 0, px: 0.75, "& .MuiButton-startIcon": { mr: 0.5 } }}>
             {label}
           </Button>
         </span>
       </Tooltip>
     );
   };
-  const shown = ALL_ACTIONS.filter((kind) => allowed(kind, can));
+  // Only what the selection can do now: fewer, surer choices (the menu lists the rest, greyed).
+  const shown = ALL_ACTIONS.filter((kind) => allowed(kind, can) && usable(kind));
   const sessionKinds = shown.filter((kind) => !(COMMAND_ACTIONS as readonly string[]).includes(kind));
   const commandKinds = shown.filter((kind) => (COMMAND_ACTIONS as readonly string[]).includes(kind));
   return (
@@ -56,25 +60,25 @@ export function SelectionBar({
         left: { xs: 16, md: 236 },
         right: 16,
         zIndex: (theme) => theme.zIndex.appBar - 1,
-        px: 1.5,
-        py: 1,
+        px: 1,
+        py: 0.75,
         display: "flex",
         alignItems: "center",
         gap: 0.5,
         flexWrap: "wrap",
       }}
     >
+      <Tooltip title={`${t("pcs.clearSelection")} — ${t("pcs.key", { key: "Esc" })}`}>
+        <IconButton onClick={onClear} aria-label={t("pcs.clearSelection")} data-testid="selection-clear" size="small">
+          <CloseIcon />
+        </IconButton>
+      </Tooltip>
       <Typography sx={{ fontWeight: 700, mr: 1, whiteSpace: "nowrap" }} data-testid="selection-count" data-count={selected.size}>
         {t("pcs.selectedCount", { count: selected.size })}
       </Typography>
       {sessionKinds.map(button)}
       {sessionKinds.length > 0 && commandKinds.length > 0 && <Divider orientation="vertical" flexItem sx={{ mx: 0.5 }} />}
       {commandKinds.map(button)}
-      <Tooltip title={`${t("pcs.clearSelection")} — ${t("pcs.key", { key: "Esc" })}`}>
-        <IconButton onClick={onClear} aria-label={t("pcs.clearSelection")} data-testid="selection-clear" size="small" sx={{ ml: "auto" }}>
-          <CloseIcon />
-        </IconButton>
-      </Tooltip>
     </Paper>
   );
 }

@@ -1,4 +1,5 @@
 /** One icon per front-desk action, shared by the menu, the selection bar and the shortcuts' help. */
+import BuildIcon from "@mui/icons-material/Build";
 import ChatBubbleOutlineIcon from "@mui/icons-material/ChatBubbleOutlineOutlined";
 import LockIcon from "@mui/icons-material/Lock";
 import LockOpenIcon from "@mui/icons-material/LockOpen";
@@ -22,6 +23,7 @@ export const ACTION_ICONS: Record<ActionKind, ReactElement> = {
   message: <ChatBubbleOutlineIcon fontSize="small" />,
   lock: <LockIcon fontSize="small" />,
   unlock: <LockOpenIcon fontSize="small" />,
+  maintenance: <BuildIcon fontSize="small" />,
   restart: <RestartAltIcon fontSize="small" />,
   shutdown: <PowerSettingsNewIcon fontSize="small" />,
 };

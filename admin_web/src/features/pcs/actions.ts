@@ -6,11 +6,11 @@
  */
 import type { Tile } from "../../live/tiles";
 
-export type CommandKind = "message" | "lock" | "unlock" | "restart" | "shutdown";
+export type CommandKind = "message" | "lock" | "unlock" | "maintenance" | "restart" | "shutdown";
 export type ActionKind = "start" | "extend" | "stop" | "pay" | "price" | CommandKind;
 
 export const SESSION_ACTIONS: readonly ActionKind[] = ["start", "extend", "stop", "pay", "price"];
-export const COMMAND_ACTIONS: readonly CommandKind[] = ["message", "lock", "unlock", "restart", "shutdown"];
+export const COMMAND_ACTIONS: readonly CommandKind[] = ["message", "lock", "unlock", "maintenance", "restart", "shutdown"];
 export const ALL_ACTIONS: readonly ActionKind[] = [...SESSION_ACTIONS, ...COMMAND_ACTIONS];
 
 /** Actions that take one PC only (the rest apply to every selected PC they fit); an unlock has its own reason and code. */
@@ -33,6 +33,7 @@ export const PERMISSIONS: Record<ActionKind, readonly string[]> = {
   message: ["pcs:command", "pcs:message"],
   lock: ["pcs:command", "pcs:lock"],
   unlock: ["pcs:command"],
+  maintenance: ["pcs:command"],
   restart: ["pcs:command"],
   shutdown: ["pcs:command"],
 };
@@ -60,6 +61,9 @@ export function appliesTo(kind: ActionKind, tile: Tile): boolean {
       return online && tile.locked !== true;
     case "unlock":
       return online && tile.locked !== false;
+    case "maintenance":
+      // The lock screen shows "being serviced" and takes no logins: for a PC nobody is using.
+      return online && session === null && !tile.maintenance;
     case "message":
     case "restart":
     case "shutdown":

@@ -38,6 +38,10 @@ export function selectLocked(state: RootState, pcId: string): boolean | null {
   return state.live.locks[pcId] ?? null;
 }
 
+export function selectMaintenance(state: RootState, pcId: string): boolean {
+  return state.live.maintenance[pcId] === true;
+}
+
 /** Every tile at `now` (the legend's counts, the list view, keyboard actions on the selection). */
 export function allTiles(live: LiveState, now: number): Tile[] {
   const alerts = liveAlertCounts(live);
@@ -45,7 +49,8 @@ export function allTiles(live: LiveState, now: number): Tile[] {
     const pc = live.pcs.entities[id];
     if (!pc) return [];
     const session = pc.session_id ? (live.sessions.entities[pc.session_id] ?? null) : null;
-    return [tileOf(pc, session, Math.max(pc.alert_count ?? 0, alerts[id] ?? 0), now, live.locks[id] ?? null)];
+    const alertCount = Math.max(pc.alert_count ?? 0, alerts[id] ?? 0);
+    return [tileOf(pc, session, alertCount, now, live.locks[id] ?? null, live.maintenance[id] === true)];
   });
 }
 

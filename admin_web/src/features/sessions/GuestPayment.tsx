@@ -6,7 +6,7 @@
  */
 import { Alert, Box, Button, Skeleton, Stack, Typography } from "@mui/material";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useRef, useState, type SyntheticEvent } from "react";
+import { useRef, useState, type KeyboardEvent, type SyntheticEvent } from "react";
 import { useTranslation } from "react-i18next";
 
 import { ApiError } from "../../api/errors";
@@ -65,7 +65,13 @@ export function GuestPayment({ sessionId, onPaid }: { sessionId: string; onPaid?
   const refused = pay.error instanceof ApiError && !pay.error.transient ? messageOf(pay.error, t) : null;
   const field = refused !== null && (method.method === "card" || method.method === "voucher") ? refused : null;
   return (
-    <Box component="form" onSubmit={submit} noValidate data-testid="guest-payment">
+    // Not a <form>: it sits inside the start and stop dialogs' forms. Enter in a field takes the payment.
+    <Box
+      data-testid="guest-payment"
+      onKeyDown={(event: KeyboardEvent) => {
+        if (event.key === "Enter" && event.target instanceof HTMLInputElement) submit(event);
+      }}
+    >
       <Stack spacing={2}>
         <Stack direction="row" sx={{ alignItems: "baseline", justifyContent: "space-between", gap: 2 }}>
           <Typography color="text.secondary">{t("desk.pay.owed")}</Typography>
@@ -100,7 +106,7 @@ export function GuestPayment({ sessionId, onPaid }: { sessionId: string; onPaid?
             />
             {refused !== null && field === null && <Alert severity="error">{refused}</Alert>}
             {pay.error instanceof ApiError && pay.error.transient && <Alert severity="warning">{t("desk.pay.retrySame")}</Alert>}
-            <Button type="submit" variant="contained" size="large" disabled={pay.isPending || session.isPending} data-testid="take-payment">
+            <Button variant="contained" size="large" onClick={submit} disabled={pay.isPending || session.isPending} data-testid="take-payment">
               {owed !== undefined
                 ? t("desk.pay.take", { amount: format.money(owed), method: t(`common.methods.${method.method}`) })
                 : t("desk.pay.takeOwed", { method: t(`common.methods.${method.method}`) })}

@@ -36,6 +36,8 @@ const en = {
     price: "Price",
     rate: "Rate",
     forEach: "Total for {{count}} PCs",
+    balanceBuys: "The balance buys",
+    until: "until {{time}}",
   },
   pay: {
     title: "Payment",
@@ -120,6 +122,8 @@ const ru: DeskMessages = {
     price: "Цена",
     rate: "Тариф",
     forEach: "Итого за {{count}} ПК",
+    balanceBuys: "Баланса хватит на",
+    until: "до {{time}}",
   },
   pay: {
     title: "Оплата",
@@ -202,6 +206,8 @@ const uz: DeskMessages = {
     price: "Narx",
     rate: "Tarif",
     forEach: "{{count}} ta kompyuter uchun jami",
+    balanceBuys: "Balans yetadi",
+    until: "{{time}} gacha",
   },
   pay: {
     title: "To'lov",
