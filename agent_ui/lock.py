@@ -241,8 +241,9 @@ class LockWindow(QWidget):
         if over is not None:
             currency = state.cafe.currency if state is not None else "UZS"
             used = i18n.clock(over.used_ms)
+            why = i18n.over_reason(lang, over.reason, offline=over.offline)
             self.over.setText(
-                f"<b>{t('session_over')}</b><br>{i18n.over_reason(lang, over.reason)}<br>"
+                f"<b>{t('session_over')}</b><br>{why}<br>"
                 f"{t('used_cost', used=used, cost=i18n.money(over.cost, currency, lang))}"
             )
         self.over.setVisible(over is not None)

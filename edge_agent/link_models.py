@@ -99,6 +99,7 @@ class SessionOver(LinkModel):
     reason: Text
     used_ms: int
     cost: int
+    offline: bool = False  # played on the offline credit (an "expired" end: the credit is used up)
 
 
 class ScreenState(LinkModel):

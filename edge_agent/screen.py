@@ -114,7 +114,9 @@ class Screen:
 
     def ended(self, ended: SessionEnded) -> None:
         """A session ended here: show its summary for a while."""
-        over = SessionOver(reason=ended.reason[:256], used_ms=ended.used_ms, cost=ended.cost)
+        over = SessionOver(
+            reason=ended.reason[:256], used_ms=ended.used_ms, cost=ended.cost, offline=ended.offline
+        )
         self._last_end = (over, time.monotonic())
         self.changed()
 

@@ -3,8 +3,9 @@ clock 60 times faster) starts the real lock screen, driven by a robot's hands (`
 
 A member and a voucher log in at the screen; the timer counts down and the session ends and locks on
 time; a ``kill -9`` of the UI mid-session brings it back (the session goes on) and raises one ``tamper``
-alert at the hub; a foreign process on the local link is refused and alerted; an idle customer is warned,
-then logged out."""
+alert at the hub; a foreign process on the local link is refused and alerted; with the broker stopped, a
+member who logged in here before logs in on the offline credit, and the session reaches the hub when the
+broker is back; an idle customer is warned, then logged out."""
 
 from __future__ import annotations
 
@@ -34,7 +35,11 @@ from .conftest import client_for, pc_status, wait_until
 PC = "pc-screen"
 SCALE = 60
 ROBOT = Path(__file__).with_name("ui_robot.py")
-RESTART_BOUND_S = 2.0
+# How long the test waits for a killed screen to be back: the guarantee is 2 s (bench/agent.py measures
+# it: 0.1-0.3 s); five times that, so that a loaded test machine cannot make it flake.
+BACK_WITHIN_S = 10.0
+PIN = "4826"
+STRONG_PASSWORD = "copper lantern meadow 7 swift"  # strong enough for the offline verifier
 
 
 class Screen:
@@ -97,8 +102,8 @@ def alerts(api: httpx.Client, kind: str) -> dict[str, Any] | None:
     return next((a for a in api.get(f"/pcs/{PC}").json()["alerts"] if a["kind"] == kind), None)
 
 
-def member(api: httpx.Client, balance: int) -> tuple[str, str]:
-    login, secret = f"s{uuid.uuid4().hex[:8]}", "4826"
+def member(api: httpx.Client, balance: int, secret: str = PIN) -> tuple[str, str]:
+    login = f"s{uuid.uuid4().hex[:8]}"
     created = api.post("/members", json={"login": login, "secret": secret}).json()
     credit = {"amount": balance, "reason": "test credit", "idempotency_key": uuid.uuid4().hex}
     assert api.post(f"/members/{created['id']}/balance-adjustments", json=credit).is_success
@@ -129,13 +134,11 @@ def test_a_member_logs_in_at_the_screen_and_a_killed_ui_comes_back_with_one_aler
 
     before = alerts(api, "tamper")
     os.kill(view["pid"], signal.SIGKILL)
-    killed_at = time.monotonic()
     back = wait_until(
-        lambda: (v := screen.showing("session")) and v["pid"] != view["pid"] and v, 10, "the UI back"
+        lambda: (v := screen.showing("session")) and v["pid"] != view["pid"] and v, BACK_WITHIN_S, "back"
     )
-    restart_s = time.monotonic() - killed_at
-    assert restart_s < RESTART_BOUND_S + 1.0, f"the lock screen came back after {restart_s:.1f} s"
     assert back["timer_visible"]
+    assert not back["lock_visible"]
     tamper = wait_until(lambda: alerts(api, "tamper"), 10, "a tamper alert")
     assert tamper["count"] == (before["count"] if before else 0) + 1
     assert tamper["details"]["type"] == "tamper.ui_exited"
@@ -198,6 +201,44 @@ def test_a_foreign_process_on_the_link_is_refused_and_alerted(
     assert tamper["count"] == (before["count"] if before else 0) + 1
     assert "not the lock screen" in tamper["details"]["reason"]
     assert screen.showing("locked"), "the real lock screen is untouched"
+
+
+def test_with_the_broker_down_a_member_logs_in_at_the_screen_on_the_offline_credit(
+    stack: LocalStack, screen_agent: tuple[Service, Screen], api: httpx.Client
+) -> None:
+    _, screen = screen_agent
+    wait_until(lambda: screen.showing("locked"), 30, "the lock screen up")
+    login, secret = member(api, 2_000_000, secret=STRONG_PASSWORD)
+    # Online first: this PC learns the member's offline verifier.
+    screen.do(do="member", login=login, secret=secret)
+    wait_until(lambda: screen.showing("session"), 15, "in session online")
+    online = wait_until(lambda: current_session(api), 10, "the online session at the hub")
+    screen.do(do="end")
+    wait_until(lambda: screen.showing("locked"), 10, "locked again")
+    wait_until(lambda: api.get(f"/sessions/{online}").json()["state"] == "ended", 15, "the online one ended")
+
+    stack.supervisor.stop("mosquitto")
+    try:
+        wait_until(lambda: (v := screen.showing("locked")) and v["offline"], 15, "the screen says offline")
+        screen.do(do="member", login=login, secret=secret)
+        playing = wait_until(lambda: screen.showing("session"), 15, "in session on the offline credit")
+        assert playing["offline"]
+        # The credit (1 000 so'm) buys 5 minutes by day, 7.5 at night: seconds at this clock.
+        over = wait_until(lambda: (v := screen.showing("locked")) and v["over"] and v, 30, "credit used up")
+        assert over["over"] == "expired"
+        assert "offline credit is used up" in over["over_text"]
+    finally:
+        stack.supervisor.restart("mosquitto")
+
+    def synced() -> dict[str, Any] | None:
+        items = api.get("/sessions", params={"pc_id": PC}).json()["items"]  # the only offline one here
+        return next((s for s in items if "offline" in s["flags"] and s["state"] == "ended"), None)
+
+    record = wait_until(synced, 60, "the offline session at the hub")
+    assert "unverified" not in record["flags"], "the proof made from the password checks out"
+    assert record["end_reason"] == "expired"
+    assert 0 < record["cost"] <= 100_000  # within the stack's offline credit
+    assert record["used_ms"] > 0
 
 
 def test_an_idle_customer_is_warned_then_logged_out(

@@ -67,6 +67,7 @@ def main() -> int:
             "mode": state.mode if state else None,
             "offline": state.offline if state else None,
             "over": state.session_over.reason if state and state.session_over else None,
+            "over_text": screen.windows.lock.over.text(),
             "lock_visible": screen.windows.lock.isVisible(),
             "timer_visible": screen.windows.timer.isVisible(),
             "message": screen.windows.lock.message.text(),

@@ -101,6 +101,14 @@ STATES: dict[str, tuple[ScreenState, Setup | None, str]] = {
         None,
         "lock",
     ),
+    "session-over-offline": (
+        locked(
+            offline=True,
+            session_over=SessionOver(reason="expired", used_ms=300_000, cost=100_000, offline=True),
+        ),
+        None,
+        "lock",
+    ),
     "staff-message": (locked(staff_message="The cafe closes at 23:00"), None, "lock"),
     "maintenance": (ScreenState(mode="maintenance", cafe=CAFE, offline=False), None, "lock"),
     "call-staff": (ScreenState(mode="lockdown", cafe=CAFE, offline=False), None, "lock"),
