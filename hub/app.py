@@ -88,15 +88,15 @@ def create_app(settings: HubSettings, name: str = "icafe_hub") -> HubApp:
     # Last: the console's catch-all for client-side routes never shadows an API route.
     app.blueprint(console_blueprint(ConsoleFiles.load(settings.console_dir or CONSOLE_DIR)))
     api_edges.install(app)  # ids in paths and query parameters: checked, and in the OpenAPI document
-    document_answers(app)  # every route's answers and errors, in the OpenAPI document
+    unanswered = document_answers(app)  # every route's answers and errors, in the OpenAPI document
     app.error_handler.add(Exception, _error_response)
     app.register_listener(_open, "before_server_start")
     app.register_listener(_close, "after_server_stop")
-    _check_routes_declare_access(app)
+    _check_routes_declare_access(app, unanswered)
     return app
 
 
-def _check_routes_declare_access(app: HubApp) -> None:
+def _check_routes_declare_access(app: HubApp, unanswered: list[str]) -> None:
     def handler_of(route: Any) -> Any:
         handler = route.handler
         # Sanic wraps WebSocket handlers in a partial of its own.
@@ -112,6 +112,8 @@ def _check_routes_declare_access(app: HubApp) -> None:
     silent = silent_write_routes(app)
     if silent:
         raise HubError(f"API write routes that declare no audit entry (@audits or @audits_nothing): {silent}")
+    if unanswered:
+        raise HubError(f"API routes that declare no answer (@answers): {unanswered}")
 
 
 def _allowed_methods(request: Request) -> list[str]:

@@ -35,9 +35,20 @@ from icafe.supervisor import free_port
 
 # Operations that would log the fuzzer out or lock its owner account; the WebSocket is not HTTP.
 EXCLUDED = r"^/api/v1/(ws|auth/(logout|password|2fa/.*))$"
-# No 5xx; invalid input (by the document) refused with a 4xx; a method a path does not take answered 405 with
-# Allow; a required header left out refused.
-CHECKS = "not_a_server_error,negative_data_rejection,unsupported_method,missing_required_header"
+# No 5xx; every answer's status, media type and body as the document declares them for that operation;
+# invalid input (by the document) refused with a 4xx; a method a path does not take answered 405 with Allow;
+# a required header left out refused.
+CHECKS = ",".join(
+    (
+        "not_a_server_error",
+        "status_code_conformance",
+        "content_type_conformance",
+        "response_schema_conformance",
+        "negative_data_rejection",
+        "unsupported_method",
+        "missing_required_header",
+    )
+)
 
 
 def start(data_dir: Path) -> LocalStack:

@@ -20,7 +20,14 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    ValidationError,
+    model_serializer,
+)
 from sanic import Sanic
 from sanic.response import HTTPResponse
 from sanic_ext import openapi
@@ -36,10 +43,36 @@ API_PREFIX = "/api/v1"
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 
+ABSENT = "x-absent"
+
+
+def absent(description: str = "") -> Any:
+    """A field left out of the answer when it has no value (e.g. figures a blind cashier may not see):
+    ``summary: ShiftFigures | None = absent("...")``; the document shows it optional, never null."""
+    return Field(default=None, description=description or None, json_schema_extra={ABSENT: True})
+
+
 class Answer(BaseModel):
-    """Base of every answer: exactly the declared fields, each present (nullable ones as null)."""
+    """Base of every answer: exactly the declared fields. Each is always present (null when it has no
+    value), except those declared ``absent()``, which are left out instead."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @model_serializer(mode="wrap")
+    def _leave_out_absent(self, handler: SerializerFunctionWrapHandler) -> Any:
+        data = handler(self)
+        for name in _absent_fields(type(self)):
+            if data.get(name, ...) is None:
+                del data[name]
+        return data
+
+
+def _absent_fields(model: type[BaseModel]) -> list[str]:
+    return [
+        field.alias or name
+        for name, field in model.model_fields.items()
+        if isinstance(field.json_schema_extra, dict) and field.json_schema_extra.get(ABSENT)
+    ]
 
 
 class ErrorDetail(Answer):
@@ -139,18 +172,22 @@ def build(declaration: Declaration, result: Any) -> HTTPResponse | None:
             raise AnswerMismatch("a JSON route returned a response of its own; return its data instead")
         return result
     answer = result if isinstance(result, Reply) else Reply(result, declaration.statuses[0])
-    if answer.status not in declaration.statuses or declaration.model is None:
+    # A success answers the route's model; an error answered by the handler itself, its error model.
+    model = (
+        declaration.model if answer.status in declaration.statuses else declaration.errors.get(answer.status)
+    )
+    if model is None:
         raise AnswerMismatch(f"status {answer.status} is not declared (declared: {declaration.statuses})")
     data = answer.data
     try:
-        if isinstance(data, declaration.model):
+        if isinstance(data, model):
             valid = data
         else:
             if isinstance(data, BaseModel):
                 data = data.model_dump()
-            valid = declaration.model.model_validate(data)
+            valid = model.model_validate(data)
     except ValidationError as exc:
-        raise AnswerMismatch(f"the answer does not fit {declaration.model.__name__}: {exc}") from None
+        raise AnswerMismatch(f"the answer does not fit {model.__name__}: {exc}") from None
     return HTTPResponse(
         valid.model_dump_json(),
         status=answer.status,
@@ -170,12 +207,47 @@ def declared_answer(handler: Any) -> Declaration | None:
 
 
 def json_content(model: type[BaseModel]) -> dict[str, Any]:
-    return {"application/json": {"schema": openapi30(model.model_json_schema(mode="serialization"))}}
+    return {"application/json": {"schema": answer_schema(model)}}
 
 
-def _implied_errors(route: Any, methods: Iterable[str]) -> set[int]:
+def answer_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """The schema of what ``build`` answers: every property required (always present, maybe null) but
+    those declared ``absent()``; no defaults (an answer has values, not defaults)."""
+    schema: dict[str, Any] = _every_field_present(openapi30(model.model_json_schema(mode="validation")))
+    return schema
+
+
+def _every_field_present(node: Any) -> Any:
+    if isinstance(node, list):
+        return [_every_field_present(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {key: _every_field_present(value) for key, value in node.items()}
+    properties = out.get("properties")
+    if isinstance(properties, dict) and out.get("type") == "object":
+        out["required"] = [name for name, schema in properties.items() if not schema.get(ABSENT)]
+        if not out["required"]:
+            del out["required"]
+        for schema in properties.values():
+            if schema.pop(ABSENT, False):
+                schema.pop("nullable", None)  # left out rather than null
+            schema.pop("default", None)
+    return out
+
+
+def _document_websocket(route: Any, wrapper: functools.partial[Any]) -> None:
+    """A WebSocket answers the upgrade, then sends its events as JSON text messages (README "API")."""
+    summary = "The live feed: a WebSocket (?token=) sending PC, session and payment events as JSON"
+    described = "Each message is a JSON object with a `type` (README, API: the WebSocket's events)."
+    openapi.definition(summary=summary, description=described)(wrapper)
+    openapi.response(101, {}, "Switching Protocols: the events follow as JSON text messages")(wrapper)
+    for status in sorted(_implied_errors(route, (), wrapper.args[0])):
+        openapi.response(status, json_content(ErrorAnswer), STANDARD_ERRORS.get(status, "error"))(wrapper)
+
+
+def _implied_errors(route: Any, methods: Iterable[str], handler: Any = None) -> set[int]:
     implied = {400, 503}
-    if declared_access(route.handler) not in (None, PUBLIC):
+    if declared_access(handler or route.handler) not in (None, PUBLIC):
         implied |= {401, 403, 429}
     if BODY_METHODS & set(methods):
         implied.add(413)
@@ -192,7 +264,8 @@ def document_answers(app: Sanic[Any, Any]) -> list[str]:
         if not path.startswith(API_PREFIX):
             continue
         handler = route.handler
-        if isinstance(handler, functools.partial):  # a WebSocket: no HTTP answer to declare
+        if isinstance(handler, functools.partial) and handler.args:  # a WebSocket
+            _document_websocket(route, handler)
             continue
         declaration = declared_answer(handler)
         if declaration is None:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from sanic import Blueprint, Request, json
-from sanic.response import HTTPResponse
+from typing import Any
+
+from pydantic import Field
+from sanic import Blueprint, Request
 from sanic_ext import openapi
 
+from hub.api.answers import Answer, Page, answers
 from hub.api.guard import requires
 from hub.api.query import Moment, Name, Paging, with_query
 from hub.auth.permissions import Permission
@@ -22,6 +25,31 @@ class AuditQuery(Paging):
     until: Moment | None = None
 
 
+class AuditEntry(Answer):
+    seq: int
+    at: int
+    time: str = Field(description="``at`` in ISO 8601, UTC")
+    actor: str
+    actor_id: str | None
+    actor_role: str | None
+    action: str
+    target: str | None
+    outcome: str
+    reason: str | None
+    details: dict[str, Any]
+    ip: str | None
+    hub: str | None
+    prev: str = Field(description="the previous entry's hash")
+    hash: str
+
+
+class ChainReport(Answer):
+    ok: bool
+    entries: int
+    head_hash: str
+    problems: list[str]
+
+
 @bp.get("")
 @openapi.definition(
     summary="Audit entries, newest first; filters: actor, action, outcome, since, until",
@@ -29,7 +57,8 @@ class AuditQuery(Paging):
 )
 @requires(Permission.AUDIT_READ)
 @with_query(AuditQuery)
-async def list_audit(request: Request, query: AuditQuery) -> HTTPResponse:
+@answers(Page[AuditEntry])
+async def list_audit(request: Request, query: AuditQuery) -> dict[str, Any]:
     entries, total = await request.app.ctx.store.audit.page(
         actor=query.actor,
         action=query.action,
@@ -39,19 +68,18 @@ async def list_audit(request: Request, query: AuditQuery) -> HTTPResponse:
         skip=query.offset,
         limit=query.limit,
     )
-    return json({"items": [entry_view(e) for e in entries], "total": total})
+    return {"items": [entry_view(e) for e in entries], "total": total}
 
 
 @bp.get("/verify")
 @openapi.definition(summary="Check the audit log's hash chain (as `icafe audit verify` does)", tag="audit")
 @requires(Permission.AUDIT_READ)
-async def verify_audit(request: Request) -> HTTPResponse:
+@answers(ChainReport)
+async def verify_audit(request: Request) -> dict[str, Any]:
     report = await request.app.ctx.audit.verify()
-    return json(
-        {
-            "ok": report.ok,
-            "entries": report.entries,
-            "head_hash": report.head_hash,
-            "problems": report.problems,
-        }
-    )
+    return {
+        "ok": report.ok,
+        "entries": report.entries,
+        "head_hash": report.head_hash,
+        "problems": report.problems,
+    }

@@ -19,18 +19,18 @@ from __future__ import annotations
 import asyncio
 import math
 import time
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
-from sanic import Blueprint, Request, json
-from sanic.response import HTTPResponse
+from pydantic import BaseModel, ConfigDict, Field, RootModel
+from sanic import Blueprint, Request
 from sanic_ext import openapi
 
+from hub.api.answers import Answer, Done, absent, answers, reply
 from hub.api.audited import audits
 from hub.api.bodies import parse_body
 from hub.api.guard import Confirmation, confirm_sensitive, public, requires
 from hub.api.schema import json_body
-from hub.api.users import account_call, origin_of
+from hub.api.users import StaffUserAnswer, account_call, origin_of
 from hub.auth.logins import RefreshRefused, user_view
 from hub.auth.passwords import verify_password
 from hub.auth.permissions import Permission, permissions_of
@@ -76,6 +76,59 @@ class TotpCode(BaseModel):
 class Confirmed(BaseModel):
     model_config = ConfigDict(extra="forbid")
     confirmation: Confirmation
+
+
+class LoginSession(Answer):
+    """A login session: ``full``, or ``limited`` to one's own account until ``required_actions`` are done."""
+
+    access_token: str
+    token_type: Literal["Bearer"]
+    expires_in: int
+    scope: Literal["full", "limited"]
+    required_actions: list[str]
+    user: StaffUserAnswer
+    refresh_token: str | None = absent("a full session's (rotated on each use)")
+    refresh_expires_in: int | None = absent("a full session's")
+    recovery_codes: list[str] | None = absent("after enrolling 2FA: shown once")
+    recovery_codes_left: int | None = absent("after logging in with a recovery code")
+
+
+class MfaUser(Answer):
+    id: str
+    username: str
+    role: str
+
+
+class MfaStep(Answer):
+    """The password was right and the user has 2FA: send a code with ``mfa_token`` to /auth/login/2fa."""
+
+    mfa_required: Literal[True]
+    mfa_token: str
+    token_type: Literal["mfa"]
+    expires_in: int
+    user: MfaUser
+
+
+class LoginAnswer(RootModel[LoginSession | MfaStep]):
+    """A session, or the second step when the user has 2FA."""
+
+
+class Me(StaffUserAnswer):
+    scope: Literal["full", "limited"]
+    permissions: list[str]
+    required_actions: list[str]
+    totp_required: bool = Field(description="the role requires 2FA")
+    session_expires_at: int
+
+
+class TotpEnrolment(Answer):
+    secret: str
+    otpauth_uri: str
+    qr_svg: str
+
+
+class RecoveryCodes(Answer):
+    recovery_codes: list[str] = Field(description="shown once; each works once")
 
 
 def _invalid_credentials() -> ApiError:
@@ -141,7 +194,8 @@ async def _succeeded(request: Request, user: StaffUser, action: str, answer: dic
 )
 @public
 @audits("auth.login")
-async def login(request: Request) -> HTTPResponse:
+@answers(LoginAnswer, errors=(401, 429))
+async def login(request: Request) -> Any:
     body = parse_body(request, LoginRequest)
     ctx = request.app.ctx
     username = body.username.strip().lower()
@@ -176,19 +230,17 @@ async def login(request: Request) -> HTTPResponse:
             target=f"user:{user.username}",
             details={"step": "password", "next": "2fa"},
         )
-        return json(
-            {
-                "mfa_required": True,
-                "mfa_token": token,
-                "token_type": "mfa",
-                "expires_in": ctx.tokens.mfa_ttl_s,
-                "user": {"id": user.id, "username": user.username, "role": user.role},
-            }
-        )
+        return {
+            "mfa_required": True,
+            "mfa_token": token,
+            "token_type": "mfa",
+            "expires_in": ctx.tokens.mfa_ttl_s,
+            "user": {"id": user.id, "username": user.username, "role": user.role},
+        }
     await ctx.login_limiter.succeeded(username, client_ip(request))
     answer = await ctx.logins.start(user)
     await _succeeded(request, user, "auth.login", answer)
-    return json(answer)
+    return answer
 
 
 @bp.post("/login/2fa")
@@ -199,7 +251,8 @@ async def login(request: Request) -> HTTPResponse:
 )
 @public
 @audits("auth.login_2fa")
-async def login_second_factor(request: Request) -> HTTPResponse:
+@answers(LoginSession, errors=(401, 429))
+async def login_second_factor(request: Request) -> Any:
     body = parse_body(request, SecondFactorRequest)
     ctx = request.app.ctx
     try:
@@ -227,7 +280,7 @@ async def login_second_factor(request: Request) -> HTTPResponse:
     )
     if method == "recovery_code":
         answer["recovery_codes_left"] = len(user.recovery_codes) - 1
-    return json(answer)
+    return answer
 
 
 @bp.post("/refresh")
@@ -238,7 +291,8 @@ async def login_second_factor(request: Request) -> HTTPResponse:
 )
 @public
 @audits("auth.refresh")
-async def refresh(request: Request) -> HTTPResponse:
+@answers(LoginSession, errors=(401, 429))
+async def refresh(request: Request) -> Any:
     body = parse_body(request, RefreshRequest)
     ctx = request.app.ctx
     try:
@@ -258,18 +312,19 @@ async def refresh(request: Request) -> HTTPResponse:
         ip=client_ip(request),
         target=f"user:{user.username}",
     )
-    return json(answer)
+    return answer
 
 
 @bp.post("/logout")
 @openapi.definition(summary="End this login session (its access and refresh tokens)", tag="auth")
 @requires(Permission.ACCOUNT)
 @audits("auth.logout")
-async def logout(request: Request) -> HTTPResponse:
+@answers(Done)
+async def logout(request: Request) -> dict[str, Any]:
     ctx = request.app.ctx
     await ctx.logins.logout(request.ctx.claims)
     await ctx.audit.record("auth.logout", request=request, target=f"user:{request.ctx.claims.username}")
-    return json({"status": "logged_out"})
+    return {"status": "logged_out"}
 
 
 async def _me(request: Request) -> StaffUser:
@@ -283,19 +338,18 @@ async def _me(request: Request) -> StaffUser:
 @bp.get("/me")
 @openapi.definition(summary="The logged-in user, permissions and required actions", tag="auth")
 @requires(Permission.ACCOUNT)
-async def me(request: Request) -> HTTPResponse:
+@answers(Me)
+async def me(request: Request) -> dict[str, Any]:
     user = await _me(request)
     claims = request.ctx.claims
-    return json(
-        {
-            **user_view(user),
-            "scope": claims.scope,
-            "permissions": sorted(p.value for p in permissions_of(user.role, claims.scope)),
-            "required_actions": request.app.ctx.accounts.required_actions(user),
-            "totp_required": request.app.ctx.accounts.totp_required(user),
-            "session_expires_at": claims.expires_at,
-        }
-    )
+    return {
+        **user_view(user),
+        "scope": claims.scope,
+        "permissions": sorted(p.value for p in permissions_of(user.role, claims.scope)),
+        "required_actions": request.app.ctx.accounts.required_actions(user),
+        "totp_required": request.app.ctx.accounts.totp_required(user),
+        "session_expires_at": claims.expires_at,
+    }
 
 
 @bp.post("/password")
@@ -306,7 +360,8 @@ async def me(request: Request) -> HTTPResponse:
 )
 @requires(Permission.ACCOUNT)
 @audits("auth.password_change")
-async def change_password(request: Request) -> HTTPResponse:
+@answers(LoginSession, errors=(409,))
+async def change_password(request: Request) -> dict[str, Any]:
     body = parse_body(request, PasswordChange)
     ctx = request.app.ctx
     user = await _me(request)
@@ -319,7 +374,8 @@ async def change_password(request: Request) -> HTTPResponse:
         if exc.code == "invalid_credentials":
             await ctx.login_limiter.failed(user.username, client_ip(request))
         raise
-    return json(await ctx.logins.start(after))
+    session: dict[str, Any] = await ctx.logins.start(after)
+    return session
 
 
 @bp.post("/2fa/setup")
@@ -328,11 +384,13 @@ async def change_password(request: Request) -> HTTPResponse:
 )
 @requires(Permission.ACCOUNT)
 @audits("auth.2fa_begin")
-async def totp_setup(request: Request) -> HTTPResponse:
+@answers(TotpEnrolment, errors=(409,))
+async def totp_setup(request: Request) -> Any:
     user = await _me(request)
     enrolment = await account_call(request.app.ctx.accounts.begin_totp(user, origin_of(request)))
-    return json(
+    return reply(
         {"secret": enrolment.secret, "otpauth_uri": enrolment.uri, "qr_svg": enrolment.qr_svg},
+        200,
         headers={"Cache-Control": "no-store"},
     )
 
@@ -345,7 +403,8 @@ async def totp_setup(request: Request) -> HTTPResponse:
 )
 @requires(Permission.ACCOUNT)
 @audits("auth.2fa_activate")
-async def totp_activate(request: Request) -> HTTPResponse:
+@answers(LoginSession, errors=(409,))
+async def totp_activate(request: Request) -> Any:
     body = parse_body(request, TotpCode)
     ctx = request.app.ctx
     user = await _me(request)
@@ -358,7 +417,7 @@ async def totp_activate(request: Request) -> HTTPResponse:
         raise
     answer = await ctx.logins.start(after)
     answer["recovery_codes"] = codes
-    return json(answer)
+    return answer
 
 
 @bp.post("/2fa/recovery-codes")
@@ -369,12 +428,13 @@ async def totp_activate(request: Request) -> HTTPResponse:
 )
 @requires(Permission.ACCOUNT)
 @audits("auth.recovery_codes")
-async def totp_recovery_codes(request: Request) -> HTTPResponse:
+@answers(RecoveryCodes, errors=(409,))
+async def totp_recovery_codes(request: Request) -> dict[str, Any]:
     body = parse_body(request, Confirmed)
     reason = await confirm_sensitive(request, body.confirmation, "auth.recovery_codes")
     user = await _me(request)
     codes = await account_call(request.app.ctx.accounts.new_recovery_codes(user, origin_of(request), reason))
-    return json({"recovery_codes": codes})
+    return {"recovery_codes": codes}
 
 
 @bp.post("/2fa/disable")
@@ -385,10 +445,12 @@ async def totp_recovery_codes(request: Request) -> HTTPResponse:
 )
 @requires(Permission.ACCOUNT)
 @audits("auth.2fa_disable")
-async def totp_disable(request: Request) -> HTTPResponse:
+@answers(LoginSession, errors=(409,))
+async def totp_disable(request: Request) -> dict[str, Any]:
     body = parse_body(request, Confirmed)
     reason = await confirm_sensitive(request, body.confirmation, "auth.2fa_disable")
     ctx = request.app.ctx
     user = await _me(request)
     after = await account_call(ctx.accounts.disable_totp(user, origin_of(request), reason))
-    return json(await ctx.logins.start(after))
+    session: dict[str, Any] = await ctx.logins.start(after)
+    return session

@@ -10,10 +10,10 @@ import dataclasses
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sanic import Blueprint, Request, json
-from sanic.response import HTTPResponse
+from sanic import Blueprint, Request
 from sanic_ext import openapi
 
+from hub.api.answers import Answer, Page, answers
 from hub.api.audited import audits
 from hub.api.bodies import parse_body
 from hub.api.guard import requires
@@ -62,6 +62,19 @@ class BranchSettings(BaseModel):
         return list(dict.fromkeys(value))
 
 
+class Branch(Answer):
+    id: str
+    name: str
+    address: str
+    tax_id: str
+    phone: str
+    currency: str
+    language: str
+    timezone: str
+    payment_methods: list[str]
+    logo_png: str = Field(description="base64 of the PNG the lock screens show; empty for none")
+
+
 def branch_view(branch: BranchRecord) -> dict[str, Any]:
     view = dataclasses.asdict(branch)
     view["payment_methods"] = list(branch.payment_methods)
@@ -71,19 +84,21 @@ def branch_view(branch: BranchRecord) -> dict[str, Any]:
 @bp.get("")
 @openapi.definition(summary="Branches and their settings", tag="branches")
 @requires(Permission.SETTINGS_READ)
-async def list_branches(request: Request) -> HTTPResponse:
+@answers(Page[Branch])
+async def list_branches(request: Request) -> dict[str, Any]:
     branches = await request.app.ctx.store.branches.all()
-    return json({"items": [branch_view(b) for b in branches], "total": len(branches)})
+    return {"items": [branch_view(b) for b in branches], "total": len(branches)}
 
 
 @bp.get("/<branch_id:str>")
 @openapi.definition(summary="One branch's settings", tag="branches")
 @requires(Permission.SETTINGS_READ)
-async def get_branch(request: Request, branch_id: str) -> HTTPResponse:
+@answers(Branch, errors=(404,))
+async def get_branch(request: Request, branch_id: str) -> dict[str, Any]:
     branch = await request.app.ctx.store.branches.get(branch_id)
     if branch is None:
         raise not_found(f"branch {branch_id!r}")
-    return json(branch_view(branch))
+    return branch_view(branch)
 
 
 @bp.put("/<branch_id:str>")
@@ -94,7 +109,8 @@ async def get_branch(request: Request, branch_id: str) -> HTTPResponse:
 )
 @requires(Permission.SETTINGS_MANAGE)
 @audits("branch.update")
-async def put_branch(request: Request, branch_id: str) -> HTTPResponse:
+@answers(Branch)
+async def put_branch(request: Request, branch_id: str) -> dict[str, Any]:
     # In a thread: checking the timezone may read its file from disk the first time.
     body = await asyncio.to_thread(parse_body, request, BranchSettings)
     fields = body.model_dump()
@@ -106,4 +122,4 @@ async def put_branch(request: Request, branch_id: str) -> HTTPResponse:
     await request.app.ctx.audit.record(
         "branch.update", request=request, target=branch_id, details=body.model_dump()
     )
-    return json(branch_view(branch))
+    return branch_view(branch)

@@ -11,11 +11,12 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-from sanic import Blueprint, Request, json
+from sanic import Blueprint, Request
 from sanic.response import HTTPResponse
 from sanic_ext import openapi
 
 from billing.money import format_amount
+from hub.api.answers import Answer, Page, absent, answers, reply
 from hub.api.audited import audits
 from hub.api.bodies import parse_body
 from hub.api.guard import requires
@@ -80,6 +81,58 @@ def staff_of(request: Request) -> Staff:
     return Staff(user_id=claims.user_id, username=claims.username)
 
 
+class PaymentItem(Answer):
+    """A line of the receipt; product lines name the product, session lines the PC and time used."""
+
+    kind: str
+    quantity: int
+    unit_price: int
+    total: int
+    product_id: str | None = absent()
+    name: str | None = absent()
+    pc_id: str | None = absent("where the time paid for was used")
+    used_ms: int | None = absent("how long it ran")
+
+
+class Payment(Answer):
+    id: str
+    kind: Literal["payment", "refund"]
+    purpose: str
+    method: str = Field(description="cash, card, balance or voucher")
+    amount: int = Field(description="minor units")
+    amount_display: str
+    currency: str
+    branch: str
+    receipt_no: int | None
+    receipt: str | None = Field(description="the receipt's number as printed: <branch>-<number>")
+    staff: str | None
+    shift_id: str | None
+    member_id: str | None
+    session_id: str | None
+    items: list[PaymentItem]
+    terminal_ref: str | None
+    voucher_id: str | None
+    voucher_last4: str | None
+    refund_of: str | None = Field(description="a refund's payment")
+    reason: str | None
+    at: int
+
+
+class PaymentTaken(Payment):
+    replayed: bool = Field(description="true: the key was used before; this is the first answer again")
+    voucher_code: str | None = absent("a sold voucher's code (only here)")
+    balance: int | None = absent("the member's balance after it")
+
+
+class RefundTaken(Payment):
+    replayed: bool
+
+
+class PaymentDetail(Payment):
+    refunds: list[Payment] | None = absent("a payment's refunds")
+    refundable: int | None = absent("what is left to refund of a payment")
+
+
 def payment_view(tx: LedgerTransaction, language: str = "en") -> dict[str, Any]:
     return {
         "id": tx.id,
@@ -137,7 +190,8 @@ class PaymentsQuery(HistoryQuery, Paging):
 )
 @requires(Permission.MONEY_COLLECT)
 @audits("payment.create")
-async def create_payment(request: Request) -> HTTPResponse:
+@answers(PaymentTaken, status=201, also=(200,), errors=(402, 404, 409))
+async def create_payment(request: Request) -> Any:
     key = idempotency_key(request)
     body = parse_body(request, PaymentRequest)
     if body.member_id is not None:  # a login names the member as well as an id
@@ -158,7 +212,7 @@ async def create_payment(request: Request) -> HTTPResponse:
         view["voucher_code"] = code
     if tx.member_id:
         view["balance"] = await ctx.money.balance(tx.member_id)
-    return json(view, status=201 if result.created else 200)
+    return reply(view, 201 if result.created else 200)
 
 
 @bp.get("")
@@ -169,11 +223,12 @@ async def create_payment(request: Request) -> HTTPResponse:
 )
 @requires(Permission.MONEY_READ)
 @with_query(PaymentsQuery)
-async def list_payments(request: Request, query: PaymentsQuery) -> HTTPResponse:
+@answers(Page[Payment])
+async def list_payments(request: Request, query: PaymentsQuery) -> dict[str, Any]:
     found, total = await request.app.ctx.store.ledger.page(
         history_filter(query), skip=query.offset, limit=query.limit
     )
-    return json({"items": [payment_view(tx) for tx in found], "total": total})
+    return {"items": [payment_view(tx) for tx in found], "total": total}
 
 
 @bp.get("/export.csv")
@@ -184,6 +239,7 @@ async def list_payments(request: Request, query: PaymentsQuery) -> HTTPResponse:
 )
 @requires(Permission.MONEY_READ)
 @with_query(HistoryQuery)
+@answers(None, file="text/csv")
 async def export_payments(request: Request, query: HistoryQuery) -> None:
     where = history_filter(query)
     response = await request.respond(
@@ -265,7 +321,8 @@ def csv_row(values: Sequence[str]) -> str:
     summary="One payment or refund, with its refunds and what is left to refund", tag="payments"
 )
 @requires(Permission.MONEY_READ)
-async def get_payment(request: Request, payment_id: str) -> HTTPResponse:
+@answers(PaymentDetail, errors=(404,))
+async def get_payment(request: Request, payment_id: str) -> dict[str, Any]:
     ctx = request.app.ctx
     tx = await ctx.money.payment(payment_id)
     view = payment_view(tx)
@@ -273,7 +330,7 @@ async def get_payment(request: Request, payment_id: str) -> HTTPResponse:
         refunds = await ctx.store.ledger.refunds_of(payment_id)
         view["refunds"] = [payment_view(refund) for refund in refunds]
         view["refundable"] = tx.amount - sum(refund.amount for refund in refunds)
-    return json(view)
+    return view
 
 
 @bp.get("/<payment_id:str>/receipt")
@@ -283,6 +340,7 @@ async def get_payment(request: Request, payment_id: str) -> HTTPResponse:
 )
 @requires(Permission.MONEY_READ)
 @with_query(PrintQuery)
+@answers(None, file="application/pdf", errors=(404,))
 async def get_receipt(request: Request, payment_id: str, query: PrintQuery) -> HTTPResponse:
     ctx = request.app.ctx
     tx = await ctx.money.payment(payment_id)
@@ -309,7 +367,8 @@ async def get_receipt(request: Request, payment_id: str, query: PrintQuery) -> H
 )
 @requires(Permission.MONEY_REFUND)
 @audits("payment.refund")
-async def refund_payment(request: Request, payment_id: str) -> HTTPResponse:
+@answers(RefundTaken, status=201, also=(200,), errors=(402, 404, 409))
+async def refund_payment(request: Request, payment_id: str) -> Any:
     key = idempotency_key(request)
     body = parse_body(request, RefundBody)
     ctx = request.app.ctx
@@ -317,7 +376,7 @@ async def refund_payment(request: Request, payment_id: str) -> HTTPResponse:
     refund = RefundRequest(amount=body.amount, reason=body.reason.strip(), terminal_ref=body.terminal_ref)
     replay = await ctx.money.refund_replay(payment_id, refund, key)
     if replay is not None:
-        return json(payment_view(replay.transaction) | {"replayed": True})
+        return reply(payment_view(replay.transaction) | {"replayed": True}, 200)
     confirmation = Confirmation(reason=body.reason, totp=body.totp, password=body.password)
     reason = await confirm_sensitive(request, confirmation, f"payment:{payment_id}")
     result = await ctx.money.refund(payment_id, refund, staff_of(request), key)
@@ -330,4 +389,4 @@ async def refund_payment(request: Request, payment_id: str) -> HTTPResponse:
             reason=reason,
             details={"refund": tx.id, "amount": tx.amount, "method": tx.method},
         )
-    return json(payment_view(tx) | {"replayed": not result.created}, status=201 if result.created else 200)
+    return reply(payment_view(tx) | {"replayed": not result.created}, 201 if result.created else 200)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from sanic import Blueprint, Request, json
-from sanic.response import HTTPResponse
+from sanic import Blueprint, Request
 from sanic_ext import openapi
 
+from hub.api.answers import Answer, ErrorAnswer, Page, answers, reply
 from hub.api.audited import audits
 from hub.api.bodies import parse_body
 from hub.api.guard import Confirmation, check_permission, confirm_sensitive, requires
@@ -42,6 +42,84 @@ class CommandsQuery(Paging):
 
 class TelemetryQuery(QueryModel):
     limit: int = Field(default=60, ge=1, le=MAX_PAGE, description="the newest samples to answer")
+
+
+class Pc(Answer):
+    id: str
+    site: str
+    status: Literal["online", "offline"]
+    status_since: int | None
+    first_seen: int
+    last_seen: int
+    hostname: str | None
+    agent_version: str | None
+    os: str | None
+    hardware: dict[str, Any]
+    group: str
+    session_id: str | None = Field(description="the session running on it now")
+
+
+class PcListed(Pc):
+    alert_count: int = Field(description="unresolved alerts")
+
+
+class Alert(Answer):
+    id: str
+    pc_id: str
+    kind: str
+    state: str
+    message: str
+    details: dict[str, Any]
+    count: int
+    first_at: int
+    last_at: int
+
+
+class QuarantinedEvent(Answer):
+    """An event the PC sent that the hub refused, with why (README "A PC is hostile")."""
+
+    pc_id: str
+    journal: str
+    seq: int
+    type: str
+    data: dict[str, Any]
+    at: int
+    session_id: str | None
+    reason: str
+    detail: str
+    received_at: int
+
+
+class PcDetail(Pc):
+    telemetry: dict[str, Any] | None = Field(description="the latest sample")
+    alerts: list[Alert] = Field(description="unresolved")
+    quarantined: list[QuarantinedEvent] = Field(description="the newest refused events")
+
+
+class Command(Answer):
+    id: str
+    pc_id: str
+    type: str
+    text: str | None
+    state: CommandState
+    detail: str | None
+    issued_by: str
+    issued_at: int
+    done_at: int | None
+
+
+class CommandTimedOut(ErrorAnswer):
+    """504: the PC did not acknowledge in time; the command as stored (a late acknowledgement updates it)."""
+
+    command: Command
+
+
+class TelemetrySample(Answer):
+    """A telemetry sample as received; its figures depend on the agent."""
+
+    model_config = ConfigDict(extra="allow")
+    pc_id: str
+    at: int
 
 
 def _status(presence: dict[str, Any] | None) -> str:
@@ -83,7 +161,8 @@ def command_view(command: CommandRecord) -> dict[str, Any]:
 @openapi.definition(summary="List PCs with their presence", tag="pcs")
 @requires(Permission.PCS_READ)
 @with_query(PcsQuery)
-async def list_pcs(request: Request, query: PcsQuery) -> HTTPResponse:
+@answers(Page[PcListed])
+async def list_pcs(request: Request, query: PcsQuery) -> dict[str, Any]:
     ctx = request.app.ctx
     site, status, offset, limit = query.site, query.status, query.offset, query.limit
     if status is None:
@@ -102,7 +181,7 @@ async def list_pcs(request: Request, query: PcsQuery) -> HTTPResponse:
         {**pc_view(pc, presence.get(pc.id), sessions.get(pc.id)), "alert_count": alerts.get(pc.id, 0)}
         for pc in pcs
     ]
-    return json({"items": items, "total": total})
+    return {"items": items, "total": total}
 
 
 async def _pc_or_404(request: Request, pc_id: str) -> PcRecord:
@@ -116,7 +195,8 @@ async def _pc_or_404(request: Request, pc_id: str) -> PcRecord:
 @bp.get("/<pc_id:str>")
 @openapi.definition(summary="One PC with its latest telemetry", tag="pcs")
 @requires(Permission.PCS_READ)
-async def get_pc(request: Request, pc_id: str) -> HTTPResponse:
+@answers(PcDetail, errors=(404,))
+async def get_pc(request: Request, pc_id: str) -> dict[str, Any]:
     pc = await _pc_or_404(request, pc_id)
     presence = await request.app.ctx.live.presence([pc.id])
     sessions = await request.app.ctx.live.pc_sessions([pc.id])
@@ -124,7 +204,7 @@ async def get_pc(request: Request, pc_id: str) -> HTTPResponse:
     alerts = await request.app.ctx.alerts.unresolved(pc.id)
     quarantined = await request.app.ctx.store.journals.quarantined(pc.id, limit=20)
     view = pc_view(pc, presence.get(pc.id), sessions.get(pc.id))
-    return json({**view, "telemetry": pc.telemetry, "alerts": alerts, "quarantined": quarantined})
+    return {**view, "telemetry": pc.telemetry, "alerts": alerts, "quarantined": quarantined}
 
 
 STAFF_COMMANDS = tuple(COMMAND_PERMISSIONS)
@@ -161,7 +241,8 @@ async def _audit_command(
 )
 @requires(*ANY_COMMAND)
 @audits("pc.command")
-async def send_command(request: Request, pc_id: str) -> HTTPResponse:
+@answers(Command, errors={404: ErrorAnswer, 504: CommandTimedOut})
+async def send_command(request: Request, pc_id: str) -> Any:
     body = parse_body(request, CommandRequest)
     # The route is open to any command permission; this command needs its own (a cashier may lock).
     await check_permission(request, request.ctx.claims, COMMAND_PERMISSIONS[body.type])
@@ -180,31 +261,31 @@ async def send_command(request: Request, pc_id: str) -> HTTPResponse:
     details = {"type": record.type, "command_id": record.id, "text": record.text, "detail": record.detail}
     await _audit_command(request, pc_id, reason, outcome, details)
     if record.state is CommandState.TIMEOUT:
-        return json(
-            {
-                "error": {"code": "agent_timeout", "message": f"{pc_id} did not acknowledge in time"},
-                "command": command_view(record),
-            },
-            status=504,
-        )
-    return json(command_view(record), status=200)
+        timed_out = {
+            "error": {"code": "agent_timeout", "message": f"{pc_id} did not acknowledge in time"},
+            "command": command_view(record),
+        }
+        return reply(CommandTimedOut.model_validate(timed_out), 504)
+    return command_view(record)
 
 
 @bp.get("/<pc_id:str>/commands")
 @openapi.definition(summary="Commands sent to a PC, newest first", tag="pcs")
 @requires(Permission.PCS_READ)
 @with_query(CommandsQuery)
-async def list_commands(request: Request, pc_id: str, query: CommandsQuery) -> HTTPResponse:
+@answers(Page[Command], errors=(404,))
+async def list_commands(request: Request, pc_id: str, query: CommandsQuery) -> dict[str, Any]:
     await _pc_or_404(request, pc_id)
     records, total = await request.app.ctx.store.commands.for_pc(pc_id, skip=query.offset, limit=query.limit)
-    return json({"items": [command_view(r) for r in records], "total": total})
+    return {"items": [command_view(r) for r in records], "total": total}
 
 
 @bp.get("/<pc_id:str>/telemetry")
 @openapi.definition(summary="Recent telemetry samples of a PC, newest first", tag="pcs")
 @requires(Permission.PCS_READ)
 @with_query(TelemetryQuery)
-async def list_telemetry(request: Request, pc_id: str, query: TelemetryQuery) -> HTTPResponse:
+@answers(Page[TelemetrySample], errors=(404,))
+async def list_telemetry(request: Request, pc_id: str, query: TelemetryQuery) -> dict[str, Any]:
     await _pc_or_404(request, pc_id)
     samples = await request.app.ctx.store.telemetry.recent(pc_id, limit=query.limit)
-    return json({"items": samples, "total": len(samples)})
+    return {"items": samples, "total": len(samples)}

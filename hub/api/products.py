@@ -6,10 +6,10 @@ import uuid
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from sanic import Blueprint, Request, json
-from sanic.response import HTTPResponse
+from sanic import Blueprint, Request
 from sanic_ext import openapi
 
+from hub.api.answers import Answer, Page, answers
 from hub.api.audited import audits
 from hub.api.bodies import parse_body
 from hub.api.guard import requires
@@ -43,6 +43,14 @@ class ProductsQuery(Paging):
     all: bool = Field(default=False, description="include withdrawn products")
 
 
+class Product(Answer):
+    id: str
+    name: str
+    price: int = Field(description="minor units of the branch currency")
+    category: str
+    active: bool = Field(description="false: withdrawn from sale")
+
+
 def product_view(product: ProductRecord) -> dict[str, Any]:
     return {
         "id": product.id,
@@ -57,18 +65,20 @@ def product_view(product: ProductRecord) -> dict[str, Any]:
 @openapi.definition(summary="Products for sale (?all=1 includes withdrawn ones)", tag="products")
 @requires(Permission.MONEY_READ)
 @with_query(ProductsQuery)
-async def list_products(request: Request, query: ProductsQuery) -> HTTPResponse:
+@answers(Page[Product])
+async def list_products(request: Request, query: ProductsQuery) -> dict[str, Any]:
     products, total = await request.app.ctx.store.products.page(
         active_only=not query.all, skip=query.offset, limit=query.limit
     )
-    return json({"items": [product_view(p) for p in products], "total": total})
+    return {"items": [product_view(p) for p in products], "total": total}
 
 
 @bp.post("")
 @openapi.definition(summary="Add a product", body=json_body(NewProduct), tag="products")
 @requires(Permission.SETTINGS_MANAGE)
 @audits("product.create")
-async def create_product(request: Request) -> HTTPResponse:
+@answers(Product, status=201, errors=(409,))
+async def create_product(request: Request) -> dict[str, Any]:
     body = parse_body(request, NewProduct)
     product = ProductRecord(
         id=uuid.uuid4().hex, name=body.name, price=body.price, category=body.category, created_at=now_ms()
@@ -78,7 +88,7 @@ async def create_product(request: Request) -> HTTPResponse:
     await request.app.ctx.audit.record(
         "product.create", request=request, target=product.id, details={"name": body.name, "price": body.price}
     )
-    return json(product_view(product), status=201)
+    return product_view(product)
 
 
 @bp.patch("/<product_id:str>")
@@ -89,7 +99,8 @@ async def create_product(request: Request) -> HTTPResponse:
 )
 @requires(Permission.SETTINGS_MANAGE)
 @audits("product.update")
-async def update_product(request: Request, product_id: str) -> HTTPResponse:
+@answers(Product, errors=(404, 409))
+async def update_product(request: Request, product_id: str) -> dict[str, Any]:
     changes = parse_body(request, ProductChanges).model_dump(exclude_none=True)
     try:
         product = await request.app.ctx.store.products.update(product_id, changes)
@@ -98,4 +109,4 @@ async def update_product(request: Request, product_id: str) -> HTTPResponse:
     if product is None:
         raise not_found(f"product {product_id!r}")
     await request.app.ctx.audit.record("product.update", request=request, target=product_id, details=changes)
-    return json(product_view(product))
+    return product_view(product)

@@ -1,8 +1,6 @@
 """Prices before anything starts: what a session on a PC would cost now (the front desk's question, asked
 with the very body that starts it), and a tariff's price of a session at any start and length (the back
-office's preview). The pricing is ``billing.quotes``: the rules that price the session afterwards.
-
-Also the answer models of prices (``PriceAnswer``), shared with a session's own price."""
+office's preview). The pricing is ``billing.quotes``: the rules that price the session afterwards."""
 
 from __future__ import annotations
 
@@ -12,7 +10,6 @@ from pydantic import Field, model_validator
 from sanic import Blueprint, Request
 from sanic_ext import openapi
 
-from billing import Price, format_amount
 from billing.quotes import Quote
 from billing.tariffs import MINUTE_MS
 from hub.api.answers import Answer, answers
@@ -20,6 +17,7 @@ from hub.api.audited import audits_nothing
 from hub.api.bodies import parse_body
 from hub.api.guard import requires
 from hub.api.members import member_named
+from hub.api.prices import PriceLine, branch_language, price_view
 from hub.api.query import MAX_MOMENT_MS, Moment, QueryModel, with_query
 from hub.api.schema import json_body
 from hub.api.sessions import NewSession
@@ -32,24 +30,6 @@ from protocol import SessionKind, TariffSpec
 bp = Blueprint("quotes")
 
 MAX_MINUTES = 7 * 24 * 60
-
-
-class PriceLine(Answer):
-    label: str = Field(description='"standard", a rate window\'s name, or "minimum charge"')
-    starts_at: int
-    minutes: int
-    hourly_rate: int
-    amount: int
-
-
-class PriceAnswer(Answer):
-    """A price, line by line (window, minutes, rate, amount); ``total`` is the sum of the lines."""
-
-    currency: str
-    billed_minutes: int
-    total: int
-    lines: list[PriceLine]
-    amount_display: str = Field(description="the total as people read it, in the branch's language")
 
 
 class QuoteAnswer(Answer):
@@ -84,25 +64,6 @@ class TariffQuoteQuery(QueryModel):
         return self
 
 
-def price_view(result: Price, language: str) -> dict[str, Any]:
-    return {
-        "currency": result.currency,
-        "billed_minutes": result.billed_minutes,
-        "total": result.total,
-        "lines": [
-            {
-                "label": line.label,
-                "starts_at": line.starts_at,
-                "minutes": line.minutes,
-                "hourly_rate": line.hourly_rate,
-                "amount": line.amount,
-            }
-            for line in result.lines
-        ],
-        "amount_display": format_amount(result.total, result.currency, language),
-    }
-
-
 def quote_view(tariff: TariffSpec, result: Quote, language: str) -> dict[str, Any]:
     priced = price_view(result.price, language) if result.price else None
     return {
@@ -118,11 +79,6 @@ def quote_view(tariff: TariffSpec, result: Quote, language: str) -> dict[str, An
         "lines": priced["lines"] if priced else [],
         "amount_display": priced["amount_display"] if priced else None,
     }
-
-
-async def branch_language(request: Request) -> str:
-    branch = await request.app.ctx.money.branch(None)
-    return str(branch.language)
 
 
 @bp.post("/sessions/quote")

@@ -8,18 +8,18 @@ charges nothing until staff review it: ``charge`` (the member pays the hub's pri
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-from sanic import Blueprint, Request, json
-from sanic.response import HTTPResponse
+from sanic import Blueprint, Request
 from sanic_ext import openapi
 
+from hub.api.answers import answers
 from hub.api.audited import audits
 from hub.api.bodies import parse_body
 from hub.api.guard import Confirmation, confirm_sensitive, requires
 from hub.api.schema import json_body
-from hub.api.sessions import session_view
+from hub.api.sessions import Session, session_view
 from hub.auth.permissions import Permission
 from hub.clock import now_ms
 from hub.errors import ApiError, not_found
@@ -45,7 +45,8 @@ class Review(BaseModel):
 )
 @requires(Permission.SESSIONS_GRANT)
 @audits("session.review")
-async def review_session(request: Request, session_id: str) -> HTTPResponse:
+@answers(Session, errors=(404, 409))
+async def review_session(request: Request, session_id: str) -> dict[str, Any]:
     body = parse_body(request, Review)
     ctx = request.app.ctx
     record = await ctx.store.sessions.get(session_id)
@@ -88,4 +89,4 @@ async def review_session(request: Request, session_id: str) -> HTTPResponse:
     )
     updated = await ctx.store.sessions.get(session_id)
     assert updated is not None
-    return json(session_view(updated))
+    return session_view(updated)

@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from sanic import Blueprint, Request, json
-from sanic.response import HTTPResponse
+from sanic import Blueprint, Request
 from sanic_ext import openapi
 
+from hub.api.answers import Answer, Page, answers
 from hub.api.audited import audits
 from hub.api.bodies import parse_body
 from hub.api.guard import requires
 from hub.api.members import member_named
+from hub.api.prices import PriceAnswer, branch_language, price_view
 from hub.api.query import Name, Paging, enum_schema, one_of, with_query
 from hub.api.schema import json_body
 from hub.auth.permissions import Permission
 from hub.clock import now_ms
 from hub.errors import ApiError
-from hub.sessions.pricing import price_view, session_price
+from hub.sessions.pricing import session_price
 from hub.sessions.service import GuestOrder
 from hub.store.sessions import SessionRecord, SessionState
 from protocol import SessionKind
@@ -71,6 +72,45 @@ class SessionsQuery(Paging):
     kind: SessionKind | None = None
 
 
+class Session(Answer):
+    id: str
+    pc_id: str
+    kind: SessionKind
+    state: SessionState
+    member_id: str | None
+    tariff_id: str
+    prepaid_minutes: int | None
+    budget: int | None = Field(description="a member's balance when the session started, minor units")
+    created_at: int
+    started_at: int | None
+    ends_at: int | None
+    ended_at: int | None
+    end_reason: str | None
+    used_ms: int
+    cost: int | None = Field(description="the hub's price once ended (the PC's until then), minor units")
+    agent_cost: int | None
+    flags: list[str]
+    started_by: str | None
+    review: Literal["pending", "charged", "waived"] | None = Field(
+        description="an offline session without a valid proof: pending until staff charge or waive it"
+    )
+
+
+class SessionDetail(Session):
+    paid: int | None = Field(description="a guest's payments less refunds; null for a member")
+
+
+class JournalEvent(Answer):
+    """One event of the PC's journal as the hub stored it; its other fields depend on its type."""
+
+    model_config = ConfigDict(extra="allow")
+    pc_id: str
+    journal: str
+    seq: int
+    type: str
+    at: int
+
+
 def session_view(record: SessionRecord) -> dict[str, Any]:
     return {
         "id": record.id,
@@ -116,7 +156,8 @@ async def _audit(
 )
 @requires(Permission.SESSIONS_MANAGE)
 @audits("session.start")
-async def start_session(request: Request) -> HTTPResponse:
+@answers(Session, status=201, errors=(402, 404, 409, 504))
+async def start_session(request: Request) -> dict[str, Any]:
     body = parse_body(request, NewSession)
     if body.member_id is not None:  # a login names the member as well as an id
         body = body.model_copy(update={"member_id": (await member_named(request, body.member_id)).id})
@@ -125,33 +166,35 @@ async def start_session(request: Request) -> HTTPResponse:
         body.pc_id, member_id=body.member_id, guest=guest, staff=request.ctx.claims.username
     )
     await _audit(request, "session.start", record, body.model_dump(exclude_none=True))
-    return json(session_view(record), status=201)
+    return session_view(record)
 
 
 @bp.get("")
 @openapi.definition(summary="Sessions, newest first; filter by pc_id, member_id, state, kind", tag="sessions")
 @requires(Permission.SESSIONS_READ)
 @with_query(SessionsQuery)
-async def list_sessions(request: Request, query: SessionsQuery) -> HTTPResponse:
+@answers(Page[Session])
+async def list_sessions(request: Request, query: SessionsQuery) -> dict[str, Any]:
     filters = query.model_dump(
         include={"pc_id", "member_id", "state", "kind"}, exclude_none=True, mode="json"
     )
     records, total = await request.app.ctx.store.sessions.page(
         filters=filters, skip=query.offset, limit=query.limit
     )
-    return json({"items": [session_view(r) for r in records], "total": total})
+    return {"items": [session_view(r) for r in records], "total": total}
 
 
 @bp.get("/<session_id:str>")
 @openapi.definition(summary="One session", tag="sessions")
 @requires(Permission.SESSIONS_READ)
-async def get_session(request: Request, session_id: str) -> HTTPResponse:
+@answers(SessionDetail, errors=(404,))
+async def get_session(request: Request, session_id: str) -> dict[str, Any]:
     record = await request.app.ctx.sessions.get(session_id)
     view = session_view(record)
-    if record.kind is not SessionKind.MEMBER:
-        # A guest pays at the desk (POST /payments, purpose "session"); a member's balance is charged.
-        view["paid"] = await request.app.ctx.money.session_paid(session_id)
-    return json(view)
+    # A guest pays at the desk (POST /payments, purpose "session"); a member's balance is charged.
+    guest = record.kind is not SessionKind.MEMBER
+    view["paid"] = await request.app.ctx.money.session_paid(session_id) if guest else None
+    return view
 
 
 @bp.get("/<session_id:str>/price")
@@ -159,7 +202,8 @@ async def get_session(request: Request, session_id: str) -> HTTPResponse:
     summary="The session's price, line by line (window, minutes, rate, amount)", tag="sessions"
 )
 @requires(Permission.SESSIONS_READ)
-async def get_price(request: Request, session_id: str) -> HTTPResponse:
+@answers(PriceAnswer, errors=(404, 409))
+async def get_price(request: Request, session_id: str) -> dict[str, Any]:
     ctx = request.app.ctx
     record = await ctx.sessions.get(session_id)
     tariff = await ctx.store.tariffs.get(record.tariff_id)
@@ -169,20 +213,22 @@ async def get_price(request: Request, session_id: str) -> HTTPResponse:
     if record.state is SessionState.ACTIVE:
         # Live estimate between checkpoints; the PC's next checkpoint or its end is authoritative.
         used = max(used, now_ms() - record.started_at)
-    return json(price_view(await session_price(tariff, record.started_at, used)))
+    price = await session_price(tariff, record.started_at, used)
+    return price_view(price, await branch_language(request))
 
 
 @bp.post("/<session_id:str>/stop")
 @openapi.definition(summary="Stop a session: the PC locks and the session is charged", tag="sessions")
 @requires(Permission.SESSIONS_MANAGE)
 @audits("session.stop")
-async def stop_session(request: Request, session_id: str) -> HTTPResponse:
+@answers(Session, errors=(404, 409, 504))
+async def stop_session(request: Request, session_id: str) -> dict[str, Any]:
     body = parse_body(request, StopRequest) if request.body else StopRequest()
     record = await request.app.ctx.sessions.stop(
         session_id, staff=request.ctx.claims.username, reason=body.reason
     )
     await _audit(request, "session.stop", record, {"cost": record.cost}, reason=body.reason)
-    return json(session_view(record))
+    return session_view(record)
 
 
 @bp.post("/<session_id:str>/extend")
@@ -193,18 +239,20 @@ async def stop_session(request: Request, session_id: str) -> HTTPResponse:
 )
 @requires(Permission.SESSIONS_MANAGE)
 @audits("session.extend")
-async def extend_session(request: Request, session_id: str) -> HTTPResponse:
+@answers(Session, errors=(402, 404, 409, 504))
+async def extend_session(request: Request, session_id: str) -> dict[str, Any]:
     body = parse_body(request, ExtendRequest)
     record = await request.app.ctx.sessions.extend(
         session_id, minutes=body.minutes, staff=request.ctx.claims.username
     )
     await _audit(request, "session.extend", record, {"minutes": body.minutes, "ends_at": record.ends_at})
-    return json(session_view(record))
+    return session_view(record)
 
 
 @bp.get("/<session_id:str>/events")
 @openapi.definition(summary="The PC's journal events of this session", tag="sessions")
 @requires(Permission.SESSIONS_READ)
-async def session_events(request: Request, session_id: str) -> HTTPResponse:
+@answers(Page[JournalEvent])
+async def session_events(request: Request, session_id: str) -> dict[str, Any]:
     events = await request.app.ctx.store.journals.events_of_session(session_id)
-    return json({"items": events, "total": len(events)})
+    return {"items": events, "total": len(events)}

@@ -8,11 +8,12 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-from sanic import Blueprint, Request, json
+from sanic import Blueprint, Request
 from sanic.response import HTTPResponse
 from sanic_ext import openapi
 
 from billing.shifts import ShiftSummary
+from hub.api.answers import Answer, Page, absent, answers
 from hub.api.audited import audits
 from hub.api.bodies import parse_body
 from hub.api.guard import requires
@@ -52,6 +53,48 @@ class ShiftsQuery(Paging):
     limit: int = Field(default=50, ge=1, le=MAX_PAGE, description="entries to answer")
     branch: Name | None = None
     state: Literal["open", "closed"] | None = None
+
+
+class MethodFigures(Answer):
+    method: str
+    expected: int
+    counted: int | None
+    difference: int | None = Field(description="counted - expected; null until counted")
+
+
+class ShiftFigures(Answer):
+    methods: list[MethodFigures]
+    payments: int
+    refunds: int
+    refunds_total: int
+    by_purpose: dict[str, int]
+
+
+class UnpaidGuestSession(Answer):
+    session_id: str
+    pc_id: str
+    owed: int
+    paid: int
+
+
+class Shift(Answer):
+    id: str
+    branch: str
+    cashier: str
+    state: Literal["open", "closed"]
+    opened_at: int
+    opening_float: int
+    closed_at: int | None
+    closed_by: str | None
+    counted: dict[str, int] | None
+    note: str
+    summary: ShiftFigures | None = absent(
+        "expected vs counted; left out while the shift is open unless the reader may read reports (the "
+        "cashier's count is blind)"
+    )
+    unpaid_sessions: list[UnpaidGuestSession] | None = absent(
+        "guest sessions started in the shift and not fully paid; with summary, not in lists"
+    )
 
 
 def _may_see_expected(request: Request) -> bool:
@@ -119,7 +162,8 @@ async def _shift_for(request: Request, shift_id: str) -> ShiftRecord:
 )
 @requires(Permission.MONEY_COLLECT)
 @audits("shift.open")
-async def open_shift(request: Request) -> HTTPResponse:
+@answers(Shift, status=201, errors=(404, 409))
+async def open_shift(request: Request) -> dict[str, Any]:
     body = parse_body(request, OpenShift)
     ctx = request.app.ctx
     branch = await ctx.money.branch(body.branch)
@@ -127,39 +171,42 @@ async def open_shift(request: Request) -> HTTPResponse:
     await ctx.audit.record(
         "shift.open", request=request, target=shift.id, details={"float": body.opening_float}
     )
-    return json(await shift_view(request, shift), status=201)
+    return await shift_view(request, shift)
 
 
 @bp.get("/current")
 @openapi.definition(summary="My open shift at a branch (?branch=), or 404", tag="shifts")
 @requires(Permission.MONEY_COLLECT)
 @with_query(BranchQuery)
-async def current_shift(request: Request, query: BranchQuery) -> HTTPResponse:
+@answers(Shift, errors=(404,))
+async def current_shift(request: Request, query: BranchQuery) -> dict[str, Any]:
     ctx = request.app.ctx
     branch = await ctx.money.branch(query.branch)
     shift = await ctx.store.shifts.current(branch.id, request.ctx.claims.user_id)
     if shift is None:
         raise not_found("an open shift of yours")
-    return json(await shift_view(request, shift))
+    return await shift_view(request, shift)
 
 
 @bp.get("")
 @openapi.definition(summary="Shifts, newest first (?branch=, ?state=open|closed)", tag="shifts")
 @requires(Permission.REPORTS_READ)
 @with_query(ShiftsQuery)
-async def list_shifts(request: Request, query: ShiftsQuery) -> HTTPResponse:
+@answers(Page[Shift])
+async def list_shifts(request: Request, query: ShiftsQuery) -> dict[str, Any]:
     shifts, total = await request.app.ctx.store.shifts.page(
         branch=query.branch, state=query.state, skip=query.offset, limit=query.limit
     )
     items = [await shift_view(request, s, unpaid=False) for s in shifts]
-    return json({"items": items, "total": total})
+    return {"items": items, "total": total}
 
 
 @bp.get("/<shift_id:str>")
 @openapi.definition(summary="One shift; the expected figures once closed (or for managers)", tag="shifts")
 @requires(Permission.MONEY_COLLECT)
-async def get_shift(request: Request, shift_id: str) -> HTTPResponse:
-    return json(await shift_view(request, await _shift_for(request, shift_id)))
+@answers(Shift, errors=(404,))
+async def get_shift(request: Request, shift_id: str) -> dict[str, Any]:
+    return await shift_view(request, await _shift_for(request, shift_id))
 
 
 @bp.post("/<shift_id:str>/close")
@@ -170,7 +217,8 @@ async def get_shift(request: Request, shift_id: str) -> HTTPResponse:
 )
 @requires(Permission.MONEY_COLLECT)
 @audits("shift.close")
-async def close_shift(request: Request, shift_id: str) -> HTTPResponse:
+@answers(Shift, errors=(404, 409))
+async def close_shift(request: Request, shift_id: str) -> dict[str, Any]:
     body = parse_body(request, CloseShift)
     if any(value < 0 for value in body.counted.values()):
         raise bad_request("counted amounts are >= 0")
@@ -184,13 +232,14 @@ async def close_shift(request: Request, shift_id: str) -> HTTPResponse:
         target=shift.id,
         details={"counted": body.counted, "differences": {m.method: m.difference for m in summary.methods}},
     )
-    return json(await shift_view(request, closed))
+    return await shift_view(request, closed)
 
 
 @bp.get("/<shift_id:str>/report")
 @openapi.definition(summary="A closed shift's report as PDF: layout=a4|thermal, lang=uz|ru|en", tag="shifts")
 @requires(Permission.MONEY_COLLECT)
 @with_query(PrintQuery)
+@answers(None, file="application/pdf", errors=(404, 409))
 async def shift_report(request: Request, shift_id: str, query: PrintQuery) -> HTTPResponse:
     ctx = request.app.ctx
     shift = await _shift_for(request, shift_id)

@@ -6,11 +6,11 @@ from json import dumps
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sanic import Blueprint, Request, json
-from sanic.response import HTTPResponse
+from sanic import Blueprint, Request
 from sanic_ext import openapi
 
 from billing import TariffError
+from hub.api.answers import Answer, Page, answers
 from hub.api.audited import audits
 from hub.api.bodies import parse_body
 from hub.api.guard import requires
@@ -34,6 +34,17 @@ class GroupBody(BaseModel):
 class PcGroupBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     group: str = Field(min_length=1, max_length=64)
+
+
+class Group(Answer):
+    id: str
+    name: str
+    tariff_id: str
+
+
+class PcInGroup(Answer):
+    pc_id: str
+    group: str
 
 
 async def _audit(request: Request, action: str, target: str, details: dict[str, Any]) -> None:
@@ -64,53 +75,58 @@ async def _valid_tariff(request: Request, tariff_id: str | None = None) -> Tarif
 @bp.get("/tariffs")
 @openapi.definition(summary="Tariffs", tag="tariffs")
 @requires(Permission.SETTINGS_READ)
-async def list_tariffs(request: Request) -> HTTPResponse:
+@answers(Page[TariffSpec])
+async def list_tariffs(request: Request) -> dict[str, Any]:
     tariffs = await request.app.ctx.store.tariffs.all()
-    return json({"items": [t.model_dump() for t in tariffs], "total": len(tariffs)})
+    return {"items": tariffs, "total": len(tariffs)}
 
 
 @bp.post("/tariffs")
 @openapi.definition(summary="Create a tariff", body=json_body(TariffSpec), tag="tariffs")
 @requires(Permission.SETTINGS_MANAGE)
 @audits("tariff.create")
-async def create_tariff(request: Request) -> HTTPResponse:
+@answers(TariffSpec, status=201, errors=(409,))
+async def create_tariff(request: Request) -> TariffSpec:
     spec = await _valid_tariff(request)
     if not await request.app.ctx.store.tariffs.create(spec, now_ms()):
         raise ApiError(409, "exists", f"tariff {spec.id!r} exists; PUT /tariffs/{spec.id} changes it")
     await _audit(request, "tariff.create", f"tariff:{spec.id}", spec.model_dump(mode="json"))
-    return json(spec.model_dump(), status=201)
+    return spec
 
 
 @bp.get("/tariffs/<tariff_id:str>")
 @openapi.definition(summary="One tariff", tag="tariffs")
 @requires(Permission.SETTINGS_READ)
-async def get_tariff(request: Request, tariff_id: str) -> HTTPResponse:
-    spec = await request.app.ctx.store.tariffs.get(tariff_id)
+@answers(TariffSpec, errors=(404,))
+async def get_tariff(request: Request, tariff_id: str) -> TariffSpec:
+    spec: TariffSpec | None = await request.app.ctx.store.tariffs.get(tariff_id)
     if spec is None:
         raise not_found(f"tariff {tariff_id!r}")
-    return json(spec.model_dump())
+    return spec
 
 
 @bp.put("/tariffs/<tariff_id:str>")
 @openapi.definition(summary="Change a tariff; PCs get it at once", tag="tariffs")
 @requires(Permission.SETTINGS_MANAGE)
 @audits("tariff.update")
-async def put_tariff(request: Request, tariff_id: str) -> HTTPResponse:
+@answers(TariffSpec)
+async def put_tariff(request: Request, tariff_id: str) -> TariffSpec:
     spec = await _valid_tariff(request, tariff_id)
     ctx = request.app.ctx
     await ctx.store.tariffs.save(spec, now_ms())
     await _audit(request, "tariff.update", f"tariff:{spec.id}", spec.model_dump(mode="json"))
     await ctx.pc_settings.push_all()
-    return json(spec.model_dump())
+    return spec
 
 
 @bp.get("/groups")
 @openapi.definition(summary="PC groups (zones) and their tariffs", tag="tariffs")
 @requires(Permission.SETTINGS_READ)
-async def list_groups(request: Request) -> HTTPResponse:
+@answers(Page[Group])
+async def list_groups(request: Request) -> dict[str, Any]:
     groups = await request.app.ctx.store.tariffs.groups()
     items = [{"id": g.id, "name": g.name, "tariff_id": g.tariff_id} for g in groups]
-    return json({"items": items, "total": len(items)})
+    return {"items": items, "total": len(items)}
 
 
 @bp.put("/groups/<group_id:str>")
@@ -121,7 +137,8 @@ async def list_groups(request: Request) -> HTTPResponse:
 )
 @requires(Permission.SETTINGS_MANAGE)
 @audits("group.update")
-async def put_group(request: Request, group_id: str) -> HTTPResponse:
+@answers(Group)
+async def put_group(request: Request, group_id: str) -> dict[str, Any]:
     body = parse_body(request, GroupBody)
     ctx = request.app.ctx
     if await ctx.store.tariffs.get(body.tariff_id) is None:
@@ -129,14 +146,15 @@ async def put_group(request: Request, group_id: str) -> HTTPResponse:
     await ctx.store.tariffs.save_group(PcGroup(group_id, body.name, body.tariff_id))
     await _audit(request, "group.update", f"group:{group_id}", body.model_dump())
     await ctx.pc_settings.push_all()
-    return json({"id": group_id, "name": body.name, "tariff_id": body.tariff_id})
+    return {"id": group_id, "name": body.name, "tariff_id": body.tariff_id}
 
 
 @bp.put("/pcs/<pc_id:str>/group")
 @openapi.definition(summary="Put a PC in a group", body=json_body(PcGroupBody), tag="tariffs")
 @requires(Permission.SETTINGS_MANAGE)
 @audits("pc.group")
-async def put_pc_group(request: Request, pc_id: str) -> HTTPResponse:
+@answers(PcInGroup, errors=(404,))
+async def put_pc_group(request: Request, pc_id: str) -> dict[str, Any]:
     body = parse_body(request, PcGroupBody)
     ctx = request.app.ctx
     if await ctx.store.tariffs.group(body.group) is None:
@@ -145,4 +163,4 @@ async def put_pc_group(request: Request, pc_id: str) -> HTTPResponse:
         raise not_found(f"PC {pc_id!r}")
     await _audit(request, "pc.group", f"pc:{pc_id}", {"group": body.group})
     await ctx.pc_settings.push(pc_id)
-    return json({"pc_id": pc_id, "group": body.group})
+    return {"pc_id": pc_id, "group": body.group}

@@ -11,10 +11,10 @@ from collections.abc import Awaitable
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
-from sanic import Blueprint, Request, json
-from sanic.response import HTTPResponse
+from sanic import Blueprint, Request
 from sanic_ext import openapi
 
+from hub.api.answers import Answer, Page, absent, answers
 from hub.api.audited import audits
 from hub.api.bodies import parse_body
 from hub.api.guard import Confirmation, confirm_sensitive, requires
@@ -54,6 +54,22 @@ async def resolve_user(request: Request, ref: str) -> StaffUser:
     return user
 
 
+class StaffUserAnswer(Answer):
+    id: str
+    username: str
+    role: Role
+    disabled: bool
+    totp_enabled: bool
+    must_change_password: bool
+    created_at: int
+    updated_at: int
+
+
+class UserChanged(Answer):
+    user: StaffUserAnswer
+    password: str | None = absent("a one-time password, shown once: the user changes it at first login")
+
+
 class Confirmed(BaseModel):
     model_config = ConfigDict(extra="forbid")
     confirmation: Confirmation
@@ -78,16 +94,18 @@ class ChangeRole(BaseModel):
 @openapi.definition(summary="Staff users", tag="users")
 @requires(Permission.USERS_READ)
 @with_query(Paging)
-async def list_users(request: Request, query: Paging) -> HTTPResponse:
+@answers(Page[StaffUserAnswer])
+async def list_users(request: Request, query: Paging) -> dict[str, Any]:
     users, total = await request.app.ctx.store.users.page(skip=query.offset, limit=query.limit)
-    return json({"items": [user_view(u) for u in users], "total": total})
+    return {"items": [user_view(u) for u in users], "total": total}
 
 
 @bp.get("/<user_ref:str>")
 @openapi.definition(summary="One staff user (by id or username)", tag="users")
 @requires(Permission.USERS_READ)
-async def get_user(request: Request, user_ref: str) -> HTTPResponse:
-    return json(user_view(await resolve_user(request, user_ref)))
+@answers(StaffUserAnswer, errors=(404,))
+async def get_user(request: Request, user_ref: str) -> dict[str, Any]:
+    return user_view(await resolve_user(request, user_ref))
 
 
 @bp.post("")
@@ -98,7 +116,8 @@ async def get_user(request: Request, user_ref: str) -> HTTPResponse:
 )
 @requires(Permission.USERS_MANAGE)
 @audits("user.create")
-async def create_user(request: Request) -> HTTPResponse:
+@answers(UserChanged, status=201, errors=(409,))
+async def create_user(request: Request) -> dict[str, Any]:
     body = parse_body(request, CreateUser)
     reason = await confirm_sensitive(request, body.confirmation, "user.create")
     accounts = request.app.ctx.accounts
@@ -108,10 +127,10 @@ async def create_user(request: Request) -> HTTPResponse:
     answer: dict[str, Any] = {"user": user_view(user)}
     if generated:
         answer["password"] = generated  # shown once; the user must change it at first login
-    return json(answer, status=201)
+    return answer
 
 
-async def _change(request: Request, user_ref: str, what: str) -> HTTPResponse:
+async def _change(request: Request, user_ref: str, what: str) -> dict[str, Any]:
     body = parse_body(request, Confirmed)
     user = await resolve_user(request, user_ref)
     reason = await confirm_sensitive(request, body.confirmation, f"user.{what}")
@@ -124,15 +143,16 @@ async def _change(request: Request, user_ref: str, what: str) -> HTTPResponse:
         after = await account_call(accounts.reset_2fa(user.id, origin, reason))
     else:  # reset_password
         password = await account_call(accounts.reset_password(user.id, origin, reason))
-        return json({"user": user_view(await resolve_user(request, user.id)), "password": password})
-    return json({"user": user_view(after)})
+        return {"user": user_view(await resolve_user(request, user.id)), "password": password}
+    return {"user": user_view(after)}
 
 
 @bp.post("/<user_ref:str>/disable")
 @openapi.definition(summary="Disable a user and end all their sessions at once", tag="users")
 @requires(Permission.USERS_MANAGE)
 @audits("user.disable")
-async def disable_user(request: Request, user_ref: str) -> HTTPResponse:
+@answers(UserChanged, errors=(404, 409))
+async def disable_user(request: Request, user_ref: str) -> dict[str, Any]:
     return await _change(request, user_ref, "disable")
 
 
@@ -140,7 +160,8 @@ async def disable_user(request: Request, user_ref: str) -> HTTPResponse:
 @openapi.definition(summary="Enable a disabled user", tag="users")
 @requires(Permission.USERS_MANAGE)
 @audits("user.enable")
-async def enable_user(request: Request, user_ref: str) -> HTTPResponse:
+@answers(UserChanged, errors=(404, 409))
+async def enable_user(request: Request, user_ref: str) -> dict[str, Any]:
     return await _change(request, user_ref, "enable")
 
 
@@ -148,7 +169,8 @@ async def enable_user(request: Request, user_ref: str) -> HTTPResponse:
 @openapi.definition(summary="Set a one-time password (answered once); the user's sessions end", tag="users")
 @requires(Permission.USERS_MANAGE)
 @audits("user.reset_password")
-async def reset_password(request: Request, user_ref: str) -> HTTPResponse:
+@answers(UserChanged, errors=(404, 409))
+async def reset_password(request: Request, user_ref: str) -> dict[str, Any]:
     return await _change(request, user_ref, "reset_password")
 
 
@@ -156,7 +178,8 @@ async def reset_password(request: Request, user_ref: str) -> HTTPResponse:
 @openapi.definition(summary="Remove a user's 2FA (lost phone); they enrol again at next login", tag="users")
 @requires(Permission.USERS_MANAGE)
 @audits("user.reset_2fa")
-async def reset_2fa(request: Request, user_ref: str) -> HTTPResponse:
+@answers(UserChanged, errors=(404, 409))
+async def reset_2fa(request: Request, user_ref: str) -> dict[str, Any]:
     return await _change(request, user_ref, "reset_2fa")
 
 
@@ -168,11 +191,12 @@ async def reset_2fa(request: Request, user_ref: str) -> HTTPResponse:
 )
 @requires(Permission.USERS_MANAGE)
 @audits("user.role")
-async def change_role(request: Request, user_ref: str) -> HTTPResponse:
+@answers(UserChanged, errors=(404, 409))
+async def change_role(request: Request, user_ref: str) -> dict[str, Any]:
     body = parse_body(request, ChangeRole)
     user = await resolve_user(request, user_ref)
     reason = await confirm_sensitive(request, body.confirmation, "user.role")
     after = await account_call(
         request.app.ctx.accounts.set_role(user.id, body.role.value, origin_of(request), reason)
     )
-    return json({"user": user_view(after)})
+    return {"user": user_view(after)}

@@ -97,6 +97,8 @@ COMMAND_PERMISSIONS: dict[str, frozenset[Permission]] = {
     "unlock": frozenset({Permission.PCS_COMMAND}),
     "restart": frozenset({Permission.PCS_COMMAND}),
     "shutdown": frozenset({Permission.PCS_COMMAND}),
+    # The lock screen says the PC is being serviced and takes no logins, until a lock or unlock.
+    "maintenance": frozenset({Permission.PCS_COMMAND}),
 }
 # What the command route itself needs: a permission for at least one command.
 ANY_COMMAND = frozenset(p for allowed in COMMAND_PERMISSIONS.values() for p in allowed)

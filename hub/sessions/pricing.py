@@ -35,21 +35,3 @@ async def session_quote(
 async def check_tariff(tariff: TariffSpec) -> None:
     """billing's own checks (currency, timezone, ranges); raises billing.TariffError."""
     await asyncio.to_thread(tariff_from_spec, tariff)
-
-
-def price_view(result: Price) -> dict[str, object]:
-    return {
-        "currency": result.currency,
-        "billed_minutes": result.billed_minutes,
-        "total": result.total,
-        "lines": [
-            {
-                "label": line.label,
-                "starts_at": line.starts_at,
-                "minutes": line.minutes,
-                "hourly_rate": line.hourly_rate,
-                "amount": line.amount,
-            }
-            for line in result.lines
-        ],
-    }

@@ -992,8 +992,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * partial(func, *args, **keywords) - new function with partial application
-         * @description of the given arguments and keywords.
+         * The live feed: a WebSocket (?token=) sending PC, session and payment events as JSON
+         * @description Each message is a JSON object with a `type` (README, API: the WebSocket's events).
          */
         get: operations["get~live.live_updates"];
         put?: never;
@@ -1055,11 +1055,142 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description OK */
-            default: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Items */
+                        items: {
+                            /** Action */
+                            action: string;
+                            /** Actor */
+                            actor: string;
+                            /** Actor Id */
+                            actor_id: string | null;
+                            /** Actor Role */
+                            actor_role: string | null;
+                            /** At */
+                            at: number;
+                            /** Details */
+                            details: {
+                                [key: string]: unknown;
+                            };
+                            /** Hash */
+                            hash: string;
+                            /** Hub */
+                            hub: string | null;
+                            /** Ip */
+                            ip: string | null;
+                            /** Outcome */
+                            outcome: string;
+                            /**
+                             * Prev
+                             * @description the previous entry's hash
+                             */
+                            prev: string;
+                            /** Reason */
+                            reason: string | null;
+                            /** Seq */
+                            seq: number;
+                            /** Target */
+                            target: string | null;
+                            /**
+                             * Time
+                             * @description ``at`` in ISO 8601, UTC
+                             */
+                            time: string;
+                        }[];
+                        /** Total */
+                        total: number;
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -1073,11 +1204,107 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description OK */
-            default: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Entries */
+                        entries: number;
+                        /** Head Hash */
+                        head_hash: string;
+                        /** Ok */
+                        ok: boolean;
+                        /** Problems */
+                        problems: string[];
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -1098,11 +1325,191 @@ export interface operations {
         };
         responses: {
             /** @description OK */
-            default: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Access Token */
+                        access_token: string;
+                        /** Expires In */
+                        expires_in: number;
+                        /**
+                         * Recovery Codes
+                         * @description after enrolling 2FA: shown once
+                         */
+                        recovery_codes?: string[];
+                        /**
+                         * Recovery Codes Left
+                         * @description after logging in with a recovery code
+                         */
+                        recovery_codes_left?: number;
+                        /**
+                         * Refresh Expires In
+                         * @description a full session's
+                         */
+                        refresh_expires_in?: number;
+                        /**
+                         * Refresh Token
+                         * @description a full session's (rotated on each use)
+                         */
+                        refresh_token?: string;
+                        /** Required Actions */
+                        required_actions: string[];
+                        /**
+                         * Scope
+                         * @enum {string}
+                         */
+                        scope: "full" | "limited";
+                        /**
+                         * Token Type
+                         * @enum {string}
+                         */
+                        token_type: "Bearer";
+                        /** StaffUserAnswer */
+                        user: {
+                            /** Created At */
+                            created_at: number;
+                            /** Disabled */
+                            disabled: boolean;
+                            /** Id */
+                            id: string;
+                            /** Must Change Password */
+                            must_change_password: boolean;
+                            /**
+                             * Role
+                             * @enum {string}
+                             */
+                            role: "owner" | "manager" | "cashier" | "technician";
+                            /** Totp Enabled */
+                            totp_enabled: boolean;
+                            /** Updated At */
+                            updated_at: number;
+                            /** Username */
+                            username: string;
+                        };
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the request conflicts with the current state: the message says what to do */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the body is larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -1139,11 +1546,191 @@ export interface operations {
         };
         responses: {
             /** @description OK */
-            default: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Access Token */
+                        access_token: string;
+                        /** Expires In */
+                        expires_in: number;
+                        /**
+                         * Recovery Codes
+                         * @description after enrolling 2FA: shown once
+                         */
+                        recovery_codes?: string[];
+                        /**
+                         * Recovery Codes Left
+                         * @description after logging in with a recovery code
+                         */
+                        recovery_codes_left?: number;
+                        /**
+                         * Refresh Expires In
+                         * @description a full session's
+                         */
+                        refresh_expires_in?: number;
+                        /**
+                         * Refresh Token
+                         * @description a full session's (rotated on each use)
+                         */
+                        refresh_token?: string;
+                        /** Required Actions */
+                        required_actions: string[];
+                        /**
+                         * Scope
+                         * @enum {string}
+                         */
+                        scope: "full" | "limited";
+                        /**
+                         * Token Type
+                         * @enum {string}
+                         */
+                        token_type: "Bearer";
+                        /** StaffUserAnswer */
+                        user: {
+                            /** Created At */
+                            created_at: number;
+                            /** Disabled */
+                            disabled: boolean;
+                            /** Id */
+                            id: string;
+                            /** Must Change Password */
+                            must_change_password: boolean;
+                            /**
+                             * Role
+                             * @enum {string}
+                             */
+                            role: "owner" | "manager" | "cashier" | "technician";
+                            /** Totp Enabled */
+                            totp_enabled: boolean;
+                            /** Updated At */
+                            updated_at: number;
+                            /** Username */
+                            username: string;
+                        };
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the request conflicts with the current state: the message says what to do */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the body is larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -1180,11 +1767,138 @@ export interface operations {
         };
         responses: {
             /** @description OK */
-            default: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /**
+                         * Recovery Codes
+                         * @description shown once; each works once
+                         */
+                        recovery_codes: string[];
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the request conflicts with the current state: the message says what to do */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the body is larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -1198,11 +1912,139 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description OK */
-            default: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Otpauth Uri */
+                        otpauth_uri: string;
+                        /** Qr Svg */
+                        qr_svg: string;
+                        /** Secret */
+                        secret: string;
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the request conflicts with the current state: the message says what to do */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the body is larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -1225,11 +2067,181 @@ export interface operations {
         };
         responses: {
             /** @description OK */
-            default: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Access Token */
+                        access_token: string;
+                        /** Expires In */
+                        expires_in: number;
+                        /**
+                         * Recovery Codes
+                         * @description after enrolling 2FA: shown once
+                         */
+                        recovery_codes?: string[];
+                        /**
+                         * Recovery Codes Left
+                         * @description after logging in with a recovery code
+                         */
+                        recovery_codes_left?: number;
+                        /**
+                         * Refresh Expires In
+                         * @description a full session's
+                         */
+                        refresh_expires_in?: number;
+                        /**
+                         * Refresh Token
+                         * @description a full session's (rotated on each use)
+                         */
+                        refresh_token?: string;
+                        /** Required Actions */
+                        required_actions: string[];
+                        /**
+                         * Scope
+                         * @enum {string}
+                         */
+                        scope: "full" | "limited";
+                        /**
+                         * Token Type
+                         * @enum {string}
+                         */
+                        token_type: "Bearer";
+                        /** StaffUserAnswer */
+                        user: {
+                            /** Created At */
+                            created_at: number;
+                            /** Disabled */
+                            disabled: boolean;
+                            /** Id */
+                            id: string;
+                            /** Must Change Password */
+                            must_change_password: boolean;
+                            /**
+                             * Role
+                             * @enum {string}
+                             */
+                            role: "owner" | "manager" | "cashier" | "technician";
+                            /** Totp Enabled */
+                            totp_enabled: boolean;
+                            /** Updated At */
+                            updated_at: number;
+                            /** Username */
+                            username: string;
+                        };
+                    } | {
+                        /** Expires In */
+                        expires_in: number;
+                        /**
+                         * Mfa Required
+                         * @enum {boolean}
+                         */
+                        mfa_required: true;
+                        /** Mfa Token */
+                        mfa_token: string;
+                        /**
+                         * Token Type
+                         * @enum {string}
+                         */
+                        token_type: "mfa";
+                        /** MfaUser */
+                        user: {
+                            /** Id */
+                            id: string;
+                            /** Role */
+                            role: string;
+                            /** Username */
+                            username: string;
+                        };
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the body is larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -1252,11 +2264,157 @@ export interface operations {
         };
         responses: {
             /** @description OK */
-            default: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Access Token */
+                        access_token: string;
+                        /** Expires In */
+                        expires_in: number;
+                        /**
+                         * Recovery Codes
+                         * @description after enrolling 2FA: shown once
+                         */
+                        recovery_codes?: string[];
+                        /**
+                         * Recovery Codes Left
+                         * @description after logging in with a recovery code
+                         */
+                        recovery_codes_left?: number;
+                        /**
+                         * Refresh Expires In
+                         * @description a full session's
+                         */
+                        refresh_expires_in?: number;
+                        /**
+                         * Refresh Token
+                         * @description a full session's (rotated on each use)
+                         */
+                        refresh_token?: string;
+                        /** Required Actions */
+                        required_actions: string[];
+                        /**
+                         * Scope
+                         * @enum {string}
+                         */
+                        scope: "full" | "limited";
+                        /**
+                         * Token Type
+                         * @enum {string}
+                         */
+                        token_type: "Bearer";
+                        /** StaffUserAnswer */
+                        user: {
+                            /** Created At */
+                            created_at: number;
+                            /** Disabled */
+                            disabled: boolean;
+                            /** Id */
+                            id: string;
+                            /** Must Change Password */
+                            must_change_password: boolean;
+                            /**
+                             * Role
+                             * @enum {string}
+                             */
+                            role: "owner" | "manager" | "cashier" | "technician";
+                            /** Totp Enabled */
+                            totp_enabled: boolean;
+                            /** Updated At */
+                            updated_at: number;
+                            /** Username */
+                            username: string;
+                        };
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the body is larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -1270,11 +2428,118 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description OK */
-            default: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Status */
+                        status: string;
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the body is larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -1288,11 +2553,134 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description OK */
-            default: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Created At */
+                        created_at: number;
+                        /** Disabled */
+                        disabled: boolean;
+                        /** Id */
+                        id: string;
+                        /** Must Change Password */
+                        must_change_password: boolean;
+                        /** Permissions */
+                        permissions: string[];
+                        /** Required Actions */
+                        required_actions: string[];
+                        /**
+                         * Role
+                         * @enum {string}
+                         */
+                        role: "owner" | "manager" | "cashier" | "technician";
+                        /**
+                         * Scope
+                         * @enum {string}
+                         */
+                        scope: "full" | "limited";
+                        /** Session Expires At */
+                        session_expires_at: number;
+                        /** Totp Enabled */
+                        totp_enabled: boolean;
+                        /**
+                         * Totp Required
+                         * @description the role requires 2FA
+                         */
+                        totp_required: boolean;
+                        /** Updated At */
+                        updated_at: number;
+                        /** Username */
+                        username: string;
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -1315,11 +2703,191 @@ export interface operations {
         };
         responses: {
             /** @description OK */
-            default: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Access Token */
+                        access_token: string;
+                        /** Expires In */
+                        expires_in: number;
+                        /**
+                         * Recovery Codes
+                         * @description after enrolling 2FA: shown once
+                         */
+                        recovery_codes?: string[];
+                        /**
+                         * Recovery Codes Left
+                         * @description after logging in with a recovery code
+                         */
+                        recovery_codes_left?: number;
+                        /**
+                         * Refresh Expires In
+                         * @description a full session's
+                         */
+                        refresh_expires_in?: number;
+                        /**
+                         * Refresh Token
+                         * @description a full session's (rotated on each use)
+                         */
+                        refresh_token?: string;
+                        /** Required Actions */
+                        required_actions: string[];
+                        /**
+                         * Scope
+                         * @enum {string}
+                         */
+                        scope: "full" | "limited";
+                        /**
+                         * Token Type
+                         * @enum {string}
+                         */
+                        token_type: "Bearer";
+                        /** StaffUserAnswer */
+                        user: {
+                            /** Created At */
+                            created_at: number;
+                            /** Disabled */
+                            disabled: boolean;
+                            /** Id */
+                            id: string;
+                            /** Must Change Password */
+                            must_change_password: boolean;
+                            /**
+                             * Role
+                             * @enum {string}
+                             */
+                            role: "owner" | "manager" | "cashier" | "technician";
+                            /** Totp Enabled */
+                            totp_enabled: boolean;
+                            /** Updated At */
+                            updated_at: number;
+                            /** Username */
+                            username: string;
+                        };
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the request conflicts with the current state: the message says what to do */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the body is larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -1340,11 +2908,157 @@ export interface operations {
         };
         responses: {
             /** @description OK */
-            default: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Access Token */
+                        access_token: string;
+                        /** Expires In */
+                        expires_in: number;
+                        /**
+                         * Recovery Codes
+                         * @description after enrolling 2FA: shown once
+                         */
+                        recovery_codes?: string[];
+                        /**
+                         * Recovery Codes Left
+                         * @description after logging in with a recovery code
+                         */
+                        recovery_codes_left?: number;
+                        /**
+                         * Refresh Expires In
+                         * @description a full session's
+                         */
+                        refresh_expires_in?: number;
+                        /**
+                         * Refresh Token
+                         * @description a full session's (rotated on each use)
+                         */
+                        refresh_token?: string;
+                        /** Required Actions */
+                        required_actions: string[];
+                        /**
+                         * Scope
+                         * @enum {string}
+                         */
+                        scope: "full" | "limited";
+                        /**
+                         * Token Type
+                         * @enum {string}
+                         */
+                        token_type: "Bearer";
+                        /** StaffUserAnswer */
+                        user: {
+                            /** Created At */
+                            created_at: number;
+                            /** Disabled */
+                            disabled: boolean;
+                            /** Id */
+                            id: string;
+                            /** Must Change Password */
+                            must_change_password: boolean;
+                            /**
+                             * Role
+                             * @enum {string}
+                             */
+                            role: "owner" | "manager" | "cashier" | "technician";
+                            /** Totp Enabled */
+                            totp_enabled: boolean;
+                            /** Updated At */
+                            updated_at: number;
+                            /** Username */
+                            username: string;
+                        };
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the body is larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -1358,11 +3072,127 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description OK */
-            default: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Items */
+                        items: {
+                            /** Address */
+                            address: string;
+                            /** Currency */
+                            currency: string;
+                            /** Id */
+                            id: string;
+                            /** Language */
+                            language: string;
+                            /**
+                             * Logo Png
+                             * @description base64 of the PNG the lock screens show; empty for none
+                             */
+                            logo_png: string;
+                            /** Name */
+                            name: string;
+                            /** Payment Methods */
+                            payment_methods: string[];
+                            /** Phone */
+                            phone: string;
+                            /** Tax Id */
+                            tax_id: string;
+                            /** Timezone */
+                            timezone: string;
+                        }[];
+                        /** Total */
+                        total: number;
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -1379,11 +3209,139 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description OK */
-            default: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Address */
+                        address: string;
+                        /** Currency */
+                        currency: string;
+                        /** Id */
+                        id: string;
+                        /** Language */
+                        language: string;
+                        /**
+                         * Logo Png
+                         * @description base64 of the PNG the lock screens show; empty for none
+                         */
+                        logo_png: string;
+                        /** Name */
+                        name: string;
+                        /** Payment Methods */
+                        payment_methods: string[];
+                        /** Phone */
+                        phone: string;
+                        /** Tax Id */
+                        tax_id: string;
+                        /** Timezone */
+                        timezone: string;
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -1435,11 +3393,139 @@ export interface operations {
         };
         responses: {
             /** @description OK */
-            default: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Address */
+                        address: string;
+                        /** Currency */
+                        currency: string;
+                        /** Id */
+                        id: string;
+                        /** Language */
+                        language: string;
+                        /**
+                         * Logo Png
+                         * @description base64 of the PNG the lock screens show; empty for none
+                         */
+                        logo_png: string;
+                        /** Name */
+                        name: string;
+                        /** Payment Methods */
+                        payment_methods: string[];
+                        /** Phone */
+                        phone: string;
+                        /** Tax Id */
+                        tax_id: string;
+                        /** Timezone */
+                        timezone: string;
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the body is larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -1453,11 +3539,110 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description OK */
-            default: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Items */
+                        items: {
+                            /** Id */
+                            id: string;
+                            /** Name */
+                            name: string;
+                            /** Tariff Id */
+                            tariff_id: string;
+                        }[];
+                        /** Total */
+                        total: number;
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -1483,11 +3668,122 @@ export interface operations {
         };
         responses: {
             /** @description OK */
-            default: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Id */
+                        id: string;
+                        /** Name */
+                        name: string;
+                        /** Tariff Id */
+                        tariff_id: string;
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the body is larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -2636,11 +4932,184 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description OK */
-            default: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Items */
+                        items: {
+                            /**
+                             * Amount
+                             * @description minor units
+                             */
+                            amount: number;
+                            /** Amount Display */
+                            amount_display: string;
+                            /** At */
+                            at: number;
+                            /** Branch */
+                            branch: string;
+                            /** Currency */
+                            currency: string;
+                            /** Id */
+                            id: string;
+                            /** Items */
+                            items: {
+                                /** Kind */
+                                kind: string;
+                                /** Name */
+                                name?: string;
+                                /**
+                                 * Pc Id
+                                 * @description where the time paid for was used
+                                 */
+                                pc_id?: string;
+                                /** Product Id */
+                                product_id?: string;
+                                /** Quantity */
+                                quantity: number;
+                                /** Total */
+                                total: number;
+                                /** Unit Price */
+                                unit_price: number;
+                                /**
+                                 * Used Ms
+                                 * @description how long it ran
+                                 */
+                                used_ms?: number;
+                            }[];
+                            /**
+                             * Kind
+                             * @enum {string}
+                             */
+                            kind: "payment" | "refund";
+                            /** Member Id */
+                            member_id: string | null;
+                            /**
+                             * Method
+                             * @description cash, card, balance or voucher
+                             */
+                            method: string;
+                            /** Purpose */
+                            purpose: string;
+                            /** Reason */
+                            reason: string | null;
+                            /**
+                             * Receipt
+                             * @description the receipt's number as printed: <branch>-<number>
+                             */
+                            receipt: string | null;
+                            /** Receipt No */
+                            receipt_no: number | null;
+                            /**
+                             * Refund Of
+                             * @description a refund's payment
+                             */
+                            refund_of: string | null;
+                            /** Session Id */
+                            session_id: string | null;
+                            /** Shift Id */
+                            shift_id: string | null;
+                            /** Staff */
+                            staff: string | null;
+                            /** Terminal Ref */
+                            terminal_ref: string | null;
+                            /** Voucher Id */
+                            voucher_id: string | null;
+                            /** Voucher Last4 */
+                            voucher_last4: string | null;
+                        }[];
+                        /** Total */
+                        total: number;
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -2708,11 +5177,367 @@ export interface operations {
         };
         responses: {
             /** @description OK */
-            default: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /**
+                         * Amount
+                         * @description minor units
+                         */
+                        amount: number;
+                        /** Amount Display */
+                        amount_display: string;
+                        /** At */
+                        at: number;
+                        /**
+                         * Balance
+                         * @description the member's balance after it
+                         */
+                        balance?: number;
+                        /** Branch */
+                        branch: string;
+                        /** Currency */
+                        currency: string;
+                        /** Id */
+                        id: string;
+                        /** Items */
+                        items: {
+                            /** Kind */
+                            kind: string;
+                            /** Name */
+                            name?: string;
+                            /**
+                             * Pc Id
+                             * @description where the time paid for was used
+                             */
+                            pc_id?: string;
+                            /** Product Id */
+                            product_id?: string;
+                            /** Quantity */
+                            quantity: number;
+                            /** Total */
+                            total: number;
+                            /** Unit Price */
+                            unit_price: number;
+                            /**
+                             * Used Ms
+                             * @description how long it ran
+                             */
+                            used_ms?: number;
+                        }[];
+                        /**
+                         * Kind
+                         * @enum {string}
+                         */
+                        kind: "payment" | "refund";
+                        /** Member Id */
+                        member_id: string | null;
+                        /**
+                         * Method
+                         * @description cash, card, balance or voucher
+                         */
+                        method: string;
+                        /** Purpose */
+                        purpose: string;
+                        /** Reason */
+                        reason: string | null;
+                        /**
+                         * Receipt
+                         * @description the receipt's number as printed: <branch>-<number>
+                         */
+                        receipt: string | null;
+                        /** Receipt No */
+                        receipt_no: number | null;
+                        /**
+                         * Refund Of
+                         * @description a refund's payment
+                         */
+                        refund_of: string | null;
+                        /**
+                         * Replayed
+                         * @description true: the key was used before; this is the first answer again
+                         */
+                        replayed: boolean;
+                        /** Session Id */
+                        session_id: string | null;
+                        /** Shift Id */
+                        shift_id: string | null;
+                        /** Staff */
+                        staff: string | null;
+                        /** Terminal Ref */
+                        terminal_ref: string | null;
+                        /**
+                         * Voucher Code
+                         * @description a sold voucher's code (only here)
+                         */
+                        voucher_code?: string;
+                        /** Voucher Id */
+                        voucher_id: string | null;
+                        /** Voucher Last4 */
+                        voucher_last4: string | null;
+                    };
+                };
+            };
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Amount
+                         * @description minor units
+                         */
+                        amount: number;
+                        /** Amount Display */
+                        amount_display: string;
+                        /** At */
+                        at: number;
+                        /**
+                         * Balance
+                         * @description the member's balance after it
+                         */
+                        balance?: number;
+                        /** Branch */
+                        branch: string;
+                        /** Currency */
+                        currency: string;
+                        /** Id */
+                        id: string;
+                        /** Items */
+                        items: {
+                            /** Kind */
+                            kind: string;
+                            /** Name */
+                            name?: string;
+                            /**
+                             * Pc Id
+                             * @description where the time paid for was used
+                             */
+                            pc_id?: string;
+                            /** Product Id */
+                            product_id?: string;
+                            /** Quantity */
+                            quantity: number;
+                            /** Total */
+                            total: number;
+                            /** Unit Price */
+                            unit_price: number;
+                            /**
+                             * Used Ms
+                             * @description how long it ran
+                             */
+                            used_ms?: number;
+                        }[];
+                        /**
+                         * Kind
+                         * @enum {string}
+                         */
+                        kind: "payment" | "refund";
+                        /** Member Id */
+                        member_id: string | null;
+                        /**
+                         * Method
+                         * @description cash, card, balance or voucher
+                         */
+                        method: string;
+                        /** Purpose */
+                        purpose: string;
+                        /** Reason */
+                        reason: string | null;
+                        /**
+                         * Receipt
+                         * @description the receipt's number as printed: <branch>-<number>
+                         */
+                        receipt: string | null;
+                        /** Receipt No */
+                        receipt_no: number | null;
+                        /**
+                         * Refund Of
+                         * @description a refund's payment
+                         */
+                        refund_of: string | null;
+                        /**
+                         * Replayed
+                         * @description true: the key was used before; this is the first answer again
+                         */
+                        replayed: boolean;
+                        /** Session Id */
+                        session_id: string | null;
+                        /** Shift Id */
+                        shift_id: string | null;
+                        /** Staff */
+                        staff: string | null;
+                        /** Terminal Ref */
+                        terminal_ref: string | null;
+                        /**
+                         * Voucher Code
+                         * @description a sold voucher's code (only here)
+                         */
+                        voucher_code?: string;
+                        /** Voucher Id */
+                        voucher_id: string | null;
+                        /** Voucher Last4 */
+                        voucher_last4: string | null;
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description not enough money on the balance or voucher */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the request conflicts with the current state: the message says what to do */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the body is larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -2738,11 +5563,98 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description OK */
-            default: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -2759,11 +5671,287 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description OK */
-            default: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /**
+                         * Amount
+                         * @description minor units
+                         */
+                        amount: number;
+                        /** Amount Display */
+                        amount_display: string;
+                        /** At */
+                        at: number;
+                        /** Branch */
+                        branch: string;
+                        /** Currency */
+                        currency: string;
+                        /** Id */
+                        id: string;
+                        /** Items */
+                        items: {
+                            /** Kind */
+                            kind: string;
+                            /** Name */
+                            name?: string;
+                            /**
+                             * Pc Id
+                             * @description where the time paid for was used
+                             */
+                            pc_id?: string;
+                            /** Product Id */
+                            product_id?: string;
+                            /** Quantity */
+                            quantity: number;
+                            /** Total */
+                            total: number;
+                            /** Unit Price */
+                            unit_price: number;
+                            /**
+                             * Used Ms
+                             * @description how long it ran
+                             */
+                            used_ms?: number;
+                        }[];
+                        /**
+                         * Kind
+                         * @enum {string}
+                         */
+                        kind: "payment" | "refund";
+                        /** Member Id */
+                        member_id: string | null;
+                        /**
+                         * Method
+                         * @description cash, card, balance or voucher
+                         */
+                        method: string;
+                        /** Purpose */
+                        purpose: string;
+                        /** Reason */
+                        reason: string | null;
+                        /**
+                         * Receipt
+                         * @description the receipt's number as printed: <branch>-<number>
+                         */
+                        receipt: string | null;
+                        /** Receipt No */
+                        receipt_no: number | null;
+                        /**
+                         * Refund Of
+                         * @description a refund's payment
+                         */
+                        refund_of: string | null;
+                        /**
+                         * Refundable
+                         * @description what is left to refund of a payment
+                         */
+                        refundable?: number;
+                        /**
+                         * Refunds
+                         * @description a payment's refunds
+                         */
+                        refunds?: {
+                            /**
+                             * Amount
+                             * @description minor units
+                             */
+                            amount: number;
+                            /** Amount Display */
+                            amount_display: string;
+                            /** At */
+                            at: number;
+                            /** Branch */
+                            branch: string;
+                            /** Currency */
+                            currency: string;
+                            /** Id */
+                            id: string;
+                            /** Items */
+                            items: {
+                                /** Kind */
+                                kind: string;
+                                /** Name */
+                                name?: string;
+                                /**
+                                 * Pc Id
+                                 * @description where the time paid for was used
+                                 */
+                                pc_id?: string;
+                                /** Product Id */
+                                product_id?: string;
+                                /** Quantity */
+                                quantity: number;
+                                /** Total */
+                                total: number;
+                                /** Unit Price */
+                                unit_price: number;
+                                /**
+                                 * Used Ms
+                                 * @description how long it ran
+                                 */
+                                used_ms?: number;
+                            }[];
+                            /**
+                             * Kind
+                             * @enum {string}
+                             */
+                            kind: "payment" | "refund";
+                            /** Member Id */
+                            member_id: string | null;
+                            /**
+                             * Method
+                             * @description cash, card, balance or voucher
+                             */
+                            method: string;
+                            /** Purpose */
+                            purpose: string;
+                            /** Reason */
+                            reason: string | null;
+                            /**
+                             * Receipt
+                             * @description the receipt's number as printed: <branch>-<number>
+                             */
+                            receipt: string | null;
+                            /** Receipt No */
+                            receipt_no: number | null;
+                            /**
+                             * Refund Of
+                             * @description a refund's payment
+                             */
+                            refund_of: string | null;
+                            /** Session Id */
+                            session_id: string | null;
+                            /** Shift Id */
+                            shift_id: string | null;
+                            /** Staff */
+                            staff: string | null;
+                            /** Terminal Ref */
+                            terminal_ref: string | null;
+                            /** Voucher Id */
+                            voucher_id: string | null;
+                            /** Voucher Last4 */
+                            voucher_last4: string | null;
+                        }[];
+                        /** Session Id */
+                        session_id: string | null;
+                        /** Shift Id */
+                        shift_id: string | null;
+                        /** Staff */
+                        staff: string | null;
+                        /** Terminal Ref */
+                        terminal_ref: string | null;
+                        /** Voucher Id */
+                        voucher_id: string | null;
+                        /** Voucher Last4 */
+                        voucher_last4: string | null;
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -2785,11 +5973,115 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description OK */
-            default: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/pdf": string;
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -2837,11 +6129,341 @@ export interface operations {
         };
         responses: {
             /** @description OK */
-            default: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /**
+                         * Amount
+                         * @description minor units
+                         */
+                        amount: number;
+                        /** Amount Display */
+                        amount_display: string;
+                        /** At */
+                        at: number;
+                        /** Branch */
+                        branch: string;
+                        /** Currency */
+                        currency: string;
+                        /** Id */
+                        id: string;
+                        /** Items */
+                        items: {
+                            /** Kind */
+                            kind: string;
+                            /** Name */
+                            name?: string;
+                            /**
+                             * Pc Id
+                             * @description where the time paid for was used
+                             */
+                            pc_id?: string;
+                            /** Product Id */
+                            product_id?: string;
+                            /** Quantity */
+                            quantity: number;
+                            /** Total */
+                            total: number;
+                            /** Unit Price */
+                            unit_price: number;
+                            /**
+                             * Used Ms
+                             * @description how long it ran
+                             */
+                            used_ms?: number;
+                        }[];
+                        /**
+                         * Kind
+                         * @enum {string}
+                         */
+                        kind: "payment" | "refund";
+                        /** Member Id */
+                        member_id: string | null;
+                        /**
+                         * Method
+                         * @description cash, card, balance or voucher
+                         */
+                        method: string;
+                        /** Purpose */
+                        purpose: string;
+                        /** Reason */
+                        reason: string | null;
+                        /**
+                         * Receipt
+                         * @description the receipt's number as printed: <branch>-<number>
+                         */
+                        receipt: string | null;
+                        /** Receipt No */
+                        receipt_no: number | null;
+                        /**
+                         * Refund Of
+                         * @description a refund's payment
+                         */
+                        refund_of: string | null;
+                        /** Replayed */
+                        replayed: boolean;
+                        /** Session Id */
+                        session_id: string | null;
+                        /** Shift Id */
+                        shift_id: string | null;
+                        /** Staff */
+                        staff: string | null;
+                        /** Terminal Ref */
+                        terminal_ref: string | null;
+                        /** Voucher Id */
+                        voucher_id: string | null;
+                        /** Voucher Last4 */
+                        voucher_last4: string | null;
+                    };
+                };
+            };
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Amount
+                         * @description minor units
+                         */
+                        amount: number;
+                        /** Amount Display */
+                        amount_display: string;
+                        /** At */
+                        at: number;
+                        /** Branch */
+                        branch: string;
+                        /** Currency */
+                        currency: string;
+                        /** Id */
+                        id: string;
+                        /** Items */
+                        items: {
+                            /** Kind */
+                            kind: string;
+                            /** Name */
+                            name?: string;
+                            /**
+                             * Pc Id
+                             * @description where the time paid for was used
+                             */
+                            pc_id?: string;
+                            /** Product Id */
+                            product_id?: string;
+                            /** Quantity */
+                            quantity: number;
+                            /** Total */
+                            total: number;
+                            /** Unit Price */
+                            unit_price: number;
+                            /**
+                             * Used Ms
+                             * @description how long it ran
+                             */
+                            used_ms?: number;
+                        }[];
+                        /**
+                         * Kind
+                         * @enum {string}
+                         */
+                        kind: "payment" | "refund";
+                        /** Member Id */
+                        member_id: string | null;
+                        /**
+                         * Method
+                         * @description cash, card, balance or voucher
+                         */
+                        method: string;
+                        /** Purpose */
+                        purpose: string;
+                        /** Reason */
+                        reason: string | null;
+                        /**
+                         * Receipt
+                         * @description the receipt's number as printed: <branch>-<number>
+                         */
+                        receipt: string | null;
+                        /** Receipt No */
+                        receipt_no: number | null;
+                        /**
+                         * Refund Of
+                         * @description a refund's payment
+                         */
+                        refund_of: string | null;
+                        /** Replayed */
+                        replayed: boolean;
+                        /** Session Id */
+                        session_id: string | null;
+                        /** Shift Id */
+                        shift_id: string | null;
+                        /** Staff */
+                        staff: string | null;
+                        /** Terminal Ref */
+                        terminal_ref: string | null;
+                        /** Voucher Id */
+                        voucher_id: string | null;
+                        /** Voucher Last4 */
+                        voucher_last4: string | null;
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description not enough money on the balance or voucher */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the request conflicts with the current state: the message says what to do */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the body is larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -2862,11 +6484,141 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description OK */
-            default: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Items */
+                        items: {
+                            /** Agent Version */
+                            agent_version: string | null;
+                            /**
+                             * Alert Count
+                             * @description unresolved alerts
+                             */
+                            alert_count: number;
+                            /** First Seen */
+                            first_seen: number;
+                            /** Group */
+                            group: string;
+                            /** Hardware */
+                            hardware: {
+                                [key: string]: unknown;
+                            };
+                            /** Hostname */
+                            hostname: string | null;
+                            /** Id */
+                            id: string;
+                            /** Last Seen */
+                            last_seen: number;
+                            /** Os */
+                            os: string | null;
+                            /**
+                             * Session Id
+                             * @description the session running on it now
+                             */
+                            session_id: string | null;
+                            /** Site */
+                            site: string;
+                            /**
+                             * Status
+                             * @enum {string}
+                             */
+                            status: "online" | "offline";
+                            /** Status Since */
+                            status_since: number | null;
+                        }[];
+                        /** Total */
+                        total: number;
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -2883,11 +6635,209 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description OK */
-            default: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Agent Version */
+                        agent_version: string | null;
+                        /**
+                         * Alerts
+                         * @description unresolved
+                         */
+                        alerts: {
+                            /** Count */
+                            count: number;
+                            /** Details */
+                            details: {
+                                [key: string]: unknown;
+                            };
+                            /** First At */
+                            first_at: number;
+                            /** Id */
+                            id: string;
+                            /** Kind */
+                            kind: string;
+                            /** Last At */
+                            last_at: number;
+                            /** Message */
+                            message: string;
+                            /** Pc Id */
+                            pc_id: string;
+                            /** State */
+                            state: string;
+                        }[];
+                        /** First Seen */
+                        first_seen: number;
+                        /** Group */
+                        group: string;
+                        /** Hardware */
+                        hardware: {
+                            [key: string]: unknown;
+                        };
+                        /** Hostname */
+                        hostname: string | null;
+                        /** Id */
+                        id: string;
+                        /** Last Seen */
+                        last_seen: number;
+                        /** Os */
+                        os: string | null;
+                        /**
+                         * Quarantined
+                         * @description the newest refused events
+                         */
+                        quarantined: {
+                            /** At */
+                            at: number;
+                            /** Data */
+                            data: {
+                                [key: string]: unknown;
+                            };
+                            /** Detail */
+                            detail: string;
+                            /** Journal */
+                            journal: string;
+                            /** Pc Id */
+                            pc_id: string;
+                            /** Reason */
+                            reason: string;
+                            /** Received At */
+                            received_at: number;
+                            /** Seq */
+                            seq: number;
+                            /** Session Id */
+                            session_id: string | null;
+                            /** Type */
+                            type: string;
+                        }[];
+                        /**
+                         * Session Id
+                         * @description the session running on it now
+                         */
+                        session_id: string | null;
+                        /** Site */
+                        site: string;
+                        /**
+                         * Status
+                         * @enum {string}
+                         */
+                        status: "online" | "offline";
+                        /** Status Since */
+                        status_since: number | null;
+                        /**
+                         * Telemetry
+                         * @description the latest sample
+                         */
+                        telemetry: {
+                            [key: string]: unknown;
+                        } | null;
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -2909,11 +6859,142 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description OK */
-            default: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Items */
+                        items: {
+                            /** Detail */
+                            detail: string | null;
+                            /** Done At */
+                            done_at: number | null;
+                            /** Id */
+                            id: string;
+                            /** Issued At */
+                            issued_at: number;
+                            /** Issued By */
+                            issued_by: string;
+                            /** Pc Id */
+                            pc_id: string;
+                            /**
+                             * CommandState
+                             * @enum {string}
+                             */
+                            state: "sent" | "timeout" | "undelivered" | "done" | "failed" | "rejected";
+                            /** Text */
+                            text: string | null;
+                            /** Type */
+                            type: string;
+                        }[];
+                        /** Total */
+                        total: number;
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -2960,17 +7041,201 @@ export interface operations {
                      * Type
                      * @enum {string}
                      */
-                    type: "lock" | "message" | "restart" | "shutdown" | "unlock";
+                    type: "lock" | "maintenance" | "message" | "restart" | "shutdown" | "unlock";
                 };
             };
         };
         responses: {
             /** @description OK */
-            default: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Detail */
+                        detail: string | null;
+                        /** Done At */
+                        done_at: number | null;
+                        /** Id */
+                        id: string;
+                        /** Issued At */
+                        issued_at: number;
+                        /** Issued By */
+                        issued_by: string;
+                        /** Pc Id */
+                        pc_id: string;
+                        /**
+                         * CommandState
+                         * @enum {string}
+                         */
+                        state: "sent" | "timeout" | "undelivered" | "done" | "failed" | "rejected";
+                        /** Text */
+                        text: string | null;
+                        /** Type */
+                        type: string;
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the body is larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the PC did not acknowledge in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Command */
+                        command: {
+                            /** Detail */
+                            detail: string | null;
+                            /** Done At */
+                            done_at: number | null;
+                            /** Id */
+                            id: string;
+                            /** Issued At */
+                            issued_at: number;
+                            /** Issued By */
+                            issued_by: string;
+                            /** Pc Id */
+                            pc_id: string;
+                            /**
+                             * CommandState
+                             * @enum {string}
+                             */
+                            state: "sent" | "timeout" | "undelivered" | "done" | "failed" | "rejected";
+                            /** Text */
+                            text: string | null;
+                            /** Type */
+                            type: string;
+                        };
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -2994,11 +7259,137 @@ export interface operations {
         };
         responses: {
             /** @description OK */
-            default: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Group */
+                        group: string;
+                        /** Pc Id */
+                        pc_id: string;
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the body is larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -3018,11 +7409,127 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description OK */
-            default: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Items */
+                        items: ({
+                            /** At */
+                            at: number;
+                            /** Pc Id */
+                            pc_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        })[];
+                        /** Total */
+                        total: number;
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -3043,11 +7550,120 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description OK */
-            default: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Items */
+                        items: {
+                            /**
+                             * Active
+                             * @description false: withdrawn from sale
+                             */
+                            active: boolean;
+                            /** Category */
+                            category: string;
+                            /** Id */
+                            id: string;
+                            /** Name */
+                            name: string;
+                            /**
+                             * Price
+                             * @description minor units of the branch currency
+                             */
+                            price: number;
+                        }[];
+                        /** Total */
+                        total: number;
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -3078,11 +7694,149 @@ export interface operations {
         };
         responses: {
             /** @description OK */
-            default: {
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /**
+                         * Active
+                         * @description false: withdrawn from sale
+                         */
+                        active: boolean;
+                        /** Category */
+                        category: string;
+                        /** Id */
+                        id: string;
+                        /** Name */
+                        name: string;
+                        /**
+                         * Price
+                         * @description minor units of the branch currency
+                         */
+                        price: number;
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the request conflicts with the current state: the message says what to do */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the body is larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -3124,11 +7878,166 @@ export interface operations {
         };
         responses: {
             /** @description OK */
-            default: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /**
+                         * Active
+                         * @description false: withdrawn from sale
+                         */
+                        active: boolean;
+                        /** Category */
+                        category: string;
+                        /** Id */
+                        id: string;
+                        /** Name */
+                        name: string;
+                        /**
+                         * Price
+                         * @description minor units of the branch currency
+                         */
+                        price: number;
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the request conflicts with the current state: the message says what to do */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the body is larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -3151,11 +8060,158 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description OK */
-            default: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Items */
+                        items: {
+                            /** Agent Cost */
+                            agent_cost: number | null;
+                            /**
+                             * Budget
+                             * @description a member's balance when the session started, minor units
+                             */
+                            budget: number | null;
+                            /**
+                             * Cost
+                             * @description the hub's price once ended (the PC's until then), minor units
+                             */
+                            cost: number | null;
+                            /** Created At */
+                            created_at: number;
+                            /** End Reason */
+                            end_reason: string | null;
+                            /** Ended At */
+                            ended_at: number | null;
+                            /** Ends At */
+                            ends_at: number | null;
+                            /** Flags */
+                            flags: string[];
+                            /** Id */
+                            id: string;
+                            /**
+                             * SessionKind
+                             * @enum {string}
+                             */
+                            kind: "member" | "prepaid" | "postpaid";
+                            /** Member Id */
+                            member_id: string | null;
+                            /** Pc Id */
+                            pc_id: string;
+                            /** Prepaid Minutes */
+                            prepaid_minutes: number | null;
+                            /**
+                             * Review
+                             * @description an offline session without a valid proof: pending until staff charge or waive it
+                             * @enum {string|null}
+                             */
+                            review: "pending" | "charged" | "waived" | null;
+                            /** Started At */
+                            started_at: number | null;
+                            /** Started By */
+                            started_by: string | null;
+                            /**
+                             * SessionState
+                             * @enum {string}
+                             */
+                            state: "pending" | "active" | "ended" | "expired" | "rejected";
+                            /** Tariff Id */
+                            tariff_id: string;
+                            /** Used Ms */
+                            used_ms: number;
+                        }[];
+                        /** Total */
+                        total: number;
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -3198,11 +8254,238 @@ export interface operations {
         };
         responses: {
             /** @description OK */
-            default: {
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Agent Cost */
+                        agent_cost: number | null;
+                        /**
+                         * Budget
+                         * @description a member's balance when the session started, minor units
+                         */
+                        budget: number | null;
+                        /**
+                         * Cost
+                         * @description the hub's price once ended (the PC's until then), minor units
+                         */
+                        cost: number | null;
+                        /** Created At */
+                        created_at: number;
+                        /** End Reason */
+                        end_reason: string | null;
+                        /** Ended At */
+                        ended_at: number | null;
+                        /** Ends At */
+                        ends_at: number | null;
+                        /** Flags */
+                        flags: string[];
+                        /** Id */
+                        id: string;
+                        /**
+                         * SessionKind
+                         * @enum {string}
+                         */
+                        kind: "member" | "prepaid" | "postpaid";
+                        /** Member Id */
+                        member_id: string | null;
+                        /** Pc Id */
+                        pc_id: string;
+                        /** Prepaid Minutes */
+                        prepaid_minutes: number | null;
+                        /**
+                         * Review
+                         * @description an offline session without a valid proof: pending until staff charge or waive it
+                         * @enum {string|null}
+                         */
+                        review: "pending" | "charged" | "waived" | null;
+                        /** Started At */
+                        started_at: number | null;
+                        /** Started By */
+                        started_by: string | null;
+                        /**
+                         * SessionState
+                         * @enum {string}
+                         */
+                        state: "pending" | "active" | "ended" | "expired" | "rejected";
+                        /** Tariff Id */
+                        tariff_id: string;
+                        /** Used Ms */
+                        used_ms: number;
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description not enough money on the balance or voucher */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the request conflicts with the current state: the message says what to do */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the body is larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the PC did not acknowledge in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -3464,11 +8747,175 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description OK */
-            default: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Agent Cost */
+                        agent_cost: number | null;
+                        /**
+                         * Budget
+                         * @description a member's balance when the session started, minor units
+                         */
+                        budget: number | null;
+                        /**
+                         * Cost
+                         * @description the hub's price once ended (the PC's until then), minor units
+                         */
+                        cost: number | null;
+                        /** Created At */
+                        created_at: number;
+                        /** End Reason */
+                        end_reason: string | null;
+                        /** Ended At */
+                        ended_at: number | null;
+                        /** Ends At */
+                        ends_at: number | null;
+                        /** Flags */
+                        flags: string[];
+                        /** Id */
+                        id: string;
+                        /**
+                         * SessionKind
+                         * @enum {string}
+                         */
+                        kind: "member" | "prepaid" | "postpaid";
+                        /** Member Id */
+                        member_id: string | null;
+                        /**
+                         * Paid
+                         * @description a guest's payments less refunds; null for a member
+                         */
+                        paid: number | null;
+                        /** Pc Id */
+                        pc_id: string;
+                        /** Prepaid Minutes */
+                        prepaid_minutes: number | null;
+                        /**
+                         * Review
+                         * @description an offline session without a valid proof: pending until staff charge or waive it
+                         * @enum {string|null}
+                         */
+                        review: "pending" | "charged" | "waived" | null;
+                        /** Started At */
+                        started_at: number | null;
+                        /** Started By */
+                        started_by: string | null;
+                        /**
+                         * SessionState
+                         * @enum {string}
+                         */
+                        state: "pending" | "active" | "ended" | "expired" | "rejected";
+                        /** Tariff Id */
+                        tariff_id: string;
+                        /** Used Ms */
+                        used_ms: number;
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -3485,11 +8932,116 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description OK */
-            default: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Items */
+                        items: ({
+                            /** At */
+                            at: number;
+                            /** Journal */
+                            journal: string;
+                            /** Pc Id */
+                            pc_id: string;
+                            /** Seq */
+                            seq: number;
+                            /** Type */
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        })[];
+                        /** Total */
+                        total: number;
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -3516,11 +9068,238 @@ export interface operations {
         };
         responses: {
             /** @description OK */
-            default: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Agent Cost */
+                        agent_cost: number | null;
+                        /**
+                         * Budget
+                         * @description a member's balance when the session started, minor units
+                         */
+                        budget: number | null;
+                        /**
+                         * Cost
+                         * @description the hub's price once ended (the PC's until then), minor units
+                         */
+                        cost: number | null;
+                        /** Created At */
+                        created_at: number;
+                        /** End Reason */
+                        end_reason: string | null;
+                        /** Ended At */
+                        ended_at: number | null;
+                        /** Ends At */
+                        ends_at: number | null;
+                        /** Flags */
+                        flags: string[];
+                        /** Id */
+                        id: string;
+                        /**
+                         * SessionKind
+                         * @enum {string}
+                         */
+                        kind: "member" | "prepaid" | "postpaid";
+                        /** Member Id */
+                        member_id: string | null;
+                        /** Pc Id */
+                        pc_id: string;
+                        /** Prepaid Minutes */
+                        prepaid_minutes: number | null;
+                        /**
+                         * Review
+                         * @description an offline session without a valid proof: pending until staff charge or waive it
+                         * @enum {string|null}
+                         */
+                        review: "pending" | "charged" | "waived" | null;
+                        /** Started At */
+                        started_at: number | null;
+                        /** Started By */
+                        started_by: string | null;
+                        /**
+                         * SessionState
+                         * @enum {string}
+                         */
+                        state: "pending" | "active" | "ended" | "expired" | "rejected";
+                        /** Tariff Id */
+                        tariff_id: string;
+                        /** Used Ms */
+                        used_ms: number;
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description not enough money on the balance or voucher */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the request conflicts with the current state: the message says what to do */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the body is larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the PC did not acknowledge in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -3537,11 +9316,160 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description OK */
-            default: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /**
+                         * Amount Display
+                         * @description the total as people read it, in the branch's language
+                         */
+                        amount_display: string;
+                        /** Billed Minutes */
+                        billed_minutes: number;
+                        /** Currency */
+                        currency: string;
+                        /** Lines */
+                        lines: {
+                            /** Amount */
+                            amount: number;
+                            /** Hourly Rate */
+                            hourly_rate: number;
+                            /**
+                             * Label
+                             * @description "standard", a rate window's name, or "minimum charge"
+                             */
+                            label: string;
+                            /** Minutes */
+                            minutes: number;
+                            /** Starts At */
+                            starts_at: number;
+                        }[];
+                        /** Total */
+                        total: number;
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the request conflicts with the current state: the message says what to do */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -3590,11 +9518,204 @@ export interface operations {
         };
         responses: {
             /** @description OK */
-            default: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Agent Cost */
+                        agent_cost: number | null;
+                        /**
+                         * Budget
+                         * @description a member's balance when the session started, minor units
+                         */
+                        budget: number | null;
+                        /**
+                         * Cost
+                         * @description the hub's price once ended (the PC's until then), minor units
+                         */
+                        cost: number | null;
+                        /** Created At */
+                        created_at: number;
+                        /** End Reason */
+                        end_reason: string | null;
+                        /** Ended At */
+                        ended_at: number | null;
+                        /** Ends At */
+                        ends_at: number | null;
+                        /** Flags */
+                        flags: string[];
+                        /** Id */
+                        id: string;
+                        /**
+                         * SessionKind
+                         * @enum {string}
+                         */
+                        kind: "member" | "prepaid" | "postpaid";
+                        /** Member Id */
+                        member_id: string | null;
+                        /** Pc Id */
+                        pc_id: string;
+                        /** Prepaid Minutes */
+                        prepaid_minutes: number | null;
+                        /**
+                         * Review
+                         * @description an offline session without a valid proof: pending until staff charge or waive it
+                         * @enum {string|null}
+                         */
+                        review: "pending" | "charged" | "waived" | null;
+                        /** Started At */
+                        started_at: number | null;
+                        /** Started By */
+                        started_by: string | null;
+                        /**
+                         * SessionState
+                         * @enum {string}
+                         */
+                        state: "pending" | "active" | "ended" | "expired" | "rejected";
+                        /** Tariff Id */
+                        tariff_id: string;
+                        /** Used Ms */
+                        used_ms: number;
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the request conflicts with the current state: the message says what to do */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the body is larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -3611,11 +9732,221 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description OK */
-            default: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Agent Cost */
+                        agent_cost: number | null;
+                        /**
+                         * Budget
+                         * @description a member's balance when the session started, minor units
+                         */
+                        budget: number | null;
+                        /**
+                         * Cost
+                         * @description the hub's price once ended (the PC's until then), minor units
+                         */
+                        cost: number | null;
+                        /** Created At */
+                        created_at: number;
+                        /** End Reason */
+                        end_reason: string | null;
+                        /** Ended At */
+                        ended_at: number | null;
+                        /** Ends At */
+                        ends_at: number | null;
+                        /** Flags */
+                        flags: string[];
+                        /** Id */
+                        id: string;
+                        /**
+                         * SessionKind
+                         * @enum {string}
+                         */
+                        kind: "member" | "prepaid" | "postpaid";
+                        /** Member Id */
+                        member_id: string | null;
+                        /** Pc Id */
+                        pc_id: string;
+                        /** Prepaid Minutes */
+                        prepaid_minutes: number | null;
+                        /**
+                         * Review
+                         * @description an offline session without a valid proof: pending until staff charge or waive it
+                         * @enum {string|null}
+                         */
+                        review: "pending" | "charged" | "waived" | null;
+                        /** Started At */
+                        started_at: number | null;
+                        /** Started By */
+                        started_by: string | null;
+                        /**
+                         * SessionState
+                         * @enum {string}
+                         */
+                        state: "pending" | "active" | "ended" | "expired" | "rejected";
+                        /** Tariff Id */
+                        tariff_id: string;
+                        /** Used Ms */
+                        used_ms: number;
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the request conflicts with the current state: the message says what to do */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the body is larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the PC did not acknowledge in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -3636,11 +9967,173 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description OK */
-            default: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Items */
+                        items: {
+                            /** Branch */
+                            branch: string;
+                            /** Cashier */
+                            cashier: string;
+                            /** Closed At */
+                            closed_at: number | null;
+                            /** Closed By */
+                            closed_by: string | null;
+                            /** Counted */
+                            counted: {
+                                [key: string]: number;
+                            } | null;
+                            /** Id */
+                            id: string;
+                            /** Note */
+                            note: string;
+                            /** Opened At */
+                            opened_at: number;
+                            /** Opening Float */
+                            opening_float: number;
+                            /**
+                             * State
+                             * @enum {string}
+                             */
+                            state: "open" | "closed";
+                            /**
+                             * ShiftFigures
+                             * @description expected vs counted; left out while the shift is open unless the reader may read reports (the cashier's count is blind)
+                             */
+                            summary?: {
+                                /** By Purpose */
+                                by_purpose: {
+                                    [key: string]: number;
+                                };
+                                /** Methods */
+                                methods: {
+                                    /** Counted */
+                                    counted: number | null;
+                                    /**
+                                     * Difference
+                                     * @description counted - expected; null until counted
+                                     */
+                                    difference: number | null;
+                                    /** Expected */
+                                    expected: number;
+                                    /** Method */
+                                    method: string;
+                                }[];
+                                /** Payments */
+                                payments: number;
+                                /** Refunds */
+                                refunds: number;
+                                /** Refunds Total */
+                                refunds_total: number;
+                            };
+                            /**
+                             * Unpaid Sessions
+                             * @description guest sessions started in the shift and not fully paid; with summary, not in lists
+                             */
+                            unpaid_sessions?: {
+                                /** Owed */
+                                owed: number;
+                                /** Paid */
+                                paid: number;
+                                /** Pc Id */
+                                pc_id: string;
+                                /** Session Id */
+                                session_id: string;
+                            }[];
+                        }[];
+                        /** Total */
+                        total: number;
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -3669,11 +10162,219 @@ export interface operations {
         };
         responses: {
             /** @description OK */
-            default: {
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Branch */
+                        branch: string;
+                        /** Cashier */
+                        cashier: string;
+                        /** Closed At */
+                        closed_at: number | null;
+                        /** Closed By */
+                        closed_by: string | null;
+                        /** Counted */
+                        counted: {
+                            [key: string]: number;
+                        } | null;
+                        /** Id */
+                        id: string;
+                        /** Note */
+                        note: string;
+                        /** Opened At */
+                        opened_at: number;
+                        /** Opening Float */
+                        opening_float: number;
+                        /**
+                         * State
+                         * @enum {string}
+                         */
+                        state: "open" | "closed";
+                        /**
+                         * ShiftFigures
+                         * @description expected vs counted; left out while the shift is open unless the reader may read reports (the cashier's count is blind)
+                         */
+                        summary?: {
+                            /** By Purpose */
+                            by_purpose: {
+                                [key: string]: number;
+                            };
+                            /** Methods */
+                            methods: {
+                                /** Counted */
+                                counted: number | null;
+                                /**
+                                 * Difference
+                                 * @description counted - expected; null until counted
+                                 */
+                                difference: number | null;
+                                /** Expected */
+                                expected: number;
+                                /** Method */
+                                method: string;
+                            }[];
+                            /** Payments */
+                            payments: number;
+                            /** Refunds */
+                            refunds: number;
+                            /** Refunds Total */
+                            refunds_total: number;
+                        };
+                        /**
+                         * Unpaid Sessions
+                         * @description guest sessions started in the shift and not fully paid; with summary, not in lists
+                         */
+                        unpaid_sessions?: {
+                            /** Owed */
+                            owed: number;
+                            /** Paid */
+                            paid: number;
+                            /** Pc Id */
+                            pc_id: string;
+                            /** Session Id */
+                            session_id: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the request conflicts with the current state: the message says what to do */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the body is larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -3690,11 +10391,185 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description OK */
-            default: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Branch */
+                        branch: string;
+                        /** Cashier */
+                        cashier: string;
+                        /** Closed At */
+                        closed_at: number | null;
+                        /** Closed By */
+                        closed_by: string | null;
+                        /** Counted */
+                        counted: {
+                            [key: string]: number;
+                        } | null;
+                        /** Id */
+                        id: string;
+                        /** Note */
+                        note: string;
+                        /** Opened At */
+                        opened_at: number;
+                        /** Opening Float */
+                        opening_float: number;
+                        /**
+                         * State
+                         * @enum {string}
+                         */
+                        state: "open" | "closed";
+                        /**
+                         * ShiftFigures
+                         * @description expected vs counted; left out while the shift is open unless the reader may read reports (the cashier's count is blind)
+                         */
+                        summary?: {
+                            /** By Purpose */
+                            by_purpose: {
+                                [key: string]: number;
+                            };
+                            /** Methods */
+                            methods: {
+                                /** Counted */
+                                counted: number | null;
+                                /**
+                                 * Difference
+                                 * @description counted - expected; null until counted
+                                 */
+                                difference: number | null;
+                                /** Expected */
+                                expected: number;
+                                /** Method */
+                                method: string;
+                            }[];
+                            /** Payments */
+                            payments: number;
+                            /** Refunds */
+                            refunds: number;
+                            /** Refunds Total */
+                            refunds_total: number;
+                        };
+                        /**
+                         * Unpaid Sessions
+                         * @description guest sessions started in the shift and not fully paid; with summary, not in lists
+                         */
+                        unpaid_sessions?: {
+                            /** Owed */
+                            owed: number;
+                            /** Paid */
+                            paid: number;
+                            /** Pc Id */
+                            pc_id: string;
+                            /** Session Id */
+                            session_id: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -3711,11 +10586,185 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description OK */
-            default: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Branch */
+                        branch: string;
+                        /** Cashier */
+                        cashier: string;
+                        /** Closed At */
+                        closed_at: number | null;
+                        /** Closed By */
+                        closed_by: string | null;
+                        /** Counted */
+                        counted: {
+                            [key: string]: number;
+                        } | null;
+                        /** Id */
+                        id: string;
+                        /** Note */
+                        note: string;
+                        /** Opened At */
+                        opened_at: number;
+                        /** Opening Float */
+                        opening_float: number;
+                        /**
+                         * State
+                         * @enum {string}
+                         */
+                        state: "open" | "closed";
+                        /**
+                         * ShiftFigures
+                         * @description expected vs counted; left out while the shift is open unless the reader may read reports (the cashier's count is blind)
+                         */
+                        summary?: {
+                            /** By Purpose */
+                            by_purpose: {
+                                [key: string]: number;
+                            };
+                            /** Methods */
+                            methods: {
+                                /** Counted */
+                                counted: number | null;
+                                /**
+                                 * Difference
+                                 * @description counted - expected; null until counted
+                                 */
+                                difference: number | null;
+                                /** Expected */
+                                expected: number;
+                                /** Method */
+                                method: string;
+                            }[];
+                            /** Payments */
+                            payments: number;
+                            /** Refunds */
+                            refunds: number;
+                            /** Refunds Total */
+                            refunds_total: number;
+                        };
+                        /**
+                         * Unpaid Sessions
+                         * @description guest sessions started in the shift and not fully paid; with summary, not in lists
+                         */
+                        unpaid_sessions?: {
+                            /** Owed */
+                            owed: number;
+                            /** Paid */
+                            paid: number;
+                            /** Pc Id */
+                            pc_id: string;
+                            /** Session Id */
+                            session_id: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -3749,11 +10798,219 @@ export interface operations {
         };
         responses: {
             /** @description OK */
-            default: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Branch */
+                        branch: string;
+                        /** Cashier */
+                        cashier: string;
+                        /** Closed At */
+                        closed_at: number | null;
+                        /** Closed By */
+                        closed_by: string | null;
+                        /** Counted */
+                        counted: {
+                            [key: string]: number;
+                        } | null;
+                        /** Id */
+                        id: string;
+                        /** Note */
+                        note: string;
+                        /** Opened At */
+                        opened_at: number;
+                        /** Opening Float */
+                        opening_float: number;
+                        /**
+                         * State
+                         * @enum {string}
+                         */
+                        state: "open" | "closed";
+                        /**
+                         * ShiftFigures
+                         * @description expected vs counted; left out while the shift is open unless the reader may read reports (the cashier's count is blind)
+                         */
+                        summary?: {
+                            /** By Purpose */
+                            by_purpose: {
+                                [key: string]: number;
+                            };
+                            /** Methods */
+                            methods: {
+                                /** Counted */
+                                counted: number | null;
+                                /**
+                                 * Difference
+                                 * @description counted - expected; null until counted
+                                 */
+                                difference: number | null;
+                                /** Expected */
+                                expected: number;
+                                /** Method */
+                                method: string;
+                            }[];
+                            /** Payments */
+                            payments: number;
+                            /** Refunds */
+                            refunds: number;
+                            /** Refunds Total */
+                            refunds_total: number;
+                        };
+                        /**
+                         * Unpaid Sessions
+                         * @description guest sessions started in the shift and not fully paid; with summary, not in lists
+                         */
+                        unpaid_sessions?: {
+                            /** Owed */
+                            owed: number;
+                            /** Paid */
+                            paid: number;
+                            /** Pc Id */
+                            pc_id: string;
+                            /** Session Id */
+                            session_id: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the request conflicts with the current state: the message says what to do */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the body is larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -3775,11 +11032,132 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description OK */
-            default: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/pdf": string;
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the request conflicts with the current state: the message says what to do */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -3793,11 +11171,129 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description OK */
-            default: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Items */
+                        items: {
+                            /** Currency */
+                            currency: string;
+                            /** Hourly Rate */
+                            hourly_rate: number;
+                            /** Id */
+                            id: string;
+                            /** Minimum Charge */
+                            minimum_charge: number;
+                            /** Name */
+                            name: string;
+                            /** Timezone */
+                            timezone: string;
+                            /** Windows */
+                            windows: {
+                                /** Days */
+                                days: number[];
+                                /** End Minute */
+                                end_minute: number;
+                                /** Hourly Rate */
+                                hourly_rate: number;
+                                /** Name */
+                                name: string;
+                                /** Start Minute */
+                                start_minute: number;
+                            }[];
+                        }[];
+                        /** Total */
+                        total: number;
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -3850,11 +11346,158 @@ export interface operations {
         };
         responses: {
             /** @description OK */
-            default: {
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Currency */
+                        currency: string;
+                        /** Hourly Rate */
+                        hourly_rate: number;
+                        /** Id */
+                        id: string;
+                        /** Minimum Charge */
+                        minimum_charge: number;
+                        /** Name */
+                        name: string;
+                        /** Timezone */
+                        timezone: string;
+                        /** Windows */
+                        windows: {
+                            /** Days */
+                            days: number[];
+                            /** End Minute */
+                            end_minute: number;
+                            /** Hourly Rate */
+                            hourly_rate: number;
+                            /** Name */
+                            name: string;
+                            /** Start Minute */
+                            start_minute: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the request conflicts with the current state: the message says what to do */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the body is larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -3871,11 +11514,141 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description OK */
-            default: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Currency */
+                        currency: string;
+                        /** Hourly Rate */
+                        hourly_rate: number;
+                        /** Id */
+                        id: string;
+                        /** Minimum Charge */
+                        minimum_charge: number;
+                        /** Name */
+                        name: string;
+                        /** Timezone */
+                        timezone: string;
+                        /** Windows */
+                        windows: {
+                            /** Days */
+                            days: number[];
+                            /** End Minute */
+                            end_minute: number;
+                            /** Hourly Rate */
+                            hourly_rate: number;
+                            /** Name */
+                            name: string;
+                            /** Start Minute */
+                            start_minute: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -3892,11 +11665,141 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description OK */
-            default: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Currency */
+                        currency: string;
+                        /** Hourly Rate */
+                        hourly_rate: number;
+                        /** Id */
+                        id: string;
+                        /** Minimum Charge */
+                        minimum_charge: number;
+                        /** Name */
+                        name: string;
+                        /** Timezone */
+                        timezone: string;
+                        /** Windows */
+                        windows: {
+                            /** Days */
+                            days: number[];
+                            /** End Minute */
+                            end_minute: number;
+                            /** Hourly Rate */
+                            hourly_rate: number;
+                            /** Name */
+                            name: string;
+                            /** Start Minute */
+                            start_minute: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the body is larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -4091,11 +11994,123 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description OK */
-            default: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Items */
+                        items: {
+                            /** Created At */
+                            created_at: number;
+                            /** Disabled */
+                            disabled: boolean;
+                            /** Id */
+                            id: string;
+                            /** Must Change Password */
+                            must_change_password: boolean;
+                            /**
+                             * Role
+                             * @enum {string}
+                             */
+                            role: "owner" | "manager" | "cashier" | "technician";
+                            /** Totp Enabled */
+                            totp_enabled: boolean;
+                            /** Updated At */
+                            updated_at: number;
+                            /** Username */
+                            username: string;
+                        }[];
+                        /** Total */
+                        total: number;
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -4144,11 +12159,160 @@ export interface operations {
         };
         responses: {
             /** @description OK */
-            default: {
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /**
+                         * Password
+                         * @description a one-time password, shown once: the user changes it at first login
+                         */
+                        password?: string;
+                        /** StaffUserAnswer */
+                        user: {
+                            /** Created At */
+                            created_at: number;
+                            /** Disabled */
+                            disabled: boolean;
+                            /** Id */
+                            id: string;
+                            /** Must Change Password */
+                            must_change_password: boolean;
+                            /**
+                             * Role
+                             * @enum {string}
+                             */
+                            role: "owner" | "manager" | "cashier" | "technician";
+                            /** Totp Enabled */
+                            totp_enabled: boolean;
+                            /** Updated At */
+                            updated_at: number;
+                            /** Username */
+                            username: string;
+                        };
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the request conflicts with the current state: the message says what to do */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the body is larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -4165,11 +12329,135 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description OK */
-            default: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Created At */
+                        created_at: number;
+                        /** Disabled */
+                        disabled: boolean;
+                        /** Id */
+                        id: string;
+                        /** Must Change Password */
+                        must_change_password: boolean;
+                        /**
+                         * Role
+                         * @enum {string}
+                         */
+                        role: "owner" | "manager" | "cashier" | "technician";
+                        /** Totp Enabled */
+                        totp_enabled: boolean;
+                        /** Updated At */
+                        updated_at: number;
+                        /** Username */
+                        username: string;
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -4186,11 +12474,177 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description OK */
-            default: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /**
+                         * Password
+                         * @description a one-time password, shown once: the user changes it at first login
+                         */
+                        password?: string;
+                        /** StaffUserAnswer */
+                        user: {
+                            /** Created At */
+                            created_at: number;
+                            /** Disabled */
+                            disabled: boolean;
+                            /** Id */
+                            id: string;
+                            /** Must Change Password */
+                            must_change_password: boolean;
+                            /**
+                             * Role
+                             * @enum {string}
+                             */
+                            role: "owner" | "manager" | "cashier" | "technician";
+                            /** Totp Enabled */
+                            totp_enabled: boolean;
+                            /** Updated At */
+                            updated_at: number;
+                            /** Username */
+                            username: string;
+                        };
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the request conflicts with the current state: the message says what to do */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the body is larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -4207,11 +12661,177 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description OK */
-            default: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /**
+                         * Password
+                         * @description a one-time password, shown once: the user changes it at first login
+                         */
+                        password?: string;
+                        /** StaffUserAnswer */
+                        user: {
+                            /** Created At */
+                            created_at: number;
+                            /** Disabled */
+                            disabled: boolean;
+                            /** Id */
+                            id: string;
+                            /** Must Change Password */
+                            must_change_password: boolean;
+                            /**
+                             * Role
+                             * @enum {string}
+                             */
+                            role: "owner" | "manager" | "cashier" | "technician";
+                            /** Totp Enabled */
+                            totp_enabled: boolean;
+                            /** Updated At */
+                            updated_at: number;
+                            /** Username */
+                            username: string;
+                        };
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the request conflicts with the current state: the message says what to do */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the body is larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -4228,11 +12848,177 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description OK */
-            default: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /**
+                         * Password
+                         * @description a one-time password, shown once: the user changes it at first login
+                         */
+                        password?: string;
+                        /** StaffUserAnswer */
+                        user: {
+                            /** Created At */
+                            created_at: number;
+                            /** Disabled */
+                            disabled: boolean;
+                            /** Id */
+                            id: string;
+                            /** Must Change Password */
+                            must_change_password: boolean;
+                            /**
+                             * Role
+                             * @enum {string}
+                             */
+                            role: "owner" | "manager" | "cashier" | "technician";
+                            /** Totp Enabled */
+                            totp_enabled: boolean;
+                            /** Updated At */
+                            updated_at: number;
+                            /** Username */
+                            username: string;
+                        };
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the request conflicts with the current state: the message says what to do */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the body is larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -4249,11 +13035,177 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description OK */
-            default: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /**
+                         * Password
+                         * @description a one-time password, shown once: the user changes it at first login
+                         */
+                        password?: string;
+                        /** StaffUserAnswer */
+                        user: {
+                            /** Created At */
+                            created_at: number;
+                            /** Disabled */
+                            disabled: boolean;
+                            /** Id */
+                            id: string;
+                            /** Must Change Password */
+                            must_change_password: boolean;
+                            /**
+                             * Role
+                             * @enum {string}
+                             */
+                            role: "owner" | "manager" | "cashier" | "technician";
+                            /** Totp Enabled */
+                            totp_enabled: boolean;
+                            /** Updated At */
+                            updated_at: number;
+                            /** Username */
+                            username: string;
+                        };
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the request conflicts with the current state: the message says what to do */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the body is larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -4298,11 +13250,177 @@ export interface operations {
         };
         responses: {
             /** @description OK */
-            default: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /**
+                         * Password
+                         * @description a one-time password, shown once: the user changes it at first login
+                         */
+                        password?: string;
+                        /** StaffUserAnswer */
+                        user: {
+                            /** Created At */
+                            created_at: number;
+                            /** Disabled */
+                            disabled: boolean;
+                            /** Id */
+                            id: string;
+                            /** Must Change Password */
+                            must_change_password: boolean;
+                            /**
+                             * Role
+                             * @enum {string}
+                             */
+                            role: "owner" | "manager" | "cashier" | "technician";
+                            /** Totp Enabled */
+                            totp_enabled: boolean;
+                            /** Updated At */
+                            updated_at: number;
+                            /** Username */
+                            username: string;
+                        };
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the request conflicts with the current state: the message says what to do */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the body is larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -4321,11 +13439,127 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description OK */
-            default: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Items */
+                        items: {
+                            /**
+                             * Balance
+                             * @description what it still holds, minor units
+                             */
+                            balance: number;
+                            /** Branch */
+                            branch: string;
+                            /** Created At */
+                            created_at: number;
+                            /** Id */
+                            id: string;
+                            /**
+                             * Last4
+                             * @description the code's last four characters; the code itself is never shown
+                             */
+                            last4: string;
+                            /** Payment Id */
+                            payment_id: string;
+                            /**
+                             * Value
+                             * @description what it was sold for, minor units
+                             */
+                            value: number;
+                        }[];
+                        /** Total */
+                        total: number;
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -4346,11 +13580,156 @@ export interface operations {
         };
         responses: {
             /** @description OK */
-            default: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /**
+                         * Balance
+                         * @description what it still holds, minor units
+                         */
+                        balance: number;
+                        /** Branch */
+                        branch: string;
+                        /** Created At */
+                        created_at: number;
+                        /** Id */
+                        id: string;
+                        /**
+                         * Last4
+                         * @description the code's last four characters; the code itself is never shown
+                         */
+                        last4: string;
+                        /** Payment Id */
+                        payment_id: string;
+                        /**
+                         * Value
+                         * @description what it was sold for, minor units
+                         */
+                        value: number;
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the body is larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -4363,12 +13742,97 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
-            default: {
+            /** @description Switching Protocols: the events follow as JSON text messages */
+            101: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
             };
         };
     };
