@@ -5,56 +5,29 @@
  * blobs fetched with the bearer token: a bare link would carry no credentials.
  */
 import { call, client, query, type QueryOf } from "./client";
-import type { Answer, Page } from "./types";
+import type { Answer } from "./types";
 
 export type Method = "cash" | "card" | "balance" | "voucher";
 export type Purpose = "topup" | "session" | "sale" | "voucher";
 export type Layout = "a4" | "thermal";
 export type PrintLanguage = "uz" | "ru" | "en";
 
-export interface PaymentLine {
-  kind: string;
-  product_id?: string;
-  name?: string;
-  quantity: number;
-  unit_price: number;
-  total: number;
-}
+/*
+ * What the hub answers, as its OpenAPI document declares it (schema.d.ts, `make console-api`): tsc checks
+ * every screen against the hub's own models.
+ */
+type Item<P> = P extends { items: (infer T)[] } ? T : never;
 
-export interface Payment {
-  id: string;
-  kind: "payment" | "refund" | (string & {});
-  purpose: Purpose | (string & {});
-  method: Method | (string & {});
-  amount: number;
-  currency: string;
-  branch: string;
-  receipt_no: number | null;
-  receipt: string | null;
-  staff: string | null;
-  shift_id: string | null;
-  member_id: string | null;
-  session_id: string | null;
-  items: PaymentLine[] | null;
-  terminal_ref: string | null;
-  voucher_id: string | null;
-  voucher_last4: string | null;
-  refund_of: string | null;
-  reason: string | null;
-  at: number;
-  amount_display: string;
-}
-
-export interface PaymentDetail extends Payment {
-  refunds?: Payment[];
-  refundable?: number;
-}
-
-export interface PaymentAnswer extends Payment {
-  replayed: boolean;
-  voucher_code?: string;
-  balance?: number;
-}
+export type PaymentDetail = Answer<"get~payments.get_payment", never>;
+export type Payment = Item<Answer<"get~payments.list_payments", never>>;
+export type PaymentLine = PaymentDetail["items"][number];
+export type PaymentAnswer = Answer<"post~payments.create_payment", never>;
+export type Product = Item<Answer<"get~products.list_products", never>>;
+export type Voucher = Answer<"post~vouchers.check_voucher", never>;
+export type Shift = Answer<"get~shifts.get_shift", never>;
+export type ShiftSummary = NonNullable<Shift["summary"]>;
+export type UnpaidSession = NonNullable<Shift["unpaid_sessions"]>[number];
+export type MemberChoice = Item<Answer<"get~members.list_members", never>>;
 
 export interface SaleItem {
   product_id: string;
@@ -83,73 +56,10 @@ export interface RefundBody {
 
 export type HistoryFilters = Omit<QueryOf<"get~payments.list_payments">, "offset" | "limit">;
 
-export interface Product {
-  id: string;
-  name: string;
-  price: number;
-  category: string;
-  active: boolean;
-}
-
 export interface ProductBody {
   name: string;
   price: number;
   category: string;
-}
-
-export interface Voucher {
-  id: string;
-  last4: string;
-  branch: string;
-  value: number;
-  balance: number;
-  payment_id: string;
-  created_at: number;
-}
-
-export interface ShiftMethodLine {
-  method: string;
-  expected: number;
-  counted: number | null;
-  difference: number | null;
-}
-
-export interface ShiftSummary {
-  methods: ShiftMethodLine[];
-  payments: number;
-  refunds: number;
-  refunds_total: number;
-  by_purpose: Record<string, number>;
-}
-
-export interface UnpaidSession {
-  session_id: string;
-  pc_id: string;
-  owed: number;
-  paid: number;
-}
-
-export interface Shift {
-  id: string;
-  branch: string;
-  cashier: string;
-  state: "open" | "closed" | (string & {});
-  opened_at: number;
-  opening_float: number;
-  closed_at: number | null;
-  closed_by: string | null;
-  counted: Record<string, number> | null;
-  note: string;
-  /** Only once closed, or for reports:read: the blind count does not show it before. */
-  summary?: ShiftSummary;
-  unpaid_sessions?: UnpaidSession[];
-}
-
-export interface MemberChoice {
-  id: string;
-  login: string;
-  name: string;
-  balance: number;
 }
 
 const payment = (paymentId: string) => ({ path: { payment_id: paymentId } });
@@ -157,17 +67,17 @@ const shift = (shiftId: string) => ({ path: { shift_id: shiftId } });
 
 export const money = {
   pay: (body: PaymentBody, idempotencyKey: string) =>
-    call<Answer<"post~payments.create_payment", PaymentAnswer>>(
+    call<Answer<"post~payments.create_payment", never>>(
       client.POST("/api/v1/payments", { body, params: { header: { "Idempotency-Key": idempotencyKey } } }),
     ),
   payments: (filters: HistoryFilters, offset: number, limit: number) =>
-    call<Answer<"get~payments.list_payments", Page<Payment>>>(
+    call<Answer<"get~payments.list_payments", never>>(
       client.GET("/api/v1/payments", query<"get~payments.list_payments">({ ...filters, offset, limit })),
     ),
   payment: (paymentId: string) =>
-    call<Answer<"get~payments.get_payment", PaymentDetail>>(client.GET("/api/v1/payments/{payment_id}", { params: payment(paymentId) })),
+    call<Answer<"get~payments.get_payment", never>>(client.GET("/api/v1/payments/{payment_id}", { params: payment(paymentId) })),
   refund: (paymentId: string, body: RefundBody, idempotencyKey: string) =>
-    call<Answer<"post~payments.refund_payment", PaymentAnswer>>(
+    call<Answer<"post~payments.refund_payment", never>>(
       client.POST("/api/v1/payments/{payment_id}/refunds", {
         body,
         params: { ...payment(paymentId), header: { "Idempotency-Key": idempotencyKey } },
@@ -188,38 +98,38 @@ export const money = {
 
   /** Members matching what was typed (login, name or phone), for paying from a balance. */
   findMembers: (text: string) =>
-    call<Answer<"get~members.list_members", Page<MemberChoice>>>(
-      client.GET("/api/v1/members", query<"get~members.list_members">({ q: text, limit: 8 } as QueryOf<"get~members.list_members">)),
+    call<Answer<"get~members.list_members", never>>(
+      client.GET("/api/v1/members", query<"get~members.list_members">({ q: text, limit: 8 })),
     ),
 
   products: (all = false) =>
-    call<Answer<"get~products.list_products", Page<Product>>>(
+    call<Answer<"get~products.list_products", never>>(
       client.GET("/api/v1/products", query<"get~products.list_products">(all ? { all: true, limit: 500 } : { limit: 500 })),
     ),
-  createProduct: (body: ProductBody) => call<Answer<"post~products.create_product", Product>>(client.POST("/api/v1/products", { body })),
+  createProduct: (body: ProductBody) => call<Answer<"post~products.create_product", never>>(client.POST("/api/v1/products", { body })),
   updateProduct: (productId: string, changes: Partial<ProductBody> & { active?: boolean }) =>
-    call<Answer<"patch~products.update_product", Product>>(
+    call<Answer<"patch~products.update_product", never>>(
       client.PATCH("/api/v1/products/{product_id}", { body: changes, params: { path: { product_id: productId } } }),
     ),
 
   vouchers: (offset: number, limit: number) =>
-    call<Answer<"get~vouchers.list_vouchers", Page<Voucher>>>(
+    call<Answer<"get~vouchers.list_vouchers", never>>(
       client.GET("/api/v1/vouchers", query<"get~vouchers.list_vouchers">({ offset, limit })),
     ),
   /** What a voucher holds: a POST, so the code stays out of URLs and logs. */
   checkVoucher: (code: string) =>
-    call<Answer<"post~vouchers.check_voucher", Voucher>>(client.POST("/api/v1/vouchers/check", { body: { code } })),
+    call<Answer<"post~vouchers.check_voucher", never>>(client.POST("/api/v1/vouchers/check", { body: { code } })),
 
-  currentShift: () => call<Answer<"get~shifts.current_shift", Shift>>(client.GET("/api/v1/shifts/current")),
+  currentShift: () => call<Answer<"get~shifts.current_shift", never>>(client.GET("/api/v1/shifts/current")),
   openShift: (openingFloat: number) =>
-    call<Answer<"post~shifts.open_shift", Shift>>(client.POST("/api/v1/shifts", { body: { opening_float: openingFloat } })),
+    call<Answer<"post~shifts.open_shift", never>>(client.POST("/api/v1/shifts", { body: { opening_float: openingFloat } })),
   closeShift: (shiftId: string, counted: Record<string, number>, note: string) =>
-    call<Answer<"post~shifts.close_shift", Shift>>(
+    call<Answer<"post~shifts.close_shift", never>>(
       client.POST("/api/v1/shifts/{shift_id}/close", { body: { counted, note }, params: shift(shiftId) }),
     ),
-  shift: (shiftId: string) => call<Answer<"get~shifts.get_shift", Shift>>(client.GET("/api/v1/shifts/{shift_id}", { params: shift(shiftId) })),
+  shift: (shiftId: string) => call<Answer<"get~shifts.get_shift", never>>(client.GET("/api/v1/shifts/{shift_id}", { params: shift(shiftId) })),
   shifts: (state: "open" | "closed" | undefined, offset: number, limit: number) =>
-    call<Answer<"get~shifts.list_shifts", Page<Shift>>>(
+    call<Answer<"get~shifts.list_shifts", never>>(
       client.GET("/api/v1/shifts", query<"get~shifts.list_shifts">(state ? { state, offset, limit } : { offset, limit })),
     ),
   shiftReportPdf: (shiftId: string, layout: Layout, lang: PrintLanguage) =>

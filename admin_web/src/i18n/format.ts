@@ -152,6 +152,11 @@ export function formatTime(epochMs: number, timezone: string, language: Language
   }).format(new Date(epochMs));
 }
 
+/** The time of day with seconds (a chart of the last minutes), on the branch's clock. */
+export function formatTimeSeconds(epochMs: number, timezone: string): string {
+  return new Intl.DateTimeFormat("en-GB", { timeZone: timezone, hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" }).format(new Date(epochMs));
+}
+
 /** A count or plain number, grouped like money. */
 export function formatNumber(value: number, language: Language): string {
   const [whole = "0", fraction] = Math.abs(value).toString().split(".");

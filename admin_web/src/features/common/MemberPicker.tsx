@@ -4,13 +4,14 @@ import { useQuery } from "@tanstack/react-query";
 import { useDeferredValue, useState } from "react";
 import { useTranslation } from "react-i18next";
 
-import { money, type MemberChoice } from "../../api/money";
+import { money } from "../../api/money";
 import { useFormat } from "../../app/branch";
+import type { ChosenMember } from "./method";
 import "../pos/messages";
 
 interface Props {
-  value: MemberChoice | null;
-  onChange: (member: MemberChoice | null) => void;
+  value: ChosenMember | null;
+  onChange: (member: ChosenMember | null) => void;
   error?: string | null;
 }
 
@@ -26,7 +27,7 @@ export function MemberPicker({ value, onChange, error }: Props) {
     staleTime: 10_000,
   });
   return (
-    <Autocomplete
+    <Autocomplete<ChosenMember>
       value={value}
       onChange={(_event, member) => onChange(member)}
       inputValue={text}

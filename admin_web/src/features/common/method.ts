@@ -4,11 +4,14 @@ import { required, terminalRef, type Check } from "./validate";
 
 export const METHODS: readonly Method[] = ["cash", "card", "balance", "voucher"];
 
+/** The member paying from their balance (what the picker shows of them). */
+export type ChosenMember = Pick<MemberChoice, "id" | "login" | "name" | "balance">;
+
 export interface MethodValue {
   method: Method;
   terminalRef: string;
   voucherCode: string;
-  member: MemberChoice | null;
+  member: ChosenMember | null;
 }
 
 export const NEW_METHOD: MethodValue = { method: "cash", terminalRef: "", voucherCode: "", member: null };

@@ -98,7 +98,7 @@ export function PaymentDialog({ paymentId, onClose }: { paymentId: string; onClo
               {payment.refund_of && <Field label={t("payments.detail.refundOf")}>{payment.refund_of}</Field>}
               {payment.reason && <Field label={t("payments.detail.reason")}>{payment.reason}</Field>}
             </Box>
-            {payment.items && payment.items.length > 0 && (
+            {payment.items.length > 0 && (
               <Table size="small" aria-label={t("payments.detail.lines")}>
                 <TableHead>
                   <TableRow>

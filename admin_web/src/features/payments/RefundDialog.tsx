@@ -128,7 +128,7 @@ export function RefundDialog({ payment, onClose, onDone }: Props) {
         <DialogActions>
           <Button onClick={onClose}>{t("common.cancel")}</Button>
           <Button type="submit" variant="contained" color="warning" disabled={refund.isPending} data-testid="refund-submit">
-            {refund.isPending ? t("payments.refund.submitting") : t("payments.refund.submit", { money: minor !== null && minor > 0 ? format.money(minor) : "" })}
+            {refund.isPending ? t("payments.refund.submitting") : minor !== null && minor > 0 ? t("payments.refund.submit", { money: format.money(minor) }) : t("payments.refund.submitPlain")}
           </Button>
         </DialogActions>
       </form>

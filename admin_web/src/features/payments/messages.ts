@@ -1,4 +1,6 @@
 import { registerMessages } from "../../app/i18n";
+// The shared words (errors, methods, buttons) come with every screen that uses them.
+import "../common/messages";
 
 const en = {
   title: "Payments",
@@ -57,6 +59,7 @@ const en = {
     reason: "Reason (kept in the audit log)",
     terminalRef: "Card terminal's refund approval code",
     submit: "Refund {{money}}",
+    submitPlain: "Refund",
     submitting: "Refunding…",
     done: "Refunded {{money}}: receipt {{receipt}}.",
     replayed: "This refund was already made (receipt {{receipt}}): nothing was paid out twice.",
@@ -126,6 +129,7 @@ const ru: PaymentsMessages = {
     reason: "Причина (сохраняется в журнале аудита)",
     terminalRef: "Код подтверждения возврата на терминале",
     submit: "Вернуть {{money}}",
+    submitPlain: "Вернуть",
     submitting: "Оформляем возврат…",
     done: "Возвращено {{money}}: чек {{receipt}}.",
     replayed: "Этот возврат уже сделан (чек {{receipt}}): повторно ничего не выплачено.",
@@ -193,6 +197,7 @@ const uz: PaymentsMessages = {
     reason: "Sabab (audit jurnalida saqlanadi)",
     terminalRef: "Terminaldagi qaytarish tasdiq kodi",
     submit: "{{money}} qaytarish",
+    submitPlain: "Qaytarish",
     submitting: "Qaytarilmoqda…",
     done: "{{money}} qaytarildi: chek {{receipt}}.",
     replayed: "Bu qaytarish allaqachon qilingan (chek {{receipt}}): ikki marta hech narsa to'lanmadi.",

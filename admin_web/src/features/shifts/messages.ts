@@ -1,4 +1,6 @@
 import { registerMessages } from "../../app/i18n";
+// The shared words (errors, methods, buttons) come with every screen that uses them.
+import "../common/messages";
 
 const en = {
   title: "My shift",
