@@ -2,13 +2,16 @@
 
 Usage::
 
-    python bench/payments.py [--payments N] [--concurrency C] [--members M] [--data-dir DIR] [--json]
+    python bench/payments.py [--payments N] [--batches B] [--concurrency C] [--members M] [--data-dir DIR]
+                             [--json]
 
 It starts its own local stack (Mosquitto, Redis, the embedded store, the hub) on loopback ports in a fresh
 temporary data directory, logs in as the owner, opens a shift, and measures through the real HTTP API:
 
-* **top-ups**: N cash top-ups (``POST /api/v1/payments``) to M members, C requests in flight. Every payment
-  takes the branch's next receipt number, so all of them contend on one sequence.
+* **top-ups**: B consecutive batches of N cash top-ups (``POST /api/v1/payments``) to M members, C requests
+  in flight. Every payment takes the branch's next receipt number, so all of them contend on one sequence.
+  Each batch runs on a ledger grown by the ones before; ``last_to_first`` is the last batch's rate over the
+  first's: 1.0 when a payment costs the same however long the ledger (the target is at least 0.9).
 * **one balance**: N sales paid from one member's balance (topped up first with enough for all), C in
   flight: every request contends on the member's spend sequence and on the receipt sequence.
 * **retries**: N/10 keys each sent 5 times at once; all but one answer must be replays.
@@ -119,18 +122,20 @@ async def bench(stack: LocalStack, options: argparse.Namespace) -> list[Batch]:
             return lambda: http.post("/payments", json=body, headers=headers)
 
         n, c = options.payments, options.concurrency
-        top_ups = [
-            payment(
-                {
-                    "purpose": "topup",
-                    "method": "cash",
-                    "amount": TOP_UP,
-                    "member_id": members[i % len(members)],
-                }
-            )
-            for i in range(n)
-        ]
-        results = [await run_batch("top-ups", top_ups, c, {201})]
+        results = []
+        for batch in range(1, options.batches + 1):
+            top_ups = [
+                payment(
+                    {
+                        "purpose": "topup",
+                        "method": "cash",
+                        "amount": TOP_UP,
+                        "member_id": members[i % len(members)],
+                    }
+                )
+                for i in range(n)
+            ]
+            results.append(await run_batch(f"top-ups {batch}/{options.batches}", top_ups, c, {201}))
 
         spender = await http.post("/members", json={"login": f"b{uuid.uuid4().hex[:10]}", "secret": "1234"})
         spender.raise_for_status()
@@ -179,7 +184,8 @@ def verify_seconds(stack: LocalStack) -> tuple[float, bool]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--payments", type=int, default=1000)
+    parser.add_argument("--payments", type=int, default=1000, help="per batch")
+    parser.add_argument("--batches", type=int, default=4, help="consecutive batches of top-ups")
     parser.add_argument("--concurrency", type=int, default=20)
     parser.add_argument("--members", type=int, default=50)
     parser.add_argument("--data-dir", type=Path, default=None)
@@ -206,15 +212,22 @@ def main() -> int:
         stack.stop()
         if options.data_dir is None and ok:
             shutil.rmtree(data_dir, ignore_errors=True)
+    top_ups = [batch for batch in batches if batch.name.startswith("top-ups")]
+    last_to_first = round(top_ups[-1].per_second / top_ups[0].per_second, 2)
     if options.json:
-        print(
-            json.dumps({"batches": [asdict(b) for b in batches], "verify_s": seconds, "verified": verified})
-        )
+        report = {
+            "batches": [asdict(b) for b in batches],
+            "last_to_first": last_to_first,
+            "verify_s": seconds,
+            "verified": verified,
+        }
+        print(json.dumps(report))
     else:
         print(f"{'batch':<22}{'requests':>9}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}  failures")
         for b in batches:
             figures = f"{b.requests:>9}{b.per_second:>9}{b.p50_ms:>9}{b.p99_ms:>9}{b.max_ms:>9}"
             print(f"{b.name:<22}{figures}  {b.failures or '-'}")
+        print(f"top-ups: the last batch ran at {last_to_first} of the first's rate (target >= 0.9)")
         print(f"icafe ledger verify: {seconds} s, {'ok' if verified else 'FAILED'}")
     return 0 if ok else 1
 
