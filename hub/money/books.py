@@ -21,6 +21,8 @@ from billing.ledger import AccountKind, CapExceeded, InsufficientFunds, LedgerEr
 from hub.errors import Refused
 from hub.live import LiveState
 from hub.locale import money_text
+from hub.money.methods import PaymentMethod
+from hub.money.requests import Staff
 from hub.store import Store
 from hub.store.branches import BranchRecord
 from hub.store.ledger import CapClaim, PostResult
@@ -48,6 +50,17 @@ class Books:
             if branch is not None:
                 return branch.currency
         raise Refused(500, "no_branch", f"no settings for branch {branch_id!r} nor {self.default_branch!r}")
+
+    async def desk(
+        self, branch: BranchRecord, staff: Staff, method: PaymentMethod, doing: str
+    ) -> dict[str, Any]:
+        """Who takes or pays out the money and in which shift, as a transaction's fields. Cash and card
+        need the cashier's open shift (the money lands in a drawer or terminal batch the shift
+        reconciles): refused without one, saying what was being ``doing``."""
+        shift = await self._store.shifts.current(branch.id, staff.user_id)
+        if method.needs_shift and shift is None:
+            raise Refused(409, "shift_required", f"open a shift before {doing}")
+        return {"staff": staff.username, "staff_id": staff.user_id, "shift_id": shift.id if shift else None}
 
     async def post(self, tx: LedgerTransaction, branch: BranchRecord, cap: CapClaim | None) -> PostResult:
         """A transaction at the desk: numbered on the branch's receipts, a ledger rule it breaks refused."""

@@ -51,9 +51,7 @@ class Payments:
             await self.ensure_voucher(first)  # a crash may have come between the payment and its voucher
             return PostResult(same_request(first, request_fingerprint), created=False)
         chosen = method(request.method, branch.payment_methods)
-        shift = await self._store.shifts.current(branch.id, staff.user_id)
-        if chosen.needs_shift and shift is None:
-            raise Refused(409, "shift_required", f"open a shift before taking {chosen.name} payments")
+        desk = await self._books.desk(branch, staff, chosen, f"taking {chosen.name} payments")
         tender = Tender(
             request.method, branch.id, request.member_id, request.terminal_ref, request.voucher_code
         )
@@ -71,14 +69,12 @@ class Payments:
             posting=transfer(source.account, destination.account, destination.amount),
             fingerprint=request_fingerprint,
             method=chosen.name,
-            staff=staff.username,
-            staff_id=staff.user_id,
-            shift_id=shift.id if shift else None,
             member_id=request.member_id,
             session_id=request.session_id,
             items=destination.items,
             source=source.account,
             destination=destination.account,
+            **desk,
             **source.details,
             **destination.details,
         )

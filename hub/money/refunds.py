@@ -50,9 +50,7 @@ class Refunds:
         if first is not None:
             return first
         chosen = METHODS[payment.method]
-        shift = await self._store.shifts.current(branch.id, staff.user_id)
-        if chosen.needs_shift and shift is None:
-            raise Refused(409, "shift_required", f"open a shift before paying out a {chosen.name} refund")
+        desk = await self._books.desk(branch, staff, chosen, f"paying out a {chosen.name} refund")
         paid_out = Source("", {})
         if chosen.name == "card":
             paid_out = await chosen.source(
@@ -85,15 +83,13 @@ class Refunds:
             posting=posting,
             fingerprint=_fingerprint(request),
             method=payment.method,
-            staff=staff.username,
-            staff_id=staff.user_id,
-            shift_id=shift.id if shift else None,
             member_id=payment.member_id,
             session_id=payment.session_id,
             items=(TxItem.single(payment.purpose, request.amount),),
             refund_of=payment_id,
             refund_of_receipt=payment.receipt_no,
             reason=request.reason,
+            **desk,
             **paid_out.details,
         )
         cap = CapClaim(refund_cap(payment_id), payment.amount, request.amount)

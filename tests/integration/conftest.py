@@ -26,9 +26,12 @@ from hub.live import LiveState
 from hub.money.requests import Staff as MoneyStaff
 from hub.money.service import MoneyService
 from hub.security.crypto import FieldCipher, generate_key, parse_keys
-from hub.store import BranchRecord, ShiftRecord, Store, open_store
+from hub.sessions.defaults import DEFAULT_TARIFF
+from hub.store import BranchRecord, SessionRecord, ShiftRecord, Store, open_store
+from hub.store.sessions import SessionState
 from icafe.stack import LocalStack, StackConfig
 from icafe.supervisor import Service, ServiceSpec, free_port
+from protocol import SessionKind
 from protocol.transport import mqtt_client, tls_context
 from provisioning import HUB_IDENTITY
 
@@ -172,6 +175,24 @@ async def store(stack: LocalStack) -> AsyncIterator[Store]:
     finally:
         await opened.client.drop_database(opened.db.name)
         await opened.close()
+
+
+# 2026-11-25 12:00 in Tashkent: the default tariff's day rate, 12 000 so'm (1 200 000) an hour.
+NOON = 1_795_590_000_000
+
+
+def guest_session(session_id: str, kind: SessionKind, **fields: Any) -> SessionRecord:
+    """An active guest session on the default tariff, started at :data:`NOON` (``fields`` override)."""
+    base: dict[str, Any] = {
+        "id": session_id,
+        "pc_id": f"pc-{session_id}",
+        "kind": kind,
+        "state": SessionState.ACTIVE,
+        "created_at": NOON,
+        "started_at": NOON,
+        "tariff_id": DEFAULT_TARIFF.id,
+    }
+    return SessionRecord(**(base | fields))
 
 
 # The cashier of the ``money`` fixture, with a shift open at branch "main".

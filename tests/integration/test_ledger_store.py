@@ -39,7 +39,7 @@ from icafe.stack import LocalStack
 from icafe.supervisor import free_port
 from protocol import SessionKind
 
-from .conftest import DESK
+from .conftest import DESK, guest_session
 
 CASH = branch_account(AccountKind.CASH, "main")
 SALES = revenue_account("products", "main")
@@ -237,17 +237,7 @@ async def test_a_prepaid_guest_pays_the_price_of_the_minutes_bought_and_more_aft
     store: Store, money: MoneyService
 ) -> None:
     await store.tariffs.create(DEFAULT_TARIFF, 0)
-    noon_in_tashkent = 1_795_590_000_000  # 2026-11-25 12:00 +05:00: the day rate, 12 000 so'm an hour
-    session = SessionRecord(
-        id="s-pre",
-        pc_id="pc-3",
-        kind=SessionKind.PREPAID,
-        state=SessionState.ACTIVE,
-        created_at=noon_in_tashkent,
-        started_at=noon_in_tashkent,
-        tariff_id=DEFAULT_TARIFF.id,
-        prepaid_minutes=30,
-    )
+    session = guest_session("s-pre", SessionKind.PREPAID, prepaid_minutes=30)  # at noon: 12 000 so'm an hour
     await store.sessions.insert(session)
     request = PaymentRequest(purpose="session", method="cash", session_id=session.id)
     first = await money.pay(request, STAFF, uuid.uuid4().hex)
@@ -292,14 +282,11 @@ async def test_guest_sessions_a_cashier_started_but_did_not_take_money_for_stand
     async def session(
         session_id: str, kind: str, state: str, *, by: str = STAFF.username, at: int = noon
     ) -> None:
-        record = SessionRecord(
-            id=session_id,
-            pc_id=f"pc-{session_id}",
-            kind=SessionKind(kind),
-            state=SessionState.ACTIVE,
+        record = guest_session(
+            session_id,
+            SessionKind(kind),
             created_at=at,
             started_at=at,
-            tariff_id=DEFAULT_TARIFF.id,
             prepaid_minutes=60 if kind == "prepaid" else None,
             started_by=by,
         )
@@ -336,15 +323,7 @@ async def test_a_voucher_spent_elsewhere_meanwhile_pays_no_session(store: Store,
     sold = await money.pay(PaymentRequest(purpose="voucher", method="cash", amount=50_000), STAFF, "v-race")
     code = money.voucher_code(sold.transaction)
     assert code is not None
-    session = SessionRecord(
-        id="s-race",
-        pc_id="pc-9",
-        kind=SessionKind.PREPAID,
-        state=SessionState.ACTIVE,
-        created_at=1_795_590_000_000,
-        tariff_id=DEFAULT_TARIFF.id,
-        prepaid_minutes=2,
-    )
+    session = guest_session("s-race", SessionKind.PREPAID, started_at=None, prepaid_minutes=2)
     await store.sessions.insert(session)
     # Redeemed into a balance at the desk an instant before the PC's payment:
     await store.members.create(MemberRecord("m-race", "mrace", "", "x", 0))

@@ -9,44 +9,33 @@ from hub.errors import Refused
 from hub.money.requests import PaymentRequest, RefundRequest
 from hub.money.service import MoneyService
 from hub.sessions.defaults import DEFAULT_TARIFF
-from hub.store import SessionRecord, Store
+from hub.store import Store
 from hub.store.sessions import SessionState
 from protocol import SessionKind
 
-from .conftest import DESK
-
-NOON = 1_795_590_000_000  # 12:00 in Tashkent: the day rate, 12 000 so'm (1 200 000) an hour
-
-
-def guest(session_id: str, kind: SessionKind, **fields: object) -> SessionRecord:
-    base: dict[str, object] = {
-        "id": session_id,
-        "pc_id": f"pc-{session_id}",
-        "kind": kind,
-        "state": SessionState.ACTIVE,
-        "created_at": NOON,
-        "started_at": NOON,
-        "tariff_id": DEFAULT_TARIFF.id,
-    }
-    return SessionRecord(**(base | fields))  # type: ignore[arg-type]
+from .conftest import DESK, guest_session
 
 
 async def test_a_guests_price_follows_the_kind_of_session(store: Store, money: MoneyService) -> None:
     await store.tariffs.create(DEFAULT_TARIFF, 0)
-    assert await money.guests.price(guest("pre", SessionKind.PREPAID, prepaid_minutes=90)) == 1_800_000
+    assert (
+        await money.guests.price(guest_session("pre", SessionKind.PREPAID, prepaid_minutes=90)) == 1_800_000
+    )
     with pytest.raises(Refused) as running:
-        await money.guests.price(guest("post", SessionKind.POSTPAID))
+        await money.guests.price(guest_session("post", SessionKind.POSTPAID))
     assert running.value.code == "session_running"
-    ended = guest("post", SessionKind.POSTPAID, state=SessionState.ENDED, cost=345_000)
+    ended = guest_session("post", SessionKind.POSTPAID, state=SessionState.ENDED, cost=345_000)
     assert await money.guests.price(ended) == 345_000
     with pytest.raises(Refused) as unpriced:
-        await money.guests.price(guest("lost", SessionKind.PREPAID, prepaid_minutes=30, tariff_id="gone"))
+        await money.guests.price(
+            guest_session("lost", SessionKind.PREPAID, prepaid_minutes=30, tariff_id="gone")
+        )
     assert unpriced.value.code == "no_price"
 
 
 async def test_what_was_paid_is_the_payments_less_their_refunds(store: Store, money: MoneyService) -> None:
     await store.tariffs.create(DEFAULT_TARIFF, 0)
-    await store.sessions.insert(guest("paid", SessionKind.PREPAID, prepaid_minutes=60))
+    await store.sessions.insert(guest_session("paid", SessionKind.PREPAID, prepaid_minutes=60))
     assert await money.guests.paid("paid") == 0
     request = PaymentRequest(purpose="session", method="cash", session_id="paid")
     payment = await money.payments.pay(request, DESK, "pay-paid")
@@ -59,7 +48,7 @@ async def test_what_was_paid_is_the_payments_less_their_refunds(store: Store, mo
 
 async def test_what_is_owed_is_the_price_less_what_payments_took(store: Store, money: MoneyService) -> None:
     await store.tariffs.create(DEFAULT_TARIFF, 0)
-    session = guest("owe", SessionKind.PREPAID, prepaid_minutes=60)
+    session = guest_session("owe", SessionKind.PREPAID, prepaid_minutes=60)
     await store.sessions.insert(session)
     assert await money.guests.owed(session) == 1_200_000
     part = PaymentRequest(purpose="session", method="cash", session_id="owe", amount=200_000)
@@ -74,4 +63,4 @@ async def test_what_is_owed_is_the_price_less_what_payments_took(store: Store, m
     )
     assert await money.guests.owed(session) == 0
     # A postpaid session still running owes nothing yet: its price is not known.
-    assert await money.guests.owed(guest("running", SessionKind.POSTPAID)) is None
+    assert await money.guests.owed(guest_session("running", SessionKind.POSTPAID)) is None

@@ -10,13 +10,10 @@ from hub.errors import Refused
 from hub.money.requests import PaymentRequest
 from hub.money.service import MoneyService
 from hub.sessions.defaults import DEFAULT_TARIFF
-from hub.store import SessionRecord, Store
-from hub.store.sessions import SessionState
+from hub.store import Store
 from protocol import SessionKind
 
-from .conftest import DESK
-
-NOON = 1_795_590_000_000  # 12:00 in Tashkent: the day rate, 12 000 so'm (1 200 000) an hour
+from .conftest import DESK, guest_session
 
 
 async def voucher(money: MoneyService, amount: int) -> str:
@@ -38,16 +35,7 @@ async def test_a_session_is_paid_from_a_voucher_once_and_its_unused_value_return
     held, holds = found
     assert holds == 1_000_000
     assert await money.vouchers.by_code("NOSUCHCODE12") is None
-    session = SessionRecord(
-        id="s-v",
-        pc_id="pc-v",
-        kind=SessionKind.PREPAID,
-        state=SessionState.ACTIVE,
-        created_at=NOON,
-        started_at=NOON,
-        tariff_id=DEFAULT_TARIFF.id,
-        prepaid_minutes=60,  # 1 200 000: more than the voucher holds
-    )
+    session = guest_session("s-v", SessionKind.PREPAID, prepaid_minutes=60)  # 1 200 000: more than it holds
     await store.sessions.insert(session)
     paid = await money.vouchers.pay_session(session, code, "main")
     assert paid.transaction.amount == 1_000_000  # what it held
