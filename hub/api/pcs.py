@@ -20,7 +20,7 @@ from hub.mqtt.bridge import BrokerUnavailable
 from hub.store import CommandRecord, PcRecord
 from hub.store.commands import CommandState
 from hub.store.tariffs import DEFAULT_GROUP
-from protocol import CommandType
+from protocol import CommandType, HardeningGrade
 
 bp = Blueprint("pcs", url_prefix="/pcs")
 
@@ -44,6 +44,20 @@ class TelemetryQuery(QueryModel):
     limit: int = Field(default=60, ge=1, le=MAX_PAGE, description="the newest samples to answer")
 
 
+class HardeningCheck(Answer):
+    name: str
+    ok: bool | None = Field(description="null: the PC's platform cannot check it")
+    detail: str
+
+
+class LockHardening(Answer):
+    """The PC's self-test of what keeps a customer inside its lock screen, sent at its last start
+    (README "The lock screen"); anything but strong also raises a lock_hardening alert."""
+
+    grade: HardeningGrade
+    checks: list[HardeningCheck]
+
+
 class Pc(Answer):
     id: str
     site: str
@@ -57,6 +71,7 @@ class Pc(Answer):
     hardware: dict[str, Any]
     group: str
     session_id: str | None = Field(description="the session running on it now")
+    lock_hardening: LockHardening | None = Field(description="null: the PC has not reported one")
 
 
 class PcListed(Pc):
@@ -140,6 +155,7 @@ def pc_view(pc: PcRecord, presence: dict[str, Any] | None, session_id: str | Non
         "hardware": pc.hardware,
         "group": pc.group or DEFAULT_GROUP,
         "session_id": session_id,
+        "lock_hardening": pc.hardening,
     }
 
 

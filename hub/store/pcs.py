@@ -1,4 +1,4 @@
-"""PCs as the hub knows them: identity, hardware, first and last seen, latest telemetry."""
+"""PCs as the hub knows them: identity, hardware, lock hardening, first and last seen, latest telemetry."""
 
 from __future__ import annotations
 
@@ -25,6 +25,8 @@ class PcRecord:
     hardware: dict[str, Any]
     telemetry: dict[str, Any] | None
     group: str | None = None
+    # The agent's self-test of its lock screen from its last hello (protocol.Hardening as JSON), if any.
+    hardening: dict[str, Any] | None = None
 
     @classmethod
     def from_document(cls, doc: Document) -> PcRecord:
@@ -39,6 +41,7 @@ class PcRecord:
             hardware=doc.get("hardware") or {},
             telemetry=doc.get("telemetry"),
             group=doc.get("group"),
+            hardening=doc.get("hardening"),
         )
 
 

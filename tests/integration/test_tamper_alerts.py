@@ -1,7 +1,7 @@
 """The hub's side of the PC guard: a PC's ``tamper.*`` journal events raise one ``tamper`` alert each
 (exactly once per journal event, redeliveries included), pushed at once as ``pc.alert`` on the WebSocket
 and listed in ``GET /api/v1/pcs/{id}``; a hello whose lock-hardening self-test is not strong raises a
-``lock_hardening`` alert."""
+``lock_hardening`` alert, and the grade is the PC's ``lock_hardening`` field."""
 
 from __future__ import annotations
 
@@ -108,3 +108,8 @@ async def test_a_weak_lock_hardening_is_alerted(api: httpx.Client, pc: RoguePc) 
     )
     assert alert["details"]["grade"] == "weak"
     assert "ui.spawned_by_agent" in alert["message"]
+    # The grade is also the PC's own field, in its view and in the list.
+    view = (await asyncio.to_thread(api.get, f"/pcs/{PC}")).json()
+    assert view["lock_hardening"] == hardening.model_dump(mode="json")
+    page = (await asyncio.to_thread(api.get, "/pcs", params={"limit": 500})).json()
+    assert next(item for item in page["items"] if item["id"] == PC)["lock_hardening"]["grade"] == "weak"

@@ -6513,6 +6513,27 @@ export interface operations {
                             id: string;
                             /** Last Seen */
                             last_seen: number;
+                            /** @description null: the PC has not reported one */
+                            lock_hardening: {
+                                /** Checks */
+                                checks: {
+                                    /** Detail */
+                                    detail: string;
+                                    /** Name */
+                                    name: string;
+                                    /**
+                                     * Ok
+                                     * @description null: the PC's platform cannot check it
+                                     */
+                                    ok: boolean | null;
+                                }[];
+                                /**
+                                 * HardeningGrade
+                                 * @description How hard the PC's lock screen is to get around, from the agent's self-test at start.
+                                 * @enum {string}
+                                 */
+                                grade: "strong" | "partial" | "weak";
+                            } | null;
                             /** Os */
                             os: string | null;
                             /**
@@ -6683,6 +6704,27 @@ export interface operations {
                         id: string;
                         /** Last Seen */
                         last_seen: number;
+                        /** @description null: the PC has not reported one */
+                        lock_hardening: {
+                            /** Checks */
+                            checks: {
+                                /** Detail */
+                                detail: string;
+                                /** Name */
+                                name: string;
+                                /**
+                                 * Ok
+                                 * @description null: the PC's platform cannot check it
+                                 */
+                                ok: boolean | null;
+                            }[];
+                            /**
+                             * HardeningGrade
+                             * @description How hard the PC's lock screen is to get around, from the agent's self-test at start.
+                             * @enum {string}
+                             */
+                            grade: "strong" | "partial" | "weak";
+                        } | null;
                         /** Os */
                         os: string | null;
                         /**
