@@ -26,6 +26,7 @@ from edge_agent.link_models import Reply, ScreenState
 log = logging.getLogger(__name__)
 
 ACTIVITY_EVERY_S = 1.0
+GRAB_RETRY_MS = 500
 
 
 class _Activity(QObject):
@@ -54,6 +55,9 @@ class LockScreen:
         )
         self.state: ScreenState | None = None
         self._last_activity = 0.0
+        self._grab_retry = QTimer()
+        self._grab_retry.setSingleShot(True)
+        self._grab_retry.timeout.connect(self._grab_again)
         if link is not None:
             link.state.connect(self.show)
             link.reply.connect(self._replied)
@@ -130,15 +134,30 @@ class LockScreen:
             self.link.shown(state.version)
 
     def _grab(self, lock: LockWindow) -> None:
-        """On X11, Qt's grabs are the X server's: no other window gets a key or a click."""
-        if self.fullscreen and QGuiApplication.platformName() == "xcb":
-            lock.grabKeyboard()
-            lock.grabMouse()
+        """On X11 the window grabs the keyboard and the pointer from the X server: no other window gets a
+        key or a click. The window's grabs, not the widget's (``QWidget.grabKeyboard`` would send every
+        key to the window itself, none to the login fields). A grab another program holds makes ours
+        fail: it is tried again every ``GRAB_RETRY_MS`` while the screen is locked."""
+        handle = lock.windowHandle()
+        if not self.fullscreen or handle is None or QGuiApplication.platformName() != "xcb":
+            return
+        keyboard = handle.setKeyboardGrabEnabled(True)
+        pointer = handle.setMouseGrabEnabled(True)
+        if not (keyboard and pointer):
+            log.warning("the lock screen could not grab the %s", "keyboard" if not keyboard else "pointer")
+            self._grab_retry.start(GRAB_RETRY_MS)
+
+    def _grab_again(self) -> None:
+        lock = self.windows.lock
+        if lock.isVisible():
+            self._grab(lock)
 
     def _release(self, lock: LockWindow) -> None:
-        if self.fullscreen and QGuiApplication.platformName() == "xcb":
-            lock.releaseKeyboard()
-            lock.releaseMouse()
+        self._grab_retry.stop()
+        handle = lock.windowHandle()
+        if self.fullscreen and handle is not None and QGuiApplication.platformName() == "xcb":
+            handle.setKeyboardGrabEnabled(False)
+            handle.setMouseGrabEnabled(False)
 
 
 def make_app(argv: list[str]) -> QApplication:

@@ -18,11 +18,18 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QWidget
 
 from agent_ui.activity import NoActivity
 from agent_ui.app import LockScreen, make_app
 from agent_ui.link import AgentLink
 from agent_ui.theme import Scale
+
+
+def centre(widget: QWidget) -> tuple[int, int]:
+    """Where on the screen the middle of ``widget`` is (for a robot's click on a real X server)."""
+    at = widget.mapToGlobal(widget.rect().center())
+    return at.x(), at.y()
 
 
 def main() -> int:
@@ -71,6 +78,9 @@ def main() -> int:
             "lock_visible": screen.windows.lock.isVisible(),
             "timer_visible": screen.windows.timer.isVisible(),
             "message": screen.windows.lock.message.text(),
+            "login_text": screen.windows.lock.login.text(),
+            "tab": screen.windows.lock.forms.currentIndex(),  # 0: member, 1: voucher code
+            "code_tab_at": list(centre(screen.windows.lock.code_tab)),
             "time_left": screen.windows.timer.big.text(),
             "idle_in_ms": state.idle_logout_in_ms if state else None,
         }
