@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 from lock_screens import LANGUAGES, STATES, render
+from PIL import Image, ImageChops
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice
 
 from agent_ui.app import LockScreen, make_app
 from agent_ui.theme import Scale
-from PIL import Image, ImageChops
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice
 
 REFERENCES = Path(__file__).parent / "lock_screen_references"
 # A pixel "differs" when a channel moved by more than this; at most this share of pixels may differ.
