@@ -98,6 +98,10 @@ class Session(Answer):
 
 class SessionDetail(Session):
     paid: int | None = Field(description="a guest's payments less refunds; null for a member")
+    owed: int | None = Field(
+        description="what the guest still owes (the amount the desk takes; 0 once paid): null for a member, "
+        "and for a postpaid session until it ends"
+    )
 
 
 class JournalEvent(Answer):
@@ -193,7 +197,9 @@ async def get_session(request: Request, session_id: str) -> dict[str, Any]:
     view = session_view(record)
     # A guest pays at the desk (POST /payments, purpose "session"); a member's balance is charged.
     guest = record.kind is not SessionKind.MEMBER
-    view["paid"] = await request.app.ctx.money.session_paid(session_id) if guest else None
+    money = request.app.ctx.money
+    view["paid"] = await money.session_paid(session_id) if guest else None
+    view["owed"] = await money.guests.owed(record) if guest else None
     return view
 
 

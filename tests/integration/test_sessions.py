@@ -140,21 +140,25 @@ def test_postpaid_session_is_stopped_by_staff_and_priced(
     busy = api.post("/sessions", json={"pc_id": "pc-fast", "guest": {"postpaid": True}})
     assert busy.status_code == 409
     assert busy.json()["error"]["code"] == "pc_busy"
+    # Running, a postpaid session owes nothing yet: its price is known when it ends.
+    assert api.get(f"/sessions/{session_id}").json()["owed"] is None
     stopped = api.post(f"/sessions/{session_id}/stop", json={"reason": "customer left"})
     assert stopped.status_code == 200, stopped.text
     done = wait_until(lambda: ended(api, session_id), 10, "ended")
     assert done["end_reason"] == "customer left"
     assert done["used_ms"] > 0
     assert api.post(f"/sessions/{session_id}/stop", json={}).status_code == 409
-    # The guest pays at the desk what the session cost, once.
+    # The guest pays at the desk what the session cost (what the hub says is owed), once.
     assert done["paid"] == 0
+    assert api.get(f"/sessions/{session_id}").json()["owed"] == done["cost"]
     if api.get("/shifts/current").status_code == 404:
         assert api.post("/shifts", json={"opening_float": 0}).status_code == 201
     body = {"purpose": "session", "method": "cash", "session_id": session_id}
     paid = api.post("/payments", json=body, headers={"Idempotency-Key": uuid.uuid4().hex})
     assert paid.status_code == 201, paid.text
     assert paid.json()["amount"] == done["cost"] > 0
-    assert api.get(f"/sessions/{session_id}").json()["paid"] == done["cost"]
+    settled = api.get(f"/sessions/{session_id}").json()
+    assert (settled["paid"], settled["owed"]) == (done["cost"], 0)
     again = api.post("/payments", json=body, headers={"Idempotency-Key": uuid.uuid4().hex})
     assert again.json()["error"]["code"] == "already_paid"
 

@@ -8827,6 +8827,11 @@ export interface operations {
                         /** Member Id */
                         member_id: string | null;
                         /**
+                         * Owed
+                         * @description what the guest still owes (the amount the desk takes; 0 once paid): null for a member, and for a postpaid session until it ends
+                         */
+                        owed: number | null;
+                        /**
                          * Paid
                          * @description a guest's payments less refunds; null for a member
                          */
