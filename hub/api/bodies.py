@@ -1,4 +1,5 @@
-"""Request bodies: validation errors become 400s that name the field."""
+"""Request bodies: validated strictly as JSON (``false`` is not ``0``, ``"5"`` is not ``5``); validation
+errors become 400s that name the field."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ M = TypeVar("M", bound=BaseModel)
 
 def parse_body(request: Request, model: type[M]) -> M:
     try:
-        return model.model_validate_json(request.body or b"")
+        return model.model_validate_json(request.body or b"", strict=True)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "body"
