@@ -3,6 +3,7 @@ agent's journal events, priced by the hub with ``billing`` and compared with the
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -57,6 +58,7 @@ class SessionRecord:
     def from_document(cls, doc: Document) -> SessionRecord:
         known = set(cls.__dataclass_fields__)
         fields = {k: v for k, v in doc.items() if k in known and k not in ("id", "kind", "state")}
+        fields["ordered_limits"] = _limits(doc.get("ordered_limits"))
         return cls(id=doc["_id"], kind=SessionKind(doc["kind"]), state=SessionState(doc["state"]), **fields)
 
     def to_document(self) -> Document:
@@ -136,11 +138,23 @@ class SessionRepository:
         return first.modified_count == 1
 
     async def order_extension(self, session_id: str, budget: int | None, prepaid_minutes: int | None) -> None:
-        """Recorded before the extension is sent, so the PC's confirmation can be checked against it."""
-        await self._sessions.update_one(
-            {"_id": session_id},
-            {"$push": {"ordered_limits": {"budget": budget, "prepaid_minutes": prepaid_minutes}}},
-        )
+        """Recorded before the extension is sent, so the PC's confirmation can be checked against it.
+
+        Appended by compare-and-set on the list's length, not with ``$push``: nx-27017 0.8 stores a
+        document pushed onto an array as a JSON string."""
+        limit = {"budget": budget, "prepaid_minutes": prepaid_minutes}
+        while True:
+            doc = await self._sessions.find_one({"_id": session_id}, {"ordered_limits": 1})
+            if doc is None:
+                return
+            stored = doc.get("ordered_limits")
+            now: Document = {"$size": len(stored)} if isinstance(stored, list) else {"$exists": False}
+            result = await self._sessions.update_one(
+                {"_id": session_id, "ordered_limits": now},
+                {"$set": {"ordered_limits": [*_limits(stored), limit]}},
+            )
+            if result.matched_count == 1:
+                return  # else another extension was ordered meanwhile: append after it
 
     async def set_ends_at(self, session_id: str, ends_at: int | None) -> None:
         await self._sessions.update_one(
@@ -186,3 +200,8 @@ class SessionRepository:
     async def pending_older_than(self, created_before: int) -> list[SessionRecord]:
         cursor = self._sessions.find({"state": SessionState.PENDING, "created_at": {"$lt": created_before}})
         return [SessionRecord.from_document(doc) async for doc in cursor]
+
+
+def _limits(stored: Any) -> list[dict[str, int | None]]:
+    """Ordered limits as stored; those an older hub pushed onto nx-27017 are JSON strings."""
+    return [json.loads(limit) if isinstance(limit, str) else limit for limit in stored or []]

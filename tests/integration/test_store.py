@@ -187,3 +187,31 @@ async def test_session_records_project_in_any_order(store: Store) -> None:
     await store.sessions.add_flag("s1", "offline")
     await store.sessions.add_flag("s1", "offline")
     assert (await store.sessions.get("s1")).flags == ["offline"]  # type: ignore[union-attr]
+
+
+async def test_extensions_ordered_one_after_another_are_kept_as_documents(store: Store) -> None:
+    from hub.store.sessions import SessionRecord, SessionState
+    from protocol import SessionKind
+
+    record = SessionRecord(
+        id="s-x",
+        pc_id="pc-1",
+        kind=SessionKind.PREPAID,
+        state=SessionState.ACTIVE,
+        created_at=1,
+        tariff_id="t",
+    )
+    await store.sessions.insert(record)
+    await store.sessions.order_extension("s-x", None, 30)
+    await store.sessions.order_extension("s-x", 5_000, None)
+    found = await store.sessions.get("s-x")
+    assert found is not None
+    assert found.ordered_limits == [
+        {"budget": None, "prepaid_minutes": 30},
+        {"budget": 5_000, "prepaid_minutes": None},
+    ]
+    # What an older hub's $push left on nx-27017 reads back as documents too:
+    await store.db["sessions"].update_one({"_id": "s-x"}, {"$push": {"ordered_limits": {"budget": 1}}})
+    again = await store.sessions.get("s-x")
+    assert again is not None
+    assert again.ordered_limits[-1] == {"budget": 1}
