@@ -224,7 +224,11 @@ async def get_price(request: Request, session_id: str) -> dict[str, Any]:
 
 
 @bp.post("/<session_id:str>/stop")
-@openapi.definition(summary="Stop a session: the PC locks and the session is charged", tag="sessions")
+@openapi.definition(
+    summary="Stop a session: the PC locks and the session is charged",
+    body=json_body(StopRequest),
+    tag="sessions",
+)
 @requires(Permission.SESSIONS_MANAGE)
 @audits("session.stop")
 @answers(Session, errors=(404, 409, 504))

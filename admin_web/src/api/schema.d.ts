@@ -9776,7 +9776,17 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /**
+                     * Reason
+                     * @default stopped by staff
+                     */
+                    reason?: string;
+                };
+            };
+        };
         responses: {
             /** @description OK */
             200: {

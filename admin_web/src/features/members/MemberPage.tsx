@@ -15,7 +15,7 @@ import { useTranslation } from "react-i18next";
 import { Link as RouterLink, useParams } from "react-router";
 
 import { ApiError } from "../../api/errors";
-import { frontdesk, type BalanceEntry, type SessionDetail } from "../../api/frontdesk";
+import { frontdesk, type BalanceEntry, type SessionListItem } from "../../api/frontdesk";
 import { money, type Payment } from "../../api/money";
 import { useSession } from "../../app/auth/session";
 import { useFormat } from "../../app/branch";
@@ -66,7 +66,7 @@ export default function MemberPage() {
             <Typography color="text.secondary">{[data.name, data.phone].filter(Boolean).join(" · ") || "—"}</Typography>
             <Stack direction="row" sx={{ gap: 1, mt: 1.5, flexWrap: "wrap" }}>
               {data.active_session && <Chip color="primary" label={t("members.inSession")} data-testid="member-playing" />}
-              {secretLabel(data, t) && <Chip variant="outlined" label={secretLabel(data, t)} />}
+              <Chip variant="outlined" label={secretLabel(data, t)} />
               <Chip variant="outlined" label={t("members.detail.created", { date: format.dateTime(data.created_at) })} />
             </Stack>
           </Box>
@@ -185,7 +185,7 @@ function Sessions({ memberId }: { memberId: string }) {
     queryFn: () => frontdesk.sessions({ member_id: memberId, offset: paging.page * paging.pageSize, limit: paging.pageSize }),
     placeholderData: keepPreviousData,
   });
-  const columns = useMemo<GridColDef<SessionDetail>[]>(
+  const columns = useMemo<GridColDef<SessionListItem>[]>(
     () => [
       { field: "started_at", headerName: t("members.session.started"), width: 195, valueFormatter: (value: number | null) => (value ? format.dateTime(value) : "") },
       { field: "pc_id", headerName: t("members.session.pc"), width: 110 },

@@ -7,7 +7,7 @@ import { useQueryClient } from "@tanstack/react-query";
 import { useState, type SyntheticEvent } from "react";
 import { useTranslation } from "react-i18next";
 
-import { frontdesk, type SessionDetail } from "../../api/frontdesk";
+import { frontdesk, type SessionView } from "../../api/frontdesk";
 import { useSession } from "../../app/auth/session";
 import { useFormat } from "../../app/branch";
 import { sessionFetched } from "../../live/slice";
@@ -34,7 +34,7 @@ export default function ExtendDialog({ pcIds, onClose }: { pcIds: string[]; onCl
   const members = sessions.filter((session) => session.kind === "member");
   const [preset, setPreset] = useState<number | null>(30);
   const [custom, setCustom] = useState("");
-  const batch = useBatch<SessionDetail>();
+  const batch = useBatch<SessionView>();
   const customMinutes = custom.trim() === "" ? null : parseMinutes(custom);
   const minutes = custom.trim() !== "" ? customMinutes : preset;
   const finished = batch.started && !batch.running && batch.failed.length === 0;

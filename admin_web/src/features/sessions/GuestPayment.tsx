@@ -31,7 +31,9 @@ export function GuestPayment({ sessionId, onPaid }: { sessionId: string; onPaid?
   const [tried, setTried] = useState(false);
   const action = useRef(new IdempotentAction());
   const session = useQuery({ queryKey: ["sessions", "one", sessionId], queryFn: () => frontdesk.session(sessionId) });
-  const owed = session.data?.owed;
+  // The hub's figure: null while it cannot say (a postpaid session still running), then it takes what is owed.
+  const owed = session.data?.owed ?? undefined;
+  const paid = session.data?.paid ?? 0;
 
   const pay = useMutation({
     mutationFn: (body: PaymentBody) => money.pay(body, action.current.keyFor(body)),
@@ -83,9 +85,9 @@ export function GuestPayment({ sessionId, onPaid }: { sessionId: string; onPaid?
             </Typography>
           )}
         </Stack>
-        {session.data?.paid !== undefined && session.data.paid > 0 && (
+        {paid > 0 && (
           <Typography variant="body2" color="text.secondary" sx={{ textAlign: "right" }}>
-            {t("desk.pay.alreadyPaid", { amount: format.money(session.data.paid) })}
+            {t("desk.pay.alreadyPaid", { amount: format.money(paid) })}
           </Typography>
         )}
         {session.isError && <Alert severity="error">{messageOf(session.error, t)}</Alert>}

@@ -47,7 +47,7 @@ export default function PriceDialog({ pcId, onClose }: { pcId: string; onClose: 
             {data.started_at !== null && row(t("desk.price.started"), format.dateTime(data.started_at))}
             {row(t("desk.price.used"), format.duration(data.used_ms))}
             {data.prepaid_minutes !== null && row(t("desk.price.bought"), format.duration(data.prepaid_minutes * 60_000))}
-            {data.paid !== undefined && row(t("desk.price.paid"), format.money(data.paid))}
+            {data.paid !== null && row(t("desk.price.paid"), format.money(data.paid))}
           </Stack>
         )}
         {price.isPending && session !== undefined ? (

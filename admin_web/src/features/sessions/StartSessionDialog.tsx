@@ -25,13 +25,13 @@ import { useQueries } from "@tanstack/react-query";
 import { useState, type SyntheticEvent } from "react";
 import { useTranslation } from "react-i18next";
 
-import { frontdesk, type NewSession, type Quote, type SessionDetail } from "../../api/frontdesk";
-import type { MemberChoice } from "../../api/money";
+import { frontdesk, type NewSession, type Quote, type SessionView } from "../../api/frontdesk";
 import { useSession } from "../../app/auth/session";
 import { useFormat } from "../../app/branch";
 import { messageOf } from "../../app/errors";
 import { sessionFetched } from "../../live/slice";
 import { useAppDispatch } from "../../live/store";
+import type { ChosenMember } from "../common/method";
 import { MemberPicker } from "../common/MemberPicker";
 import { useDebounced } from "../members/useDebounced";
 import { useBatch } from "../pcs/batch";
@@ -45,7 +45,7 @@ import { parseMinutes } from "./validators";
 export type StartMode = "prepaid" | "member" | "postpaid";
 export const PRESET_MINUTES = [30, 60, 120] as const;
 
-function bodyFor(pcId: string, mode: StartMode, minutes: number | null, member: MemberChoice | null): NewSession | null {
+function bodyFor(pcId: string, mode: StartMode, minutes: number | null, member: ChosenMember | null): NewSession | null {
   if (mode === "prepaid") return minutes === null ? null : { pc_id: pcId, guest: { prepaid_minutes: minutes } };
   if (mode === "postpaid") return { pc_id: pcId, guest: { postpaid: true } };
   return member === null ? null : { pc_id: pcId, member_id: member.id };
@@ -60,9 +60,9 @@ export default function StartSessionDialog({ pcIds, onClose, initialMode = "prep
   const [mode, setMode] = useState<StartMode>(single ? initialMode : initialMode === "member" ? "prepaid" : initialMode);
   const [preset, setPreset] = useState<number | null>(60);
   const [custom, setCustom] = useState("");
-  const [member, setMember] = useState<MemberChoice | null>(null);
+  const [member, setMember] = useState<ChosenMember | null>(null);
   const [tried, setTried] = useState(false);
-  const batch = useBatch<SessionDetail>();
+  const batch = useBatch<SessionView>();
 
   const customMinutes = custom.trim() === "" ? null : parseMinutes(custom);
   const minutes = custom.trim() !== "" ? customMinutes : preset;
@@ -132,7 +132,7 @@ export default function StartSessionDialog({ pcIds, onClose, initialMode = "prep
                     aria-label={t("desk.start.minutes")}
                   >
                     {PRESET_MINUTES.map((value) => (
-                      <ToggleButton key={value} value={value} data-testid={`preset-${value}`} sx={{ fontSize: 16, fontWeight: 600, py: 1.25 }}>
+                      <ToggleButton key={value} value={value} data-testid={`preset-${value}`} sx={{ fontSize: 16, fontWeight: 600, py: 1.25, textTransform: "none" }}>
                         {format.duration(value * 60_000)}
                       </ToggleButton>
                     ))}
@@ -150,14 +150,6 @@ export default function StartSessionDialog({ pcIds, onClose, initialMode = "prep
               {mode === "member" && (
                 <Stack spacing={2}>
                   <MemberPicker value={member} onChange={setMember} error={tried && memberProblem ? "required" : null} />
-                  {member && (
-                    <Stack direction="row" sx={{ justifyContent: "space-between" }} data-testid="chosen-member">
-                      <Typography>
-                        <b>{member.login}</b> {member.name}
-                      </Typography>
-                      <Typography sx={{ fontVariantNumeric: "tabular-nums" }}>{t("desk.start.balance", { amount: format.money(member.balance) })}</Typography>
-                    </Stack>
-                  )}
                   {member && member.balance <= 0 && <Alert severity="warning">{t("desk.start.emptyBalance")}</Alert>}
                 </Stack>
               )}
@@ -225,30 +217,36 @@ function QuoteBox({
       </Box>
     );
   }
+  const rate = t("desk.perHour", { amount: format.money(first.hourly_rate) });
   return (
     <Box data-testid="quote">
-      <Stack direction="row" sx={{ justifyContent: "space-between", alignItems: "baseline" }}>
-        <Typography color="text.secondary">{mode === "prepaid" ? t("desk.start.price") : t("desk.start.rate")}</Typography>
-        {mode === "prepaid" && sum !== null ? (
-          <Typography variant="h5" component="p" sx={{ fontWeight: 700, fontVariantNumeric: "tabular-nums" }} data-testid="quote-total" data-amount={sum}>
-            {format.money(sum)}
+      {mode === "postpaid" ? (
+        <Stack direction="row" sx={{ justifyContent: "space-between", alignItems: "baseline" }}>
+          <Typography color="text.secondary">{t("desk.start.rate")}</Typography>
+          <Typography variant="h5" component="p" sx={{ fontWeight: 700 }} data-testid="quote-rate">
+            {rate}
           </Typography>
-        ) : first.hourly_rate !== undefined ? (
-          <Typography variant="h6" component="p" sx={{ fontWeight: 700 }}>
-            {t("desk.perHour", { amount: format.money(first.hourly_rate) })}
+        </Stack>
+      ) : (
+        <>
+          <Stack direction="row" sx={{ justifyContent: "space-between", alignItems: "baseline" }}>
+            <Typography color="text.secondary">{mode === "member" ? t("desk.start.balanceBuys") : t("desk.start.price")}</Typography>
+            <Typography variant="h5" component="p" sx={{ fontWeight: 700, fontVariantNumeric: "tabular-nums" }} data-testid="quote-total" data-amount={sum ?? ""}>
+              {mode === "member" ? format.duration((first.minutes ?? 0) * 60_000) : sum !== null ? format.money(sum) : "—"}
+            </Typography>
+          </Stack>
+          <Typography variant="body2" color="text.secondary" sx={{ textAlign: "right" }}>
+            {[
+              pcIds.length > 1 ? t("desk.start.forEach", { count: pcIds.length }) : null,
+              first.ends_at !== null && pcIds.length === 1 ? t("desk.start.until", { time: format.time(first.ends_at) }) : null,
+              rate,
+            ]
+              .filter(Boolean)
+              .join(" · ")}
           </Typography>
-        ) : first.total !== null ? (
-          <Typography variant="h6" component="p" sx={{ fontWeight: 700 }} data-testid="quote-total" data-amount={first.total}>
-            {format.money(first.total)}
-          </Typography>
-        ) : null}
-      </Stack>
-      {pcIds.length > 1 && mode === "prepaid" && (
-        <Typography variant="body2" color="text.secondary" sx={{ textAlign: "right" }}>
-          {t("desk.start.forEach", { count: pcIds.length })}
-        </Typography>
+          {first.lines.length > 0 && <PriceLines lines={first.lines} dense />}
+        </>
       )}
-      {first.lines.length > 0 && <PriceLines lines={first.lines} dense />}
     </Box>
   );
 }

@@ -6,7 +6,7 @@ import { Box, Button, Chip, Dialog, DialogActions, DialogContent, DialogTitle, S
 import { useState, type SyntheticEvent } from "react";
 import { useTranslation } from "react-i18next";
 
-import { frontdesk, type SessionDetail } from "../../api/frontdesk";
+import { frontdesk, type SessionView } from "../../api/frontdesk";
 import { useSession } from "../../app/auth/session";
 import { useFormat } from "../../app/branch";
 import { sessionFetched } from "../../live/slice";
@@ -29,7 +29,7 @@ export default function StopDialog({ pcIds, onClose }: { pcIds: string[]; onClos
   const [sessions] = useState(live);
   const [reason, setReason] = useState("");
   const [tried, setTried] = useState(false);
-  const batch = useBatch<SessionDetail>();
+  const batch = useBatch<SessionView>();
   const problem = reasonCheck(reason);
   const finished = batch.started && !batch.running && batch.failed.length === 0;
 
