@@ -99,6 +99,7 @@ def run_demo() -> int:
         _stop_undisturbed(stack)
         return 1
     except KeyboardInterrupt:
+        _ignore_signals()  # from the moment it says it stops, a second signal must not cut that short
         print("\nicafe demo: stopping...", flush=True)
     _stop_undisturbed(stack)
     print("icafe demo: stopped.", flush=True)
@@ -106,8 +107,12 @@ def run_demo() -> int:
 
 
 def _stop_undisturbed(stack: LocalStack) -> None:
+    _ignore_signals()
+    stack.stop()
+
+
+def _ignore_signals() -> None:
     # A second Ctrl-C or SIGTERM (impatience, or `timeout` forwarding its own) must not cut the clean-up
     # short and leave the hub or the broker running without their supervisor.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    stack.stop()
