@@ -134,8 +134,9 @@ class Agent:
             except Exception:
                 log.exception("%s: session tick failed", self.config.pc_id)
                 wait = SESSION_TICK_S
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(sessions.rescheduled.wait(), wait)
+            with contextlib.suppress(TimeoutError):  # not wait_for: see UiGuard._push_loop
+                async with asyncio.timeout(wait):
+                    await sessions.rescheduled.wait()
 
     def _until_due(self) -> float:
         """Real seconds until the next tick: a few ms past the session's next due moment (so the tick

@@ -344,8 +344,11 @@ class UiGuard:
             except Exception:
                 log.exception("could not push the screen's state")
                 wait = 1.0
+            # asyncio.timeout, not wait_for: Python 3.11's wait_for loses a cancellation that arrives as
+            # the event is set (the agent's link going down at shutdown sets it), and the agent hangs.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(screen.dirty.wait(), wait)
+                async with asyncio.timeout(wait):
+                    await screen.dirty.wait()
 
     def _spawn(self, work: Awaitable[None], what: str) -> asyncio.Task[None]:
         async def run() -> None:

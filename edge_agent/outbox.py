@@ -45,8 +45,11 @@ class Outbox:
         await self._resend_all()
         self._wake.set()
         while True:
+            # asyncio.timeout, not wait_for: Python 3.11's wait_for loses a cancellation that arrives as the
+            # event is set (an entry journaled at shutdown), and the agent never stops.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), RESEND_AFTER_S)
+                async with asyncio.timeout(RESEND_AFTER_S):
+                    await self._wake.wait()
             self._wake.clear()
             if time.monotonic() - self._last_progress > RESEND_AFTER_S:
                 # No acknowledgement for a while: something was lost on the way; resend from the prefix.
