@@ -6,6 +6,9 @@
  */
 import { ApiError } from "../../api/errors";
 
+/** Refusals of a sensitive action's proof, said in the user's language rather than the hub's English. */
+const WORDED: Record<string, string> = { confirmation_failed: "confirmationFailed" };
+
 export interface FieldError {
   /** The form's field, or null for the form as a whole. */
   field: string | null;
@@ -19,7 +22,9 @@ export interface FieldError {
 export function fieldError(error: unknown, fields: Record<string, string>, codes: Record<string, string> = {}): FieldError | null {
   if (!(error instanceof ApiError)) return null;
   const byCode = codes[error.code];
-  if (byCode !== undefined) return { field: byCode, message: error.message };
+  // A refusal the console words itself, in the user's language (a key of common.errors).
+  const worded = WORDED[error.code];
+  if (byCode !== undefined) return { field: byCode, message: worded ?? error.message };
   const match = /^([A-Za-z_][\w.]*): (.+)$/s.exec(error.message);
   if (match !== null && error.status === 400) {
     const path = match[1] ?? "";

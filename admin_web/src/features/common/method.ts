@@ -23,7 +23,7 @@ export function offered(branchMethods: readonly string[] | undefined, exclude: r
 }
 
 /** Cash and card go into a drawer: they need the cashier's open shift. */
-export function needsShift(method: Method): boolean {
+export function needsShift(method: string): boolean {
   return method === "cash" || method === "card";
 }
 

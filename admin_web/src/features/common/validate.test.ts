@@ -94,6 +94,11 @@ describe("fieldError", () => {
     expect(fieldError(error, fields, { refund_exceeds_payment: "amount" })).toEqual({ field: "amount", message: "only 5 000 so'm is left to refund" });
   });
 
+  it("words a refused code or password in the user's language (a key of common.errors)", () => {
+    const error = new ApiError("confirmation_failed", "the totp confirmation is wrong or already used", 403);
+    expect(fieldError(error, fields, { confirmation_failed: "proof" })).toEqual({ field: "proof", message: "confirmationFailed" });
+  });
+
   it("leaves anything else to the form as a whole", () => {
     expect(fieldError(new ApiError("bad_request", "unknown: what", 400), fields)).toEqual({ field: null, message: "unknown: what" });
     expect(fieldError(new ApiError("shift_required", "open a shift first", 409), fields)).toEqual({ field: null, message: "open a shift first" });

@@ -170,7 +170,7 @@ export default function PaymentsPage() {
       {list.isError && <FormError error={list.error} />}
       {exporting.isError && <FormError error={exporting.error} />}
       {reversed && <Alert severity="warning">{t("payments.backwards")}</Alert>}
-      <Paper sx={{ height: "calc(100vh - 330px)", minHeight: 320, "& .refund": { color: "warning.dark" } }}>
+      <Paper sx={{ height: "calc(100vh - 330px)", minHeight: 320, "& .refund": { color: "warning.dark" } }} data-testid="payments-grid">
         <DataGrid
           rows={list.data?.items ?? []}
           columns={columns}
@@ -188,7 +188,6 @@ export default function PaymentsPage() {
           localeText={localeText}
           nonce={GRID_NONCE}
           sx={{ border: 0, "& .MuiDataGrid-row": { cursor: "pointer" } }}
-          data-testid="payments-grid"
         />
       </Paper>
       {opened && <PaymentDialog paymentId={opened} onClose={() => open(null)} />}

@@ -4,6 +4,7 @@
  * a lost answer is the same refund, which the hub answers without asking for a new code.
  */
 import { Alert, Button, Dialog, DialogActions, DialogContent, DialogTitle, Stack, TextField } from "@mui/material";
+import { Link as RouterLink } from "react-router";
 import { useMutation } from "@tanstack/react-query";
 import { useRef, useState, type SyntheticEvent } from "react";
 import { useTranslation } from "react-i18next";
@@ -16,8 +17,11 @@ import { moneyInputText, parseMoney } from "../../i18n/format";
 import { fieldError } from "../common/apiField";
 import { ConfirmFields, confirmChecks, EMPTY_CONFIRM, useUsesTotp, type ConfirmValue } from "../common/ConfirmFields";
 import { FormError } from "../common/FormError";
+import { needsShift } from "../common/method";
 import { MoneyField, useCurrency } from "../common/MoneyField";
+import { useCurrentShift } from "../shifts/useCurrentShift";
 import { allValid, amount as checkAmount, terminalRef as checkTerminalRef } from "../common/validate";
+import "../pos/messages";
 import "./messages";
 
 interface Props {
@@ -47,6 +51,9 @@ export function RefundDialog({ payment, onClose, onDone }: Props) {
   const [terminalRef, setTerminalRef] = useState("");
   const [tried, setTried] = useState(false);
   const action = useRef(new IdempotentAction()).current;
+  // Cash and card go back out of a drawer: the refunder's own open shift (the hub refuses without).
+  const shift = useCurrentShift();
+  const noShift = needsShift(payment.method) && shift.isSuccess && shift.data === null;
 
   const refund = useMutation({
     // The key follows what is refunded, not the code: a retry with a new code is the same refund.
@@ -88,6 +95,19 @@ export function RefundDialog({ payment, onClose, onDone }: Props) {
         <DialogContent>
           <Stack spacing={2} sx={{ pt: 1 }}>
             <Alert severity="info">{wayBack}</Alert>
+            {noShift && (
+              <Alert
+                severity="warning"
+                data-testid="refund-needs-shift"
+                action={
+                  <Button component={RouterLink} to="/shift" size="small" color="inherit">
+                    {t("pos.openShift")}
+                  </Button>
+                }
+              >
+                {t("payments.refund.needShift")}
+              </Alert>
+            )}
             <MoneyField
               label={t("payments.refund.amount")}
               name="amount"

@@ -67,6 +67,7 @@ const en = {
     balanceBack: "The amount goes back onto the member's balance.",
     voucherBack: "The amount goes back onto the voucher.",
     cardBack: "Refund it on the card terminal first, then enter its approval code.",
+    needShift: "Cash and card refunds are paid out of your drawer: open your shift first.",
   },
 };
 
@@ -137,6 +138,7 @@ const ru: PaymentsMessages = {
     balanceBack: "Сумма вернётся на баланс клиента.",
     voucherBack: "Сумма вернётся на ваучер.",
     cardBack: "Сначала сделайте возврат на терминале, затем введите его код подтверждения.",
+    needShift: "Возвраты наличными и на карту идут из вашей кассы: сначала откройте смену.",
   },
 };
 
@@ -205,6 +207,7 @@ const uz: PaymentsMessages = {
     balanceBack: "Summa mijoz balansiga qaytadi.",
     voucherBack: "Summa vaucherga qaytadi.",
     cardBack: "Avval karta terminalida qaytaring, so'ng uning tasdiq kodini kiriting.",
+    needShift: "Naqd va karta qaytarishlari kassangizdan to'lanadi: avval smenangizni oching.",
   },
 };
 

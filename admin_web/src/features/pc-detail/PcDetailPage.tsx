@@ -144,7 +144,7 @@ function Commands({ pcId }: { pcId: string }) {
         {t("pcDetail.commands")}
       </Typography>
       {commands.isError && <FormError error={commands.error} />}
-      <Box sx={{ height: 380 }}>
+      <Box sx={{ height: 380 }} data-testid="command-history">
         <DataGrid
           rows={commands.data?.items ?? []}
           columns={columns}
@@ -161,7 +161,6 @@ function Commands({ pcId }: { pcId: string }) {
           localeText={localeText}
           nonce={GRID_NONCE}
           sx={{ border: 0 }}
-          data-testid="command-history"
         />
       </Box>
     </Paper>

@@ -103,7 +103,7 @@ export default function ShiftsPage() {
         </TextField>
       </Stack>
       {shifts.isError && <FormError error={shifts.error} />}
-      <Paper sx={{ height: "calc(100vh - 190px)", minHeight: 360, "& .negative": { color: "error.main", fontWeight: 600 } }}>
+      <Paper sx={{ height: "calc(100vh - 190px)", minHeight: 360, "& .negative": { color: "error.main", fontWeight: 600 } }} data-testid="shifts-grid">
         <DataGrid
           rows={shifts.data?.items ?? []}
           columns={columns}
