@@ -37,6 +37,9 @@ from provisioning import HUB_IDENTITY
 
 ADMIN_PASSWORD = "integration-owner-pass"
 COMMAND_TIMEOUT_S = 2.0
+# The session's `token` must outlive the whole run, which takes longer than the default 15 minutes on a
+# busy machine; the login idle timeout may not be shorter than an access token's life (hub.config).
+ACCESS_TOKEN_TTL_S = 4 * 3600
 
 pytestmark = pytest.mark.integration
 
@@ -58,6 +61,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
         telemetry_s=0.5,
         hub_env={
             "ICAFE_COMMAND_TIMEOUT_S": str(COMMAND_TIMEOUT_S),
+            "ICAFE_ACCESS_TOKEN_TTL_S": str(ACCESS_TOKEN_TTL_S),
+            "ICAFE_STAFF_SESSION_IDLE_S": str(ACCESS_TOKEN_TTL_S),
             "ICAFE_MONGO_DB": f"icafe_test_{uuid.uuid4().hex[:8]}",
             "ICAFE_TELEMETRY_FLUSH_S": "0.1",
             "ICAFE_DETECT_BLOCKING": "1",

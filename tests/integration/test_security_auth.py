@@ -20,6 +20,7 @@ from hub.store import StaffUser, open_store
 from icafe.stack import LocalStack
 
 from .conftest import (
+    ACCESS_TOKEN_TTL_S,
     ADMIN_CONFIRMATION,
     Staff,
     create_staff,
@@ -47,7 +48,7 @@ def test_a_full_login_answers_access_and_refresh_tokens(stack: LocalStack, token
     body = cashier.login().json()
     assert body["scope"] == "full"
     assert body["token_type"] == "Bearer"
-    assert body["expires_in"] <= 900
+    assert 0 < body["expires_in"] <= ACCESS_TOKEN_TTL_S
     assert body["refresh_token"]
     assert body["user"]["role"] == "cashier"
     assert httpx.get(url(stack, "/auth/me"), headers=cashier.headers).json()["username"] == cashier.username
