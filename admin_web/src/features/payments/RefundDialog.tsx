@@ -21,6 +21,7 @@ import { needsShift } from "../common/method";
 import { MoneyField, useCurrency } from "../common/MoneyField";
 import { useCurrentShift } from "../shifts/useCurrentShift";
 import { allValid, amount as checkAmount, terminalRef as checkTerminalRef } from "../common/validate";
+import { proofOf, refundRequest } from "./refund";
 import "../pos/messages";
 import "./messages";
 
@@ -57,7 +58,7 @@ export function RefundDialog({ payment, onClose, onDone }: Props) {
 
   const refund = useMutation({
     // The key follows what is refunded, not the code: a retry with a new code is the same refund.
-    mutationFn: ({ body, keyOf }: { body: RefundBody; keyOf: unknown }) => money.refund(payment.id, body, action.keyFor(keyOf)),
+    mutationFn: ({ body, keyOf }: { body: RefundBody; keyOf: object }) => money.refund(payment.id, body, action.keyFor(keyOf)),
     onSuccess: (answer) => {
       action.finished();
       onDone(answer);
@@ -81,9 +82,7 @@ export function RefundDialog({ payment, onClose, onDone }: Props) {
     setTried(true);
     const minor = parseMoney(amount, currency);
     if (!allValid(checks) || minor === null || refund.isPending) return;
-    const what = { amount: minor, reason: confirm.reason.trim(), ...(isCard ? { terminal_ref: terminalRef.trim() } : {}) };
-    const proof = usesTotp ? { totp: confirm.proof.replace(/\s/g, "") } : { password: confirm.proof };
-    refund.mutate({ body: { ...what, ...proof }, keyOf: what });
+    refund.mutate(refundRequest({ amount: minor, reason: confirm.reason, terminalRef: isCard ? terminalRef : null }, proofOf(confirm.proof, usesTotp)));
   };
 
   const minor = parseMoney(amount, currency);
