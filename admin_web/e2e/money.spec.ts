@@ -239,7 +239,11 @@ test("vouchers are sold and checked by code; staff, audit log and a PC's page fo
   await page.getByTestId("verify-audit").click();
   await expect(page.getByTestId("audit-verified")).toHaveAttribute("data-ok", "true");
 
-  await page.goto(`/pcs/${PC}`);
+  // From the map: a PC's menu leads to its page (telemetry chart, command history).
+  await page.goto("/pcs");
+  await page.getByTestId(`pc-tile-${PC}`).click({ button: "right" });
+  await page.getByTestId("menu-details").click();
+  await expect(page).toHaveURL(new RegExp(`/pcs/${PC}$`));
   await expect(page.getByTestId("telemetry-chart")).toBeVisible();
   await expect(page.getByTestId("pc-status")).toHaveText("Online");
   await csp.expectNone();

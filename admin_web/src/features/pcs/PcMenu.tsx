@@ -1,6 +1,8 @@
 /** The menu of one PC (right click, long press, Enter): its actions, or the selection's when it is part of it. */
+import InfoOutlinedIcon from "@mui/icons-material/InfoOutlined";
 import { Divider, ListItemIcon, ListItemText, Menu, MenuItem, Typography } from "@mui/material";
 import { useTranslation } from "react-i18next";
+import { Link as RouterLink } from "react-router";
 
 import { useSession } from "../../app/auth/session";
 import { useAppSelector } from "../../live/store";
@@ -29,9 +31,9 @@ export function PcMenu({
 }) {
   const { t } = useTranslation();
   const { can } = useSession();
-  // Redrawn with the live state, so what applies is current while the menu is open.
-  useAppSelector((live) => live.live);
   const open = state !== null;
+  // Redrawn with the live state while open, so what applies is current; closed, it follows nothing.
+  useAppSelector((root) => (open ? root.live : null));
   const tiles = open ? tilesOf(targets) : [];
   const element = open && state.anchor === null ? document.querySelector(`[data-pc="${CSS.escape(state.pcId)}"]`) : null;
   const shown = ALL_ACTIONS.filter((kind) => allowed(kind, can));
@@ -73,6 +75,15 @@ export function PcMenu({
       {sessionItems.length > 0 && commandItems.length > 0 && <Divider />}
       {commandItems.map(item)}
       {shown.length === 0 && <MenuItem disabled>{t("pcs.noActions")}</MenuItem>}
+      {targets.length <= 1 && state !== null && [
+        <Divider key="details-divider" />,
+        <MenuItem key="details" component={RouterLink} to={`/pcs/${encodeURIComponent(state.pcId)}`} onClick={onClose} data-testid="menu-details">
+          <ListItemIcon>
+            <InfoOutlinedIcon fontSize="small" />
+          </ListItemIcon>
+          <ListItemText>{t("screens.pcDetails")}</ListItemText>
+        </MenuItem>,
+      ]}
     </Menu>
   );
 }

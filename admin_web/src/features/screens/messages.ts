@@ -12,6 +12,7 @@ const en = {
   settings: "Branch settings",
   users: "Staff",
   audit: "Audit log",
+  pcDetails: "PC details: telemetry, commands",
 };
 
 export type ScreenMessages = typeof en;
@@ -27,6 +28,7 @@ const ru: ScreenMessages = {
   settings: "Настройки филиала",
   users: "Сотрудники",
   audit: "Журнал аудита",
+  pcDetails: "О ПК: телеметрия, команды",
 };
 
 const uz: ScreenMessages = {
@@ -40,6 +42,7 @@ const uz: ScreenMessages = {
   settings: "Filial sozlamalari",
   users: "Xodimlar",
   audit: "Audit jurnali",
+  pcDetails: "Kompyuter haqida: telemetriya, buyruqlar",
 };
 
 registerMessages("screens", { en, ru, uz });
