@@ -43,7 +43,7 @@ export function MethodFields({ value, onChange, methods, errors }: Props) {
           severity="warning"
           data-testid="need-shift"
           action={
-            <Button component={RouterLink} to="/shift" size="small" color="inherit">
+            <Button component={RouterLink} to="/shift" size="small" color="inherit" sx={{ whiteSpace: "nowrap" }}>
               {t("pos.openShift")}
             </Button>
           }

@@ -99,7 +99,7 @@ export function RefundDialog({ payment, onClose, onDone }: Props) {
                 severity="warning"
                 data-testid="refund-needs-shift"
                 action={
-                  <Button component={RouterLink} to="/shift" size="small" color="inherit">
+                  <Button component={RouterLink} to="/shift" size="small" color="inherit" sx={{ whiteSpace: "nowrap" }}>
                     {t("pos.openShift")}
                   </Button>
                 }
