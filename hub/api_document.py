@@ -10,6 +10,8 @@ apps and their signals in process-wide registries.
 from __future__ import annotations
 
 import asyncio
+import copy
+import functools
 import secrets
 from typing import Any
 
@@ -24,6 +26,12 @@ _PLACEHOLDERS = {
 
 
 def openapi_document() -> dict[str, Any]:
+    """The document (a copy: the app behind it is built once per process)."""
+    return copy.deepcopy(_document())
+
+
+@functools.cache
+def _document() -> dict[str, Any]:
     from sanic_ext.extensions.openapi.builders import SpecificationBuilder
 
     from hub.app import create_app

@@ -240,9 +240,9 @@ def _document_websocket(route: Any, wrapper: functools.partial[Any]) -> None:
     summary = "The live feed: a WebSocket (?token=) sending PC, session and payment events as JSON"
     described = "Each message is a JSON object with a `type` (README, API: the WebSocket's events)."
     openapi.definition(summary=summary, description=described)(wrapper)
-    openapi.response(101, {}, "Switching Protocols: the events follow as JSON text messages")(wrapper)
+    _response(wrapper, 101, {}, "Switching Protocols: the events follow as JSON text messages")
     for status in sorted(_implied_errors(route, (), wrapper.args[0])):
-        openapi.response(status, json_content(ErrorAnswer), STANDARD_ERRORS.get(status, "error"))(wrapper)
+        _response(wrapper, status, json_content(ErrorAnswer), STANDARD_ERRORS.get(status, "error"))
 
 
 def _implied_errors(route: Any, methods: Iterable[str], handler: Any = None) -> set[int]:
@@ -280,11 +280,15 @@ def document_answers(app: Sanic[Any, Any]) -> list[str]:
                 content: dict[str, Any] = {declaration.file: binary}
             elif declaration.model is not None:
                 content = json_content(declaration.model)
-            openapi.response(status, content, declaration.description or "OK")(handler)
+            _response(handler, status, content, declaration.description or "OK")
         errors: dict[int, type[BaseModel]] = dict.fromkeys(_implied_errors(route, route.methods), ErrorAnswer)
         errors.update(declaration.errors)
         for status in sorted(errors):
-            openapi.response(status, json_content(errors[status]), STANDARD_ERRORS.get(status, "error"))(
-                handler
-            )
+            _response(handler, status, json_content(errors[status]), STANDARD_ERRORS.get(status, "error"))
     return sorted(undeclared)
+
+
+def _response(handler: Any, status: int, content: dict[str, Any], description: str) -> None:
+    # Keyed by the status as text, as the document is written in JSON: the same document in-process.
+    respond: Any = openapi.response
+    respond(str(status), content, description)(handler)
