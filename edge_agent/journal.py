@@ -102,12 +102,20 @@ class Journal:
         """
         path = Path(path)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            # Private to the agent: the journal holds session state and members' offline verifiers.
+            # SQLite gives its WAL and shared-memory files the database file's mode.
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            os.chmod(path.parent, 0o700)
         except OSError as exc:
             raise JournalError(f"cannot create the journal folder {path.parent}: {exc}") from exc
         if _orphaned_wal(path):
             # SQLite deletes a WAL whose database is empty; it may hold the only copy of entries.
             raise _quarantine(path, "the journal's write-ahead log exists without its database")
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+            os.chmod(path, 0o600)
+        except OSError as exc:
+            raise JournalError(f"cannot create the journal {path}: {exc}") from exc
         conn: sqlite3.Connection | None = None
         try:
             if path.exists() and path.stat().st_size > 0:

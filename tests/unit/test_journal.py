@@ -29,6 +29,16 @@ def journal(path: Path) -> Iterator[Journal]:
         yield j
 
 
+def test_journal_files_are_private_to_the_agent(path: Path) -> None:
+    # It holds session state and members' offline verifiers: nobody else on the PC may read it.
+    with Journal.open(path) as journal:
+        journal.append("session.checkpoint", {"session_id": "s1"}, 1)
+        modes = {p.name: p.stat().st_mode & 0o777 for p in path.parent.iterdir()}
+    assert path.parent.stat().st_mode & 0o777 == 0o700
+    assert modes[path.name] == 0o600
+    assert all(mode == 0o600 for mode in modes.values()), modes
+
+
 def seqs(entries: list[JournalEntry]) -> list[int]:
     return [e.seq for e in entries]
 
