@@ -22,7 +22,8 @@ export function SelectionBar({
 }) {
   const { t } = useTranslation();
   const { can } = useSession();
-  useAppSelector((state) => state.live);
+  // Follows the live state only while something is selected (what applies changes with it).
+  useAppSelector((state) => (selected.size > 0 ? state.live : null));
   if (selected.size === 0) return null;
   const tiles = tilesOf(selected);
   const ids = [...selected];
