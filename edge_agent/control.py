@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import platform
 import sys
 from dataclasses import dataclass, field
@@ -48,8 +49,9 @@ class SimulatedPc:
         entry = {"action": action, "text": text}
         self.actions.append(entry)
         if self.record_path is not None:
-            self.record_path.parent.mkdir(parents=True, exist_ok=True)
-            with self.record_path.open("a") as out:
+            self.record_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd = os.open(self.record_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            with os.fdopen(fd, "a") as out:
                 out.write(json.dumps(entry) + "\n")
 
     async def lock(self) -> None:
