@@ -140,7 +140,7 @@ export default function AuditPage() {
 
   const columns = useMemo<GridColDef<AuditEntry>[]>(
     () => [
-      { field: "at", headerName: t("audit.columns.time"), width: 175, valueFormatter: (value: number) => format.dateTime(value) },
+      { field: "at", headerName: t("audit.columns.time"), width: 195, valueFormatter: (value: number) => format.dateTime(value) },
       { field: "actor", headerName: t("audit.columns.actor"), width: 130 },
       { field: "action", headerName: t("audit.columns.action"), width: 170 },
       { field: "target", headerName: t("audit.columns.target"), flex: 1, minWidth: 140 },

@@ -63,7 +63,7 @@ export default function PaymentsPage() {
 
   const columns = useMemo<GridColDef<Payment>[]>(
     () => [
-      { field: "at", headerName: t("payments.columns.time"), width: 175, valueFormatter: (value: number) => format.dateTime(value) },
+      { field: "at", headerName: t("payments.columns.time"), width: 195, valueFormatter: (value: number) => format.dateTime(value) },
       { field: "receipt", headerName: t("payments.columns.receipt"), width: 130 },
       {
         field: "kind",

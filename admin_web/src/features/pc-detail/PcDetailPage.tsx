@@ -123,7 +123,7 @@ function Commands({ pcId }: { pcId: string }) {
   });
   const columns = useMemo<GridColDef<CommandRecord>[]>(
     () => [
-      { field: "issued_at", headerName: t("pcDetail.columns.issued"), width: 170, valueFormatter: (value: number) => format.dateTime(value) },
+      { field: "issued_at", headerName: t("pcDetail.columns.issued"), width: 195, valueFormatter: (value: number) => format.dateTime(value) },
       { field: "type", headerName: t("pcDetail.columns.type"), width: 130, valueFormatter: (value: string) => t(`pcs.actions.${value}`, { defaultValue: value }) },
       { field: "text", headerName: t("pcDetail.columns.text"), flex: 1, minWidth: 120 },
       {

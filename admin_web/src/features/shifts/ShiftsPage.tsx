@@ -56,9 +56,9 @@ export default function ShiftsPage() {
     return [
       { field: "cashier", headerName: t("shift.cashier"), flex: 1, minWidth: 120 },
       { field: "state", headerName: t("shift.state"), width: 110, valueFormatter: (value: string) => t(`common.states.${value}`, { defaultValue: value }) },
-      { field: "opened_at", headerName: t("shift.opened"), width: 170, valueFormatter: (value: number) => format.dateTime(value) },
-      { field: "closed_at", headerName: t("shift.closed"), width: 170, valueFormatter: (value: number | null) => (value === null ? "" : format.dateTime(value)) },
-      { field: "opening_float", headerName: t("shift.float"), type: "number", width: 150, valueFormatter: money },
+      { field: "opened_at", headerName: t("shift.opened"), width: 195, valueFormatter: (value: number) => format.dateTime(value) },
+      { field: "closed_at", headerName: t("shift.closed"), width: 195, valueFormatter: (value: number | null) => (value === null ? "" : format.dateTime(value)) },
+      { field: "opening_float", headerName: t("shift.floatShort"), type: "number", width: 140, valueFormatter: money },
       {
         field: "cash_difference",
         headerName: t("shift.cashDiff"),

@@ -244,7 +244,7 @@ export default function UsersPage() {
           </Stack>
         ),
       },
-      { field: "created_at", headerName: t("users.columns.created"), width: 170, valueFormatter: (value: number | undefined) => (value ? format.dateTime(value) : "") },
+      { field: "created_at", headerName: t("users.columns.created"), width: 195, valueFormatter: (value: number | undefined) => (value ? format.dateTime(value) : "") },
     ];
     if (!manages) return base;
     return [

@@ -175,7 +175,7 @@ function VoucherList() {
       { field: "last4", headerName: t("vouchers.columns.code"), width: 110, valueFormatter: (value: string) => `…${value}` },
       { field: "value", headerName: t("vouchers.columns.value"), type: "number", width: 140, valueFormatter: (value: number) => format.money(value) },
       { field: "balance", headerName: t("vouchers.columns.balance"), type: "number", width: 140, valueFormatter: (value: number) => format.money(value) },
-      { field: "created_at", headerName: t("vouchers.columns.sold"), width: 180, valueFormatter: (value: number) => format.dateTime(value) },
+      { field: "created_at", headerName: t("vouchers.columns.sold"), width: 195, valueFormatter: (value: number) => format.dateTime(value) },
       { field: "branch", headerName: t("vouchers.columns.branch"), flex: 1, minWidth: 100 },
     ],
     [t, format],
