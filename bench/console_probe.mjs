@@ -53,21 +53,43 @@ function instrument() {
   }).observe({ type: "longtask", buffered: true });
 }
 
-async function scriptBytes(page) {
+/** Scripts' encoded bytes, and every request's start and end (DevTools clock, seconds) for a timeline. */
+async function watchNetwork(page) {
   const cdp = await page.context().newCDPSession(page);
   await cdp.send("Network.enable");
   const scripts = new Map();
   const totals = { bytes: 0, files: 0 };
+  const requests = new Map();
+  cdp.on("Network.requestWillBeSent", (event) => {
+    requests.set(event.requestId, { url: event.request.url, method: event.request.method, start: event.timestamp, end: null });
+  });
   cdp.on("Network.responseReceived", (event) => {
     if (event.type === "Script") scripts.set(event.requestId, event.response.url);
   });
   cdp.on("Network.loadingFinished", (event) => {
+    const request = requests.get(event.requestId);
+    if (request) request.end = event.timestamp;
     if (scripts.has(event.requestId)) {
       totals.bytes += event.encodedDataLength;
       totals.files += 1;
     }
   });
-  return totals;
+  return { totals, requests };
+}
+
+/** The API requests from the sign-in request on, in ms from its start: where the time after sign-in goes. */
+function timeline(requests) {
+  const login = [...requests.values()].find((request) => request.method === "POST" && request.url.endsWith("/api/v1/auth/login"));
+  if (!login) return [];
+  const since = login.start;
+  return [...requests.values()]
+    .filter((request) => request.start >= since && request.url.includes("/api/"))
+    .map((request) => ({
+      request: `${request.method} ${new URL(request.url).pathname}`,
+      start_ms: Math.round((request.start - since) * 1000),
+      end_ms: request.end === null ? null : Math.round((request.end - since) * 1000),
+    }))
+    .sort((a, b) => a.start_ms - b.start_ms);
 }
 
 const tilesOnScreen = (count) =>
@@ -81,7 +103,8 @@ async function run() {
   const context = await browser.newContext({ viewport: { width: 1920, height: 1080 }, locale: "en-GB" });
   await context.addInitScript(instrument);
   const page = await context.newPage();
-  const js = await scriptBytes(page);
+  const network = await watchNetwork(page);
+  const js = network.totals;
 
   // The login page, cold.
   await page.goto(`${URL_}/pcs`, { waitUntil: "load" });
@@ -115,6 +138,7 @@ async function run() {
     first_route_js: { ...js },
     map_shown_ms: shown - loginAt,
     map_interactive_ms: interactive - loginAt,
+    after_login: timeline(network.requests),
   });
 
   // A reload of the map while signed in (warm HTTP cache): navigation to 200 tiles on screen.

@@ -1,9 +1,9 @@
 import { createTheme } from "@mui/material/styles";
 
-import type { TileStatus } from "../live/tiles";
+import type { LegendKey } from "../live/tiles";
 
 /** The legend's colours: distinct in hue and lightness, so they read for colour-blind staff too. */
-export const STATUS_COLOURS: Record<TileStatus, { bg: string; fg: string; border: string }> = {
+export const STATUS_COLOURS: Record<LegendKey, { bg: string; fg: string; border: string }> = {
   free: { bg: "#e8f5e9", fg: "#1b5e20", border: "#43a047" },
   in_session: { bg: "#e3f2fd", fg: "#0d47a1", border: "#1e88e5" },
   ending: { bg: "#fff3e0", fg: "#8a4b00", border: "#fb8c00" },

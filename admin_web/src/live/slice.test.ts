@@ -189,7 +189,8 @@ describe("tiles", () => {
   const now = 1_000_000;
   it("colours a PC by presence, session and time left", () => {
     expect(tileOf(pc("a"), null, 0, now).status).toBe("free");
-    expect(tileOf(pc("a"), null, 2, now).status).toBe("attention");
+    // A free PC with alerts is still free: its badge counts them, the legend counts it under attention.
+    expect(tileOf(pc("a"), null, 2, now).status).toBe("free");
     expect(tileOf(pc("a", "offline"), null, 0, now).status).toBe("offline");
     expect(tileOf(pc("a", "offline"), session("s", "a"), 0, now).status).toBe("offline_paid");
     expect(tileOf(pc("a"), session("s", "a", { ends_at: now + 5 * 60_000 }), 0, now).status).toBe("in_session");
@@ -215,7 +216,8 @@ describe("tiles", () => {
 
   it("counts tiles per status", () => {
     const tiles = [tileOf(pc("a"), null, 0, now), tileOf(pc("b"), null, 0, now), tileOf(pc("c", "offline"), null, 0, now)];
-    expect(countByStatus(tiles)).toMatchObject({ free: 2, offline: 1, in_session: 0 });
+    expect(countByStatus(tiles)).toMatchObject({ free: 2, offline: 1, in_session: 0, attention: 0 });
+    expect(countByStatus([tileOf(pc("d"), null, 3, now), tileOf(pc("e", "offline"), null, 1, now)])).toMatchObject({ free: 1, offline: 1, attention: 2 });
   });
 });
 

@@ -5,10 +5,16 @@
  */
 import type { Pc, Session } from "../api/types";
 
-export type TileStatus = "free" | "in_session" | "ending" | "offline" | "offline_paid" | "maintenance" | "attention";
+export type TileStatus = "free" | "in_session" | "ending" | "offline" | "offline_paid" | "maintenance";
 
-/** The legend, in the order it is shown. */
-export const TILE_STATUSES: readonly TileStatus[] = ["free", "in_session", "ending", "offline_paid", "offline", "maintenance", "attention"];
+/** The statuses, in the order the legend shows them. */
+export const TILE_STATUSES: readonly TileStatus[] = ["free", "in_session", "ending", "offline_paid", "offline", "maintenance"];
+
+/**
+ * The legend's entries: every status, and the PCs with unresolved alerts ("needs attention"), which is
+ * not a status: a free PC with an alert is still free (its badge counts the alerts).
+ */
+export type LegendKey = TileStatus | "attention";
 
 export const ENDING_SOON_MS = 5 * 60_000;
 
@@ -49,14 +55,17 @@ export function tileOf(
   } else if (locked === false || maintenance) {
     status = "maintenance";
   } else {
-    status = unresolvedAlerts > 0 ? "attention" : "free";
+    status = "free";
   }
   return { pc, session, status, leftMs, alerts: unresolvedAlerts, locked, maintenance };
 }
 
-/** How many tiles are in each status (the legend's counts). */
-export function countByStatus(tiles: readonly Tile[]): Record<TileStatus, number> {
-  const counts: Record<TileStatus, number> = { free: 0, in_session: 0, ending: 0, offline: 0, offline_paid: 0, maintenance: 0, attention: 0 };
-  for (const tile of tiles) counts[tile.status] += 1;
+/** How many tiles are in each legend entry (a PC with alerts counts in its status and in "attention"). */
+export function countByStatus(tiles: readonly Tile[]): Record<LegendKey, number> {
+  const counts: Record<LegendKey, number> = { free: 0, in_session: 0, ending: 0, offline: 0, offline_paid: 0, maintenance: 0, attention: 0 };
+  for (const tile of tiles) {
+    counts[tile.status] += 1;
+    if (tile.alerts > 0) counts.attention += 1;
+  }
   return counts;
 }

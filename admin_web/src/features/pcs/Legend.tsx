@@ -8,22 +8,26 @@ import { useTranslation } from "react-i18next";
 
 import { STATUS_COLOURS } from "../../app/theme";
 import { useAppSelector } from "../../live/store";
-import { TILE_STATUSES, type TileStatus } from "../../live/tiles";
+import { TILE_STATUSES, type LegendKey } from "../../live/tiles";
 import { useClock } from "./clock";
 import { allTiles } from "./selectors";
 
-type ByStatus = Record<TileStatus, string[]>;
+type ByStatus = Record<LegendKey, string[]>;
+const LEGEND: readonly LegendKey[] = [...TILE_STATUSES, "attention"];
 
 export function Legend({ selected, onSelect }: { selected: ReadonlySet<string>; onSelect: (ids: string[]) => void }) {
   const now = useClock();
   const live = useAppSelector((state) => state.live);
   const byStatus = useMemo(() => {
-    const ids = Object.fromEntries(TILE_STATUSES.map((status) => [status, [] as string[]])) as ByStatus;
-    for (const tile of allTiles(live, now)) ids[tile.status].push(tile.pc.id);
+    const ids = Object.fromEntries(LEGEND.map((key) => [key, [] as string[]])) as ByStatus;
+    for (const tile of allTiles(live, now)) {
+      ids[tile.status].push(tile.pc.id);
+      if (tile.alerts > 0) ids.attention.push(tile.pc.id);
+    }
     return ids;
   }, [live, now]);
-  const counts = TILE_STATUSES.map((status) => byStatus[status].length).join(",");
-  const active = TILE_STATUSES.find((status) => {
+  const counts = LEGEND.map((key) => byStatus[key].length).join(",");
+  const active = LEGEND.find((status) => {
     const ids = byStatus[status];
     return ids.length > 0 && ids.length === selected.size && ids.every((id) => selected.has(id));
   });
@@ -36,13 +40,13 @@ export function Legend({ selected, onSelect }: { selected: ReadonlySet<string>; 
 }
 
 const LegendChips = memo(
-  function LegendChips({ counts, active, pick }: { counts: string; active: TileStatus | null; pick: (status: TileStatus) => void }) {
+  function LegendChips({ counts, active, pick }: { counts: string; active: LegendKey | null; pick: (key: LegendKey) => void }) {
     const { t } = useTranslation();
     const numbers = counts.split(",").map(Number);
     return (
       <Paper variant="outlined" sx={{ p: 1 }} component="section" aria-label={t("map.legend")}>
         <Stack direction="row" sx={{ flexWrap: "wrap", gap: 1, alignItems: "center" }} data-testid="legend">
-          {TILE_STATUSES.map((status, index) => {
+          {LEGEND.map((status, index) => {
             const colours = STATUS_COLOURS[status];
             const count = numbers[index] ?? 0;
             const isActive = active === status;

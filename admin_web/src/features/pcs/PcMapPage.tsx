@@ -24,7 +24,7 @@ import { Legend } from "./Legend";
 import "./messages";
 import "../sessions/messages";
 import { PcMenu, type MenuState } from "./PcMenu";
-import { PcTile, type TileHandlers } from "./PcTile";
+import { PcTile, TileStyles, type TileHandlers } from "./PcTile";
 import { allTiles, selectLayoutKey, zonesOf } from "./selectors";
 import { noSelection, selectionReducer } from "./selection";
 import { SelectionBar } from "./SelectionBar";
@@ -156,6 +156,7 @@ export default function PcMapPage() {
 
   return (
     <Stack spacing={1.5} sx={{ pb: selection.ids.size > 0 ? 9 : 0 }}>
+      <TileStyles />
       <Stack direction="row" sx={{ alignItems: "center", gap: 2, flexWrap: "wrap" }}>
         <Typography variant="h5" component="h1">
           {t("map.title")}
