@@ -54,4 +54,9 @@ def _document() -> dict[str, Any]:
             future.listener(app)
     builder: Any = SpecificationBuilder()
     document: dict[str, Any] = builder.build(app).serialize()
+    # The builder is a process-wide singleton whose serialiser keeps or drops empty top-level lists
+    # depending on what ran before in the process: drop them, so the document is the same every time.
+    for key in ("servers", "security"):
+        if not document.get(key):
+            document.pop(key, None)
     return document
