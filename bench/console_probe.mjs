@@ -145,8 +145,10 @@ async function run() {
   const again = await context.newPage();
   await again.goto(`${URL_}/pcs`, { waitUntil: "commit" });
   const reload = await (await again.waitForFunction(tilesOnScreen, PCS, { polling: "raf", timeout: 60_000 })).jsonValue();
+  // When the page's own scripts had run (module scripts run before DOMContentLoaded): the rest is the app.
+  const scriptsRan = await again.evaluate(() => performance.getEntriesByType("navigation")[0].domContentLoadedEventEnd);
   await again.close();
-  say("reloaded", { map_reload_ms: reload });
+  say("reloaded", { map_reload_ms: reload, scripts_ran_ms: scriptsRan });
 
   const lines = createInterface({ input: process.stdin });
   for await (const line of lines) {
