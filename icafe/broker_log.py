@@ -44,6 +44,7 @@ from protocol import encode
 from protocol.broker import BROKER_DENIALS, MAX_CLIENTS, BrokerDenials, ClientDenials, DenialKind
 from protocol.topics import is_valid_name
 from protocol.transport import tls_context
+from provisioning.broker_tls import OPENSSL_CONF, broker_openssl_config
 from provisioning.ca import BROKER_LOG_IDENTITY
 
 DEFAULT_PERIOD_S = 2.0
@@ -285,8 +286,12 @@ def run(command: Sequence[str], log: LogFile, reporter: Reporter | None, period_
                     note = volume.note()
                 log.write([note])
 
+    # Mosquitto's TLS without session resumption (provisioning/broker-openssl.cnf), unless the operator
+    # names an OpenSSL configuration of their own.
+    env = {**os.environ}
+    env.setdefault(OPENSSL_CONF, str(broker_openssl_config()))
     child = subprocess.Popen(
-        list(command), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+        list(command), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env
     )
     forward = _forwarder(child, log)
     previous = {signum: signal.signal(signum, forward) for signum in FORWARDED}

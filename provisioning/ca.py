@@ -3,8 +3,9 @@
 Everything lives under one folder (``root``)::
 
     ca.crt ca.key crl.pem index.json .lock
+    crl.d/<issuer hash>.r<N>     every CRL ever written, for the broker's live reload (provisioning.crl_dir)
     broker/server.crt broker/server.key
-    clients/<name>.crt clients/<name>.key
+    clients/<name>.crt clients/<name>.key   (no key for a PC that enrolled with a request from its own key)
 
 ``index.json`` keeps every certificate ever issued (a name may appear several times once it
 has been revoked and re-issued); the last record for a name is its current identity. A PC's record also
@@ -32,6 +33,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from provisioning import crl_dir
 
 HUB_IDENTITY = "icafe-hub"
 BROKER_IDENTITY = "broker"
@@ -63,6 +66,14 @@ _INDEX_VERSION = 1
 
 class CAError(Exception):
     """Any failure of the CA; the message says what to do next."""
+
+
+class AlreadyIssued(CAError):
+    """The name has a valid certificate and the caller did not ask to replace it."""
+
+
+class BadRequest(CAError):
+    """A certificate request that cannot be signed (malformed, a bad signature, a key we do not issue for)."""
 
 
 @dataclass(frozen=True)
@@ -429,6 +440,28 @@ class CertificateAuthority:
                 record = self._replace(index, name, kind, now, site)
         return self._identity(record)
 
+    def sign_request(self, name: str, request_pem: bytes, *, site: str, replace: bool = False) -> Identity:
+        """A PC certificate for the key in ``request_pem`` (a PKCS#10 request made on the PC, whose private
+        key never leaves it), enrolled at ``site``. The request's subject is ignored: the CA names the PC.
+        A valid certificate of ``name`` is refused unless ``replace``, which revokes it (a PC re-enrolled
+        after its disk was replaced)."""
+        _validate_client(name, "pc")
+        validate_site(site)
+        public_key = _requested_key(request_pem)
+        with self._editing() as index:
+            now = datetime.now(UTC)
+            existing = index.current.get(name)
+            if existing and existing.is_valid(now):
+                if existing.kind != "pc":
+                    raise CAError(f"{name!r} is issued as a {existing.kind}, not a PC")
+                if not replace:
+                    raise AlreadyIssued(
+                        f"{name!r} already has a valid certificate (serial {existing.serial:x}); replace it "
+                        "(which revokes it) or choose another name"
+                    )
+            record = self._replace(index, name, "pc", now, site, public_key=public_key)
+        return self._identity(record)
+
     def valid_identities(self) -> builtins.list[Identity]:
         """Every identity that can connect now (neither revoked nor expired), the broker's excepted."""
         now = datetime.now(UTC)
@@ -477,24 +510,45 @@ class CertificateAuthority:
                 atomic_write(self.index_path, index.to_bytes(), _PUBLIC_MODE)
 
     def _replace(
-        self, index: _Index, name: str, kind: Kind, now: datetime, site: str | None = None
+        self,
+        index: _Index,
+        name: str,
+        kind: Kind,
+        now: datetime,
+        site: str | None = None,
+        *,
+        public_key: ec.EllipticCurvePublicKey | None = None,
     ) -> _Record:
-        """Issue a fresh certificate for ``name``; a still-valid predecessor is revoked."""
+        """Issue a fresh certificate for ``name`` (for ``public_key``, else a key made here); a still-valid
+        predecessor is revoked."""
         previous = index.current.get(name)
         if previous and previous.is_valid(now):
             # Its key may be the reason for the overwrite, so it must stop working too.
             index.revoke(previous, now)
-        record = self._issue_files(name, kind, now)
+        record = self._issue_files(name, kind, now, public_key=public_key)
         record.site = site
         index.add(record)
         return record
 
-    def _issue_files(self, name: str, kind: Kind, now: datetime, hosts: Sequence[str] = ()) -> _Record:
-        key = _new_key()
-        cert = self._sign_leaf(name, kind, key.public_key(), now, hosts)
+    def _issue_files(
+        self,
+        name: str,
+        kind: Kind,
+        now: datetime,
+        hosts: Sequence[str] = (),
+        *,
+        public_key: ec.EllipticCurvePublicKey | None = None,
+    ) -> _Record:
         cert_path, key_path = self._cert_path(name, kind), self._key_path(name, kind)
         _make_dir(cert_path.parent, _DIR_MODE)
-        atomic_write(key_path, _pem_key(key), _KEY_MODE)
+        if public_key is None:
+            key = _new_key()
+            public_key = key.public_key()
+            atomic_write(key_path, _pem_key(key), _KEY_MODE)
+        else:
+            # The key is the PC's own; a key left from an earlier certificate of this name matches nothing.
+            _remove(key_path)
+        cert = self._sign_leaf(name, kind, public_key, now, hosts)
         atomic_write(cert_path, cert.public_bytes(serialization.Encoding.PEM), _PUBLIC_MODE)
         return _Record(name, kind, cert.serial_number, cert.not_valid_after_utc)
 
@@ -537,12 +591,15 @@ class CertificateAuthority:
         return builder.sign(self._signing_key(), hashes.SHA256())
 
     def _write_crl(self, index: _Index, now: datetime) -> None:
+        """Sign the CRL into crl.pem (read by the broker at its start) and the next file of crl.d/ (read
+        at every handshake: ``provisioning.crl_dir``)."""
         ca_ski = self._ca_cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
+        last_update = self._next_crl_time(now)
         builder = (
             x509.CertificateRevocationListBuilder()
             .issuer_name(self._ca_cert.subject)
-            .last_update(now)
-            .next_update(now + CRL_VALIDITY)
+            .last_update(last_update)
+            .next_update(last_update + CRL_VALIDITY)
             # Milliseconds since the epoch: increases with every CRL without storing a counter.
             .add_extension(x509.CRLNumber(int(now.timestamp() * 1000)), critical=False)
             .add_extension(
@@ -558,8 +615,22 @@ class CertificateAuthority:
                     .build()
                 )
                 builder = builder.add_revoked_certificate(entry)
-        crl = builder.sign(self._signing_key(), hashes.SHA256())
-        atomic_write(self.crl_path, crl.public_bytes(serialization.Encoding.PEM), _PUBLIC_MODE)
+        pem = builder.sign(self._signing_key(), hashes.SHA256()).public_bytes(serialization.Encoding.PEM)
+        directory = self.root / crl_dir.CRL_DIR
+        _make_dir(directory, _DIR_MODE)
+        atomic_write(crl_dir.next_path(directory, self._ca_cert.subject), pem, _PUBLIC_MODE)
+        atomic_write(self.crl_path, pem, _PUBLIC_MODE)
+
+    def _next_crl_time(self, now: datetime) -> datetime:
+        """``now`` to the second, but always after the current CRL's lastUpdate: of two CRLs with the same
+        one, OpenSSL keeps using the one it loaded first. (Two changes within a second: the second CRL is
+        dated a second ahead, and takes effect when that second comes.)"""
+        now = now.replace(microsecond=0)
+        try:
+            current = x509.load_pem_x509_crl(self.crl_path.read_bytes()).last_update_utc
+        except (OSError, ValueError):
+            return now
+        return max(now, current + timedelta(seconds=1))
 
     def _signing_key(self) -> ec.EllipticCurvePrivateKey:
         # Loaded on first use so read-only callers (list, get) need no access to ca.key.
@@ -600,6 +671,27 @@ class CertificateAuthority:
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+def _remove(path: Path) -> None:
+    try:
+        path.unlink(missing_ok=True)
+    except OSError as exc:
+        raise CAError(f"cannot remove {path}: {exc.strerror}; check the folder's permissions") from exc
+
+
+def _requested_key(request_pem: bytes) -> ec.EllipticCurvePublicKey:
+    """The public key of a PKCS#10 request whose signature proves its sender holds the private key."""
+    try:
+        request = x509.load_pem_x509_csr(request_pem)
+    except ValueError:
+        raise BadRequest("the certificate request is not a PEM PKCS#10 request; generate it again") from None
+    if not request.is_signature_valid:
+        raise BadRequest("the certificate request's signature does not match its key; generate it again")
+    key = request.public_key()
+    if not isinstance(key, ec.EllipticCurvePublicKey) or not isinstance(key.curve, ec.SECP256R1):
+        raise BadRequest("the certificate request must be for an ECDSA P-256 key (what `icafe enroll` makes)")
+    return key
 
 
 def _has_ca(root: Path) -> bool:

@@ -1,8 +1,10 @@
-"""`icafe ca ...` and `icafe enroll ...`: the CA and enrollment bundles from the command line.
+"""`icafe ca ...`: the CA, the certificate signer and enrollment bundles from the command line.
 
-Every command that changes who may connect (init, issue, revoke, enroll) also rewrites the broker's access
-list next to the CA (``broker/dynamic-security.json``, see ``provisioning.broker_acl``); the broker reads it,
-with the CRL, when it starts.
+Every command that changes who may connect (init, issue, revoke, bundle) also rewrites the broker's access
+list next to the CA (``broker/dynamic-security.json``, see ``provisioning.broker_acl``), which the broker
+reads when it starts, and the CRL, which it reads at every handshake (``provisioning.crl_dir``). A running
+broker's access list is changed by the signer (``icafe ca serve``, ``provisioning.signer``), which PCs that
+enroll with ``icafe enroll --hub`` go through.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 from provisioning.broker_acl import ensure_services, write_broker_acl
 from provisioning.ca import CAError, CertificateAuthority, Identity
 from provisioning.enroll import write_agent_bundle
+from provisioning.signer import BrokerLink, serve
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -26,7 +29,7 @@ _EXIT_FAILURE = 2
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add the `ca` and `enroll` subcommands to the project's main parser."""
+    """Add the `ca` subcommand to the project's main parser."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--certs-dir",
@@ -35,7 +38,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help=f"the CA folder (default: ${_CERTS_DIR_ENV}, else ./certs)",
     )
     _register_ca(subparsers, common)
-    _register_enroll(subparsers, common)
 
 
 def _register_ca(
@@ -53,7 +55,7 @@ def _register_ca(
     issue = commands.add_parser("issue", parents=[common], help="issue a PC or hub certificate")
     issue.add_argument("name")
     issue.add_argument("--kind", choices=("pc", "hub"), default="pc")
-    issue.add_argument("--site", help="a PC's site (else recorded at its first `icafe enroll`)")
+    issue.add_argument("--site", help="a PC's site (else recorded by `icafe ca bundle --site`)")
     issue.add_argument("--overwrite", action="store_true", help="replace (and revoke) a valid certificate")
     issue.set_defaults(func=_guarded(_ca_issue))
 
@@ -76,17 +78,32 @@ def _register_ca(
     )
     acl.set_defaults(func=_guarded(_ca_broker_acl))
 
+    bundle = commands.add_parser(
+        "bundle",
+        parents=[common],
+        help="write a PC's agent bundle here, key included (a lab; PCs normally run `icafe enroll --hub`)",
+    )
+    bundle.add_argument("pc_id", metavar="pc-id")
+    bundle.add_argument("--site", required=True)
+    bundle.add_argument("--broker-host", required=True)
+    bundle.add_argument("--broker-port", type=int, default=8883)
+    bundle.add_argument("--out", type=Path, required=True, help="the folder to write the bundle into")
+    bundle.set_defaults(func=_guarded(_bundle))
 
-def _register_enroll(
-    subparsers: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
-) -> None:
-    enroll = subparsers.add_parser("enroll", parents=[common], help="write an agent bundle for one PC")
-    enroll.add_argument("pc_id", metavar="pc-id")
-    enroll.add_argument("--site", required=True)
-    enroll.add_argument("--broker-host", required=True)
-    enroll.add_argument("--broker-port", type=int, default=8883)
-    enroll.add_argument("--out", type=Path, required=True, help="the folder to write the bundle into")
-    enroll.set_defaults(func=_guarded(_enroll))
+    signer = commands.add_parser(
+        "serve", parents=[common], help="the certificate signer the hub asks to sign and revoke PCs"
+    )
+    signer.add_argument("--socket", type=Path, required=True, help="the Unix socket to answer on")
+    signer.add_argument("--broker-host", help="the broker's hub listener, to change its access list live")
+    signer.add_argument("--broker-port", type=int, help="its port (8884 in docker-compose)")
+    signer.add_argument(
+        "--allow-uid",
+        type=int,
+        action="append",
+        default=[],
+        help="a uid that may use the signer besides this process's own (repeat for several)",
+    )
+    signer.set_defaults(func=_guarded(_ca_serve))
 
 
 def _guarded(handler: Handler) -> Handler:
@@ -125,7 +142,9 @@ def _ca_issue(args: argparse.Namespace) -> int:
     identity = ca.issue(args.name, kind=args.kind, overwrite=args.overwrite, site=args.site)
     print(f"issued {identity.name}: {identity.cert_path}")
     if identity.kind == "pc" and identity.site is None:
-        print(f"the broker admits {identity.name} once it is enrolled at a site (`icafe enroll --site ...`)")
+        print(
+            f"the broker admits {identity.name} once it is enrolled at a site (`icafe ca bundle --site ...`)"
+        )
     _access_list_changed(ca)
     return 0
 
@@ -140,8 +159,23 @@ def _ca_revoke(args: argparse.Namespace) -> int:
 
 def _access_list_changed(ca: CertificateAuthority) -> None:
     path = write_broker_acl(ca)
-    # Mosquitto 2.0 reads its CRL and the access list's file only when it starts (SIGHUP reloads neither).
-    print(f"broker access list updated: {path}; restart the broker (e.g. `systemctl restart mosquitto`)")
+    # The CRL reaches a running broker by itself (crl.d); the access list's file is read only at its start.
+    print(
+        f"broker access list updated: {path}; a running broker reads it when it starts (the signer, "
+        "`icafe ca serve`, changes a running broker at once)"
+    )
+
+
+def _ca_serve(args: argparse.Namespace) -> int:
+    ca = CertificateAuthority.open(_certs_dir(args))
+    ensure_services(ca)
+    if (args.broker_host is None) != (args.broker_port is None):
+        raise CAError("give both --broker-host and --broker-port, or neither")
+    broker = BrokerLink(args.broker_host, args.broker_port) if args.broker_host else None
+    if broker is None:
+        print("icafe: no --broker-host: the broker learns of changes only when it restarts", file=sys.stderr)
+    serve(ca, args.socket, broker, {os.getuid(), *args.allow_uid})
+    return 0
 
 
 def _ca_broker_acl(args: argparse.Namespace) -> int:
@@ -167,7 +201,7 @@ def _ca_crl(args: argparse.Namespace) -> int:
     return 0
 
 
-def _enroll(args: argparse.Namespace) -> int:
+def _bundle(args: argparse.Namespace) -> int:
     ca = CertificateAuthority.open(_certs_dir(args))
     toml_path = write_agent_bundle(
         ca,
