@@ -1,0 +1,119 @@
+"""What can be exported: each list and report, with the permission of its own route, the filters of its own
+route (the same pydantic model, without paging) and its row source.
+
+One registration per kind below; ``POST /api/v1/exports`` takes any of them as ``kind``. A report that
+should also print (PDF) says ``printable=True``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from billing.ledger import voucher_account
+from hub.api.audit import AuditFilter
+from hub.api.members import MemberFilter, member_search
+from hub.api.payments import HistoryQuery, history_filter
+from hub.api.products import ProductFilter
+from hub.api.query import Name, QueryModel
+from hub.api.sessions import SessionFilter, session_filters
+from hub.api.shifts import ShiftFilter
+from hub.auth.permissions import Permission
+from hub.context import HubContext
+from hub.exports import lists
+from hub.exports.table import Locale, RowSource
+from hub.exports.texts import word
+
+
+class NoFilters(QueryModel):
+    """A list without filters."""
+
+
+class CommandFilter(QueryModel):
+    pc_id: Name | None = None
+
+
+SourceBuilder = Callable[[HubContext, Any, Locale], RowSource]
+
+
+@dataclass(frozen=True)
+class ExportKind:
+    name: str
+    permission: Permission
+    filters: type[QueryModel]
+    source: SourceBuilder
+    printable: bool = False
+
+    def branch_of(self, filters: QueryModel) -> str | None:
+        """The branch whose currency, timezone and language the export uses (the hub's own if none)."""
+        branch = getattr(filters, "branch", None)
+        return branch if isinstance(branch, str) else None
+
+
+def _vouchers(ctx: HubContext, filters: NoFilters, locale: Locale) -> RowSource:
+    async def balances(ids: list[str]) -> dict[str, int]:
+        found = await ctx.store.ledger.balances([voucher_account(i) for i in ids])
+        return {i: found[voucher_account(i)] for i in ids}
+
+    return lists.VoucherRows(ctx.store, balances)
+
+
+def _products(ctx: HubContext, filters: ProductFilter, locale: Locale) -> RowSource:
+    def yes_no(value: bool) -> str:
+        return word("yes" if value else "no", locale.language)
+
+    return lists.ProductRows(ctx.store, not filters.all, yes_no)
+
+
+KINDS: dict[str, ExportKind] = {
+    kind.name: kind
+    for kind in (
+        ExportKind(
+            "payments",
+            Permission.MONEY_READ,
+            HistoryQuery,
+            lambda ctx, f, _: lists.PaymentRows(ctx.store, history_filter(f)),
+            printable=True,
+        ),
+        ExportKind(
+            "sessions",
+            Permission.SESSIONS_READ,
+            SessionFilter,
+            lambda ctx, f, _: lists.SessionRows(ctx.store, session_filters(f)),
+        ),
+        ExportKind(
+            "members",
+            Permission.MEMBERS_READ,
+            MemberFilter,
+            lambda ctx, f, _: lists.MemberRows(
+                ctx.store, ctx.money, ctx.cipher, member_search(ctx.cipher, f)
+            ),
+        ),
+        ExportKind(
+            "audit",
+            Permission.AUDIT_READ,
+            AuditFilter,
+            lambda ctx, f, _: lists.AuditRows(ctx.store, **f.repository_filters()),
+        ),
+        ExportKind(
+            "shifts",
+            Permission.REPORTS_READ,
+            ShiftFilter,
+            lambda ctx, f, _: lists.ShiftRows(ctx.store, ctx.shifts, f.branch, f.state),
+            printable=True,
+        ),
+        ExportKind("products", Permission.MONEY_READ, ProductFilter, _products, printable=True),
+        ExportKind("vouchers", Permission.MONEY_READ, NoFilters, _vouchers),
+        ExportKind(
+            "commands",
+            Permission.PCS_READ,
+            CommandFilter,
+            lambda ctx, f, _: lists.CommandRows(ctx.store, f.pc_id),
+        ),
+    )
+}
+
+# Every permission some kind needs: the export routes are open to a role holding any one of them, and
+# each request is then checked against its kind's.
+ANY_EXPORT = frozenset(kind.permission for kind in KINDS.values())

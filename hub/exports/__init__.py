@@ -1,0 +1,1 @@
+"""Exports of every list and report: typed row sources written as CSV, XLSX or PDF by background jobs."""
