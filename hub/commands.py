@@ -7,6 +7,7 @@ the live channel, where the replica holding the HTTP request resolves its wait.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 import uuid
 from typing import Any
@@ -68,13 +69,26 @@ class CommandService:
                 await self._bridge.publish(
                     topic(pc.site, pc.id, TopicKind.CMD), command, qos=1, kind=TopicKind.CMD
                 )
-                await asyncio.wait_for(acknowledged, self.timeout_s)
+                ack = await asyncio.wait_for(acknowledged, self.timeout_s)
                 self._metrics.command_latency.observe(time.monotonic() - started)
+                # The announcement carries what the acknowledging replica stored: no need to read it back.
+                final = answered(record, ack)
             except TimeoutError:
                 await self._commands.mark_unanswered(command.id, CommandState.TIMEOUT)
+                # A late acknowledgement may have landed meanwhile: the stored record says which.
+                final = await self._commands.get(command.id) or record
             except BrokerUnavailable:
                 await self._commands.mark_unanswered(command.id, CommandState.UNDELIVERED)
                 raise
-        final = await self._commands.get(command.id) or record
         self._metrics.commands.labels(final.state.value).inc()
         return final
+
+
+def answered(record: CommandRecord, ack: dict[str, Any]) -> CommandRecord:
+    """The command as stored by the replica that announced its acknowledgement (``hub.mqtt.cmd_ack``)."""
+    return dataclasses.replace(
+        record,
+        state=CommandState(ack["outcome"]),
+        detail=str(ack.get("detail") or ""),
+        done_at=int(ack["done_at"]),
+    )

@@ -1,7 +1,10 @@
-"""Live state in Redis: PC presence, and the pub/sub channel that fans events out to every hub replica.
+"""Live state in Redis: PC presence, and the pub/sub channels that fan events out to every hub replica.
 
-Each replica subscribes to one channel; what it receives goes to its WebSocket clients and resolves
-its own pending command waits (an agent's ack may reach any replica through the shared subscription).
+Each replica subscribes to two channels. What it receives on ``CHANNEL`` goes to its WebSocket clients and
+resolves its own pending waits (an agent's ack may reach any replica through the shared subscription).
+``TELEMETRY_CHANNEL`` carries the PCs' readings, one message per flush of a replica's telemetry
+(``hub.mqtt.telemetry``); a replica decodes it only while a listener wants telemetry (an open console), and
+hands each reading on as a ``pc.telemetry`` event.
 """
 
 from __future__ import annotations
@@ -19,6 +22,9 @@ from redis.exceptions import RedisError
 log = logging.getLogger(__name__)
 
 CHANNEL = "icafe:live"
+TELEMETRY_CHANNEL = "icafe:live:telemetry"
+TELEMETRY_EVENT = "pc.telemetry"
+_TELEMETRY_CHANNEL_NAME = TELEMETRY_CHANNEL.encode()
 PRESENCE = "icafe:presence"
 PC_SESSIONS = "icafe:pc-session"
 
@@ -47,6 +53,7 @@ class LiveState:
         self._set_if_changed = redis.register_script(_SET_IF_CHANGED)
         self._delete_if_equal = redis.register_script(_DELETE_IF_EQUAL)
         self._listeners: list[Listener] = []
+        self._telemetry_listeners: list[Listener] = []
         self._task: asyncio.Task[None] | None = None
         self._subscribed = asyncio.Event()
 
@@ -90,16 +97,23 @@ class LiveState:
     async def publish(self, event: dict[str, Any]) -> None:
         await self.redis.publish(CHANNEL, json.dumps(event))
 
-    async def publish_many(self, events: list[dict[str, Any]]) -> None:
-        if events:
-            async with self.redis.pipeline(transaction=False) as pipe:
-                for event in events:
-                    pipe.publish(CHANNEL, json.dumps(event))
-                await pipe.execute()
+    async def publish_telemetry(self, readings: list[dict[str, Any]]) -> None:
+        """The newest reading of many PCs (``{"pc_id", "telemetry"}`` each) in one message."""
+        if readings:
+            await self.redis.publish(TELEMETRY_CHANNEL, json.dumps(readings))
 
-    def add_listener(self, listener: Listener) -> Callable[[], None]:
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener)
+    def add_listener(self, listener: Listener, *, telemetry: bool = False) -> Callable[[], None]:
+        """Call ``listener`` with every live event; with ``telemetry``, also with every PC's readings (as
+        ``pc.telemetry`` events). Returns the function that removes it."""
+        listeners = [self._listeners, *([self._telemetry_listeners] if telemetry else [])]
+        for registered in listeners:
+            registered.append(listener)
+
+        def remove() -> None:
+            for registered in listeners:
+                registered.remove(listener)
+
+        return remove
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._listen(), name="live-listener")
@@ -116,11 +130,14 @@ class LiveState:
         while True:
             try:
                 async with self.redis.pubsub(ignore_subscribe_messages=True) as pubsub:
-                    await pubsub.subscribe(CHANNEL)
+                    await pubsub.subscribe(CHANNEL, TELEMETRY_CHANNEL)
                     self._subscribed.set()
                     backoff = 0.5
                     async for message in pubsub.listen():
-                        await self._dispatch(message.get("data"))
+                        if message.get("channel") == _TELEMETRY_CHANNEL_NAME:
+                            await self._dispatch_telemetry(message.get("data"))
+                        else:
+                            await self._dispatch(message.get("data"))
             except (RedisError, OSError) as exc:
                 log.warning("live channel lost (%s); resubscribing in %.1fs", exc, backoff)
                 await asyncio.sleep(backoff)
@@ -132,7 +149,23 @@ class LiveState:
         except (TypeError, ValueError):
             log.warning("ignoring a non-JSON message on %s", CHANNEL)
             return
-        for listener in list(self._listeners):
+        await self._notify(self._listeners, event)
+
+    async def _dispatch_telemetry(self, raw: Any) -> None:
+        if not self._telemetry_listeners:
+            return  # nobody to show it to: not even decoded
+        try:
+            readings = json.loads(raw)
+        except (TypeError, ValueError):
+            log.warning("ignoring a non-JSON message on %s", TELEMETRY_CHANNEL)
+            return
+        for reading in readings if isinstance(readings, list) else []:
+            if isinstance(reading, dict):
+                await self._notify(self._telemetry_listeners, {"type": TELEMETRY_EVENT, **reading})
+
+    @staticmethod
+    async def _notify(listeners: list[Listener], event: dict[str, Any]) -> None:
+        for listener in list(listeners):
             try:
                 await listener(event)
             except Exception:  # a broken listener must not stop the others

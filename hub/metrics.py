@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 
@@ -23,8 +23,21 @@ class HubMetrics:
             ["reason"],
             registry=self.registry,
         )
+        self.telemetry_ingested = Counter(
+            "icafe_telemetry_ingested",
+            "Telemetry readings accepted (each reaches the live feed; the store keeps a bounded history)",
+            registry=self.registry,
+        )
         self.telemetry_persisted = Counter(
             "icafe_telemetry_persisted", "Telemetry samples written to the store", registry=self.registry
+        )
+        # What the MQTT bridge holds, by lane (hub.mqtt.intake): telemetry beyond its cap is shed
+        # (icafe_mqtt_messages_dropped_total{reason="shed"}); the other lane is never dropped.
+        self.intake_backlog = Gauge(
+            "icafe_mqtt_intake_backlog",
+            "MQTT messages received and not yet handled, by lane",
+            ["lane"],
+            registry=self.registry,
         )
         self.command_latency = Histogram(
             "icafe_command_latency_seconds",

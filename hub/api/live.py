@@ -46,6 +46,11 @@ PUSHED_TYPES = frozenset(
         # above once left them out, so they reached no console.
         "payment.created",
         "payment.refunded",
+        # An export's progress, its end with the download link, or its failure (hub.exports.jobs): only to
+        # the sockets of the user who asked (``to_user``).
+        "export.progress",
+        "export.done",
+        "export.failed",
     }
 )
 # The longest a socket of an ended session can stay open if its revocation notice was lost.
@@ -108,11 +113,13 @@ async def live_updates(request: Request, ws: WebsocketImplProtocol, query: LiveQ
             return
         if kind not in PUSHED_TYPES:
             return
+        if event.get("to_user", claims.user_id) != claims.user_id:
+            return
         if queue.full():
             queue.get_nowait()
         queue.put_nowait(event)
 
-    remove = request.app.ctx.live.add_listener(enqueue)
+    remove = request.app.ctx.live.add_listener(enqueue, telemetry=True)
     forwarding = asyncio.create_task(_forward(ws, queue), name="ws-forward")
     watching = asyncio.create_task(_until_revoked(request, claims, notified), name="ws-revocation")
     close: tuple[int, str] = (1000, "")

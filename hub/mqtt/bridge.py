@@ -1,5 +1,8 @@
 """The hub's connection to the broker: reconnects forever, validates every message, dispatches by topic.
 
+Delivered messages go through the intake's two lanes (``hub.mqtt.intake``): telemetry never delays
+events, acknowledgements, logins or presence, and is shed (counted) when the hub cannot keep up.
+
 A malformed or unexpected message is dropped, counted and logged; it never stops the consumer. A PC is
 hostile, so before decoding, a payload larger than its kind allows (``protocol.codec.MAX_BYTES``) and a
 message under another site than the one on record for that PC are dropped too; those, and malformed
@@ -21,6 +24,7 @@ from hub.alerts import AlertKind, PcAlerts
 from hub.config import HubSettings
 from hub.errors import HubError
 from hub.metrics import HubMetrics
+from hub.mqtt.intake import Intake
 from hub.mqtt.sites import PcSites
 from protocol import (
     MAX_BYTES,
@@ -40,6 +44,10 @@ from protocol.transport import mqtt_client
 log = logging.getLogger(__name__)
 
 HUB_SESSION_EXPIRY_S = 300
+# Telemetry waiting to be handled, at most (about two seconds of 10,000 messages a second).
+TELEMETRY_BACKLOG = 20_000
+# PCs whose control messages are handled at once (each PC's in order).
+PARALLEL_PCS = 32
 
 Handler = Callable[[Topic, Any], Awaitable[None]]
 # The broker's own reports (protocol.broker), raw: the handler validates them itself.
@@ -61,6 +69,7 @@ class MqttBridge:
         self._alerts: PcAlerts | None = None
         self._broker_reports: ReportHandler | None = None
         self.connected = asyncio.Event()
+        self._intake = Intake(self.dispatch, metrics, telemetry_cap=TELEMETRY_BACKLOG, parallel=PARALLEL_PCS)
 
     def guard(self, sites: PcSites, alerts: PcAlerts) -> None:
         """Check every PC's site against its record, and alert on what a PC sends that is refused."""
@@ -91,6 +100,13 @@ class MqttBridge:
 
     async def run(self) -> None:
         """The visible reconnection loop: connect, subscribe, consume; back off on failure."""
+        self._intake.start()
+        try:
+            await self._connect_forever()
+        finally:
+            await self._intake.stop()
+
+    async def _connect_forever(self) -> None:
         settings = self._settings
         backoff = 0.5
         while True:
@@ -113,8 +129,9 @@ class MqttBridge:
                     self.connected.set()
                     backoff = 0.5
                     log.info("connected to the broker at %s:%s", settings.mqtt_host, settings.mqtt_port)
+                    intake = self._intake
                     async for message in client.messages:
-                        await self.dispatch(str(message.topic), message.payload)
+                        intake.put(message.topic.value, message.payload)
             except aiomqtt.MqttError as exc:
                 log.warning("broker connection lost (%s); retrying in %.1fs", exc, backoff)
             finally:

@@ -13,10 +13,10 @@ class CommandAckHandler:
         self._live = live
 
     async def __call__(self, topic: Topic, ack: CommandAck) -> None:
-        command = await self._commands.get(ack.id)
-        if command is None or command.pc_id != topic.pc_id:
-            return  # not ours, or an ack for another PC's command: ignore
-        await self._commands.record_outcome(ack.id, ack.outcome, ack.detail, ack.done_at)
+        # One conditional write: only a command sent to this PC and not answered yet (an ack for another
+        # PC's command, or a redelivered one, changes nothing and is not announced).
+        if not await self._commands.record_outcome(ack.id, topic.pc_id, ack.outcome, ack.detail, ack.done_at):
+            return
         await self._live.publish(
             {
                 "type": "command.ack",

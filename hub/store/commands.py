@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any
@@ -66,11 +67,17 @@ class CommandRepository:
         await self._commands.insert_one(record.to_document())
 
     async def record_outcome(
-        self, command_id: str, outcome: CommandOutcome, detail: str, done_at: int
+        self, command_id: str, pc_id: str, outcome: CommandOutcome, detail: str, done_at: int
     ) -> bool:
-        """Store the agent's outcome; an ack arriving after a timeout still replaces ``timeout``."""
+        """Store the agent's outcome, in one round trip; only for a command sent to ``pc_id`` (a PC
+        acknowledges its own commands only), and an ack arriving after a timeout still replaces
+        ``timeout``. False when nothing changed: not that PC's command, or already answered."""
         result = await self._commands.update_one(
-            {"_id": command_id, "state": {"$in": [CommandState.SENT, CommandState.TIMEOUT]}},
+            {
+                "_id": command_id,
+                "pc_id": pc_id,
+                "state": {"$in": [CommandState.SENT, CommandState.TIMEOUT]},
+            },
             {"$set": {"state": CommandState.of(outcome).value, "detail": detail, "done_at": done_at}},
         )
         return result.modified_count == 1
@@ -90,3 +97,13 @@ class CommandRepository:
         total = await count_matching(self._commands, query)
         cursor = self._commands.find(query).sort("issued_at", DESCENDING).skip(skip).limit(limit)
         return [CommandRecord.from_document(doc) async for doc in cursor], total
+
+    async def iterate(self, pc_id: str | None = None, *, batch: int = 500) -> AsyncIterator[CommandRecord]:
+        """A PC's commands (every PC's when ``pc_id`` is None), oldest first, streamed (exports)."""
+        query = {"pc_id": pc_id} if pc_id is not None else {}
+        cursor = self._commands.find(query).sort([("issued_at", ASCENDING), ("_id", ASCENDING)])
+        async for doc in cursor.batch_size(batch):
+            yield CommandRecord.from_document(doc)
+
+    async def count(self, pc_id: str | None = None) -> int:
+        return await count_matching(self._commands, {"pc_id": pc_id} if pc_id is not None else {})
