@@ -1,9 +1,12 @@
-"""PC alerts: what a PC did that staff should look at, stored (``hub.store.alerts``), coalesced per PC and
-kind, and pushed live to the console as ``pc.alert``.
+"""Alerts: what staff should look at, stored (``hub.store.alerts``) and pushed live to the console.
 
-A PC is in the customer's hands (DESIGN: "a PC is hostile"), so whatever it sends that the hub refuses (a
-journal event it quarantines, a malformed or oversized message, a message under another site, a burst of
-failed logins, an offline session without a valid proof) raises one of these against that PC.
+PC alerts (``PcAlerts``), coalesced per PC and kind and pushed as ``pc.alert``: a PC is in the customer's
+hands (DESIGN: "a PC is hostile"), so whatever it sends that the hub refuses (a journal event it
+quarantines, a malformed or oversized message, a message under another site, a burst of failed logins, an
+offline session without a valid proof) raises one of these against that PC.
+
+Stock alerts (``StockAlerts``), one per product and branch, pushed as ``stock.alert``: a product's stock
+fell to its low-stock level; the alert is resolved (and pushed again, resolved) when it is restocked above.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from hub.store.alerts import AlertRecord, AlertRepository
 log = logging.getLogger(__name__)
 
 LIVE_TYPE = "pc.alert"
+STOCK_LIVE_TYPE = "stock.alert"
 
 
 class AlertKind(StrEnum):
@@ -40,6 +44,8 @@ class AlertKind(StrEnum):
     TAMPER = "tamper"
     # The agent's self-test at start found the lock screen less than fully hardened (its hello).
     LOCK_HARDENING = "lock_hardening"
+    # A product's stock at a branch fell to its low-stock level (a stock alert, not a PC's).
+    LOW_STOCK = "low_stock"
 
 
 def alert_view(alert: AlertRecord) -> dict[str, Any]:
@@ -80,3 +86,60 @@ class PcAlerts:
 
     async def unresolved_counts(self, pc_ids: list[str]) -> dict[str, int]:
         return await self._alerts.unresolved_counts(pc_ids)
+
+
+def stock_alert_view(alert: AlertRecord) -> dict[str, Any]:
+    return {
+        "id": alert.id,
+        "branch": alert.branch,
+        "product_id": alert.product_id,
+        "kind": alert.kind,
+        "state": alert.state,
+        "message": alert.message,
+        "details": alert.details,
+        "count": alert.count,
+        "first_at": alert.first_at,
+        "last_at": alert.last_at,
+    }
+
+
+class StockAlerts:
+    """Low stock: raised when a product's stock at a branch falls to its level, resolved when it is back
+    above. Never raises: the movement is recorded already, and the next one (or the reconciler) looks
+    again."""
+
+    def __init__(self, alerts: AlertRepository, live: LiveState) -> None:
+        self._alerts = alerts
+        self._live = live
+
+    async def low_stock(self, branch: str, product_id: str, message: str, details: dict[str, Any]) -> None:
+        try:
+            alert = await self._alerts.raise_stock_alert(
+                branch, product_id, AlertKind.LOW_STOCK.value, message[:500], details, now_ms()
+            )
+            await self._publish(alert)
+        except (PyMongoError, RedisError, OSError) as exc:
+            log.error("could not record low stock of %s at %s: %s", product_id, branch, str(exc)[:300])
+
+    async def restocked(self, branch: str, product_id: str, by: str) -> None:
+        try:
+            alert = await self._alerts.resolve_stock_alert(
+                branch, product_id, AlertKind.LOW_STOCK.value, by=by, at=now_ms()
+            )
+            if alert is not None:
+                await self._publish(alert)
+        except (PyMongoError, RedisError, OSError) as exc:
+            log.error("could not resolve low stock of %s at %s: %s", product_id, branch, str(exc)[:300])
+
+    async def unresolved(self, branch: str) -> list[AlertRecord]:
+        return await self._alerts.unresolved_for_branch(branch)
+
+    async def _publish(self, alert: AlertRecord) -> None:
+        await self._live.publish(
+            {
+                "type": STOCK_LIVE_TYPE,
+                "branch": alert.branch,
+                "product_id": alert.product_id,
+                "alert": stock_alert_view(alert),
+            }
+        )

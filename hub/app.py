@@ -33,7 +33,9 @@ from hub.config import HubSettings
 from hub.console import DEFAULT_DIR as CONSOLE_DIR
 from hub.console import ConsoleFiles, console_blueprint
 from hub.context import HubContext
+from hub.enrollment import EnrollmentService, SignerClient
 from hub.errors import ApiError, ConfigError, HubError, Refused
+from hub.exports.jobs import ExportJobs
 from hub.live import LiveState
 from hub.metrics import HubMetrics
 from hub.money.service import MoneyService
@@ -196,7 +198,12 @@ async def _open(app: HubApp) -> None:
     tls = tls_context(settings.mqtt_ca, settings.mqtt_cert, settings.mqtt_key)
     ctx.bridge = MqttBridge(settings, ctx.metrics, tls)
     ctx.telemetry = TelemetryIngest(
-        ctx.store.telemetry, ctx.store.pcs, ctx.live, ctx.metrics, settings.telemetry_flush_s
+        ctx.store.telemetry,
+        ctx.store.pcs,
+        ctx.live,
+        ctx.metrics,
+        settings.telemetry_flush_s,
+        settings.telemetry_sample_s,
     )
     ctx.commands = CommandService(
         ctx.store.commands, ctx.bridge, ctx.live, ctx.metrics, settings.command_timeout_s
@@ -206,6 +213,17 @@ async def _open(app: HubApp) -> None:
         settings, ctx.store.pcs, ctx.sessions, ctx.bridge, branches=ctx.store.branches
     )
     ctx.alerts = PcAlerts(ctx.store.alerts, ctx.live)
+    signer = SignerClient(settings.signer_socket) if settings.signer_socket else None
+    ctx.enrollment = EnrollmentService(ctx.store, settings, ctx.live, ctx.bridge, signer)
+    ctx.exports = ExportJobs(
+        ctx.store.exports,
+        ctx.live,
+        settings.data_dir / "exports",
+        runner=settings.hub_id,
+        keep_ms=int(settings.export_keep_h * 3600 * 1000),
+        clock=now_ms,
+    )
+    await ctx.exports.open()
     ctx.bridge.guard(PcSites(ctx.store.pcs), ctx.alerts)
     ctx.bridge.route_broker_reports(BrokerDenialsHandler(ctx.metrics, PcSites(ctx.store.pcs), ctx.alerts))
     projection = SessionProjection(
@@ -283,6 +301,7 @@ async def _close(app: HubApp) -> None:
         with contextlib.suppress(asyncio.CancelledError):
             await task
     await ctx.telemetry.stop()
+    await ctx.exports.close()  # its jobs are failed as retryable while the store is still open
     await ctx.live.stop()
     await ctx.redis.aclose()
     await ctx.store.close()

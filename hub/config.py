@@ -73,6 +73,18 @@ class HubSettings(BaseModel):
 
     # The built admin console served at / (default: admin_web/dist next to the hub's package).
     console_dir: Path | None = None
+    # The hub's own files: exports are written to <data_dir>/exports (0700, files 0600). Replicas behind
+    # one address share it, so that any of them serves a file another made.
+    data_dir: Path = Path("data")
+    # How long a finished export's file is kept for download.
+    export_keep_h: Annotated[float, Field(gt=0, le=2160)] = 24.0
+
+    # Enrolling PCs (README "Certificates and enrollment"): the certificate signer's Unix socket
+    # (`icafe ca serve`; the hub never holds the CA's key), and the broker an approved PC is told to use:
+    # its public name and the PCs' port (not the hub's own mqtt_host, often an internal name).
+    signer_socket: Path | None = None
+    enroll_broker_host: str | None = None
+    enroll_broker_port: Annotated[int, Field(ge=1, le=65535)] = 8883
 
     # Development and tests: fail any call that blocks the event loop (blockbuster).
     detect_blocking: bool = False
@@ -80,6 +92,9 @@ class HubSettings(BaseModel):
     command_timeout_s: Annotated[float, Field(gt=0, le=300)] = 10.0
     telemetry_retention_h: Annotated[float, Field(gt=0)] = 72.0
     telemetry_flush_s: Annotated[float, Field(gt=0, le=10)] = 0.25
+    # At most one telemetry sample per PC this often goes into the store's history and onto the PC's
+    # record (hub.mqtt.telemetry_plan); the live feed carries every reading.
+    telemetry_sample_s: Annotated[float, Field(ge=0, le=3600)] = 30.0
 
     # ---- staff security (the README's Security section) ----------------------------------------
     # AES-256-GCM keys for fields encrypted at rest: "kid1:<base64 32 bytes>,kid0:<...>", first is

@@ -14,6 +14,8 @@ from hub.auth.state import AuthState
 from hub.auth.tokens import TokenIssuer
 from hub.commands import CommandService
 from hub.config import HubSettings
+from hub.enrollment import EnrollmentService
+from hub.exports.jobs import ExportJobs
 from hub.live import LiveState
 from hub.metrics import HubMetrics
 from hub.money.service import MoneyService
@@ -46,6 +48,8 @@ class HubContext:
     money: MoneyService = field(init=False)
     shifts: ShiftService = field(init=False)
     alerts: PcAlerts = field(init=False)
+    enrollment: EnrollmentService = field(init=False)
+    exports: ExportJobs = field(init=False)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     # Staff security (hub.security.setup): the first two from settings at app creation, the rest opened
     # with Redis and the store.

@@ -14,6 +14,7 @@ from pathlib import Path
 import icafe.broker_log
 import icafe.cli_ledger
 import icafe.cli_security
+import icafe.load
 import provisioning.cli
 
 
@@ -146,6 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
     icafe.cli_security.register(commands)
     icafe.cli_ledger.register(commands)
     icafe.broker_log.register(commands)
+    icafe.load.register(commands)
     return parser
 
 

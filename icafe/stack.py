@@ -48,6 +48,7 @@ from provisioning.broker_acl import (
     write_broker_acl,
 )
 from provisioning.ca import BROKER_ADMIN_IDENTITY, BROKER_LOG_IDENTITY, atomic_write
+from provisioning.crl_dir import CRL_DIR
 
 LOOPBACK = "127.0.0.1"
 # The hub's own Redis user (the default user is switched off).
@@ -268,6 +269,7 @@ class LocalStack:
             "cert_file": str(identity.cert_path),
             "key_file": str(identity.key_path),
             "crl_file": str(ca.crl_path),
+            "crl_dir": str(ca.root / CRL_DIR),
             "extra": "",
         }
         conf = broker_dir / "mosquitto.conf"
@@ -384,6 +386,8 @@ class LocalStack:
             "ICAFE_MQTT_CERT": str(hub.cert_path),
             "ICAFE_MQTT_KEY": str(hub.key_path),
             "ICAFE_JWT_SECRET": self.secrets["jwt_secret"],
+            # The hub's own files (exports) under the stack's private folder.
+            "ICAFE_DATA_DIR": str(self.data_dir),
             "ICAFE_ENCRYPTION_KEYS": self.secrets["encryption_keys"],
             "ICAFE_ADMIN_PASSWORD": self.secrets["admin_password"],
             # The local stack's owner `admin` needs no phone unless ICAFE_DEMO_2FA=1.

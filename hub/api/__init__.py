@@ -7,6 +7,8 @@ from hub.api.audit import bp as audit_bp
 from hub.api.auth import bp as auth_bp
 from hub.api.branches import bp as branches_bp
 from hub.api.docs import bp as docs_bp
+from hub.api.enroll import bp as enroll_bp
+from hub.api.exports import bp as exports_bp
 from hub.api.live import bp as live_bp
 from hub.api.members import bp as members_bp
 from hub.api.payments import bp as payments_bp
@@ -42,6 +44,8 @@ def blueprints() -> list[Blueprint | BlueprintGroup]:
             shifts_bp,
             branches_bp,
             vouchers_bp,
+            enroll_bp,
+            exports_bp,
             url_prefix=API_PREFIX,
         ),
         system_bp,

@@ -5,7 +5,7 @@ A route declares its answer with ``@answers(Model, status=..., errors=...)`` (ne
 against ``Model`` and serialises it, so the route cannot answer anything but what it declares: a field
 left out, an extra one or a wrong type is an error in the hub's own tests, not a surprise for a client.
 A status other than the default is ``reply(data, status)``. Routes that answer a file (PDF, CSV) return
-their response as it is and declare its media type with ``file=``.
+their response as it is and declare its media type with ``file=`` (or the several it may answer).
 
 The declarations go into the OpenAPI document (``document_answers``): the success schema, and the error
 body ``{"error": {"code", "message"}}`` for each error status the route can answer. Statuses every route
@@ -130,7 +130,7 @@ class Declaration:
     model: type[BaseModel] | None
     statuses: tuple[int, ...]
     errors: Mapping[int, type[BaseModel]]
-    file: str | None
+    file: str | tuple[str, ...] | None
     description: str
 
 
@@ -144,7 +144,7 @@ def answers(
     status: int = 200,
     also: Iterable[int] = (),
     errors: Iterable[int] | Mapping[int, type[BaseModel]] = (),
-    file: str | None = None,
+    file: str | tuple[str, ...] | None = None,
     description: str = "",
 ) -> Callable[[Handler], Handler]:
     """Declare the route's answer: ``model`` at ``status`` (and the ``also`` statuses), or a ``file`` of
@@ -277,7 +277,8 @@ def document_answers(app: Sanic[Any, Any]) -> list[str]:
         for status in declaration.statuses:
             if declaration.file is not None:
                 binary = {"schema": {"type": "string", "format": "binary"}}
-                content: dict[str, Any] = {declaration.file: binary}
+                media = (declaration.file,) if isinstance(declaration.file, str) else declaration.file
+                content: dict[str, Any] = dict.fromkeys(media, binary)
             elif declaration.model is not None:
                 content = json_content(declaration.model)
             _response(handler, status, content, declaration.description or "OK")

@@ -10,19 +10,34 @@ from sanic_ext import openapi
 
 from hub.api.answers import Answer, Page, answers
 from hub.api.guard import requires
-from hub.api.query import Moment, Name, Paging, with_query
+from hub.api.query import Moment, Name, Paging, QueryModel, with_query
 from hub.auth.permissions import Permission
 from hub.security.audit import entry_view
 
 bp = Blueprint("audit", url_prefix="/audit")
 
 
-class AuditQuery(Paging):
+class AuditFilter(QueryModel):
+    """The filters of the audit log (and its export)."""
+
     actor: Name | None = None
     action: Name | None = None
     outcome: Name | None = None
     since: Moment | None = None
     until: Moment | None = None
+
+    def repository_filters(self) -> dict[str, Any]:
+        return {
+            "actor": self.actor,
+            "action": self.action,
+            "outcome": self.outcome,
+            "since_ms": self.since,
+            "until_ms": self.until,
+        }
+
+
+class AuditQuery(AuditFilter, Paging):
+    pass
 
 
 class AuditEntry(Answer):
@@ -60,13 +75,7 @@ class ChainReport(Answer):
 @answers(Page[AuditEntry])
 async def list_audit(request: Request, query: AuditQuery) -> dict[str, Any]:
     entries, total = await request.app.ctx.store.audit.page(
-        actor=query.actor,
-        action=query.action,
-        outcome=query.outcome,
-        since_ms=query.since,
-        until_ms=query.until,
-        skip=query.offset,
-        limit=query.limit,
+        **query.repository_filters(), skip=query.offset, limit=query.limit
     )
     return {"items": [entry_view(e) for e in entries], "total": total}
 

@@ -22,7 +22,7 @@ from hub.api.answers import Answer, Page, answers, reply
 from hub.api.audited import audits
 from hub.api.bodies import parse_body
 from hub.api.guard import requires
-from hub.api.query import Name, Paging, with_query
+from hub.api.query import Name, Paging, QueryModel, with_query
 from hub.api.schema import json_body
 from hub.auth.permissions import Permission
 from hub.clock import now_ms
@@ -130,13 +130,19 @@ SearchText = Annotated[
 ]
 
 
-class MembersQuery(Paging):
+class MemberFilter(QueryModel):
+    """The filters of the member list (and its export)."""
+
     q: SearchText | None = Field(
         default=None,
         description="text anywhere in the login or name (any case), a member's id, or a phone number: "
         "the whole number or its last 7 or more digits, in any spacing",
     )
     login: Name | None = Field(default=None, description="exactly this login")
+
+
+class MembersQuery(MemberFilter, Paging):
+    pass
 
 
 class Member(Answer):
@@ -304,7 +310,7 @@ async def change_secret(request: Request, member_id: str) -> dict[str, Any]:
     return member_view(updated, await ctx.money.balance(member.id), ctx.cipher)
 
 
-def member_search(cipher: FieldCipher, query: MembersQuery) -> MemberSearch:
+def member_search(cipher: FieldCipher, query: MemberFilter) -> MemberSearch:
     """The store's search for ``?q=`` and ``?login=``: a phone is looked up by its blind indexes only."""
     text = query.q.strip() if query.q and query.q.strip() else None
     digits = search_digits(text) if text else None

@@ -8,9 +8,10 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sanic import Blueprint, Request
 from sanic_ext import openapi
 
-from hub.api.answers import Answer, ErrorAnswer, Page, answers, reply
+from hub.api.answers import Answer, ErrorAnswer, Page, absent, answers, reply
 from hub.api.audited import audits
 from hub.api.bodies import parse_body
+from hub.api.enroll import Enrollment, pending_pcs
 from hub.api.guard import Confirmation, check_permission, confirm_sensitive, requires
 from hub.api.query import MAX_PAGE, Name, Paging, QueryModel, enum_schema, one_of, with_query
 from hub.api.schema import json_body
@@ -25,10 +26,12 @@ from protocol import CommandType, HardeningGrade
 bp = Blueprint("pcs", url_prefix="/pcs")
 
 OFFLINE = "offline"
+# PCs that asked to be enrolled and wait for a technician (hub.api.enroll).
+PENDING = "pending"
 # Commands that need a confirmation (reason plus TOTP or password). Unlocking hands a PC out without a
 # session; until sessions exist to tell a session's unlock from a free one, every unlock is sensitive.
 SENSITIVE_COMMANDS = frozenset({CommandType.UNLOCK})
-STATUSES = frozenset({"online", OFFLINE})
+STATUSES = frozenset({"online", OFFLINE, PENDING})
 
 
 class PcsQuery(Paging):
@@ -61,7 +64,7 @@ class LockHardening(Answer):
 class Pc(Answer):
     id: str
     site: str
-    status: Literal["online", "offline"]
+    status: Literal["online", "offline", "pending"]
     status_since: int | None
     first_seen: int
     last_seen: int
@@ -76,6 +79,7 @@ class Pc(Answer):
 
 class PcListed(Pc):
     alert_count: int = Field(description="unresolved alerts")
+    enrollment: Enrollment | None = absent("status=pending only: the request to approve")
 
 
 class Alert(Answer):
@@ -181,6 +185,8 @@ def command_view(command: CommandRecord) -> dict[str, Any]:
 async def list_pcs(request: Request, query: PcsQuery) -> dict[str, Any]:
     ctx = request.app.ctx
     site, status, offset, limit = query.site, query.status, query.offset, query.limit
+    if status == PENDING:
+        return await pending_pcs(request, offset, limit)
     if status is None:
         pcs, total = await ctx.store.pcs.page(site=site, skip=offset, limit=limit)
         presence = await ctx.live.presence([pc.id for pc in pcs])

@@ -13,7 +13,7 @@ from hub.api.answers import Answer, Page, answers
 from hub.api.audited import audits
 from hub.api.bodies import parse_body
 from hub.api.guard import requires
-from hub.api.query import Paging, with_query
+from hub.api.query import Paging, QueryModel, with_query
 from hub.api.schema import json_body
 from hub.auth.permissions import Permission
 from hub.clock import now_ms
@@ -39,8 +39,14 @@ class ProductChanges(BaseModel):
     active: bool | None = None
 
 
-class ProductsQuery(Paging):
+class ProductFilter(QueryModel):
+    """The filter of the catalogue (and its export)."""
+
     all: bool = Field(default=False, description="include withdrawn products")
+
+
+class ProductsQuery(ProductFilter, Paging):
+    pass
 
 
 class Product(Answer):

@@ -14,7 +14,7 @@ from hub.api.bodies import parse_body
 from hub.api.guard import requires
 from hub.api.members import member_named
 from hub.api.prices import PriceAnswer, branch_language, price_view
-from hub.api.query import Name, Paging, enum_schema, one_of, with_query
+from hub.api.query import Name, Paging, QueryModel, enum_schema, one_of, with_query
 from hub.api.schema import json_body
 from hub.auth.permissions import Permission
 from hub.clock import now_ms
@@ -65,11 +65,17 @@ class ExtendRequest(BaseModel):
 STATES = tuple(state.value for state in SessionState)
 
 
-class SessionsQuery(Paging):
+class SessionFilter(QueryModel):
+    """The filters of the session list (and its export)."""
+
     pc_id: Name | None = None
     member_id: Name | None = None
     state: Annotated[str, one_of(STATES), enum_schema(STATES)] | None = None
     kind: SessionKind | None = None
+
+
+class SessionsQuery(SessionFilter, Paging):
+    pass
 
 
 class Session(Answer):
@@ -179,13 +185,14 @@ async def start_session(request: Request) -> dict[str, Any]:
 @with_query(SessionsQuery)
 @answers(Page[Session])
 async def list_sessions(request: Request, query: SessionsQuery) -> dict[str, Any]:
-    filters = query.model_dump(
-        include={"pc_id", "member_id", "state", "kind"}, exclude_none=True, mode="json"
-    )
     records, total = await request.app.ctx.store.sessions.page(
-        filters=filters, skip=query.offset, limit=query.limit
+        filters=session_filters(query), skip=query.offset, limit=query.limit
     )
     return {"items": [session_view(r) for r in records], "total": total}
+
+
+def session_filters(query: SessionFilter) -> dict[str, str]:
+    return query.model_dump(include={"pc_id", "member_id", "state", "kind"}, exclude_none=True, mode="json")
 
 
 @bp.get("/<session_id:str>")

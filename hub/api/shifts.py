@@ -49,10 +49,15 @@ class BranchQuery(QueryModel):
     branch: Name | None = Field(default=None, description="the branch; the hub's first when left out")
 
 
-class ShiftsQuery(Paging):
-    limit: int = Field(default=50, ge=1, le=MAX_PAGE, description="entries to answer")
+class ShiftFilter(QueryModel):
+    """The filters of the shift list (and its export)."""
+
     branch: Name | None = None
     state: Literal["open", "closed"] | None = None
+
+
+class ShiftsQuery(ShiftFilter, Paging):
+    limit: int = Field(default=50, ge=1, le=MAX_PAGE, description="entries to answer")
 
 
 class MethodFigures(Answer):

@@ -26,6 +26,8 @@ class Permission(StrEnum):
     PCS_COMMAND = "pcs:command"
     PCS_MESSAGE = "pcs:message"
     PCS_LOCK = "pcs:lock"
+    # Enroll PCs (codes, approving or rejecting their requests) and revoke a PC's certificate.
+    PCS_ENROLL = "pcs:enroll"
     LIVE_READ = "live:read"
     # Customer sessions: see them; start, extend, stop; grant free time (a sensitive action).
     SESSIONS_READ = "sessions:read"
@@ -75,6 +77,7 @@ _TECHNICIAN = frozenset(
         Permission.PCS_COMMAND,
         Permission.PCS_MESSAGE,
         Permission.PCS_LOCK,
+        Permission.PCS_ENROLL,
         Permission.LIVE_READ,
         Permission.SESSIONS_READ,
         Permission.SETTINGS_READ,

@@ -6,11 +6,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from billing.ledger import member_account, revenue_account, transfer, voucher_account
+from billing.ledger import (
+    GUARDED,
+    InsufficientFunds,
+    check_spend,
+    kind_of,
+    member_account,
+    revenue_account,
+    transfer,
+    voucher_account,
+)
 from hub.errors import Refused
+from hub.inventory.keeper import Actor, StockKeeper
 from hub.locale import money_text
 from hub.money.amounts import MAX_AMOUNT
-from hub.money.books import Books, fingerprint, same_request
+from hub.money.books import Books, fingerprint, refusal, same_request
 from hub.money.guest_sessions import GuestSessions, session_key
 from hub.money.methods import Tender, code_hash, method
 from hub.money.requests import PaymentRequest, Staff
@@ -19,8 +29,9 @@ from hub.security.crypto import FieldCipher, field_aad
 from hub.store import Store
 from hub.store.branches import BranchRecord
 from hub.store.ledger import CapClaim, PostResult
+from hub.store.locks import KeyedLocks
 from hub.store.sessions import GUEST_KINDS
-from hub.store.transactions import LedgerTransaction, TxItem, TxKind, new_id
+from hub.store.transactions import LedgerTransaction, StockLine, TxItem, TxKind, new_id
 from hub.store.vouchers import VoucherRecord
 
 
@@ -36,15 +47,27 @@ class Destination:
 
 
 class Payments:
-    def __init__(self, store: Store, books: Books, guests: GuestSessions, cipher: FieldCipher) -> None:
+    def __init__(
+        self, store: Store, books: Books, guests: GuestSessions, cipher: FieldCipher, stock: StockKeeper
+    ) -> None:
         self._store = store
         self._books = books
         self._guests = guests
         self._cipher = cipher
+        self._stock = stock
+        self._keys = KeyedLocks()
 
     async def pay(self, request: PaymentRequest, staff: Staff, key: str) -> PostResult:
         branch = await self._books.branch(request.branch)
         idem = f"payment:{branch.id}:{key}"
+        # Copies of one request in this process wait for the first, rather than each holding goods (a
+        # copy finding the last item held by the first would be refused as out of stock).
+        async with self._keys.hold([idem]):
+            return await self._pay(request, staff, branch, idem)
+
+    async def _pay(
+        self, request: PaymentRequest, staff: Staff, branch: BranchRecord, idem: str
+    ) -> PostResult:
         request_fingerprint = fingerprint(request.model_dump(mode="json"))
         first = await self._store.ledger.by_key(idem)
         if first is not None:  # a retry gets the first answer, whatever changed since
@@ -58,6 +81,10 @@ class Payments:
         source = await chosen.source(tender, self._store)
         tx_id = new_id()
         destination = await self._destination(request, branch, source.account, tx_id)
+        stock: tuple[StockLine, ...] = ()
+        if request.purpose == "sale":
+            await self._check_funds(source.account, destination.amount, branch.currency)
+            stock = await self._stock.hold_sale(tx_id, branch.id, destination.items, _actor(staff))
         tx = LedgerTransaction.new(
             TxKind.PAYMENT,
             tx_id=tx_id,
@@ -72,14 +99,20 @@ class Payments:
             member_id=request.member_id,
             session_id=request.session_id,
             items=destination.items,
+            stock=stock,
             source=source.account,
             destination=destination.account,
             **desk,
             **source.details,
             **destination.details,
         )
-        result = await self._books.post(tx, branch, destination.cap)
-        if not result.created:
+        try:
+            result = await self._books.post(tx, branch, destination.cap)
+        except Refused:  # nothing was posted: the goods held for it go back
+            await self._stock.void_sale(tx_id, stock, _actor(staff))
+            raise
+        if not result.created:  # the same key was posted meanwhile, with goods of its own
+            await self._stock.void_sale(tx_id, stock, _actor(staff))
             same_request(result.transaction, request_fingerprint)
         await self.ensure_voucher(result.transaction)
         if result.created:
@@ -108,6 +141,16 @@ class Payments:
                 payment_id=tx.id,
             )
         )
+
+    async def _check_funds(self, account: str, amount: int, currency: str) -> None:
+        """A sale from a balance or voucher that cannot cover it is refused before its goods are held (the
+        ledger checks again as it posts, against a spend racing this one)."""
+        if kind_of(account) not in GUARDED:
+            return
+        try:
+            check_spend(account, await self._store.ledger.balance(account), amount)
+        except InsufficientFunds as exc:
+            raise refusal(exc, TxKind.PAYMENT, currency) from None
 
     # ---- where the money goes -------------------------------------------------------------------------
 
@@ -202,3 +245,7 @@ def _required_amount(request: PaymentRequest) -> int:
     if request.amount is None:
         raise Refused(400, "bad_request", f"a {request.purpose} payment needs an amount")
     return request.amount
+
+
+def _actor(staff: Staff) -> Actor:
+    return Actor(staff.username, staff.user_id)

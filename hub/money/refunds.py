@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from billing.ledger import AccountKind, LedgerError, branch_account, check_cap, refund_posting
 from hub.errors import Refused
+from hub.inventory.keeper import Actor, StockKeeper
 from hub.money.books import Books, fingerprint, refusal, same_request
 from hub.money.methods import METHODS, Source, Tender
-from hub.money.requests import RefundRequest, Staff
+from hub.money.requests import RefundRequest, SaleItem, Staff
 from hub.store import Store
 from hub.store.ledger import CapClaim, PostResult
-from hub.store.transactions import LedgerTransaction, TxItem, TxKind
+from hub.store.transactions import LedgerTransaction, StockLine, TxItem, TxKind
 
 
 def refund_cap(payment_id: str) -> str:
@@ -22,9 +23,10 @@ def refund_cap(payment_id: str) -> str:
 
 
 class Refunds:
-    def __init__(self, store: Store, books: Books) -> None:
+    def __init__(self, store: Store, books: Books, stock: StockKeeper) -> None:
         self._store = store
         self._books = books
+        self._stock = stock
 
     async def payment(self, payment_id: str) -> LedgerTransaction:
         """A payment or refund by id (Refused 404 for anything else)."""
@@ -59,11 +61,8 @@ class Refunds:
         try:
             # What earlier refunds left (the store's cap claim re-checks it under its lock): a refund
             # beyond it is refused naming what is really left, not the whole payment.
-            check_cap(
-                payment.amount,
-                await self._store.ledger.capped_sum(refund_cap(payment_id)),
-                request.amount,
-            )
+            refunded = await self._store.ledger.capped_sum(refund_cap(payment_id))
+            check_cap(payment.amount, refunded, request.amount)
             posting = refund_posting(
                 payment.posting,
                 payment.source or "",
@@ -73,6 +72,8 @@ class Refunds:
             )
         except LedgerError as exc:
             raise refusal(exc, TxKind.REFUND, payment.currency) from None
+        whole = request.amount == payment.amount - refunded
+        restock = await self._restock(payment, request.restock, whole=whole)
         tx = LedgerTransaction.new(
             TxKind.REFUND,
             idem=_idem(payment_id, key),
@@ -86,6 +87,7 @@ class Refunds:
             member_id=payment.member_id,
             session_id=payment.session_id,
             items=(TxItem.single(payment.purpose, request.amount),),
+            stock=restock,
             refund_of=payment_id,
             refund_of_receipt=payment.receipt_no,
             reason=request.reason,
@@ -95,10 +97,38 @@ class Refunds:
         cap = CapClaim(refund_cap(payment_id), payment.amount, request.amount)
         result = await self._books.post(tx, branch, cap)
         if result.created:
+            # The money is back: now the goods (a crash here is healed by hub.inventory.reconcile).
+            await self._stock.return_goods(result.transaction, payment, Actor(staff.username, staff.user_id))
             await self._books.publish("payment.refunded", result.transaction)
         else:
             same_request(result.transaction, _fingerprint(request))
         return result
+
+    async def _restock(
+        self, payment: LedgerTransaction, asked: list[SaleItem] | None, *, whole: bool
+    ) -> tuple[StockLine, ...]:
+        """The goods a refund puts back on the shelf: those asked for, each at most what is left of the
+        sale's; when none are named, all that is left if the refund takes the rest of the payment."""
+        returnable = await self._stock.returnable(payment)
+        if asked is None:
+            if not whole:
+                return ()
+            return tuple(StockLine(p, left) for p, left in sorted(returnable.items()) if left > 0)
+        wanted: dict[str, int] = {}
+        for item in asked:
+            wanted[item.product_id] = wanted.get(item.product_id, 0) + item.quantity
+        lines = []
+        for product_id, quantity in sorted(wanted.items()):
+            left = returnable.get(product_id)
+            name = next((i.name for i in payment.items if i.product_id == product_id), None) or product_id
+            if left is None:
+                raise Refused(409, "not_returnable", f"this payment sold no counted stock of {name}")
+            if quantity > left:
+                raise Refused(
+                    409, "return_exceeds_sale", f"only {left} of {name} sold by this payment can come back"
+                )
+            lines.append(StockLine(product_id, quantity))
+        return tuple(lines)
 
 
 def _idem(payment_id: str, key: str) -> str:

@@ -48,3 +48,9 @@ class RefundRequest(BaseModel):
     amount: Amount
     reason: str = Field(min_length=3, max_length=500)
     terminal_ref: str | None = Field(default=None, max_length=64, description="a card refund's approval")
+    restock: list[SaleItem] | None = Field(
+        default=None,
+        max_length=100,
+        description="a sale's goods going back on the shelf; left out, a refund of all that is left of the "
+        "payment returns all its goods and a partial refund none",
+    )

@@ -6,12 +6,15 @@ one module per operation (each posts one ledger transaction, once per idempotenc
 - ``hub.money.charges``: a member's ended session charged to their balance, manual adjustments;
 - ``hub.money.vouchers``: a session paid from a voucher at the PC, its unused value returned;
 - ``hub.money.guest_sessions``: what a guest's session costs and what was paid for it;
-- ``hub.money.books``: what they share (branches, posting, refusals, idempotency, the live feed).
+- ``hub.money.books``: what they share (branches, posting, refusals, idempotency, the live feed);
+- ``hub.inventory.keeper``: the goods a sale takes from stock and a refund puts back.
 """
 
 from __future__ import annotations
 
 from billing.ledger import member_account
+from hub.alerts import StockAlerts
+from hub.inventory.keeper import StockKeeper
 from hub.live import LiveState
 from hub.money.books import Books
 from hub.money.charges import BalanceCharges
@@ -35,8 +38,9 @@ class MoneyService:
         self._store = store
         self.books = Books(store, live, default_branch)
         self.guests = GuestSessions(store)
-        self.payments = Payments(store, self.books, self.guests, cipher)
-        self.refunds = Refunds(store, self.books)
+        self.stock = StockKeeper(store, StockAlerts(store.alerts, live))
+        self.payments = Payments(store, self.books, self.guests, cipher, self.stock)
+        self.refunds = Refunds(store, self.books, self.stock)
         self.charges = BalanceCharges(store, self.books)
         self.vouchers = VoucherSessions(store, self.guests, self.payments, self.refunds)
 

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from hub.clock import now_ms
 from hub.security.network import client_ip
-from hub.store.audit import GENESIS_HASH, AuditRepository, entry_key
+from hub.store.audit import GENESIS_HASH, AuditRepository, Build, Head, entry_key
 
 if TYPE_CHECKING:
     from sanic import Request
@@ -65,6 +65,8 @@ _SECRET_KEYS = frozenset(
 )
 _SECRET_SUFFIXES = ("_password", "_token", "_secret")
 REDACTED = "[redacted]"
+# Entries appended in one batch at most.
+MAX_BATCH = 100
 _MAX_TEXT = 2000
 
 
@@ -155,11 +157,16 @@ async def verify_chain(entries: AsyncIterator[Mapping[str, Any]], max_problems: 
 
 
 class AuditLog:
+    """Appends go through one writer per process: entries recorded while it writes wait and are appended
+    together in the next batch (one round trip for the batch, see ``AuditRepository.append``). Each caller
+    still waits until its own entry is stored; other replicas are handled by the store's retry."""
+
     def __init__(self, repository: AuditRepository, hub_id: str) -> None:
         self._repository = repository
         self._hub_id = hub_id
-        # Appends from this process go one at a time; other replicas are handled by the store's retry.
-        self._lock = asyncio.Lock()
+        self._waiting: list[tuple[Build, asyncio.Future[dict[str, Any]]]] = []
+        self._writer: asyncio.Task[None] | None = None
+        self._head: Head | None = None
 
     async def record(
         self,
@@ -205,8 +212,25 @@ class AuditLog:
             entry["hash"] = entry_hash(entry)
             return entry
 
-        async with self._lock:
-            return await self._repository.append(build)
+        stored: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self._waiting.append((build, stored))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write(), name="audit-writer")
+        # Shielded: a caller that gives up (a client gone) does not take its entry out of the batch.
+        return await asyncio.shield(stored)
+
+    async def _write(self) -> None:
+        while self._waiting:
+            batch, self._waiting = self._waiting[:MAX_BATCH], self._waiting[MAX_BATCH:]
+            try:
+                entries, self._head = await self._repository.append([b for b, _ in batch], self._head)
+            except Exception as exc:  # the store failed: each caller of the batch gets its error
+                self._head = None
+                for _, stored in batch:
+                    stored.set_exception(exc)
+                continue
+            for (_, stored), entry in zip(batch, entries, strict=True):
+                stored.set_result(entry)
 
     async def verify(self) -> ChainReport:
         return await verify_chain(self._repository.entries())

@@ -1,10 +1,13 @@
-"""PC alerts: something a PC did that staff should look at (a quarantined event, a burst of failed logins...).
+"""Alerts: something staff should look at. Most concern a PC (a quarantined event, a burst of failed
+logins...); a stock alert concerns a product at a branch (``branch`` and ``product_id`` instead of
+``pc_id``: its stock fell to the low-stock level).
 
-One alert per (PC, kind) is open at a time: a repeat of the same kind adds to its count and moves its
-``last_at`` rather than adding a row, so a PC that keeps misbehaving cannot flood the console. An alert
-goes from ``open`` to ``acknowledged`` (someone is on it; repeats still add to it) to ``resolved`` (closed;
-the next repeat opens a new alert). Its ``slot`` is ``<pc>:<kind>`` while it is not resolved, and unique:
-that is what makes concurrent repeats, on any hub replica, land on the one alert.
+One alert per (PC, kind), or per (branch, product, kind), is open at a time: a repeat of the same kind
+adds to its count and moves its ``last_at`` rather than adding a row, so a PC that keeps misbehaving
+cannot flood the console. An alert goes from ``open`` to ``acknowledged`` (someone is on it; repeats
+still add to it) to ``resolved`` (closed; the next repeat opens a new alert). Its ``slot`` is
+``<pc>:<kind>`` (a stock alert's ``stock:<branch>/<product>:<kind>``) while it is not resolved, and
+unique: that is what makes concurrent repeats, on any hub replica, land on the one alert.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ UNRESOLVED = (OPEN, ACKNOWLEDGED)
 @dataclass(frozen=True)
 class AlertRecord:
     id: str
-    pc_id: str
+    pc_id: str | None  # None: a stock alert, about ``product_id`` at ``branch``
     kind: str
     state: str
     message: str
@@ -37,12 +40,14 @@ class AlertRecord:
     count: int
     details: dict[str, Any] = field(default_factory=dict)
     updated_by: str | None = None
+    branch: str | None = None
+    product_id: str | None = None
 
     @classmethod
     def from_document(cls, doc: Document) -> AlertRecord:
         return cls(
             id=doc["_id"],
-            pc_id=doc["pc_id"],
+            pc_id=doc.get("pc_id"),
             kind=doc["kind"],
             state=doc["state"],
             message=doc.get("message", ""),
@@ -51,11 +56,17 @@ class AlertRecord:
             count=int(doc.get("count", 1)),
             details=doc.get("details") or {},
             updated_by=doc.get("updated_by"),
+            branch=doc.get("branch"),
+            product_id=doc.get("product_id"),
         )
 
 
 def _slot(pc_id: str, kind: str) -> str:
     return f"{pc_id}:{kind}"
+
+
+def _stock_slot(branch: str, product_id: str, kind: str) -> str:
+    return f"stock:{branch}/{product_id}:{kind}"
 
 
 class AlertRepository:
@@ -65,7 +76,7 @@ class AlertRepository:
     async def create_indexes(self) -> None:
         await self._alerts.create_index("slot", unique=True)
         await self._alerts.create_index([("pc_id", ASCENDING), ("state", ASCENDING)])
-        for name in ("pc_id", "state"):  # of their own (hub.store)
+        for name in ("pc_id", "state", "branch"):  # of their own (hub.store)
             await self._alerts.create_index([(name, ASCENDING)])
         await self._alerts.create_index([("last_at", DESCENDING)])
 
@@ -73,13 +84,33 @@ class AlertRepository:
         self, pc_id: str, kind: str, message: str, details: Document, at: int
     ) -> AlertRecord:
         """Open an alert of ``kind`` for ``pc_id``, or add this occurrence to the one not yet resolved."""
-        slot = _slot(pc_id, kind)
+        return await self._raise(_slot(pc_id, kind), {"pc_id": pc_id}, kind, message, details, at)
+
+    async def raise_stock_alert(
+        self, branch: str, product_id: str, kind: str, message: str, details: Document, at: int
+    ) -> AlertRecord:
+        """Open an alert of ``kind`` about a product at a branch, or add to the one not yet resolved."""
+        subject = {"branch": branch, "product_id": product_id}
+        return await self._raise(_stock_slot(branch, product_id, kind), subject, kind, message, details, at)
+
+    async def resolve_stock_alert(
+        self, branch: str, product_id: str, kind: str, *, by: str, at: int
+    ) -> AlertRecord | None:
+        """Resolve the product's unresolved alert of ``kind`` at the branch; None when there is none."""
+        doc = await self._alerts.find_one({"slot": _stock_slot(branch, product_id, kind)}, {"_id": 1})
+        if doc is None:
+            return None
+        return await self.set_state(str(doc["_id"]), RESOLVED, by=by, at=at)
+
+    async def _raise(
+        self, slot: str, subject: Document, kind: str, message: str, details: Document, at: int
+    ) -> AlertRecord:
         update: Document = {
             "$inc": {"count": 1},
             "$set": {"last_at": at, "message": message, "details": details},
             "$setOnInsert": {
                 "_id": uuid.uuid4().hex,
-                "pc_id": pc_id,
+                **subject,
                 "kind": kind,
                 "state": OPEN,
                 "first_at": at,
@@ -108,6 +139,13 @@ class AlertRepository:
 
     async def unresolved_for_pc(self, pc_id: str, *, limit: int = 50) -> list[AlertRecord]:
         cursor = self._alerts.find({"pc_id": pc_id, "state": {"$in": list(UNRESOLVED)}})
+        return [
+            AlertRecord.from_document(doc) async for doc in cursor.sort("last_at", DESCENDING).limit(limit)
+        ]
+
+    async def unresolved_for_branch(self, branch: str, *, limit: int = 200) -> list[AlertRecord]:
+        """A branch's unresolved stock alerts, newest first."""
+        cursor = self._alerts.find({"branch": branch, "state": {"$in": list(UNRESOLVED)}})
         return [
             AlertRecord.from_document(doc) async for doc in cursor.sort("last_at", DESCENDING).limit(limit)
         ]

@@ -1,8 +1,9 @@
 """The audit log's storage: an append-only chain, one document per entry, keyed by its sequence number.
 
-Hub replicas append concurrently without forking the chain: each writer reads the head, builds the next
-entry (sequence + 1, the head's hash as ``prev``) and inserts it; ``_id`` is unique, so of two writers
-racing for the same sequence number one gets a duplicate-key error, re-reads the head and tries again.
+Hub replicas append concurrently without forking the chain: each writer builds the next entries on the
+head (sequence + 1, the head's hash as ``prev``) and inserts them; ``_id`` is unique, so of two writers
+racing for the same sequence number one gets a duplicate-key error, re-reads the head and tries again. A
+writer remembers the head it left, so it reads the head only after another writer appended.
 
 ``_id`` is the sequence number zero-padded to 12 digits (``seq`` holds the integer): nx-27017 sorts
 integer ``_id`` values as text, so "10" would come before "9"; padded strings sort the same everywhere.
@@ -12,12 +13,12 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError
 
 from hub.errors import HubError
 from hub.store.counting import count_matching
@@ -26,6 +27,12 @@ Document = dict[str, Any]
 
 GENESIS_HASH = "0" * 64
 MAX_ATTEMPTS = 100
+DUPLICATE_KEY = 11000
+
+# Builds an entry from its sequence number and the previous entry's hash (hub.security.audit).
+Build = Callable[[int, str], Document]
+# The chain's head: its sequence number and hash.
+Head = tuple[int, str]
 
 
 def entry_key(seq: int) -> str:
@@ -34,6 +41,26 @@ def entry_key(seq: int) -> str:
 
 class AuditContention(HubError):
     """Could not append after many attempts: too many writers at once."""
+
+
+def _audit_query(
+    actor: str | None, action: str | None, outcome: str | None, since_ms: int | None, until_ms: int | None
+) -> Document:
+    query: Document = {}
+    if actor:
+        query["actor"] = actor
+    if action:
+        query["action"] = action
+    if outcome:
+        query["outcome"] = outcome
+    if since_ms is not None or until_ms is not None:
+        at: Document = {}
+        if since_ms is not None:
+            at["$gte"] = since_ms
+        if until_ms is not None:
+            at["$lte"] = until_ms
+        query["at"] = at
+    return query
 
 
 class AuditRepository:
@@ -52,20 +79,41 @@ class AuditRepository:
             return doc
         return None
 
-    async def append(self, build: Callable[[int, str], Document]) -> Document:
-        """Insert ``build(seq, prev_hash)`` as the next entry; retried if another writer got there first."""
+    async def append(self, builds: Sequence[Build], head: Head | None = None) -> tuple[list[Document], Head]:
+        """Insert ``build(seq, prev_hash)`` of each of ``builds`` as the next entries, in order, each linked
+        to the one before; the stored entries and the chain's new head.
+
+        One round trip when ``head`` (the head as this writer last left it) is still the head; if another
+        writer appended meanwhile, the first insert fails on its sequence number, and the head is read
+        and what is not stored yet is built again on top of it."""
+        stored: list[Document] = []
+        pending = list(builds)
         for attempt in range(MAX_ATTEMPTS):
-            head = await self.head()
-            seq, prev = (int(head["seq"]) + 1, str(head["hash"])) if head else (1, GENESIS_HASH)
-            doc = build(seq, prev)
-            doc["_id"] = entry_key(seq)
+            if head is None:
+                last = await self.head()
+                head = (int(last["seq"]), str(last["hash"])) if last else (0, GENESIS_HASH)
+            seq, prev = head
+            docs: list[Document] = []
+            for build in pending:
+                seq += 1
+                doc = build(seq, prev)
+                doc["_id"] = entry_key(seq)
+                prev = str(doc["hash"])
+                docs.append(doc)
             try:
-                await self._entries.insert_one(doc)
-            except DuplicateKeyError:
+                await self._entries.insert_many(docs, ordered=True)
+            except BulkWriteError as exc:
+                if any(error.get("code") != DUPLICATE_KEY for error in exc.details.get("writeErrors", [])):
+                    raise
+                inserted = int(exc.details.get("nInserted", 0))
+                stored += docs[:inserted]
+                pending = pending[inserted:]
+                head = None
                 # Jitter so racing replicas do not collide again in lockstep.
                 await asyncio.sleep(random.uniform(0, 0.002 * (attempt + 1)))
                 continue
-            return doc
+            stored += docs
+            return stored, (int(docs[-1]["seq"]), str(docs[-1]["hash"]))
         raise AuditContention(f"could not append to the audit log after {MAX_ATTEMPTS} attempts")
 
     async def page(
@@ -79,23 +127,25 @@ class AuditRepository:
         skip: int = 0,
         limit: int = 100,
     ) -> tuple[list[Document], int]:
-        query: Document = {}
-        if actor:
-            query["actor"] = actor
-        if action:
-            query["action"] = action
-        if outcome:
-            query["outcome"] = outcome
-        if since_ms is not None or until_ms is not None:
-            at: Document = {}
-            if since_ms is not None:
-                at["$gte"] = since_ms
-            if until_ms is not None:
-                at["$lte"] = until_ms
-            query["at"] = at
+        query = _audit_query(actor, action, outcome, since_ms, until_ms)
         total = await count_matching(self._entries, query)
         cursor = self._entries.find(query).sort("_id", DESCENDING).skip(skip).limit(limit)
         return [doc async for doc in cursor], total
+
+    async def iterate(
+        self,
+        *,
+        actor: str | None = None,
+        action: str | None = None,
+        outcome: str | None = None,
+        since_ms: int | None = None,
+        until_ms: int | None = None,
+        batch: int = 500,
+    ) -> AsyncIterator[Document]:
+        """The entries ``page`` finds, oldest first, streamed a batch at a time (exports)."""
+        query = _audit_query(actor, action, outcome, since_ms, until_ms)
+        async for doc in self._entries.find(query).sort("_id", ASCENDING).batch_size(batch):
+            yield doc
 
     async def entries(self, after_seq: int = 0) -> AsyncIterator[Document]:
         """Every entry in sequence order (for verification)."""

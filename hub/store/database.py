@@ -20,6 +20,8 @@ from hub.store.alerts import AlertRepository
 from hub.store.audit import AuditRepository
 from hub.store.branches import BranchRepository
 from hub.store.commands import CommandRepository
+from hub.store.enrollments import EnrollCodeRepository, EnrollmentRepository
+from hub.store.exports import ExportRepository
 from hub.store.journals import JournalRepository
 from hub.store.ledger import LedgerRepository, import_legacy_balances
 from hub.store.members import MemberRepository, OfflineGrantRepository
@@ -27,6 +29,10 @@ from hub.store.pcs import PcRepository
 from hub.store.products import ProductRepository
 from hub.store.sessions import SessionRepository
 from hub.store.shifts import ShiftRepository
+from hub.store.stock import StockRepository
+from hub.store.stock_items import StockItemRepository
+from hub.store.stock_operations import StockOperationRepository
+from hub.store.stocktakes import StocktakeRepository
 from hub.store.tariffs import TariffRepository
 from hub.store.telemetry import TelemetryRepository
 from hub.store.tokens import RefreshTokenRepository
@@ -57,6 +63,13 @@ class Store:
     audit: AuditRepository = field(init=False)
     alerts: AlertRepository = field(init=False)
     offline_grants: OfflineGrantRepository = field(init=False)
+    enroll_codes: EnrollCodeRepository = field(init=False)
+    enrollments: EnrollmentRepository = field(init=False)
+    stock: StockRepository = field(init=False)
+    stock_items: StockItemRepository = field(init=False)
+    stock_operations: StockOperationRepository = field(init=False)
+    stocktakes: StocktakeRepository = field(init=False)
+    exports: ExportRepository = field(init=False)
 
     async def ping(self) -> bool:
         try:
@@ -135,6 +148,13 @@ async def open_store(
     store.vouchers = VoucherRepository(db["vouchers"])
     store.alerts = AlertRepository(db["pc_alerts"])
     store.offline_grants = OfflineGrantRepository(db["offline_grants"])
+    store.enroll_codes = EnrollCodeRepository(db["enroll_codes"])
+    store.enrollments = EnrollmentRepository(db["enrollments"])
+    store.stock = StockRepository(db["stock_movements"], db["stock_state"])
+    store.stock_items = StockItemRepository(db["stock_items"])
+    store.stock_operations = StockOperationRepository(db["stock_operations"])
+    store.stocktakes = StocktakeRepository(db["stocktakes"], db["stocktake_counts"])
+    store.exports = ExportRepository(db["export_jobs"])
     try:
         for repository in (
             store.pcs,
@@ -154,6 +174,13 @@ async def open_store(
             store.vouchers,
             store.alerts,
             store.offline_grants,
+            store.enroll_codes,
+            store.enrollments,
+            store.stock,
+            store.stock_items,
+            store.stock_operations,
+            store.stocktakes,
+            store.exports,
         ):
             await repository.create_indexes()
     except PyMongoError as exc:

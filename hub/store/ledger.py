@@ -272,9 +272,11 @@ class LedgerRepository:
     async def find(self, where: HistoryFilter) -> list[LedgerTransaction]:
         return [tx async for tx in self.iterate(where)]
 
-    async def iterate(self, where: HistoryFilter) -> AsyncIterator[LedgerTransaction]:
-        """Matching transactions, oldest first, streamed (exports of any size)."""
-        async for doc in self._tx.find(where.query()).sort([("at", ASCENDING), ("_id", ASCENDING)]):
+    async def iterate(self, where: HistoryFilter, *, batch: int = 500) -> AsyncIterator[LedgerTransaction]:
+        """Matching transactions, oldest first, streamed a batch at a time (exports of any size: the
+        driver's default batch grows to 16 MB, which decoded would hold tens of thousands of them)."""
+        cursor = self._tx.find(where.query()).sort([("at", ASCENDING), ("_id", ASCENDING)]).batch_size(batch)
+        async for doc in cursor:
             yield LedgerTransaction.from_document(doc)
 
     async def account_entries(self, account: str, *, limit: int = 100) -> list[LedgerTransaction]:

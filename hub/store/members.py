@@ -4,7 +4,7 @@ offline verifiers the hub gave PCs for them (``OfflineGrantRepository``)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -120,6 +120,14 @@ class MemberRepository:
         total = await count_matching(self._members, where)
         cursor = self._members.find(where).sort("login", ASCENDING).skip(skip).limit(limit)
         return [MemberRecord.from_document(doc) async for doc in cursor], total
+
+    async def iterate(
+        self, search: MemberSearch | None = None, *, batch: int = 500
+    ) -> AsyncIterator[MemberRecord]:
+        """The members ``page`` finds, by login, streamed a batch at a time (exports)."""
+        cursor = self._members.find(search.query() if search else {}).sort("login", ASCENDING)
+        async for doc in cursor.batch_size(batch):
+            yield MemberRecord.from_document(doc)
 
     async def update_contact(
         self, member_id: str, *, name: str | None = None, phone: tuple[str | None, list[str]] | None = None

@@ -4,6 +4,7 @@ agent's journal events, priced by the hub with ``billing`` and compared with the
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -68,6 +69,11 @@ class SessionRecord:
         return doc
 
 
+def _listed(filters: dict[str, str]) -> Document:
+    """The list's filters (``GET /sessions``), as a query."""
+    return {k: v for k, v in filters.items() if k in ("pc_id", "member_id", "state", "kind")}
+
+
 class SessionRepository:
     def __init__(self, collection: AsyncCollection[Document]) -> None:
         self._sessions = collection
@@ -103,10 +109,16 @@ class SessionRepository:
     async def page(
         self, *, filters: dict[str, str], skip: int = 0, limit: int = 100
     ) -> tuple[list[SessionRecord], int]:
-        query: Document = {k: v for k, v in filters.items() if k in ("pc_id", "member_id", "state", "kind")}
+        query = _listed(filters)
         total = await count_matching(self._sessions, query)
         cursor = self._sessions.find(query).sort("created_at", DESCENDING).skip(skip).limit(limit)
         return [SessionRecord.from_document(doc) async for doc in cursor], total
+
+    async def iterate(self, *, filters: dict[str, str], batch: int = 500) -> AsyncIterator[SessionRecord]:
+        """The sessions ``page`` finds, oldest first, streamed a batch at a time (exports)."""
+        cursor = self._sessions.find(_listed(filters)).sort([("created_at", ASCENDING), ("_id", ASCENDING)])
+        async for doc in cursor.batch_size(batch):
+            yield SessionRecord.from_document(doc)
 
     async def guests_started_by(self, staff: str, since: int, until: int | None) -> list[SessionRecord]:
         """Guest sessions ``staff`` ordered in [since, until), that reached a PC (not expired or refused)."""

@@ -3,6 +3,7 @@ branch, enforced by a unique ``open_key`` that a closed shift gives up."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,6 +54,16 @@ class ShiftRecord:
 
 def _open_key(branch: str, cashier_id: str) -> str:
     return f"{branch}:{cashier_id}"
+
+
+def _listed(branch: str | None, state: str | None) -> Document:
+    """The list's filters (``GET /shifts``), as a query."""
+    query: Document = {}
+    if branch is not None:
+        query["branch"] = branch
+    if state is not None:
+        query["state"] = state
+    return query
 
 
 class ShiftRepository:
@@ -114,11 +125,17 @@ class ShiftRepository:
     async def page(
         self, *, branch: str | None = None, state: str | None = None, skip: int = 0, limit: int = 50
     ) -> tuple[list[ShiftRecord], int]:
-        query: Document = {}
-        if branch is not None:
-            query["branch"] = branch
-        if state is not None:
-            query["state"] = state
+        query = _listed(branch, state)
         total = await count_matching(self._shifts, query)
         cursor = self._shifts.find(query).sort("opened_at", DESCENDING).skip(skip).limit(limit)
         return [ShiftRecord.from_document(doc) async for doc in cursor], total
+
+    async def iterate(
+        self, *, branch: str | None = None, state: str | None = None, batch: int = 500
+    ) -> AsyncIterator[ShiftRecord]:
+        """The shifts ``page`` finds, oldest first, streamed a batch at a time (exports)."""
+        cursor = self._shifts.find(_listed(branch, state)).sort(
+            [("opened_at", ASCENDING), ("_id", ASCENDING)]
+        )
+        async for doc in cursor.batch_size(batch):
+            yield ShiftRecord.from_document(doc)

@@ -91,6 +91,23 @@ class TxItem:
 
 
 @dataclass(frozen=True)
+class StockLine:
+    """Goods a transaction moves: a sale's tracked products out of stock (a negative quantity), a
+    refund's returned to the shelf (positive). ``hub.inventory`` posts the stock movements from these,
+    and reconciles them after a crash."""
+
+    product_id: str
+    quantity: int
+
+    def to_document(self) -> Document:
+        return {"product_id": self.product_id, "quantity": self.quantity}
+
+    @classmethod
+    def from_document(cls, doc: Mapping[str, Any]) -> StockLine:
+        return cls(product_id=str(doc["product_id"]), quantity=int(doc["quantity"]))
+
+
+@dataclass(frozen=True)
 class LedgerTransaction:
     id: str
     idem: str  # the idempotency key: one transaction per key, ever
@@ -109,6 +126,7 @@ class LedgerTransaction:
     member_id: str | None = None
     session_id: str | None = None
     items: tuple[TxItem, ...] = ()
+    stock: tuple[StockLine, ...] = ()  # goods it moves in or out of stock
     source: str | None = None  # the account the money came from
     destination: str | None = None  # and went to
     terminal_ref: str | None = None  # a card payment's approval
@@ -190,6 +208,7 @@ class LedgerTransaction:
             at=int(doc["at"]),
             posting=Posting.from_documents(doc["lines"]),
             items=tuple(TxItem.from_document(item) for item in doc.get("items") or ()),
+            stock=tuple(StockLine.from_document(line) for line in doc.get("stock") or ()),
             positions=positions_of(doc),
             **optional,
         )
@@ -209,6 +228,8 @@ class LedgerTransaction:
         }
         if self.items:
             doc["items"] = [item.to_document() for item in self.items]
+        if self.stock:
+            doc["stock"] = [line.to_document() for line in self.stock]
         for name in _OPTIONAL:
             value = getattr(self, name)
             if value is not None:

@@ -3,6 +3,7 @@ is stored, so the codes cannot be read back from the database; the value lives i
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,3 +81,9 @@ class VoucherRepository:
             .limit(limit)
         )
         return [VoucherRecord.from_document(doc) async for doc in cursor], total
+
+    async def iterate(self, *, batch: int = 500) -> AsyncIterator[VoucherRecord]:
+        """Every voucher, oldest first, streamed a batch at a time (exports)."""
+        cursor = self._vouchers.find({}).sort([("created_at", ASCENDING), ("_id", ASCENDING)])
+        async for doc in cursor.batch_size(batch):
+            yield VoucherRecord.from_document(doc)

@@ -78,13 +78,16 @@ def command(cid: str, at: int) -> CommandRecord:
 async def test_command_outcomes(store: Store) -> None:
     await store.commands.insert(command("c1", 1))
     await store.commands.insert(command("c2", 2))
-    assert await store.commands.record_outcome("c1", CommandOutcome.DONE, "", 5)
+    assert await store.commands.record_outcome("c1", "pc-1", CommandOutcome.DONE, "", 5)
     assert not await store.commands.record_outcome(
-        "c1", CommandOutcome.FAILED, "again", 6
+        "c1", "pc-1", CommandOutcome.FAILED, "again", 6
     )  # the first outcome stands
+    assert not await store.commands.record_outcome(
+        "c2", "pc-2", CommandOutcome.DONE, "", 7
+    )  # another PC's acknowledgement changes nothing
     await store.commands.mark_unanswered("c2")
     assert await store.commands.record_outcome(
-        "c2", CommandOutcome.DONE, "late", 30
+        "c2", "pc-1", CommandOutcome.DONE, "late", 30
     )  # a late ack still lands
     history, total = await store.commands.for_pc("pc-1")
     assert total == 2

@@ -39,6 +39,7 @@ from hub.store import (
     open_store,
 )
 from hub.store.commands import CommandState
+from hub.store.exports import ExportRecord
 from hub.store.ledger import CapClaim, HistoryFilter
 from hub.store.members import MemberSearch, OfflineGrant
 from hub.store.sessions import SessionState
@@ -57,6 +58,16 @@ LISTINGS: dict[str, str] = {
     "AuditRepository.append": "reads the head (above), then inserts",
     "AuditRepository.page(all)": "the whole log, newest first by _id, a page at a time",
     "AuditRepository.count": "the whole log's size (an unfiltered count reads metadata)",
+    "ExportRepository.page(all)": "an owner's list of every export job, newest first, a page at a time",
+    "AuditRepository.iterate(all)": "an export of the whole log, oldest first by _id, a batch at a time",
+    "CommandRepository.iterate(all)": "an export of every PC's commands, a batch at a time",
+    "CommandRepository.count(all)": "an unfiltered count reads metadata",
+    "LedgerRepository.iterate(all)": "an export of the whole payment history, a batch at a time",
+    "MemberRepository.iterate(all)": "an export of every member by login, a batch at a time",
+    "ProductRepository.iterate": "the catalogue (active ones, or all): tens of products",
+    "SessionRepository.iterate(all)": "an export of every session, a batch at a time",
+    "ShiftRepository.iterate(all)": "an export of every shift, a batch at a time",
+    "VoucherRepository.iterate": "an export of every voucher, a batch at a time",
     "BranchRepository.all": "every branch: a handful",
     "LedgerRepository.page(all)": "the whole payment history, newest first, a page at a time",
     "LedgerRepository.scan": "icafe ledger verify reads every transaction",
@@ -165,6 +176,7 @@ SESSION = SessionRecord(
     tariff_id="plan",
     started_by="cashier",
 )
+EXPORT = ExportRecord("x1", "u1", "admin", "payments", "csv", {}, created_at=1, runner="hub", beat_at=1)
 COMMAND = CommandRecord("c1", "pc-1", "lock", None, "admin", 1, 2, CommandState.SENT)
 USER = StaffUser("u1", "aziz", "cashier", "h", False, 1)
 TOKEN = RefreshRecord("t1", "f1", "u1", 0, 1, 10, 1, 100)
@@ -184,6 +196,9 @@ CALLS: dict[str, Call] = {
     "AuditRepository.page(time)": lambda s: s.audit.page(since_ms=0, until_ms=5),
     "AuditRepository.entries": lambda s: drain(s.audit.entries(3)),
     "AuditRepository.count": lambda s: s.audit.count(),
+    "AuditRepository.iterate(all)": lambda s: drain(s.audit.iterate()),
+    "AuditRepository.iterate(action)": lambda s: drain(s.audit.iterate(action="x.y")),
+    "AuditRepository.iterate(time)": lambda s: drain(s.audit.iterate(since_ms=0, until_ms=5)),
     # branches
     "BranchRepository.get": lambda s: s.branches.get("main"),
     "BranchRepository.all": lambda s: s.branches.all(),
@@ -191,10 +206,16 @@ CALLS: dict[str, Call] = {
     "BranchRepository.create_if_missing": lambda s: s.branches.create_if_missing(BranchRecord("b2", "B")),
     # commands
     "CommandRepository.insert": lambda s: s.commands.insert(COMMAND),
-    "CommandRepository.record_outcome": lambda s: s.commands.record_outcome("c1", CommandOutcome.DONE, "", 3),
+    "CommandRepository.record_outcome": lambda s: s.commands.record_outcome(
+        "c1", "pc-1", CommandOutcome.DONE, "", 3
+    ),
     "CommandRepository.mark_unanswered": lambda s: s.commands.mark_unanswered("c1"),
     "CommandRepository.get": lambda s: s.commands.get("c1"),
     "CommandRepository.for_pc": lambda s: s.commands.for_pc("pc-1"),
+    "CommandRepository.iterate(all)": lambda s: drain(s.commands.iterate()),
+    "CommandRepository.iterate(pc)": lambda s: drain(s.commands.iterate("pc-1")),
+    "CommandRepository.count(all)": lambda s: s.commands.count(),
+    "CommandRepository.count(pc)": lambda s: s.commands.count("pc-1"),
     # journals
     "JournalRepository.insert": lambda s: s.journals.insert(
         "pc-1", "j1", 1, {"type": "t", "session_id": "s1"}
@@ -209,6 +230,24 @@ CALLS: dict[str, Call] = {
     "JournalRepository.events_of_session": lambda s: s.journals.events_of_session("s1"),
     "JournalRepository.cursors": lambda s: s.journals.cursors("pc-1"),
     # ledger
+    "ExportRepository.insert": lambda s: s.exports.insert(EXPORT),
+    "ExportRepository.get": lambda s: s.exports.get("x1"),
+    "ExportRepository.page(all)": lambda s: s.exports.page(None),
+    "ExportRepository.page(user)": lambda s: s.exports.page("u1"),
+    "ExportRepository.unfinished_of": lambda s: s.exports.unfinished_of("u1"),
+    "ExportRepository.start": lambda s: s.exports.start("x1", 1, runner="hub", at=2),
+    "ExportRepository.progress": lambda s: s.exports.progress("x1", 1, rows=1, total=2, at=3),
+    "ExportRepository.beat": lambda s: s.exports.beat(["x1"], 4),
+    "ExportRepository.finish": lambda s: s.exports.finish(
+        "x1", 1, file="x1.csv", size=10, rows=2, at=5, expires_at=6
+    ),
+    "ExportRepository.fail": lambda s: s.exports.fail("x1", 1, error="e", retryable=True, at=7),
+    "ExportRepository.fail_orphans(runner)": lambda s: s.exports.fail_orphans(runner="hub", error="e", at=8),
+    "ExportRepository.fail_orphans(beat)": lambda s: s.exports.fail_orphans(beat_before=1, error="e", at=8),
+    "ExportRepository.requeue": lambda s: s.exports.requeue("x1", runner="hub", at=9),
+    "ExportRepository.expired": lambda s: s.exports.expired(10),
+    "ExportRepository.expire": lambda s: s.exports.expire("x1", 11),
+    "ExportRepository.states": lambda s: s.exports.states(["x1", "x2"]),
     "LedgerRepository.post": lambda s: s.ledger.post(
         tx("l1", MEMBER, member_id="m1", session_id="s1", shift_id="sh1"),
         receipt_branch="main",
@@ -237,6 +276,12 @@ CALLS: dict[str, Call] = {
     "LedgerRepository.find(shift)": lambda s: s.ledger.find(HistoryFilter(shift_id="sh1")),
     "LedgerRepository.find(session)": lambda s: s.ledger.find(HistoryFilter(kind="refund", session_id="s1")),
     "LedgerRepository.iterate": lambda s: drain(s.ledger.iterate(HistoryFilter(member_id="m1"))),
+    "LedgerRepository.iterate(all)": lambda s: drain(
+        s.ledger.iterate(HistoryFilter(kinds=("payment", "refund")))
+    ),
+    "LedgerRepository.iterate(time)": lambda s: drain(
+        s.ledger.iterate(HistoryFilter(kinds=("payment", "refund"), since=0, until=5))
+    ),
     "LedgerRepository.account_entries": lambda s: s.ledger.account_entries(MEMBER),
     "LedgerRepository.scan": lambda s: drain(s.ledger.scan()),
     "LedgerRepository.import_once": lambda s: s.ledger.import_once(
@@ -250,6 +295,8 @@ CALLS: dict[str, Call] = {
     "MemberRepository.page(all)": lambda s: s.members.page(),
     "MemberRepository.page(text)": lambda s: s.members.page(MemberSearch(text="nod")),
     "MemberRepository.page(login)": lambda s: s.members.page(MemberSearch(login="nodira")),
+    "MemberRepository.iterate(all)": lambda s: drain(s.members.iterate()),
+    "MemberRepository.iterate(login)": lambda s: drain(s.members.iterate(MemberSearch(login="nodira"))),
     "MemberRepository.update_contact": lambda s: s.members.update_contact("m1", name="Nodira"),
     "MemberRepository.reindex_phones": lambda s: s.members.reindex_phones(lambda member, sealed: None),
     "MemberRepository.set_secret": lambda s: s.members.set_secret("m1", "h2", "pin", None),
@@ -275,6 +322,7 @@ CALLS: dict[str, Call] = {
     "ProductRepository.get": lambda s: s.products.get("p1"),
     "ProductRepository.by_ids": lambda s: s.products.by_ids(["p1", "p2"]),
     "ProductRepository.page": lambda s: s.products.page(active_only=True),
+    "ProductRepository.iterate": lambda s: drain(s.products.iterate(active_only=False)),
     # sessions
     "SessionRepository.insert": lambda s: s.sessions.insert(SESSION),
     "SessionRepository.insert_if_absent": lambda s: s.sessions.insert_if_absent(SESSION),
@@ -283,6 +331,8 @@ CALLS: dict[str, Call] = {
     "SessionRepository.page(all)": lambda s: s.sessions.page(filters={}),
     "SessionRepository.page(pc)": lambda s: s.sessions.page(filters={"pc_id": "pc-1"}),
     "SessionRepository.page(member)": lambda s: s.sessions.page(filters={"member_id": "m1"}),
+    "SessionRepository.iterate(all)": lambda s: drain(s.sessions.iterate(filters={})),
+    "SessionRepository.iterate(pc)": lambda s: drain(s.sessions.iterate(filters={"pc_id": "pc-1"})),
     "SessionRepository.guests_started_by": lambda s: s.sessions.guests_started_by("cashier", 0, 9),
     "SessionRepository.set_state": lambda s: s.sessions.set_state(
         "s1", SessionState.ACTIVE, only_from=[SessionState.PENDING]
@@ -303,6 +353,8 @@ CALLS: dict[str, Call] = {
     "ShiftRepository.close": lambda s: s.shifts.close("sh1", counted={}, expected={}, at=2, by="x", note=""),
     "ShiftRepository.page(all)": lambda s: s.shifts.page(),
     "ShiftRepository.page(branch)": lambda s: s.shifts.page(branch="main"),
+    "ShiftRepository.iterate(all)": lambda s: drain(s.shifts.iterate()),
+    "ShiftRepository.iterate(branch)": lambda s: drain(s.shifts.iterate(branch="main")),
     # tariffs and groups
     "TariffRepository.save": lambda s: s.tariffs.save(TARIFF, 1),
     "TariffRepository.create": lambda s: s.tariffs.create(TARIFF, 1),
@@ -345,6 +397,7 @@ CALLS: dict[str, Call] = {
     "VoucherRepository.by_code_hash": lambda s: s.vouchers.by_code_hash("hash"),
     "VoucherRepository.by_payment": lambda s: s.vouchers.by_payment("l1"),
     "VoucherRepository.page": lambda s: s.vouchers.page(),
+    "VoucherRepository.iterate": lambda s: drain(s.vouchers.iterate()),
     # the store itself
     "Store.ping": lambda s: s.ping(),
     "Store.import_legacy_balances": lambda s: s.import_legacy_balances("UZS"),
