@@ -8,8 +8,10 @@ write-only sheets cannot set column widths and frozen panes as simply; it stays 
 Cells are typed: numbers as numbers, money as a number of major units with a number format in the branch's
 currency at its display precision (so'm: no fractions), times and days as Excel dates on the branch's wall
 clock, shares as percentages; text is always written as a string, never read as a formula, a number or a
-link. A header row, frozen, with a filter; widths by column. Past Excel's 1,048,576 rows a sheet continues
-on the next one ("Payments (2)").
+link, and text that starts like a formula also carries Excel's quote prefix (what Excel sets itself for
+``'=1``), so editing the cell keeps it text instead of turning it into a live formula. A header row,
+frozen, with a filter; widths by column. Past Excel's 1,048,576 rows a sheet continues on the next one
+("Payments (2)").
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import Any
 
 import xlsxwriter
 
-from hub.exports.cells import excel_time, major_units, money_format
+from hub.exports.cells import FORMULA_STARTS, excel_time, major_units, money_format
 from hub.exports.sheet import Sheet
 from hub.exports.table import Cell, ColumnType, Row
 
@@ -73,6 +75,7 @@ class XlsxFileWriter:
             ColumnType.DATE: self._book.add_format({"num_format": "yyyy-mm-dd"}),
             ColumnType.PERCENT: self._book.add_format({"num_format": "0.0%"}),
         }
+        self._quoted = self._book.add_format({"quote_prefix": True})
         self._part = 0
         self._row = 0
         self._ws: Any = None
@@ -111,7 +114,8 @@ class XlsxFileWriter:
         elif kind in (ColumnType.INTEGER, ColumnType.PERCENT) and isinstance(value, int | float):
             ws.write_number(row, col, value, self._formats[kind])
         else:  # text, or a value not of its column's type: as text
-            ws.write_string(row, col, str(value)[:MAX_TEXT])
+            shown = str(value)[:MAX_TEXT]
+            ws.write_string(row, col, shown, self._quoted if shown.startswith(FORMULA_STARTS) else None)
 
     def close(self) -> None:
         self._ws.autofilter(0, 0, self._row, len(self._sheet.columns) - 1)

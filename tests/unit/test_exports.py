@@ -14,6 +14,7 @@ import openpyxl
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from openpyxl.utils.escape import unescape
 from pypdf import PdfReader
 
 from hub.exports import lists, pdf, xlsx
@@ -65,7 +66,9 @@ def test_csv_writes_minor_units_local_times_and_fractions(tmp_path: Path) -> Non
 
 def test_csv_neutralises_formulas_in_text_only(tmp_path: Path) -> None:
     path = write(Format.CSV, [(text, -5, -500, None, None, None) for text in HOSTILE], tmp_path)
-    body = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"), newline="")))[1:]
+    # newline="": a carriage return inside a quoted cell is data, not a line end to translate.
+    with path.open(encoding="utf-8", newline="") as file:
+        body = list(csv.reader(file))[1:]
     assert [row[0] for row in body] == [f"'{text}" for text in HOSTILE]
     # Numbers are written by the hub from integers: a negative amount stays a number.
     assert {row[1] for row in body} == {"-5"}
@@ -88,7 +91,7 @@ def test_xlsx_cells_are_typed_with_the_branch_currency_and_timezone(tmp_path: Pa
     assert [c.value for c in header] == ["Name", "Payments", "Amount", "Time", "Created", "Value"]
     assert all(c.font.b for c in header)
     name, count, amount, at, day, share = row
-    assert (name.value, name.data_type) == ("tea", "s")
+    assert (name.value, name.data_type, name.quotePrefix) == ("tea", "s", False)
     assert (count.value, count.data_type) == (3, "n")
     assert amount.value == 12_345
     assert amount.data_type == "n"
@@ -114,8 +117,12 @@ def test_xlsx_money_keeps_cents_for_a_currency_that_shows_them(tmp_path: Path) -
 def test_xlsx_writes_text_as_text_never_as_a_formula(tmp_path: Path) -> None:
     path = write(Format.XLSX, [(text, None, None, None, None, None) for text in HOSTILE], tmp_path)
     cells = [row[0] for row in openpyxl.load_workbook(path).active.iter_rows(min_row=2)]
-    assert [c.value for c in cells] == list(HOSTILE)
+    # The file escapes control characters as OOXML says (a carriage return is "_x000D_", which Excel reads
+    # back); openpyxl leaves the escapes as they are.
+    assert [unescape(c.value) for c in cells] == list(HOSTILE)
     assert {c.data_type for c in cells} == {"s"}  # "f" would be a formula
+    # Excel's own mark of text typed as '=...: editing the cell keeps it text.
+    assert all(c.quotePrefix for c in cells)
     assert b"<f>" not in _sheet_xml(path)
 
 
