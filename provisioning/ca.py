@@ -23,6 +23,7 @@ import json
 import os
 import re
 import secrets
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -622,15 +623,17 @@ class CertificateAuthority:
         atomic_write(self.crl_path, pem, _PUBLIC_MODE)
 
     def _next_crl_time(self, now: datetime) -> datetime:
-        """``now`` to the second, but always after the current CRL's lastUpdate: of two CRLs with the same
-        one, OpenSSL keeps using the one it loaded first. (Two changes within a second: the second CRL is
-        dated a second ahead, and takes effect when that second comes.)"""
-        now = now.replace(microsecond=0)
+        """``now`` to the second, always after the current CRL's lastUpdate: of two CRLs with the same one,
+        OpenSSL keeps using the one it loaded first. Two changes within one second: the second waits for
+        the next second (under the CA's lock), since a CRL dated ahead would be "not yet valid" to
+        OpenSSL, which then refuses every client that only it covers."""
         try:
             current = x509.load_pem_x509_crl(self.crl_path.read_bytes()).last_update_utc
         except (OSError, ValueError):
-            return now
-        return max(now, current + timedelta(seconds=1))
+            return now.replace(microsecond=0)
+        while (stamp := datetime.now(UTC).replace(microsecond=0)) <= current:
+            time.sleep(max(0.01, (current + timedelta(seconds=1) - datetime.now(UTC)).total_seconds()))
+        return stamp
 
     def _signing_key(self) -> ec.EllipticCurvePrivateKey:
         # Loaded on first use so read-only callers (list, get) need no access to ca.key.

@@ -445,7 +445,7 @@ def test_cli_list_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
 
 
 def test_cli_keeps_the_brokers_access_list_in_step(tmp_path: Path) -> None:
-    """init, issue, enroll and revoke each rewrite certs/broker/dynamic-security.json from the records."""
+    """init, issue, bundle and revoke each rewrite certs/broker/dynamic-security.json from the records."""
     certs = tmp_path / "certs"
     acl = certs / "broker" / "dynamic-security.json"
 
@@ -458,7 +458,7 @@ def test_cli_keeps_the_brokers_access_list_in_step(tmp_path: Path) -> None:
     assert run_cli("ca", "issue", "pc-001", "--site", "main", "--certs-dir", str(certs)) == 0
     assert run_cli("ca", "issue", "pc-002", "--certs-dir", str(certs)) == 0  # no site yet: not admitted
     assert clients() == services | {"pc-001"}
-    bundle = ["enroll", "pc-002", "--site", "annex", "--broker-host", "h", "--out", str(tmp_path / "b")]
+    bundle = ["ca", "bundle", "pc-002", "--site", "annex", "--broker-host", "h", "--out", str(tmp_path / "b")]
     assert run_cli(*bundle, "--certs-dir", str(certs)) == 0
     assert clients() == services | {"pc-001", "pc-002"}
     assert run_cli("ca", "revoke", "pc-001", "--certs-dir", str(certs)) == 0

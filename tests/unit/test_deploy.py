@@ -33,6 +33,7 @@ from hub.config import HubSettings, load_settings
 from icafe.stack import dynsec_plugin
 from provisioning import CertificateAuthority, Identity
 from provisioning.broker_acl import write_broker_acl
+from provisioning.crl_dir import CRL_DIR
 
 yaml = pytest.importorskip("yaml", reason="PyYAML comes with the dev extra: pip install -e .[dev]")
 
@@ -507,6 +508,7 @@ def test_compose_broker_requires_certificates_and_uses_the_access_list(
             assert mounted[listener[key]].startswith("./certs/"), key
         assert mounted[listener["cafile"]] == "./certs/ca.crt"
         assert mounted[listener["crlfile"]] == "./certs/crl.pem"
+        assert mounted[listener["capath"]] == "./certs/crl.d"
     assert options["persistence_location"].rstrip("/") in mounted
     # `icafe broker-log` runs the broker and reports to the hub over the hub's listener, with its identity.
     command = services["mosquitto"]["command"]
@@ -677,6 +679,7 @@ def test_compose_broker_config_runs_in_mosquitto(tmp_path: Path, broker_ca: Cert
         (broker.key_path, "server.key"),
     ):
         shutil.copy(source, base / "certs" / name)
+    shutil.copytree(broker_ca.root / CRL_DIR, base / "certs" / "crl.d")
     write_broker_acl(broker_ca, base / "config" / "dynamic-security.json")
     port, hub_port = free_port(), free_port()
     text = BROKER_CONF.read_text().replace("/mosquitto/", f"{base}/")
@@ -880,6 +883,7 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         (broker.key_path, "server.key"),
     ):
         shutil.copy(source, conf_dir / name)
+    shutil.copytree(ca.root / CRL_DIR, conf_dir / "crl.d")
     write_broker_acl(ca, conf_dir / "dynamic-security.json")
     (tmp / "persistence").mkdir()
     port = free_port()
@@ -1016,6 +1020,7 @@ def test_native_broker_config_is_the_template_filled_in(rendered: dict[str, Any]
         cert_file=f"{conf_dir}/server.crt",
         key_file=f"{conf_dir}/server.key",
         crl_file=f"{conf_dir}/crl.pem",
+        crl_dir=f"{conf_dir}/crl.d",
         extra="",
     )
     actual = (rendered["dir"] / "mosquitto.conf").read_text()

@@ -126,11 +126,11 @@ def test_bundle_refuses_bad_input(ca: CertificateAuthority, tmp_path: Path) -> N
     assert not (tmp_path / "bundle").exists()
 
 
-def test_cli_enroll_writes_the_bundle(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_bundle_writes_the_bundle(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     ca = CertificateAuthority.init(tmp_path / "certs")
     parser = argparse.ArgumentParser(prog="icafe")
     register(parser.add_subparsers(dest="command", required=True))
-    argv = ["enroll", "pc-007", "--site", "annex", "--broker-host", "10.0.0.5", "--broker-port", "9883"]
+    argv = ["ca", "bundle", "pc-007", "--site", "annex", "--broker-host", "10.0.0.5", "--broker-port", "9883"]
     argv += ["--out", str(tmp_path / "out"), "--certs-dir", str(ca.root)]
     args = parser.parse_args(argv)
     assert args.func(args) == 0
