@@ -19,7 +19,7 @@ class HubMetrics:
         )
         self.dropped = Counter(
             "icafe_mqtt_messages_dropped",
-            "Malformed or unexpected MQTT messages dropped",
+            "MQTT messages dropped: malformed, unexpected, or telemetry shed when the hub cannot keep up",
             ["reason"],
             registry=self.registry,
         )

@@ -13,6 +13,8 @@ import contextlib
 import logging
 from collections.abc import Callable
 
+from redis.exceptions import RedisError
+
 from hub.clock import now_ms
 from hub.live import LiveState
 from hub.metrics import HubMetrics
@@ -59,8 +61,10 @@ class TelemetryIngest:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-        with contextlib.suppress(Exception):
+        try:
             await self.flush()
+        except Exception as exc:  # stopping during an outage: what was not written is lost (telemetry only)
+            log.warning("last telemetry flush failed: %s", str(exc)[:300])
 
     async def _run(self) -> None:
         while True:
@@ -72,12 +76,16 @@ class TelemetryIngest:
 
     async def flush(self) -> None:
         flush = self._plan.take()
+        if flush.live:
+            # First, and whatever the store does: the consoles' view does not wait for (or on) the store.
+            try:
+                await self._live.publish_telemetry(
+                    [{"pc_id": r.pc_id, "telemetry": r.values} for r in flush.live]
+                )
+            except (RedisError, OSError) as exc:
+                log.warning("telemetry not published live: %s", str(exc)[:300])
         if flush.samples:
             await self._write(flush.samples)
-        if flush.live:
-            await self._live.publish_telemetry(
-                [{"pc_id": r.pc_id, "telemetry": r.values} for r in flush.live]
-            )
 
     async def _write(self, samples: list[Reading]) -> None:
         # A deterministic id makes a retried sample idempotent.

@@ -44,19 +44,17 @@ class TelemetryPlan:
         self._sample_ms = sample_ms
         self._max_samples = max_samples
         self._live: dict[str, Reading] = {}
+        # Every PC's newest reading: what a sample that failed to be written is retried with.
+        self._newest: dict[str, Reading] = {}
         # PCs whose sample is due, with their newest reading; in the order they became due.
         self._due: dict[str, Reading] = {}
         # When each PC's next sample is due (ms); a PC never sampled is due at once.
         self._next_sample: dict[str, int] = {}
 
-    @property
-    def pending(self) -> int:
-        """Readings waiting for a flush (live and due), for the hub's backlog gauge."""
-        return len(self._live) + len(self._due)
-
     def offer(self, reading: Reading) -> None:
         pc_id = reading.pc_id
         self._live[pc_id] = reading
+        self._newest[pc_id] = reading
         if pc_id in self._due:
             self._due[pc_id] = reading  # keeps its place in the order
         elif reading.received_at >= self._next_sample.get(pc_id, 0):
@@ -74,7 +72,10 @@ class TelemetryPlan:
         return Flush(samples=samples, live=live)
 
     def restore(self, samples: list[Reading]) -> None:
-        """Samples that could not be written: due again (unless a newer reading of the PC already is)."""
-        for reading in samples:
-            self._next_sample.pop(reading.pc_id, None)
-            self._due.setdefault(reading.pc_id, reading)
+        """Samples that could not be written: due again, first in line, each with its PC's newest reading
+        (one offered while the write was failing is newer than the one taken)."""
+        again = {r.pc_id: self._newest.get(r.pc_id, r) for r in samples}
+        for pc_id in again:
+            self._next_sample.pop(pc_id, None)
+            self._due.pop(pc_id, None)
+        self._due = {**again, **self._due}
