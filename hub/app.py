@@ -36,6 +36,7 @@ from hub.context import HubContext
 from hub.enrollment import EnrollmentService, SignerClient
 from hub.errors import ApiError, ConfigError, HubError, Refused
 from hub.exports.jobs import ExportJobs
+from hub.inventory.service import Inventory
 from hub.live import LiveState
 from hub.metrics import HubMetrics
 from hub.money.service import MoneyService
@@ -186,6 +187,7 @@ async def _open(app: HubApp) -> None:
     await ensure_owner(ctx.store.users, settings.admin_password, ctx.audit)
     ctx.money = MoneyService(ctx.store, ctx.live, ctx.cipher, settings.site)
     ctx.shifts = ShiftService(ctx.store)
+    ctx.inventory = Inventory(ctx.store, ctx.money.stock)
     await ensure_branch(ctx.store, settings)
     imported = await ctx.store.import_legacy_balances(settings.currency)
     if imported:
@@ -259,6 +261,7 @@ async def _open(app: HubApp) -> None:
     ctx.tasks.append(asyncio.create_task(ctx.bridge.run(), name="mqtt-bridge"))
     ctx.tasks.append(asyncio.create_task(_prune_telemetry(ctx), name="telemetry-retention"))
     ctx.tasks.append(asyncio.create_task(_expire_stale_orders(ctx), name="session-orders"))
+    ctx.tasks.append(asyncio.create_task(ctx.inventory.reconciler.run_forever(), name="stock-reconciler"))
     if settings.detect_blocking:
         # After start-up, whose one-off file reads are fine: from here on, the loop must never block.
         from hub.blocking import activate

@@ -16,6 +16,7 @@ from hub.commands import CommandService
 from hub.config import HubSettings
 from hub.enrollment import EnrollmentService
 from hub.exports.jobs import ExportJobs
+from hub.inventory.service import Inventory
 from hub.live import LiveState
 from hub.metrics import HubMetrics
 from hub.money.service import MoneyService
@@ -50,6 +51,7 @@ class HubContext:
     alerts: PcAlerts = field(init=False)
     enrollment: EnrollmentService = field(init=False)
     exports: ExportJobs = field(init=False)
+    inventory: Inventory = field(init=False)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     # Staff security (hub.security.setup): the first two from settings at app creation, the rest opened
     # with Redis and the store.

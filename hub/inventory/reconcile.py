@@ -114,4 +114,6 @@ class StockReconciler:
                 await self.run()
             except (PyMongoError, OSError) as exc:
                 log.warning("stock reconciliation postponed: %s", str(exc)[:300])
+            except Exception:  # a bug must not end the task: the next run may get past it
+                log.exception("stock reconciliation failed; will retry")
             await asyncio.sleep(every_s)

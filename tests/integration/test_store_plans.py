@@ -23,6 +23,7 @@ import pytest
 from pymongo import monitoring
 
 from billing.ledger import AccountKind, branch_account, member_account, transfer
+from billing.stock import Change, StockKind
 from hub.sessions.defaults import DEFAULT_TARIFF
 from hub.store import (
     BranchRecord,
@@ -43,6 +44,10 @@ from hub.store.exports import ExportRecord
 from hub.store.ledger import CapClaim, HistoryFilter
 from hub.store.members import MemberSearch, OfflineGrant
 from hub.store.sessions import SessionState
+from hub.store.stock import MovementFilter, NewMovement, ReturnCap
+from hub.store.stock_items import StockItem
+from hub.store.stock_operations import OperationLine, StockOperation
+from hub.store.stocktakes import CountLine, StocktakeRecord
 from hub.store.transactions import LedgerTransaction, TxKind
 from icafe.stack import LocalStack
 from protocol import CommandOutcome, SessionKind
@@ -69,6 +74,9 @@ LISTINGS: dict[str, str] = {
     "ShiftRepository.iterate(all)": "an export of every shift, a batch at a time",
     "VoucherRepository.iterate": "an export of every voucher, a batch at a time",
     "BranchRepository.all": "every branch: a handful",
+    "StockRepository.page(all)": "every branch's stock movements, newest first, a page at a time",
+    "StockOperationRepository.page(all)": "every receipt, write-off and transfer, a page at a time",
+    "StocktakeRepository.page(all)": "every stocktake, newest first, a page at a time",
     "LedgerRepository.page(all)": "the whole payment history, newest first, a page at a time",
     "LedgerRepository.scan": "icafe ledger verify reads every transaction",
     "MemberRepository.page(all)": "every member by login, a page at a time",
@@ -187,6 +195,13 @@ CALLS: dict[str, Call] = {
     "AlertRepository.set_state": lambda s: s.alerts.set_state("a1", "acknowledged", by="x", at=2),
     "AlertRepository.unresolved_for_pc": lambda s: s.alerts.unresolved_for_pc("pc-1"),
     "AlertRepository.unresolved_counts": lambda s: s.alerts.unresolved_counts(["pc-1", "pc-2"]),
+    "AlertRepository.raise_stock_alert": lambda s: s.alerts.raise_stock_alert(
+        "main", "p1", "low", "m", {}, 1
+    ),
+    "AlertRepository.resolve_stock_alert": lambda s: s.alerts.resolve_stock_alert(
+        "main", "p1", "low", by="x", at=2
+    ),
+    "AlertRepository.unresolved_for_branch": lambda s: s.alerts.unresolved_for_branch("main"),
     # audit
     "AuditRepository.head": lambda s: s.audit.head(),
     "AuditRepository.append": lambda s: s.audit.append(lambda seq, prev: {"seq": seq, "hash": prev, "at": 1}),
@@ -355,6 +370,51 @@ CALLS: dict[str, Call] = {
     "ShiftRepository.page(branch)": lambda s: s.shifts.page(branch="main"),
     "ShiftRepository.iterate(all)": lambda s: drain(s.shifts.iterate()),
     "ShiftRepository.iterate(branch)": lambda s: drain(s.shifts.iterate(branch="main")),
+    # stock: movements, settings, operations, stocktakes
+    "StockRepository.post": lambda s: s.stock.post(
+        NewMovement("m1", "main", "p1", Change(StockKind.RECEIVED, 2, value=20))
+    ),
+    "StockRepository.post(return)": lambda s: s.stock.post(
+        NewMovement("m2", "main", "p1", Change(StockKind.RETURNED, 1), return_cap=ReturnCap("l1:p1", 1))
+    ),
+    "StockRepository.get": lambda s: s.stock.get("m1"),
+    "StockRepository.level": lambda s: s.stock.level("main", "p1"),
+    "StockRepository.level_at": lambda s: s.stock.level_at("main", "p1", 5),
+    "StockRepository.returned": lambda s: s.stock.returned("l1", "p1"),
+    "StockRepository.by_ref": lambda s: s.stock.by_ref("l1"),
+    "StockRepository.page(all)": lambda s: s.stock.page(MovementFilter()),
+    "StockRepository.page(product)": lambda s: s.stock.page(MovementFilter(branch="main", product_id="p1")),
+    "StockRepository.page(kind)": lambda s: s.stock.page(MovementFilter(kind="sold", since=0, until=9)),
+    "StockRepository.iterate(sold)": lambda s: drain(s.stock.iterate(MovementFilter(kind="sold", since=0))),
+    "StockRepository.iterate(branch)": lambda s: drain(s.stock.iterate(MovementFilter(branch="main"))),
+    "StockRepository.watermark": lambda s: s.stock.watermark(),
+    "StockRepository.set_watermark": lambda s: s.stock.set_watermark(5),
+    "StockItemRepository.get": lambda s: s.stock_items.get("p1"),
+    "StockItemRepository.save": lambda s: s.stock_items.save(StockItem("p1", track=True, low_stock=2)),
+    "StockItemRepository.tracked": lambda s: s.stock_items.tracked(),
+    "StockOperationRepository.create": lambda s: s.stock_operations.create(
+        StockOperation(
+            "o1", "receive:main:k", "receive", "main", (OperationLine("p1", 1, 5),), 1, "a", "u", "f"
+        )
+    ),
+    "StockOperationRepository.get": lambda s: s.stock_operations.get("o1"),
+    "StockOperationRepository.finish": lambda s: s.stock_operations.finish(
+        StockOperation("o1", "receive:main:k", "receive", "main", (), 1, "a", "u", "f"), "done"
+    ),
+    "StockOperationRepository.unfinished": lambda s: s.stock_operations.unfinished(),
+    "StockOperationRepository.page(all)": lambda s: s.stock_operations.page(),
+    "StockOperationRepository.page(branch)": lambda s: s.stock_operations.page(branch="main"),
+    "StocktakeRepository.create": lambda s: s.stocktakes.create(
+        StocktakeRecord("t1", "main", "Dilnoza", "a", 1)
+    ),
+    "StocktakeRepository.get": lambda s: s.stocktakes.get("t1"),
+    "StocktakeRepository.set_count": lambda s: s.stocktakes.set_count("t1", CountLine("p1", 3, "a", 2)),
+    "StocktakeRepository.counts": lambda s: s.stocktakes.counts("t1"),
+    "StocktakeRepository.start_posting": lambda s: s.stocktakes.start_posting("t1", by="a", at=3),
+    "StocktakeRepository.finish_posting": lambda s: s.stocktakes.finish_posting("t1"),
+    "StocktakeRepository.posting": lambda s: s.stocktakes.posting(),
+    "StocktakeRepository.page(all)": lambda s: s.stocktakes.page(),
+    "StocktakeRepository.page(branch)": lambda s: s.stocktakes.page(branch="main", state="posted"),
     # tariffs and groups
     "TariffRepository.save": lambda s: s.tariffs.save(TARIFF, 1),
     "TariffRepository.create": lambda s: s.tariffs.create(TARIFF, 1),
