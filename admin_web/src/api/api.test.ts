@@ -102,6 +102,43 @@ describe("token refresh", () => {
     expect(session.accessToken()).toBe("access-1");
   });
 
+  it("a logout is shown as a logout, even when the live feed's refresh is refused before its answer", async () => {
+    const store = new MemoryStore();
+    let finishLogout: () => void = () => undefined;
+    const logoutAnswered = new Promise<void>((resolve) => {
+      finishLogout = resolve;
+    });
+    // The hub ended the session: any refresh from now on is refused.
+    const session = signedInSession(store, null, () => Promise.resolve({ ok: false, code: "session_revoked" }));
+    const reasons: (SignOutReason | null)[] = [];
+    session.subscribe((_tokens, reason) => reasons.push(reason));
+    const leaving = session.logout(() => logoutAnswered);
+    // The socket closed (4002) before the logout's answer: it tries a refresh, which is refused.
+    expect(await session.refresh("access-1")).toBeNull();
+    finishLogout();
+    await leaving;
+    expect(reasons).toEqual(["logout"]);
+    expect(store.getItem(STORAGE_KEY)).toBeNull();
+  });
+
+  it("a refusal that arrives after the tokens changed signs nobody out a second time", async () => {
+    const store = new MemoryStore();
+    let refuse: () => void = () => undefined;
+    const refused = new Promise<RefreshOutcome>((resolve) => {
+      refuse = () => resolve({ ok: false, code: "refresh_token_reused" });
+    });
+    const session = signedInSession(store, null, () => refused);
+    const reasons: (SignOutReason | null)[] = [];
+    session.subscribe((_tokens, reason) => reasons.push(reason));
+    const refreshing = session.refresh("access-1");
+    await Promise.resolve();
+    await session.logout(() => Promise.resolve());
+    refuse();
+    expect(await refreshing).toBeNull();
+    session.signOut("ended"); // and a late sign-out keeps the first reason
+    expect(reasons).toEqual(["logout"]);
+  });
+
   it("ends a limited session (no refresh token) when its token expires", async () => {
     const session = new AuthSession({ storage: new MemoryStore(), locks: null, callRefresh: () => Promise.reject(new Error("not called")) });
     session.signedIn({ ...answer(1), refresh_token: undefined, scope: "limited" });

@@ -59,6 +59,8 @@ function reasonOf(code: string): SignOutReason {
 
 export class AuthSession {
   private inflight: Promise<string | null> | null = null;
+  /** A logout of this tab is in flight: the session's end is the user's doing, whatever else fails meanwhile. */
+  private leaving = false;
   private readonly listeners = new Set<Listener>();
 
   constructor(private readonly deps: AuthDeps) {}
@@ -94,8 +96,25 @@ export class AuthSession {
   }
 
   signOut(reason: SignOutReason): void {
+    // Already signed out: the listeners heard the first reason, which stays the one shown.
+    if (this.tokens() === null) return;
     this.deps.storage.removeItem(STORAGE_KEY);
     this.emit(null, reason);
+  }
+
+  /**
+   * Log out with `call` (the hub's logout), then sign out as "logout" whatever it answered. The hub
+   * ends the session's live feed at once, often before the logout's own answer arrives; the refresh
+   * that the feed then tries is refused, and that refusal must not be shown as "your session was ended".
+   */
+  async logout(call: () => Promise<unknown>): Promise<void> {
+    this.leaving = true;
+    try {
+      await call();
+    } finally {
+      this.leaving = false;
+      this.signOut("logout");
+    }
   }
 
   /**
@@ -122,6 +141,9 @@ export class AuthSession {
       }
       const outcome = await this.deps.callRefresh(current.refresh);
       if (!outcome.ok) {
+        // Refused because this tab is logging out, or after the tokens changed meanwhile (signed out,
+        // signed in again): whoever changed them told the listeners; this refusal is not news.
+        if (this.leaving || this.tokens()?.access !== current.access) return null;
         this.signOut(reasonOf(outcome.code));
         return null;
       }

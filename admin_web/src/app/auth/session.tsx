@@ -78,13 +78,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       signIn: (answer) => {
         auth.signedIn(answer);
       },
-      logout: async () => {
-        try {
-          await api.logout();
-        } finally {
-          auth.signOut("logout");
-        }
-      },
+      logout: () => auth.logout(api.logout),
     };
   }, [tokens, endedBecause, me.data]);
 
