@@ -27,6 +27,7 @@ from hub.store.ledger import LedgerRepository, import_legacy_balances
 from hub.store.members import MemberRepository, OfflineGrantRepository
 from hub.store.pcs import PcRepository
 from hub.store.products import ProductRepository
+from hub.store.reports import ReportRepository
 from hub.store.sessions import SessionRepository
 from hub.store.shifts import ShiftRepository
 from hub.store.stock import StockRepository
@@ -70,6 +71,7 @@ class Store:
     stock_operations: StockOperationRepository = field(init=False)
     stocktakes: StocktakeRepository = field(init=False)
     exports: ExportRepository = field(init=False)
+    reports: ReportRepository = field(init=False)
 
     async def ping(self) -> bool:
         try:
@@ -155,6 +157,7 @@ async def open_store(
     store.stock_operations = StockOperationRepository(db["stock_operations"])
     store.stocktakes = StocktakeRepository(db["stocktakes"], db["stocktake_counts"])
     store.exports = ExportRepository(db["export_jobs"])
+    store.reports = ReportRepository(db)
     try:
         for repository in (
             store.pcs,
@@ -181,6 +184,7 @@ async def open_store(
             store.stock_operations,
             store.stocktakes,
             store.exports,
+            store.reports,
         ):
             await repository.create_indexes()
     except PyMongoError as exc:

@@ -11,6 +11,7 @@ no index or collection listings once the store is open.
 
 from __future__ import annotations
 
+import datetime
 import inspect
 import re
 import typing
@@ -174,6 +175,7 @@ def tx(
 
 
 MEMBER = member_account("m1")
+DAY = datetime.date(2026, 1, 1)
 TARIFF = DEFAULT_TARIFF.model_copy(update={"id": "plan"})
 SESSION = SessionRecord(
     id="s1",
@@ -338,6 +340,19 @@ CALLS: dict[str, Call] = {
     "ProductRepository.by_ids": lambda s: s.products.by_ids(["p1", "p2"]),
     "ProductRepository.page": lambda s: s.products.page(active_only=True),
     "ProductRepository.iterate": lambda s: drain(s.products.iterate(active_only=False)),
+    # reports (hub.reports): rollups of days, and the range reads days are folded from
+    "ReportRepository.days": lambda s: s.reports.days("main", DAY, DAY, ["takings"]),
+    "ReportRepository.days_until": lambda s: s.reports.days_until(DAY, ["accounts"]),
+    "ReportRepository.save_day": lambda s: s.reports.save_day("main", DAY, {"takings": []}, 1),
+    "ReportRepository.drop_days": lambda s: s.reports.drop_days("main"),
+    "ReportRepository.transactions": lambda s: drain(s.reports.transactions("main", 0, 9)),
+    "ReportRepository.sessions": lambda s: drain(s.reports.sessions(0, 9)),
+    "ReportRepository.first_activity": lambda s: s.reports.first_activity("main"),
+    "ReportRepository.first_session": lambda s: s.reports.first_session(),
+    "ReportRepository.shifts": lambda s: s.reports.shifts("main", 0, 9),
+    "ReportRepository.audit_actions": lambda s: s.reports.audit_actions("session.stop", 0, 9),
+    "ReportRepository.members_joined": lambda s: s.reports.members_joined(0, 9),
+    "ReportRepository.member_logins": lambda s: s.reports.member_logins(["m1", "m2"]),
     # sessions
     "SessionRepository.insert": lambda s: s.sessions.insert(SESSION),
     "SessionRepository.insert_if_absent": lambda s: s.sessions.insert_if_absent(SESSION),

@@ -1,0 +1,179 @@
+"""The rollup: what a day's ledger transactions and sessions add up to, as counters that merge by addition.
+
+Pure (no I/O). A day's :class:`Facts` is a fold of that day's records; the facts of a longer period are the
+sum of its days' (``merge``), so a report over stored days equals a fold of all its records at once, which
+``tests/unit/test_report_facts.py`` checks for any records. Every figure is an integer (money in minor
+units, time in milliseconds), so sums are exact.
+
+Each section maps a key (a tuple of strings) to a row of counters named in :data:`SECTIONS`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from billing.ledger import GUARDED, kind_of
+from hub.reports.calendar import day_of, hour_slices
+from hub.store.sessions import SessionRecord, SessionState
+from hub.store.transactions import LedgerTransaction, TxKind
+
+Key = tuple[str, ...]
+
+SECTIONS: dict[str, tuple[str, ...]] = {
+    # key (method, purpose, staff, shift): payments and refunds at the desk, as the payment history lists
+    "takings": ("payments", "paid", "refunds", "refunded"),
+    # key (account): each account's line sum (debits positive); every member's balance is one "member"
+    # account here, every voucher's one "voucher"
+    "accounts": ("sum",),
+    # key (product_id, name): goods sold
+    "products": ("quantity", "total"),
+    # key (member_id): what a member spent on time and goods, topped up, and their ended sessions
+    "members": ("spend", "topups", "sessions", "used_ms"),
+    # key (pc_id): ended sessions, their time and hub-priced cost
+    "pcs": ("sessions", "used_ms", "cost"),
+    # key (zone, tariff_id): the same by the PC's group (its zone) and the session's tariff
+    "zones": ("sessions", "used_ms", "cost"),
+    # key (weekday, hour) (Monday 0): milliseconds of PC use in that local hour
+    "hours": ("occupied_ms",),
+    # key (session kind): ended sessions; "open" counts sessions not ended yet (their day is not final)
+    "usage": ("sessions", "used_ms", "cost", "open"),
+}
+NO_ZONE = "-"
+
+
+@dataclass
+class Facts:
+    sections: dict[str, dict[Key, list[int]]] = field(default_factory=dict)
+
+    def add(self, section: str, key: Key, *values: int) -> None:
+        width = len(SECTIONS[section])
+        if len(values) != width:
+            raise ValueError(f"{section} rows have {width} values, got {len(values)}")
+        row = self.sections.setdefault(section, {}).setdefault(key, [0] * width)
+        for i, value in enumerate(values):
+            row[i] += value
+
+    def rows(self, section: str) -> dict[Key, list[int]]:
+        return self.sections.get(section, {})
+
+    def merge(self, other: Facts) -> Facts:
+        """A new Facts holding both."""
+        merged = Facts()
+        for facts in (self, other):
+            for section, rows in facts.sections.items():
+                for key, values in rows.items():
+                    merged.add(section, key, *values)
+        return merged
+
+    def __eq__(self, other: object) -> bool:
+        """Equal when every counter is (a row of zeros is the same as no row)."""
+        if not isinstance(other, Facts):
+            return NotImplemented
+        return _nonzero(self) == _nonzero(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    # ---- stored form: lists, since keys may hold characters a document's field names cannot --------------
+
+    def to_document(self, sections: Iterable[str] | None = None) -> dict[str, Any]:
+        return {
+            section: [[*key, *values] for key, values in sorted(self.rows(section).items())]
+            for section in (sections or SECTIONS)
+        }
+
+    @classmethod
+    def from_document(cls, doc: Mapping[str, Any]) -> Facts:
+        facts = cls()
+        for section, width in ((name, len(columns)) for name, columns in SECTIONS.items()):
+            for row in doc.get(section) or ():
+                key, values = row[:-width], row[-width:]
+                facts.add(section, tuple(str(part) for part in key), *(int(v) for v in values))
+        return facts
+
+
+def _nonzero(facts: Facts) -> dict[str, dict[Key, list[int]]]:
+    return {
+        section: {key: values for key, values in rows.items() if any(values)}
+        for section, rows in facts.sections.items()
+        if any(any(values) for values in rows.values())
+    }
+
+
+def merge_all(facts: Iterable[Facts]) -> Facts:
+    total = Facts()
+    for one in facts:
+        for section, rows in one.sections.items():
+            for key, values in rows.items():
+                total.add(section, key, *values)
+    return total
+
+
+# ---- folding records ----------------------------------------------------------------------------------
+
+
+def account_key(account: str) -> str:
+    kind = kind_of(account)
+    return kind.value if kind in GUARDED else account
+
+
+def fold_transaction(facts: Facts, tx: LedgerTransaction) -> None:
+    for line in tx.posting.lines:
+        facts.add("accounts", (account_key(line.account),), line.amount)
+    if tx.kind in (TxKind.PAYMENT, TxKind.REFUND):
+        key = (tx.method or "", tx.purpose, tx.staff or "", tx.shift_id or "")
+        if tx.kind is TxKind.PAYMENT:
+            facts.add("takings", key, 1, tx.amount, 0, 0)
+        else:
+            facts.add("takings", key, 0, 0, 1, tx.amount)
+    if tx.kind is TxKind.PAYMENT and tx.purpose == "sale":
+        for item in tx.items:
+            if item.kind == "product" and item.product_id:
+                facts.add("products", (item.product_id, item.name or ""), item.quantity, item.total)
+    member = tx.member_id or tx.payer
+    if member:
+        sign = -1 if tx.kind is TxKind.REFUND else 1
+        if tx.kind is TxKind.CHARGE:
+            facts.add("members", (member,), tx.amount, 0, 0, 0)
+        elif tx.kind in (TxKind.PAYMENT, TxKind.REFUND) and tx.purpose == "topup":
+            facts.add("members", (member,), 0, sign * tx.amount, 0, 0)
+        elif tx.kind in (TxKind.PAYMENT, TxKind.REFUND) and tx.purpose in ("session", "sale"):
+            facts.add("members", (member,), sign * tx.amount, 0, 0, 0)
+
+
+def fold_session(facts: Facts, session: SessionRecord, zone_of: Mapping[str, str], tz: ZoneInfo) -> None:
+    """An ended session counts; one still pending or running counts as open (its day is not final)."""
+    kind = str(session.kind.value)
+    if session.state in (SessionState.PENDING, SessionState.ACTIVE):
+        facts.add("usage", (kind,), 0, 0, 0, 1)
+        return
+    if session.state is not SessionState.ENDED or session.started_at is None:
+        return  # never reached a PC: nothing was used
+    cost = session.cost if session.cost is not None else (session.agent_cost or 0)
+    used = max(0, session.used_ms)
+    facts.add("usage", (kind,), 1, used, cost, 0)
+    facts.add("pcs", (session.pc_id,), 1, used, cost)
+    facts.add("zones", (zone_of.get(session.pc_id) or NO_ZONE, session.tariff_id), 1, used, cost)
+    if session.member_id:
+        facts.add("members", (session.member_id,), 0, 0, 1, used)
+    end = session.ended_at if session.ended_at is not None else session.started_at + used
+    for weekday, hour, ms in hour_slices(session.started_at, max(session.started_at, end), tz):
+        facts.add("hours", (str(weekday), str(hour)), ms)
+
+
+def fold_days(
+    transactions: Iterable[LedgerTransaction],
+    sessions: Iterable[SessionRecord],
+    zone_of: Mapping[str, str],
+    tz: ZoneInfo,
+) -> dict[dt.date, Facts]:
+    """Each local day's facts: a transaction by when it was posted, a session by when it was created."""
+    days: dict[dt.date, Facts] = {}
+    for tx in transactions:
+        fold_transaction(days.setdefault(day_of(tx.at, tz), Facts()), tx)
+    for session in sessions:
+        fold_session(days.setdefault(day_of(session.created_at, tz), Facts()), session, zone_of, tz)
+    return days

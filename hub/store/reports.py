@@ -1,0 +1,124 @@
+"""The reports' reads and their per-day rollups (``hub.reports``).
+
+``report_days`` holds one document per branch and closed local day: the day's folded facts
+(``hub.reports.facts``), one field per section (each a list of rows: keys may hold characters a field
+name cannot) so a report reads only the sections it needs. A document is a pure function of the day's
+records, rebuilt whole, never incremented, so writing it twice is harmless.
+
+The range reads a day is folded from are the day's own: the ledger by branch and time, sessions by
+creation time, shifts by branch and opening time, audit entries by action and time, members by when they
+joined; each served by an index (``tests/integration/test_store_plans.py``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator, Iterable
+from typing import Any
+
+from pymongo import ASCENDING
+from pymongo.asynchronous.database import AsyncDatabase
+
+from hub.store.sessions import SessionRecord
+from hub.store.shifts import ShiftRecord
+from hub.store.transactions import LedgerTransaction
+
+Document = dict[str, Any]
+
+
+def _day_id(branch: str, day: dt.date) -> str:
+    return f"{branch}|{day.isoformat()}"
+
+
+class ReportRepository:
+    def __init__(self, db: AsyncDatabase[Document]) -> None:
+        self._days = db["report_days"]
+        self._ledger = db["ledger"]
+        self._sessions = db["sessions"]
+        self._shifts = db["shifts"]
+        self._audit = db["audit_log"]
+        self._members = db["members"]
+
+    async def create_indexes(self) -> None:
+        await self._days.create_index([("branch", ASCENDING), ("day", ASCENDING)])
+        for field in ("branch", "day"):  # of their own (hub.store)
+            await self._days.create_index([(field, ASCENDING)])
+        # New members by when they joined; the other collections' ranges have their indexes already.
+        await self._members.create_index([("created_at", ASCENDING)])
+
+    # ---- rollups ------------------------------------------------------------------------------------
+
+    async def days(
+        self, branch: str, first: dt.date, last: dt.date, sections: Iterable[str]
+    ) -> dict[dt.date, Document]:
+        """The stored days of ``branch`` from ``first`` to ``last``, with only ``sections``."""
+        projection = {"day": 1, **dict.fromkeys(sections, 1)}
+        cursor = self._days.find(
+            {"branch": branch, "day": {"$gte": first.isoformat(), "$lte": last.isoformat()}}, projection
+        )
+        return {dt.date.fromisoformat(doc["day"]): doc async for doc in cursor}
+
+    async def days_until(self, last: dt.date, sections: Iterable[str]) -> list[tuple[str, dt.date, Document]]:
+        """Every branch's stored days up to ``last``: (branch, day, facts)."""
+        projection = {"branch": 1, "day": 1, **dict.fromkeys(sections, 1)}
+        cursor = self._days.find({"day": {"$lte": last.isoformat()}}, projection)
+        return [(str(doc["branch"]), dt.date.fromisoformat(doc["day"]), doc) async for doc in cursor]
+
+    async def save_day(self, branch: str, day: dt.date, sections: Document, built_at: int) -> None:
+        """Store a day's folded ``sections`` (``hub.reports.facts.Facts.to_document``), replacing any."""
+        doc = {"branch": branch, "day": day.isoformat(), "built_at": built_at, **sections}
+        await self._days.update_one({"_id": _day_id(branch, day)}, {"$set": doc}, upsert=True)
+
+    async def drop_days(self, branch: str) -> int:
+        return (await self._days.delete_many({"branch": branch})).deleted_count
+
+    # ---- the records days are folded from ----------------------------------------------------------
+
+    async def transactions(self, branch: str, start: int, end: int) -> AsyncIterator[LedgerTransaction]:
+        """``branch``'s transactions posted in [start, end)."""
+        cursor = self._ledger.find({"branch": branch, "at": {"$gte": start, "$lt": end}}).batch_size(2000)
+        async for doc in cursor:
+            yield LedgerTransaction.from_document(doc)
+
+    async def sessions(self, start: int, end: int) -> AsyncIterator[SessionRecord]:
+        """Sessions created in [start, end), any branch (a session names its PC, the PC its branch)."""
+        cursor = self._sessions.find({"created_at": {"$gte": start, "$lt": end}}).batch_size(2000)
+        async for doc in cursor:
+            yield SessionRecord.from_document(doc)
+
+    async def first_activity(self, branch: str) -> int | None:
+        """When ``branch``'s first transaction was posted (None for a branch without any)."""
+        # With a bound on ``at``, the (branch, at) index is walked from its start rather than every one of
+        # the branch's transactions sorted.
+        doc = await self._ledger.find_one(
+            {"branch": branch, "at": {"$gte": 0}}, {"at": 1}, sort=[("at", ASCENDING)]
+        )
+        return int(doc["at"]) if doc else None
+
+    async def first_session(self) -> int | None:
+        doc = await self._sessions.find_one(
+            {"created_at": {"$gte": 0}}, {"created_at": 1}, sort=[("created_at", ASCENDING)]
+        )
+        return int(doc["created_at"]) if doc else None
+
+    async def shifts(self, branch: str, start: int, end: int) -> list[ShiftRecord]:
+        """``branch``'s shifts opened in [start, end)."""
+        cursor = self._shifts.find({"branch": branch, "opened_at": {"$gte": start, "$lt": end}})
+        return [ShiftRecord.from_document(doc) async for doc in cursor]
+
+    async def audit_actions(self, action: str, start: int, end: int) -> list[Document]:
+        """Audit entries of ``action`` in [start, end): who, when, the details."""
+        cursor = self._audit.find(
+            {"action": action, "at": {"$gte": start, "$lt": end}},
+            {"actor": 1, "at": 1, "target": 1, "details": 1, "outcome": 1},
+        )
+        return [doc async for doc in cursor]
+
+    async def members_joined(self, start: int, end: int) -> list[int]:
+        """When each member who joined in [start, end) did."""
+        cursor = self._members.find({"created_at": {"$gte": start, "$lt": end}}, {"created_at": 1})
+        return [int(doc["created_at"]) async for doc in cursor]
+
+    async def member_logins(self, member_ids: list[str]) -> dict[str, str]:
+        cursor = self._members.find({"_id": {"$in": member_ids}}, {"login": 1})
+        return {str(doc["_id"]): str(doc.get("login") or "") async for doc in cursor}
