@@ -5,6 +5,8 @@ from __future__ import annotations
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
+from hub.gc_pauses import PAUSE_BUCKETS, GcPauses
+
 
 class HubMetrics:
     content_type = CONTENT_TYPE_LATEST
@@ -44,6 +46,16 @@ class HubMetrics:
             "Time from publishing a command to the agent's acknowledgement",
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
             registry=self.registry,
+        )
+        # The garbage collector's pauses stop the event loop: every request in flight waits (hub.gc_pauses).
+        self.gc = GcPauses(
+            Histogram(
+                "icafe_gc_pause_seconds",
+                "Garbage collection pauses of the hub process, by generation",
+                ["generation"],
+                buckets=PAUSE_BUCKETS,
+                registry=self.registry,
+            )
         )
         self.duplicate_events = Counter(
             "icafe_journal_duplicate_events",

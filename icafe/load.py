@@ -4,8 +4,11 @@
 requires: a PC publishes only its own topics under its site), sends each PC's ``hello`` so that the hub
 has it on record, then publishes telemetry open-loop at the rate its control file says, spread evenly over
 its PCs: the rate does not depend on how fast anything answers, and what could not be sent in time is
-counted, never silently owed. ``load-count`` is a plain, non-shared subscriber that counts the telemetry
-the broker delivers. Both write their counters to a status file (JSON, replaced atomically) twice a second.
+counted, never silently owed. Each PC also subscribes to its commands and acknowledges every one at once
+(``done``), as an agent with nothing else to do would: a command's round trip then measures the hub and
+the broker, not a simulated PC's own pauses. ``load-count`` is a plain, non-shared subscriber that counts
+the telemetry the broker delivers. Both write their counters to a status file (JSON, replaced atomically)
+twice a second.
 
 They speak MQTT v5 on the socket, with every packet built once per PC (a reading's time is the only part
 that changes), so that one process offers thousands of messages a second: a benchmark then measures the
@@ -19,15 +22,16 @@ import contextlib
 import json
 import os
 import random
+import selectors
 import socket
 import ssl
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from protocol import Hardware, Hello, Telemetry, TopicKind, encode, topic
+from protocol import CommandAck, CommandOutcome, Hardware, Hello, Telemetry, TopicKind, encode, topic
 from protocol.topics import PREFIX
 from protocol.transport import tls_context
 from provisioning.ca import CertificateAuthority, atomic_write
@@ -35,6 +39,8 @@ from provisioning.ca import CertificateAuthority, atomic_write
 CONNECT = 0x10
 CONNACK = 0x20
 PUBLISH_QOS0 = 0x30
+PUBLISH_QOS1 = 0x32
+PUBACK = 0x40
 SUBSCRIBE = 0x82
 PINGREQ = b"\xc0\x00"
 DISCONNECT = b"\xe0\x00"
@@ -84,9 +90,38 @@ def publish_packet(topic_name: str, payload: bytes) -> bytes:
     return packet(PUBLISH_QOS0, utf8(topic_name) + b"\x00" + payload)
 
 
-def subscribe_packet(packet_id: int, topic_filter: str) -> bytes:
-    """SUBSCRIBE to one filter at QoS 0."""
-    return packet(SUBSCRIBE, packet_id.to_bytes(2, "big") + b"\x00" + utf8(topic_filter) + b"\x00")
+def publish_qos1_packet(topic_name: str, packet_id: int, payload: bytes) -> bytes:
+    """PUBLISH at QoS 1 with no properties."""
+    return packet(PUBLISH_QOS1, utf8(topic_name) + packet_id.to_bytes(2, "big") + b"\x00" + payload)
+
+
+def puback_packet(packet_id: int) -> bytes:
+    """PUBACK, success (MQTT 5 allows leaving out the reason code and properties)."""
+    return packet(PUBACK, packet_id.to_bytes(2, "big"))
+
+
+def subscribe_packet(packet_id: int, topic_filter: str, qos: int = 0) -> bytes:
+    """SUBSCRIBE to one filter."""
+    return packet(SUBSCRIBE, packet_id.to_bytes(2, "big") + b"\x00" + utf8(topic_filter) + bytes([qos]))
+
+
+def parse_publish(first: int, body: bytes) -> tuple[str, int | None, bytes]:
+    """A received PUBLISH's topic, packet id (None at QoS 0) and payload (MQTT 5: properties skipped)."""
+    length = int.from_bytes(body[:2], "big")
+    name = body[2 : 2 + length].decode()
+    pos, packet_id = 2 + length, None
+    if (first >> 1) & 3:
+        packet_id = int.from_bytes(body[pos : pos + 2], "big")
+        pos += 2
+    props, shift = 0, 0
+    while True:  # the properties' length, a variable byte integer
+        byte = body[pos]
+        pos += 1
+        props |= (byte & 0x7F) << shift
+        shift += 7
+        if byte < 0x80:
+            break
+    return name, packet_id, body[pos + props :]
 
 
 def packet_spans(buffer: bytes | bytearray) -> Iterator[tuple[int, int, int]]:
@@ -151,6 +186,16 @@ class TelemetryPackets:
         return self._head + b"%d" % now_ms + self._tail
 
 
+def ack_packet(site: str, pc_id: str, packet_id: int, command_payload: bytes, now_ms: int) -> bytes | None:
+    """The PC's ``done`` for a command (QoS 1, as an agent sends it); None for what is not a command."""
+    try:
+        command_id = json.loads(command_payload)["id"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    ack = CommandAck(id=str(command_id), outcome=CommandOutcome.DONE, detail="", done_at=now_ms)
+    return publish_qos1_packet(topic(site, pc_id, TopicKind.CMD_ACK), packet_id, encode(ack))
+
+
 def hello_packet(site: str, pc_id: str, now_ms: int) -> bytes:
     hello = Hello(
         agent_version="load",
@@ -211,28 +256,97 @@ def read_rate(path: Path | None, default: float) -> float:
 class Publisher:
     socket: ssl.SSLSocket
     packets: TelemetryPackets
+    site: str
+    pc_id: str
     alive: bool = True
+    received: bytearray = field(default_factory=bytearray)
+    next_packet_id: int = 1
+
+    def packet_id(self) -> int:
+        self.next_packet_id = self.next_packet_id % 65_535 + 1
+        return self.next_packet_id
+
+    def read(self) -> list[tuple[int, bytes]]:
+        """The packets the broker sent that have arrived whole (the socket is readable)."""
+        # Not blocking: a readable socket may hold only TLS records without data (session tickets).
+        self.socket.setblocking(False)
+        try:
+            chunk = self.socket.recv(65_536)
+            if not chunk:
+                self.alive = False  # the broker closed the connection
+                return []
+            while self.socket.pending():
+                chunk += self.socket.recv(65_536)
+        except (ssl.SSLWantReadError, BlockingIOError):
+            return []
+        except OSError:
+            self.alive = False
+            return []
+        finally:
+            with contextlib.suppress(OSError):
+                self.socket.setblocking(True)
+        self.received += chunk
+        packets, used = split_packets(self.received)
+        del self.received[:used]
+        return packets
+
+    def answer(self, packets: list[tuple[int, bytes]], now_ms: int) -> int:
+        """Acknowledge the commands among ``packets`` (PUBACK, then the PC's ``done``); how many."""
+        replies, answered = [], 0
+        for first, body in packets:
+            if first >> 4 != 3:
+                continue  # SUBACK, PUBACK of our acks, PINGRESP
+            _, packet_id, payload = parse_publish(first, body)
+            if packet_id is not None:
+                replies.append(puback_packet(packet_id))
+            ack = ack_packet(self.site, self.pc_id, self.packet_id(), payload, now_ms)
+            if ack is not None:
+                replies.append(ack)
+                answered += 1
+        if replies:
+            try:
+                self.socket.sendall(b"".join(replies))
+            except OSError:
+                self.alive = False
+        return answered
 
 
 # ---- load-publish ------------------------------------------------------------------------------
 
 
 def _pc_names(args: argparse.Namespace) -> list[str]:
-    return [f"{args.prefix}{index:04d}" for index in range(args.first, args.first + args.count)]
+    return [f"{args.prefix}{index:0{args.digits}d}" for index in range(args.first, args.first + args.count)]
 
 
 def publish(args: argparse.Namespace) -> int:
     ca = CertificateAuthority.open(args.certs)
     rng = random.Random(args.first)
     names = _pc_names(args)
-    status: dict[str, Any] = {"pid": os.getpid(), "pcs": len(names), "connected": 0, "sent": 0, "missed": 0}
+    status: dict[str, Any] = {
+        "pid": os.getpid(),
+        "pcs": len(names),
+        "connected": 0,
+        "sent": 0,
+        "missed": 0,
+        "commands_answered": 0,
+    }
     publishers: list[Publisher] = []
+    next_ping = time.monotonic() + PING_EVERY_S
     for name in names:
+        if time.monotonic() >= next_ping:
+            # Connecting thousands takes minutes on a busy machine: the first must not time out meanwhile.
+            for publisher in publishers:
+                _ping(publisher)
+            write_status(args.status, status)
+            next_ping = time.monotonic() + PING_EVERY_S
         identity = ca.get(name)
         tls = tls_context(ca.ca_cert_path, identity.cert_path, identity.key_path)
         sock = open_mqtt(args.host, args.port, tls, name)
-        sock.sendall(hello_packet(args.site, name, int(time.time() * 1000)))
-        publishers.append(Publisher(sock, TelemetryPackets(args.site, name, rng)))
+        sock.sendall(
+            subscribe_packet(1, topic(args.site, name, TopicKind.CMD), qos=1)
+            + hello_packet(args.site, name, int(time.time() * 1000))
+        )
+        publishers.append(Publisher(sock, TelemetryPackets(args.site, name, rng), args.site, name))
         status["connected"] = len(publishers)
     write_status(args.status, status)
     try:
@@ -251,8 +365,18 @@ def _publish_forever(args: argparse.Namespace, publishers: list[Publisher], stat
     rate = read_rate(args.control, args.rate)
     owed, next_index = 0.0, 0
     last = next_status = next_ping = time.monotonic()
+    readable = selectors.DefaultSelector()
+    for publisher in publishers:
+        readable.register(publisher.socket, selectors.EVENT_READ, publisher)
     while True:
         now = time.monotonic()
+        for key, _ in readable.select(0):
+            sender: Publisher = key.data
+            packets = sender.read()
+            if packets:
+                status["commands_answered"] += sender.answer(packets, int(time.time() * 1000))
+            if not sender.alive:
+                readable.unregister(sender.socket)
         owed += rate * (now - last)
         last = now
         cap = max(1.0, rate * TICK_S * MAX_OWED_TICKS)
@@ -288,18 +412,11 @@ def _publish_forever(args: argparse.Namespace, publishers: list[Publisher], stat
 
 
 def _ping(publisher: Publisher) -> None:
-    """Keep the connection alive, and read whatever the broker sent (its PINGRESPs) so it never piles up."""
+    """Keep the connection alive (the PINGRESP is read with the commands)."""
     try:
         publisher.socket.sendall(PINGREQ)
-        publisher.socket.setblocking(False)
-        with contextlib.suppress(ssl.SSLWantReadError, BlockingIOError):
-            while publisher.socket.recv(65536):
-                pass
     except OSError:
         publisher.alive = False
-    finally:
-        with contextlib.suppress(OSError):
-            publisher.socket.setblocking(True)
 
 
 # ---- load-count --------------------------------------------------------------------------------
@@ -355,7 +472,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     pub.add_argument("--host", default="localhost")
     pub.add_argument("--port", type=int, required=True, help="the PCs' listener")
     pub.add_argument("--site", default="main")
-    pub.add_argument("--prefix", default="ld-", help="PC names: <prefix><4 digits>")
+    pub.add_argument("--prefix", default="pc-", help="PC names: <prefix><index, --digits wide at least>")
+    pub.add_argument("--digits", type=int, default=3, help="as the local stack names its PCs (pc-001)")
     pub.add_argument("--first", type=int, default=1)
     pub.add_argument("--count", type=int, required=True, help="PCs in this process")
     pub.add_argument("--rate", type=float, default=0.0, help="messages a second (without --control)")

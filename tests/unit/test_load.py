@@ -11,15 +11,30 @@ from hypothesis import strategies as st
 
 from icafe.load import (
     PUBLISH_QOS0,
+    PUBLISH_QOS1,
     TelemetryPackets,
+    ack_packet,
     count_publishes,
     hello_packet,
+    packet,
+    parse_publish,
     publish_packet,
     split_packets,
     subscribe_packet,
+    utf8,
     varint,
 )
-from protocol import Hello, Telemetry, decode, parse_topic
+from protocol import (
+    Command,
+    CommandAck,
+    CommandOutcome,
+    CommandType,
+    Hello,
+    Telemetry,
+    decode,
+    encode,
+    parse_topic,
+)
 from protocol.topics import TopicKind
 
 
@@ -68,3 +83,22 @@ def test_counting_stops_at_the_first_incomplete_packet(payloads: list[bytes], cu
     publishes, used = count_publishes(partial)
     assert used <= len(partial)
     assert publishes == len(split_packets(partial)[0]) - (used == whole)
+
+
+def test_a_command_delivered_at_qos_1_is_acknowledged_with_a_done_for_its_id() -> None:
+    command = Command(id="c-42", type=CommandType.LOCK, issued_at=1, expires_at=2)
+    # As the broker sends it: QoS 1, packet id 7, MQTT 5 properties (here a 2-byte topic alias).
+    body = (
+        utf8("icafe/v1/main/pc/pc-001/cmd") + (7).to_bytes(2, "big") + b"\x03\x23\x00\x01" + encode(command)
+    )
+    (first, parsed), *_ = split_packets(packet(PUBLISH_QOS1, body))[0]
+    name, packet_id, payload = parse_publish(first, parsed)
+    assert (name, packet_id, decode(payload, Command)) == ("icafe/v1/main/pc/pc-001/cmd", 7, command)
+    reply = ack_packet("main", "pc-001", 9, payload, 1_800_000_000_000)
+    assert reply is not None
+    (ack_first, ack_body), *_ = split_packets(reply)[0]
+    ack_topic, ack_id, ack_payload = parse_publish(ack_first, ack_body)
+    assert (ack_first, ack_topic, ack_id) == (PUBLISH_QOS1, "icafe/v1/main/pc/pc-001/cmd-ack", 9)
+    ack = decode(ack_payload, CommandAck)
+    assert (ack.id, ack.outcome, ack.done_at) == ("c-42", CommandOutcome.DONE, 1_800_000_000_000)
+    assert ack_packet("main", "pc-001", 10, b"not a command", 1) is None

@@ -1,0 +1,508 @@
+"""The command benchmark: a command's round trip through the hub while N PCs send telemetry, against the
+same round trip without the hub, in one run.
+
+Usage::
+
+    python -m bench.commands [--pcs N] [--telemetry-s S] [--hubs H] [--rate R] [--commands K] [--json]
+
+What it does:
+
+* starts its own local stack (Mosquitto with mutual TLS, Redis, the embedded store, H hub processes on H
+  HTTP ports, all behind the broker's shared subscription) in a fresh temporary data directory;
+* connects the N PCs with ``icafe load-publish`` (``--publishers`` processes, each PC with its own
+  certificate): each sends its hello, then telemetry every S seconds on average, open-loop, and acknowledges
+  every command at once;
+* after every PC is on record at the hub and a warm-up, offers K requests of each kind **open-loop** at R a
+  second (each is timed from the moment it was due, so a slow answer cannot hold the next ones back and
+  hide the queue it causes), PCs chosen at random, one kind after the other under the same telemetry:
+
+  - **bare MQTT**: the benchmark publishes the command itself (as the hub would, QoS 1) and waits for the
+    PC's acknowledgement on a plain subscription: the broker and the load, without the hub;
+  - **bare HTTP**: ``GET /healthz`` on the hubs: their HTTP path without the command's work;
+  - **hub**: ``POST /api/v1/pcs/{id}/commands`` (a ``message``), round-robin over the hubs: the HTTP route,
+    its checks and audit, the store, the broker both ways, the acknowledging replica, the live channel.
+
+It prints p50/p99/max of each, the hub's against the bare MQTT round trip, failures by kind, the telemetry
+the load sent and the hubs received, and every process's CPU share during the hub's commands (100 % = one
+core). ``--json`` prints one object (``command_p50_ms`` and ``command_p99_ms`` among its keys). The exit
+status is 1 when a step failed; the data directory, with ``logs/``, is then kept.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import os
+import random
+import secrets
+import shutil
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiomqtt
+import httpx
+
+from bench.ingest import cpu_percent, cpu_snapshot, hub_tls, login, metric_value, percentile
+from icafe.stack import LocalStack, StackConfig
+from icafe.supervisor import ServiceSpec, free_port
+from protocol import Command, CommandType, encode
+
+COMMAND_TIMEOUT_S = 10.0
+ACK_FILTER = "icafe/v1/+/pc/+/cmd-ack"
+POLL_S = 0.5
+
+
+class BenchmarkError(RuntimeError):
+    """The benchmark could not complete; the message says what went wrong."""
+
+
+@dataclass(frozen=True)
+class Options:
+    pcs: int
+    telemetry_s: float
+    hubs: int
+    rate: float
+    commands: int
+    publishers: int
+    warmup_s: float
+    data_dir: Path | None
+    as_json: bool
+    gc_tuning: bool = True
+
+
+@dataclass
+class Latency:
+    """Client-side latency of one kind of request, from when each was due."""
+
+    sent: int = 0
+    ok: int = 0
+    p50_ms: float | None = None
+    p99_ms: float | None = None
+    max_ms: float | None = None
+    failures: dict[str, int] = field(default_factory=dict)
+    failure_examples: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Figures:
+    pcs: int
+    telemetry_s: float
+    hubs: int
+    rate: float
+    cores: int
+    load_average: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    connect_s: float | None = None
+    on_record_s: float | None = None
+    telemetry_offered_msg_s: float | None = None
+    telemetry_sent_msg_s: float | None = None
+    telemetry_hub_msg_s: float | None = None
+    bare_mqtt: Latency = field(default_factory=Latency)
+    bare_http: Latency = field(default_factory=Latency)
+    hub: Latency = field(default_factory=Latency)
+    cpu_percent: dict[str, float] = field(default_factory=dict)
+    gc_tuning: bool = True
+    # The hubs' garbage collections during their commands, by generation: how many, and their pauses'
+    # total and mean in ms (icafe_gc_pause_seconds).
+    hub_gc: dict[str, dict[str, float]] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["command_p50_ms"] = self.hub.p50_ms
+        out["command_p99_ms"] = self.hub.p99_ms
+        if self.hub.p50_ms and self.bare_mqtt.p50_ms:
+            out["p50_to_bare_mqtt"] = round(self.hub.p50_ms / self.bare_mqtt.p50_ms, 2)
+        return out
+
+
+def parse_args(argv: Sequence[str] | None = None) -> Options:
+    parser = argparse.ArgumentParser(description="icafe command benchmark (see the module docstring)")
+    parser.add_argument("--pcs", type=int, default=2000, help="PCs connected (default 2000)")
+    parser.add_argument("--telemetry-s", type=float, default=5.0, help="telemetry interval per PC")
+    parser.add_argument("--hubs", type=int, default=1, help="hub processes (shared subscription)")
+    parser.add_argument("--rate", type=float, default=20.0, help="requests a second, open-loop")
+    parser.add_argument("--commands", type=int, default=600, help="requests of each kind")
+    parser.add_argument("--publishers", type=int, default=2, help="load processes the PCs are spread over")
+    parser.add_argument("--warmup", type=float, default=None, help="seconds after all PCs are on record")
+    parser.add_argument("--data-dir", type=Path, default=None, help="keep all state here (kept afterwards)")
+    parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
+    parser.add_argument(
+        "--no-gc-tuning", action="store_true", help="hubs with the collector as Python sets it (to compare)"
+    )
+    args = parser.parse_args(argv)
+    if (
+        min(args.pcs, args.hubs, args.publishers, args.commands) < 1
+        or args.telemetry_s <= 0
+        or args.rate <= 0
+    ):
+        parser.error("--pcs, --hubs, --publishers, --commands must be >= 1; --telemetry-s and --rate > 0")
+    return Options(
+        pcs=args.pcs,
+        telemetry_s=args.telemetry_s,
+        hubs=args.hubs,
+        rate=args.rate,
+        commands=args.commands,
+        publishers=min(args.publishers, args.pcs),
+        warmup_s=args.telemetry_s * 2 if args.warmup is None else args.warmup,
+        data_dir=args.data_dir,
+        as_json=args.json,
+        gc_tuning=not args.no_gc_tuning,
+    )
+
+
+def progress(message: str) -> None:
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+# ---- the stack and the load --------------------------------------------------------------------
+
+
+def build_stack(options: Options, data_dir: Path) -> LocalStack:
+    config = StackConfig(
+        data_dir=data_dir,
+        http_port=free_port(),
+        pcs=options.pcs,  # their certificates are issued first, so the broker admits them from its start
+        telemetry_s=options.telemetry_s,
+        admin_password=secrets.token_urlsafe(16),
+        hub_env={
+            "ICAFE_COMMAND_TIMEOUT_S": str(COMMAND_TIMEOUT_S),
+            "ICAFE_ADMIN_2FA_OPTIONAL": "1",
+            "ICAFE_GC_TUNING": "1" if options.gc_tuning else "0",
+        },
+    )
+    return LocalStack(config)
+
+
+def start_hubs(stack: LocalStack, count: int) -> list[str]:
+    """The hubs' API URLs: the first on the stack's port, the others on ports of their own."""
+    stack.start_infrastructure()
+    stack.start_hub()
+    urls = [stack.api_url]
+    for index in range(2, count + 1):
+        port = free_port()
+        stack.start_hub(f"hub-{index}", port)
+        urls.append(f"http://127.0.0.1:{port}")
+    return urls
+
+
+def status_path(stack: LocalStack, index: int) -> Path:
+    return stack.data_dir / f"load-{index}.json"
+
+
+def start_load(stack: LocalStack, options: Options) -> list[Path]:
+    """``--publishers`` processes of ``icafe load-publish`` sharing the PCs and the telemetry rate."""
+    per = math.ceil(options.pcs / options.publishers)
+    paths = []
+    for index in range(options.publishers):
+        first = 1 + index * per
+        count = min(per, options.pcs - first + 1)
+        path = status_path(stack, index)
+        argv = [sys.executable, "-m", "icafe", "load-publish", "--certs", str(stack.certs_dir)]
+        argv += ["--port", str(stack.ports.broker), "--site", stack.config.site]
+        argv += ["--first", str(first), "--count", str(count), "--rate", str(count / options.telemetry_s)]
+        argv += ["--status", str(path)]
+        stack.supervisor.start(
+            ServiceSpec(
+                name=f"load-{index}", argv=argv, log_path=stack.log(f"load-{index}"), ready=lambda: True
+            )
+        )
+        paths.append(path)
+    return paths
+
+
+def load_status(paths: Sequence[Path]) -> dict[str, float]:
+    """The load processes' counters, summed (a process that has not written yet counts nothing)."""
+    total: Counter[str] = Counter()
+    for path in paths:
+        try:
+            status = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+        for key in ("connected", "sent", "missed", "commands_answered"):
+            total[key] += status.get(key, 0)
+    return dict(total)
+
+
+async def until(
+    check: Callable[[], Awaitable[bool]], timeout_s: float, what: str, stack: LocalStack
+) -> float:
+    started = time.monotonic()
+    while not await check():
+        dead = [name for name, s in stack.supervisor.services.items() if not s.alive()]
+        if dead:
+            raise BenchmarkError(f"{', '.join(dead)} exited while waiting for {what}")
+        if time.monotonic() - started > timeout_s:
+            raise BenchmarkError(f"not within {timeout_s:.0f} s: {what}")
+        await asyncio.sleep(POLL_S)
+    return round(time.monotonic() - started, 2)
+
+
+# ---- open-loop requests --------------------------------------------------------------------------
+
+Request = Callable[[int], Awaitable[tuple[str, str]]]  # the i-th request: (outcome, detail); "ok" is ok
+
+
+async def open_loop(rate: float, count: int, request: Request) -> Latency:
+    """``count`` requests started at ``rate`` a second whatever the answers; timed from when it was due."""
+    loop = asyncio.get_running_loop()
+    start = loop.time() + 0.05
+    results: list[tuple[str, str, float]] = []
+
+    async def timed(index: int, due: float) -> None:
+        try:
+            outcome, detail = await request(index)
+        except Exception as exc:
+            outcome, detail = type(exc).__name__, str(exc)[:200]
+        results.append((outcome, detail, (loop.time() - due) * 1000))
+
+    tasks = []
+    for index in range(count):
+        due = start + index / rate
+        await asyncio.sleep(max(0.0, due - loop.time()))
+        tasks.append(asyncio.create_task(timed(index, due)))
+    await asyncio.gather(*tasks)
+    latencies = sorted(ms for outcome, _, ms in results if outcome == "ok")
+    figures = Latency(sent=count, ok=len(latencies))
+    for outcome, detail, _ in results:
+        if outcome != "ok":
+            figures.failures[outcome] = figures.failures.get(outcome, 0) + 1
+            figures.failure_examples.setdefault(outcome, detail)
+    if latencies:
+        figures.p50_ms = round(percentile(latencies, 0.50), 1)
+        figures.p99_ms = round(percentile(latencies, 0.99), 1)
+        figures.max_ms = round(latencies[-1], 1)
+    return figures
+
+
+class BareCommands:
+    """Commands published straight to the PCs (as the hub would) and their acknowledgements: no hub."""
+
+    def __init__(self, client: aiomqtt.Client, site: str) -> None:
+        self._client = client
+        self._site = site
+        self._waiting: dict[str, asyncio.Future[None]] = {}
+
+    async def consume(self) -> None:
+        async for message in self._client.messages:
+            try:
+                command_id = json.loads(message.payload)["id"]
+            except (ValueError, KeyError, TypeError):
+                continue
+            waiting = self._waiting.get(command_id)
+            if waiting is not None and not waiting.done():
+                waiting.set_result(None)
+
+    async def send(self, pc_id: str) -> tuple[str, str]:
+        now = int(time.time() * 1000)
+        command = Command(
+            id=uuid.uuid4().hex,
+            type=CommandType.MESSAGE,
+            text="bench",
+            issued_at=now,
+            expires_at=now + int(COMMAND_TIMEOUT_S * 1000),
+        )
+        acknowledged = self._waiting[command.id] = asyncio.get_running_loop().create_future()
+        try:
+            await self._client.publish(f"icafe/v1/{self._site}/pc/{pc_id}/cmd", encode(command), qos=1)
+            await asyncio.wait_for(acknowledged, COMMAND_TIMEOUT_S)
+        except TimeoutError:
+            return "timeout", f"{pc_id} did not acknowledge"
+        finally:
+            del self._waiting[command.id]
+        return "ok", ""
+
+
+# ---- the run -----------------------------------------------------------------------------------
+
+
+def pc_ids(options: Options) -> list[str]:
+    return [f"pc-{index:03d}" for index in range(1, options.pcs + 1)]
+
+
+async def benchmark(stack: LocalStack, options: Options, figures: Figures) -> None:
+    progress(f"starting the stack with {options.hubs} hub(s) in {stack.data_dir}")
+    urls = await asyncio.to_thread(start_hubs, stack, options.hubs)
+    limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
+    timeout = httpx.Timeout(COMMAND_TIMEOUT_S + 10)
+    clients = [httpx.AsyncClient(base_url=url, timeout=timeout, limits=limits) for url in urls]
+    first = clients[0]
+    try:
+        token = await login(first, stack.secrets["admin_password"])
+        headers = {"Authorization": f"Bearer {token}"}
+        progress(f"connecting {options.pcs} PCs over {options.publishers} load processes")
+        paths = start_load(stack, options)
+
+        async def connected() -> bool:
+            return load_status(paths).get("connected", 0) >= options.pcs
+
+        async def on_record() -> bool:
+            answer = await first.get("/api/v1/pcs", params={"limit": 1}, headers=headers)
+            return answer.status_code == 200 and answer.json()["total"] >= options.pcs
+
+        figures.connect_s = await until(connected, 300, "every PC connected", stack)
+        figures.on_record_s = await until(on_record, 120, "every PC on record at the hub", stack)
+        progress(f"warming up for {options.warmup_s:.0f} s")
+        await asyncio.sleep(options.warmup_s)
+        pcs = pc_ids(options)
+        rng = random.Random(7)
+
+        progress(f"bare MQTT: {options.commands} commands at {options.rate}/s")
+        async with aiomqtt.Client(
+            "localhost",
+            stack.ports.broker_hub,
+            identifier=f"bench-{uuid.uuid4().hex[:8]}",
+            tls_context=hub_tls(stack),
+        ) as mqtt:
+            await mqtt.subscribe(ACK_FILTER, qos=1)
+            bare = BareCommands(mqtt, stack.config.site)
+            consuming = asyncio.create_task(bare.consume())
+            try:
+                figures.bare_mqtt = await open_loop(
+                    options.rate, options.commands, lambda _: bare.send(rng.choice(pcs))
+                )
+            finally:
+                consuming.cancel()
+
+        progress(f"bare HTTP: {options.commands} GET /healthz at {options.rate}/s")
+
+        async def healthz(index: int) -> tuple[str, str]:
+            answer = await clients[index % len(clients)].get("/healthz")
+            return ("ok", "") if answer.status_code == 200 else (str(answer.status_code), answer.text[:200])
+
+        figures.bare_http = await open_loop(options.rate, options.commands, healthz)
+
+        progress(f"hub: {options.commands} commands at {options.rate}/s over {len(clients)} hub(s)")
+
+        async def command(index: int) -> tuple[str, str]:
+            answer = await clients[index % len(clients)].post(
+                f"/api/v1/pcs/{rng.choice(pcs)}/commands",
+                json={"type": "message", "text": "bench"},
+                headers=headers,
+            )
+            return ("ok", "") if answer.status_code == 200 else (str(answer.status_code), answer.text[:200])
+
+        metrics_before = [(await c.get("/metrics")).text for c in clients]
+        load_before, cpu_before, started = load_status(paths), cpu_snapshot(stack), time.monotonic()
+        figures.hub = await open_loop(options.rate, options.commands, command)
+        elapsed = time.monotonic() - started
+        load_after, cpu_after = load_status(paths), cpu_snapshot(stack)
+        metrics_after = [(await c.get("/metrics")).text for c in clients]
+        figures.cpu_percent = cpu_percent(cpu_before, cpu_after, elapsed)
+        figures.telemetry_offered_msg_s = round(options.pcs / options.telemetry_s, 1)
+        figures.telemetry_sent_msg_s = round(
+            (load_after.get("sent", 0) - load_before.get("sent", 0)) / elapsed, 1
+        )
+        received = sum(
+            metric_value(after, "icafe_mqtt_messages_in_total", {"kind": "telemetry"})
+            - metric_value(before, "icafe_mqtt_messages_in_total", {"kind": "telemetry"})
+            for before, after in zip(metrics_before, metrics_after, strict=True)
+        )
+        figures.telemetry_hub_msg_s = round(received / elapsed, 1)
+        figures.hub_gc = gc_pauses(metrics_before, metrics_after)
+    finally:
+        for client in clients:
+            await client.aclose()
+
+
+def gc_pauses(before: Sequence[str], after: Sequence[str]) -> dict[str, dict[str, float]]:
+    pauses = {}
+    for generation in ("0", "1", "2"):
+        labels = {"generation": generation}
+        count = sum(
+            metric_value(a, "icafe_gc_pause_seconds_count", labels)
+            - metric_value(b, "icafe_gc_pause_seconds_count", labels)
+            for b, a in zip(before, after, strict=True)
+        )
+        seconds = sum(
+            metric_value(a, "icafe_gc_pause_seconds_sum", labels)
+            - metric_value(b, "icafe_gc_pause_seconds_sum", labels)
+            for b, a in zip(before, after, strict=True)
+        )
+        mean = 1000 * seconds / count if count else 0.0
+        pauses[generation] = {"count": count, "total_ms": round(1000 * seconds, 1), "mean_ms": round(mean, 2)}
+    return pauses
+
+
+def run(options: Options) -> tuple[Figures, bool]:
+    data_dir = options.data_dir or Path(tempfile.mkdtemp(prefix="icafe-bench-"))
+    figures = Figures(
+        pcs=options.pcs,
+        telemetry_s=options.telemetry_s,
+        hubs=options.hubs,
+        rate=options.rate,
+        cores=os.cpu_count() or 1,
+        load_average=tuple(round(x, 2) for x in os.getloadavg()),  # type: ignore[arg-type]
+        gc_tuning=options.gc_tuning,
+    )
+    stack = build_stack(options, data_dir)
+    completed = False
+    try:
+        progress(f"issuing {options.pcs} certificates")
+        asyncio.run(benchmark(stack, options, figures))
+        completed = True
+    except Exception as exc:
+        print(f"icafe bench: FAILED: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(f"icafe bench: logs kept in {stack.data_dir / 'logs'}", file=sys.stderr)
+    finally:
+        progress("stopping the stack")
+        stack.stop()
+        if options.data_dir is None and completed:
+            shutil.rmtree(data_dir, ignore_errors=True)
+    return figures, completed
+
+
+def fmt(value: float | None, unit: str = " ms") -> str:
+    return "-" if value is None else f"{value:.1f}{unit}"
+
+
+def render(figures: Figures) -> str:
+    load = ", ".join(f"{x:.2f}" for x in figures.load_average)
+    lines = [
+        f"{figures.pcs} PCs, telemetry every {figures.telemetry_s:g} s, {figures.hubs} hub(s), "
+        f"{figures.rate:g} requests/s open-loop, {figures.cores} cores, load average at start {load}",
+        f"  connected in {fmt(figures.connect_s, ' s')}, "
+        f"on record at the hub {fmt(figures.on_record_s, ' s')} later",
+        f"  telemetry: offered {fmt(figures.telemetry_offered_msg_s, ' msg/s')}, sent "
+        f"{fmt(figures.telemetry_sent_msg_s, ' msg/s')}, "
+        f"hub received {fmt(figures.telemetry_hub_msg_s, ' msg/s')}",
+        f"  {'':<28}{'ok':>7}{'p50':>11}{'p99':>11}{'max':>11}  failures",
+    ]
+    for name, figure in (
+        ("bare MQTT (broker + PC)", figures.bare_mqtt),
+        ("bare HTTP (GET /healthz)", figures.bare_http),
+        ("hub (POST .../commands)", figures.hub),
+    ):
+        failures = ", ".join(
+            f"{k}: {v} ({figure.failure_examples.get(k, '')[:80]})" for k, v in figure.failures.items()
+        )
+        lines.append(
+            f"  {name:<28}{figure.ok:>4}/{figure.sent:<3}{fmt(figure.p50_ms):>10}{fmt(figure.p99_ms):>11}"
+            f"{fmt(figure.max_ms):>11}  {failures or 'none'}"
+        )
+    cpu = ", ".join(f"{name} {share:.0f} %" for name, share in sorted(figures.cpu_percent.items()))
+    lines.append(f"  CPU during the hub's commands: {cpu}")
+    gc = ", ".join(
+        f"gen {g}: {p['count']:.0f} x {p['mean_ms']:.1f} ms" for g, p in figures.hub_gc.items() if p["count"]
+    )
+    tuning = "frozen after start-up" if figures.gc_tuning else "as Python sets it"
+    lines.append(f"  hubs' garbage collections meanwhile (collector {tuning}): {gc or 'none'}")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    options = parse_args(argv)
+    figures, completed = run(options)
+    print(json.dumps(figures.summary()) if options.as_json else render(figures))
+    return 0 if completed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
