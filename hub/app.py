@@ -26,6 +26,7 @@ from hub.api.audited import silent_write_routes
 from hub.api.docs import configure as configure_docs
 from hub.api.guard import declared_access
 from hub.auth.tokens import TokenIssuer
+from hub.backups.schedule import scheduler_for
 from hub.bootstrap import ensure_owner
 from hub.clock import now_ms
 from hub.commands import CommandService
@@ -262,6 +263,9 @@ async def _open(app: HubApp) -> None:
     ctx.tasks.append(asyncio.create_task(_prune_telemetry(ctx), name="telemetry-retention"))
     ctx.tasks.append(asyncio.create_task(_expire_stale_orders(ctx), name="session-orders"))
     ctx.tasks.append(asyncio.create_task(ctx.inventory.reconciler.run_forever(), name="stock-reconciler"))
+    backups = scheduler_for(settings, ctx.redis, ctx.metrics.registry)
+    if backups is not None:
+        ctx.tasks.append(asyncio.create_task(backups.run_forever(), name="backups"))
     if settings.detect_blocking:
         # After start-up, whose one-off file reads are fine: from here on, the loop must never block.
         from hub.blocking import activate

@@ -78,6 +78,13 @@ class HubSettings(BaseModel):
     data_dir: Path = Path("data")
     # How long a finished export's file is kept for download.
     export_keep_h: Annotated[float, Field(gt=0, le=2160)] = 24.0
+    # Scheduled backups (README "Backups and recovery"): off unless a folder is set; one replica at a time
+    # (a Redis lock) backs the embedded store under <data_dir>/store up this often, then keeps the newest
+    # of each of the last backup_keep_days days and of each of the last backup_keep_months months.
+    backup_dir: Path | None = None
+    backup_every_h: Annotated[float, Field(ge=0.01, le=744)] = 24.0
+    backup_keep_days: Annotated[int, Field(ge=1, le=3660)] = 30
+    backup_keep_months: Annotated[int, Field(ge=0, le=1200)] = 12
 
     # Enrolling PCs (README "Certificates and enrollment"): the certificate signer's Unix socket
     # (`icafe ca serve`; the hub never holds the CA's key), and the broker an approved PC is told to use:

@@ -9,6 +9,8 @@ from sanic.response import HTTPResponse, raw
 from sanic_ext import openapi
 
 from hub.api.guard import public
+from hub.backups.schedule import backup_health
+from hub.clock import now_ms
 
 bp = Blueprint("system")
 
@@ -25,10 +27,11 @@ async def healthz(request: Request) -> HTTPResponse:
         "redis": "up" if redis_ok else "down",
     }
     healthy = all(state == "up" for state in checks.values())
-    return json(
-        {"status": "ok" if healthy else "degraded", "checks": checks, "hub_id": ctx.settings.hub_id},
-        status=200 if healthy else 503,
-    )
+    body = {"status": "ok" if healthy else "degraded", "checks": checks, "hub_id": ctx.settings.hub_id}
+    if ctx.settings.backup_dir is not None and redis_ok:
+        # Shown, not judged: an old backup is an alert, not a reason to take the hub out of service.
+        body["backup"] = await backup_health(ctx.redis, now_ms())
+    return json(body, status=200 if healthy else 503)
 
 
 @bp.get("/metrics")

@@ -11,6 +11,7 @@ without a key carries the manifest's plain SHA-256 instead (damage is found, tam
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import hmac
 import io
@@ -29,6 +30,7 @@ FORMAT = "icafe-backup/1"
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.sig"
 SUFFIX = ".icafe-backup.tar"
+_PREFIX = "icafe-"
 _SIGNING_INFO = b"icafe/backup-manifest/v1"
 _CHUNK = 1 << 20
 
@@ -193,13 +195,25 @@ class ArchiveReader:
 
 
 def archive_name(created_ms: int) -> str:
-    """``icafe-<UTC time>.icafe-backup.tar``: names sort by time."""
-    import datetime
+    """``icafe-<UTC time to the millisecond>.icafe-backup.tar``: names sort by time."""
+    at = datetime.datetime.fromtimestamp(created_ms // 1000, tz=datetime.UTC)
+    return f"{_PREFIX}{at:%Y%m%dT%H%M%S}{created_ms % 1000:03d}Z{SUFFIX}"
 
-    at = datetime.datetime.fromtimestamp(created_ms / 1000, tz=datetime.UTC)
-    return f"icafe-{at:%Y%m%dT%H%M%S}{created_ms % 1000:03d}Z{SUFFIX}"
+
+def archive_time(path: Path) -> int | None:
+    """The time (epoch ms) in an archive's name; None for a name ``archive_name`` would not write."""
+    stamp = path.name.removeprefix(_PREFIX).removesuffix(SUFFIX)
+    if len(stamp) != 19 or not path.name.startswith(_PREFIX) or not stamp.endswith("Z"):
+        return None
+    try:
+        at = datetime.datetime.strptime(stamp[:15], "%Y%m%dT%H%M%S").replace(tzinfo=datetime.UTC)
+        millis = int(stamp[15:18])
+    except ValueError:
+        return None
+    return int(at.timestamp()) * 1000 + millis
 
 
 def archives_in(folder: Path) -> Iterator[Path]:
+    """The archives in ``folder``, oldest first (by the time in their names)."""
     if folder.is_dir():
-        yield from sorted(p for p in folder.iterdir() if p.name.endswith(SUFFIX) and p.is_file())
+        yield from sorted(p for p in folder.iterdir() if archive_time(p) is not None and p.is_file())
