@@ -13,7 +13,6 @@ from pathlib import Path
 
 import icafe.backup
 import icafe.broker_log
-import icafe.cli_enroll
 import icafe.cli_ledger
 import icafe.cli_security
 import icafe.load
@@ -148,7 +147,6 @@ def build_parser() -> argparse.ArgumentParser:
     provisioning.cli.register(commands)
     icafe.cli_security.register(commands)
     icafe.cli_ledger.register(commands)
-    icafe.cli_enroll.register(commands)
     icafe.backup.register(commands)
     icafe.broker_log.register(commands)
     icafe.load.register(commands)
