@@ -40,6 +40,8 @@ def run_demo() -> int:
         print(f"  mosquitto (mutual TLS) on 127.0.0.1:{stack.ports.broker}", flush=True)
         print(f"  redis on 127.0.0.1:{stack.ports.redis}", flush=True)
         print(f"  store on {stack.mongo_url}", flush=True)
+        # The certificate signer: PCs enroll with a code from the console (README, "Certificates").
+        stack.start_signer()
         stack.start_hub()
         stack.start_simulator()
         screen_line = ""

@@ -210,7 +210,7 @@ class LocalStack:
 
     def revoke_pc(self, pc_id: str) -> Identity:
         """Revoke the PC's certificate and remove it from the running broker, which disconnects it at
-        once; its certificate is refused at the TLS handshake once the broker restarts with the new CRL."""
+        once; its certificate is refused at the TLS handshake from now on (the new CRL in crl.d/)."""
         identity = self.require_ca().revoke(pc_id)
         if self._broker_running() and self._granted.pop(pc_id, None) is not None:
             self._broker_admin(revoke_commands(pc_id))
@@ -316,6 +316,30 @@ class LocalStack:
         self.supervisor.restart("mosquitto")
         self._granted = {pc.name: pc.site for pc in granted_pcs(ca.valid_identities()) if pc.site}
 
+    @property
+    def signer_socket(self) -> Path:
+        return self.data_dir / "signer" / "signer.sock"
+
+    def start_signer(self) -> Service:
+        """The certificate signer (``icafe ca serve``), the only process holding the CA's key: the hub asks
+        it to sign approved PCs and revoke them, and it changes the running broker's access list. Start
+        it before the hub, which then enrolls PCs (``hub_environment``)."""
+        self.require_ca()
+        private_dir(self.signer_socket.parent)
+        argv = [sys.executable, "-m", "icafe", "ca", "serve", "--certs-dir", str(self.certs_dir)]
+        argv += ["--socket", str(self.signer_socket), "--broker-host", "localhost"]
+        argv += ["--broker-port", str(self.ports.broker_hub)]
+        return self.supervisor.start(
+            ServiceSpec(
+                name="signer",
+                argv=argv,
+                log_path=self.log("signer"),
+                ready=self.signer_socket.exists,
+                # A socket left by a signer that was killed would look ready before this one listens.
+                before_start=lambda: self.signer_socket.unlink(missing_ok=True),
+            )
+        )
+
     def start_redis(self) -> Service:
         """Redis with an append-only file fsync'd every second, and the hub's own ACL user with a password;
         both in a 0600 configuration file, so the password is never on the command line."""
@@ -393,6 +417,11 @@ class LocalStack:
             # The local stack's owner `admin` needs no phone unless ICAFE_DEMO_2FA=1.
             "ICAFE_ADMIN_2FA_OPTIONAL": "0" if os.environ.get("ICAFE_DEMO_2FA") == "1" else "1",
         }
+        if "signer" in self.supervisor.services:
+            # PCs enroll with a code and the hub's approval (start_signer); they reach this broker.
+            env["ICAFE_SIGNER_SOCKET"] = str(self.signer_socket)
+            env["ICAFE_ENROLL_BROKER_HOST"] = "localhost"
+            env["ICAFE_ENROLL_BROKER_PORT"] = str(self.ports.broker)
         env.update(self.config.hub_env)
         return env
 

@@ -28,8 +28,9 @@ from protocol.signer import BrokerChange
 bp = Blueprint("enrollment")
 
 Name = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")]
-# The PC's public routes, per address: a batch of PCs behind one address polls every few seconds each.
-SUBMIT_LIMIT, SUBMIT_WINDOW_S = 20, 600
+# The PC's public routes, per address: a batch of PCs behind one address (a cafe behind NAT) sends
+# one request each and polls every few seconds; a code guesser gets 60 tries in 10 min against 78 bits.
+SUBMIT_LIMIT, SUBMIT_WINDOW_S = 60, 600
 POLL_LIMIT, POLL_WINDOW_S = 240, 60
 
 

@@ -85,6 +85,43 @@ def name_from_hostname(hostname: str | None) -> str | None:
     return label if is_valid_name(label) else None
 
 
+async def _check_group(store: Store, group: str | None) -> None:
+    if group is not None and await store.tariffs.group(group) is None:
+        raise Refused(400, "bad_request", f"group: no PC group {group!r}; see GET /api/v1/groups")
+
+
+async def create_code(
+    store: Store, site: str, *, uses: int, pc_id: str | None, group: str | None, created_by: str
+) -> tuple[EnrollCodeRecord, str]:
+    """A new code for ``site`` (valid 24 h, for ``uses`` PCs or the one PC ``pc_id``) and the record kept
+    of it: the code itself is returned to be shown once, and only its hash is stored. Used by the API and
+    by ``icafe pc enroll-code``."""
+    if not 1 <= uses <= MAX_BATCH:
+        raise Refused(400, "bad_request", f"uses: give 1 to {MAX_BATCH} PCs")
+    if pc_id is not None and uses != 1:
+        raise Refused(400, "bad_request", "uses: a code for a named PC is for that one PC: uses must be 1")
+    if pc_id is not None and not is_valid_name(pc_id):
+        raise Refused(400, "bad_request", "pc_id: letters, digits, '-' and '_', up to 64")
+    await _check_group(store, group)
+    code = codes.new_code()
+    now = now_ms()
+    record = EnrollCodeRecord(
+        id=f"ecode_{secrets.token_hex(8)}",
+        code_hash=codes.digest(codes.normalise(code) or code),
+        last4=code[-4:],
+        site=site,
+        pc_id=pc_id,
+        group=group,
+        uses=uses,
+        left=uses,
+        created_at=now,
+        expires_at=now + CODE_TTL_MS,
+        created_by=created_by,
+    )
+    await store.enroll_codes.create(record)
+    return record, code
+
+
 class EnrollmentService:
     def __init__(
         self,
@@ -105,30 +142,9 @@ class EnrollmentService:
         self, *, uses: int, pc_id: str | None, group: str | None, created_by: str
     ) -> tuple[EnrollCodeRecord, str]:
         """A new code and the record kept of it (the code itself is shown once, never stored)."""
-        if not 1 <= uses <= MAX_BATCH:
-            raise Refused(400, "bad_request", f"uses: give 1 to {MAX_BATCH} PCs")
-        if pc_id is not None and uses != 1:
-            raise Refused(
-                400, "bad_request", "uses: a code for a named PC is for that one PC: uses must be 1"
-            )
-        await self._check_group(group)
-        code = codes.new_code()
-        now = now_ms()
-        record = EnrollCodeRecord(
-            id=f"ecode_{secrets.token_hex(8)}",
-            code_hash=codes.digest(codes.normalise(code) or code),
-            last4=code[-4:],
-            site=self._settings.site,
-            pc_id=pc_id,
-            group=group,
-            uses=uses,
-            left=uses,
-            created_at=now,
-            expires_at=now + CODE_TTL_MS,
-            created_by=created_by,
+        return await create_code(
+            self._store, self._settings.site, uses=uses, pc_id=pc_id, group=group, created_by=created_by
         )
-        await self._store.enroll_codes.create(record)
-        return record, code
 
     async def withdraw_code(self, code_id: str) -> EnrollCodeRecord:
         record = await self._store.enroll_codes.withdraw(code_id, now_ms())
@@ -363,8 +379,7 @@ class EnrollmentService:
         return record
 
     async def _check_group(self, group: str | None) -> None:
-        if group is not None and await self._store.tariffs.group(group) is None:
-            raise Refused(400, "bad_request", f"group: no PC group {group!r}; see GET /api/v1/groups")
+        await _check_group(self._store, group)
 
     async def _show_offline(self, pc_id: str, site: str | None) -> None:
         """The broker drops a removed client without its last will: say offline in its place, retained,

@@ -243,6 +243,195 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/enroll": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A PC asks to be enrolled: its certificate request (its key stays on it) and a one-time code */
+        post: operations["post~enrollment.submit"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/enroll/{request_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The PC polls its request with the secret it was given (X-Enrollment-Secret); once approved, its certificate and the broker to connect to */
+        get: operations["get~enrollment.poll"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/enrollment-codes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Enrollment codes, newest first (never the codes themselves) */
+        get: operations["get~enrollment.list_codes"];
+        put?: never;
+        /** A one-time enrollment code, valid 24 h, for one PC or a batch (the code is shown only now) */
+        post: operations["post~enrollment.create_code"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/enrollment-codes/{code_id}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Withdraw a code: no PC may use it any more */
+        post: operations["post~enrollment.withdraw_code"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/enrollments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** PCs waiting for approval, oldest first */
+        get: operations["get~enrollment.list_enrollments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/enrollments/{request_id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve a PC: the signer certifies its key and the running broker admits it */
+        post: operations["post~enrollment.approve"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/enrollments/{request_id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reject a PC's request */
+        post: operations["post~enrollment.reject"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/exports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My exports, newest first (an owner sees everyone's) */
+        get: operations["get~exports.list_exports"];
+        put?: never;
+        /** Export a list or report as CSV, XLSX or PDF: starts a background job and answers its id; progress comes on the WebSocket (export.progress, export.done) */
+        post: operations["post~exports.create_export"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/exports/{export_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An export job: its state, progress and, once done, its download link */
+        get: operations["get~exports.get_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/exports/{export_id}/download": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The export's file (CSV, XLSX or PDF), once done */
+        get: operations["get~exports.download_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/exports/{export_id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Run a failed export again (one the hub stopped during, or that met an outage) */
+        post: operations["post~exports.retry_export"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/groups": {
         parameters: {
             query?: never;
@@ -271,6 +460,195 @@ export interface paths {
         /** Create or change a PC group */
         put: operations["put~tariffs.put_group"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/inventory/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A branch's unresolved low-stock alerts, newest first (pushed live as stock.alert) */
+        get: operations["get~inventory.list_alerts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/inventory/items/{product_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A product's stock settings */
+        get: operations["get~inventory.get_settings"];
+        /** Set a product's stock settings: counted or not, its low-stock level, sales below zero, its default unit cost */
+        put: operations["put~inventory.set_settings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/inventory/movements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Stock movements, newest first: filter by branch, product_id, kind, staff, ref, from/to; paged */
+        get: operations["get~inventory.list_movements"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/inventory/receipts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Receive a delivery: goods into a branch's stock, each line at its unit cost (exactly once per key); a product not counted yet is counted from now on */
+        post: operations["post~inventory.receive"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/inventory/stock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Stock on hand of each counted product at a branch, with its value and low-stock state */
+        get: operations["get~inventory.list_stock"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/inventory/stocktakes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Stocktakes, newest first: filter by branch and state; paged */
+        get: operations["get~inventory.list_stocktakes"];
+        put?: never;
+        /** Open a stocktake (a count sheet) at a branch, signed by who counts */
+        post: operations["post~inventory.open_stocktake"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/inventory/stocktakes/{sheet_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A stocktake with its counts and their variances */
+        get: operations["get~inventory.get_stocktake"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/inventory/stocktakes/{sheet_id}/counts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Enter or correct counts on an open stocktake (a product counted again replaces its count) */
+        put: operations["put~inventory.count_stocktake"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/inventory/stocktakes/{sheet_id}/post": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Post a stocktake: each count's variance becomes a movement bearing the counter's name (once: posting again answers the posted sheet) */
+        post: operations["post~inventory.post_stocktake"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/inventory/transfers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Move goods to another branch: all lines leave, or none (refused when one is short) */
+        post: operations["post~inventory.transfer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/inventory/write-offs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Write goods off with a reason (broken, expired...): refused when more than is on hand */
+        post: operations["post~inventory.write_off"];
         delete?: never;
         options?: never;
         head?: never;
@@ -502,6 +880,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/pcs/{pc_id}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Revoke a PC's certificate (a sensitive action): the broker disconnects it at once and refuses it from then on, without a restart */
+        post: operations["post~enrollment.revoke"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/pcs/{pc_id}/telemetry": {
         parameters: {
             query?: never;
@@ -552,6 +947,108 @@ export interface paths {
         head?: never;
         /** Change a product's name, price or category, or withdraw it (active: false) */
         patch: operations["patch~products.update_product"];
+        trace?: never;
+    };
+    "/api/v1/reports/inventory": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Inventory report: stock on hand and value, the period's movements, sales by product, low stock (from/to are days in the branch's timezone; default the last 30 days) */
+        get: operations["get~inventory_report.report"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Members: new, active, top by spend and hours, balance distribution */
+        get: operations["get~reports.members"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/revenue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Revenue earned by source, refunds, uncollected time, and balances outstanding */
+        get: operations["get~reports.revenue"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/staff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Staff: per cashier shifts, takings, refunds, over/short, manual unlocks and stops */
+        get: operations["get~reports.staff"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/takings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Takings: payments minus refunds by method, purpose, staff, shift and day/week/month */
+        get: operations["get~reports.takings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Usage: sessions and hours by kind, zone and PC; occupancy by weekday and hour; idle PCs */
+        get: operations["get~reports.usage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/sessions": {
@@ -3529,6 +4026,2458 @@ export interface operations {
             };
         };
     };
+    "post~enrollment.submit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /**
+                     * Agent Version
+                     * @default null
+                     */
+                    agent_version?: string | null;
+                    /**
+                     * Code
+                     * @description the one-time code
+                     */
+                    code: string;
+                    /**
+                     * Csr
+                     * @description PKCS#10 request (PEM), P-256
+                     */
+                    csr: string;
+                    /**
+                     * Hostname
+                     * @default null
+                     */
+                    hostname?: string | null;
+                    /**
+                     * Name
+                     * @description the PC id asked for; a code made for one PC allows only that one
+                     * @default null
+                     */
+                    name?: string | null;
+                    /**
+                     * Os
+                     * @default null
+                     */
+                    os?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Id
+                         * @description the request's id, to poll
+                         */
+                        id: string;
+                        /**
+                         * Name
+                         * @description the PC id asked for (the technician may choose another)
+                         */
+                        name: string;
+                        /**
+                         * Poll After S
+                         * @description how long to wait between polls
+                         */
+                        poll_after_s: number;
+                        /**
+                         * Secret
+                         * @description send it as X-Enrollment-Secret when polling; shown once
+                         */
+                        secret: string;
+                        /**
+                         * EnrollState
+                         * @enum {string}
+                         */
+                        state: "pending" | "approved" | "rejected";
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the request conflicts with the current state: the message says what to do */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description error */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the body is larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "get~enrollment.poll": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description an id: 1 to 64 letters, digits or _ . : - */
+                request_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Broker Host */
+                        broker_host: string | null;
+                        /** Broker Port */
+                        broker_port: number | null;
+                        /**
+                         * Ca
+                         * @description the CA's certificate, PEM: trust the broker by it
+                         */
+                        ca: string | null;
+                        /**
+                         * Certificate
+                         * @description the PC's certificate, PEM
+                         */
+                        certificate: string | null;
+                        /** Id */
+                        id: string;
+                        /**
+                         * Message
+                         * @description what happens next, for the person at the PC
+                         */
+                        message: string;
+                        /** Pc Id */
+                        pc_id: string | null;
+                        /**
+                         * Poll After S
+                         * @description how long to wait before polling again
+                         */
+                        poll_after_s: number;
+                        /** Site */
+                        site: string | null;
+                        /**
+                         * EnrollState
+                         * @enum {string}
+                         */
+                        state: "pending" | "approved" | "rejected";
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "get~enrollment.list_codes": {
+        parameters: {
+            query?: {
+                /** @description entries to skip */
+                offset?: number;
+                /** @description entries to answer */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Items */
+                        items: {
+                            /** Created At */
+                            created_at: number;
+                            /** Created By */
+                            created_by: string;
+                            /** Expires At */
+                            expires_at: number;
+                            /** Group */
+                            group: string | null;
+                            /** Id */
+                            id: string;
+                            /**
+                             * Last4
+                             * @description the code's last four characters
+                             */
+                            last4: string;
+                            /**
+                             * Left
+                             * @description uses left (0 once withdrawn)
+                             */
+                            left: number;
+                            /**
+                             * Pc Id
+                             * @description a code for this one PC only
+                             */
+                            pc_id: string | null;
+                            /** Site */
+                            site: string;
+                            /** Uses */
+                            uses: number;
+                            /** Withdrawn At */
+                            withdrawn_at: number | null;
+                        }[];
+                        /** Total */
+                        total: number;
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "post~enrollment.create_code": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /**
+                     * Group
+                     * @description the PC group the PCs join (else the default)
+                     * @default null
+                     */
+                    group?: string | null;
+                    /**
+                     * Pc Id
+                     * @description a code for this one PC only (uses must be 1)
+                     * @default null
+                     */
+                    pc_id?: string | null;
+                    /**
+                     * Uses
+                     * @description how many PCs may enroll with it
+                     * @default 1
+                     */
+                    uses?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Code
+                         * @description shown this once: give it to whoever runs `icafe enroll` on the PCs
+                         */
+                        code: string;
+                        /** Created At */
+                        created_at: number;
+                        /** Created By */
+                        created_by: string;
+                        /** Expires At */
+                        expires_at: number;
+                        /** Group */
+                        group: string | null;
+                        /** Id */
+                        id: string;
+                        /**
+                         * Last4
+                         * @description the code's last four characters
+                         */
+                        last4: string;
+                        /**
+                         * Left
+                         * @description uses left (0 once withdrawn)
+                         */
+                        left: number;
+                        /**
+                         * Pc Id
+                         * @description a code for this one PC only
+                         */
+                        pc_id: string | null;
+                        /** Site */
+                        site: string;
+                        /** Uses */
+                        uses: number;
+                        /** Withdrawn At */
+                        withdrawn_at: number | null;
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the body is larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "post~enrollment.withdraw_code": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description an id: 1 to 64 letters, digits or _ . : - */
+                code_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Created At */
+                        created_at: number;
+                        /** Created By */
+                        created_by: string;
+                        /** Expires At */
+                        expires_at: number;
+                        /** Group */
+                        group: string | null;
+                        /** Id */
+                        id: string;
+                        /**
+                         * Last4
+                         * @description the code's last four characters
+                         */
+                        last4: string;
+                        /**
+                         * Left
+                         * @description uses left (0 once withdrawn)
+                         */
+                        left: number;
+                        /**
+                         * Pc Id
+                         * @description a code for this one PC only
+                         */
+                        pc_id: string | null;
+                        /** Site */
+                        site: string;
+                        /** Uses */
+                        uses: number;
+                        /** Withdrawn At */
+                        withdrawn_at: number | null;
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the body is larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "get~enrollment.list_enrollments": {
+        parameters: {
+            query?: {
+                /** @description entries to skip */
+                offset?: number;
+                /** @description entries to answer */
+                limit?: number;
+                state?: "pending";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Items */
+                        items: {
+                            /**
+                             * Address
+                             * @description where the request came from
+                             */
+                            address: string | null;
+                            /** Agent Version */
+                            agent_version: string | null;
+                            /** Code Id */
+                            code_id: string;
+                            /**
+                             * Code Pc Id
+                             * @description the code was for this PC only: approve it as this PC
+                             */
+                            code_pc_id: string | null;
+                            /** Created At */
+                            created_at: number;
+                            /** Decided At */
+                            decided_at: number | null;
+                            /** Decided By */
+                            decided_by: string | null;
+                            /** Group */
+                            group: string | null;
+                            /** Hostname */
+                            hostname: string | null;
+                            /** Id */
+                            id: string;
+                            /**
+                             * Key Fingerprint
+                             * @description SHA-256 of the PC's public key (hex)
+                             */
+                            key_fingerprint: string;
+                            /**
+                             * Known Pc
+                             * @description a PC of this id is on record: approving it replaces that PC
+                             */
+                            known_pc: boolean;
+                            /**
+                             * Name
+                             * @description the PC id asked for
+                             */
+                            name: string;
+                            /** Os */
+                            os: string | null;
+                            /**
+                             * Pc Id
+                             * @description the PC id it was approved as
+                             */
+                            pc_id: string | null;
+                            /**
+                             * Reason
+                             * @description why it was rejected
+                             */
+                            reason: string | null;
+                            /** Site */
+                            site: string;
+                            /**
+                             * State
+                             * @enum {string}
+                             */
+                            state: "pending" | "approved" | "rejected";
+                        }[];
+                        /** Total */
+                        total: number;
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "post~enrollment.approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description an id: 1 to 64 letters, digits or _ . : - */
+                request_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /**
+                     * Group
+                     * @default null
+                     */
+                    group?: string | null;
+                    /**
+                     * Pc Id
+                     * @description the PC's id (default: the one it asked for)
+                     * @default null
+                     */
+                    pc_id?: string | null;
+                    /**
+                     * Replace
+                     * @description the PC takes the place of one with a valid certificate (its disk was replaced): that certificate is revoked
+                     * @default false
+                     */
+                    replace?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Address
+                         * @description where the request came from
+                         */
+                        address: string | null;
+                        /** Agent Version */
+                        agent_version: string | null;
+                        /**
+                         * BrokerChange
+                         * @description applied: the running broker admits the PC now; otherwise only from its next start
+                         * @enum {string|null}
+                         */
+                        broker: "applied" | "unreachable" | "not_configured" | null;
+                        /** Broker Detail */
+                        broker_detail: string | null;
+                        /** Code Id */
+                        code_id: string;
+                        /**
+                         * Code Pc Id
+                         * @description the code was for this PC only: approve it as this PC
+                         */
+                        code_pc_id: string | null;
+                        /** Created At */
+                        created_at: number;
+                        /** Decided At */
+                        decided_at: number | null;
+                        /** Decided By */
+                        decided_by: string | null;
+                        /** Group */
+                        group: string | null;
+                        /** Hostname */
+                        hostname: string | null;
+                        /** Id */
+                        id: string;
+                        /**
+                         * Key Fingerprint
+                         * @description SHA-256 of the PC's public key (hex)
+                         */
+                        key_fingerprint: string;
+                        /**
+                         * Known Pc
+                         * @description a PC of this id is on record: approving it replaces that PC
+                         */
+                        known_pc: boolean;
+                        /**
+                         * Name
+                         * @description the PC id asked for
+                         */
+                        name: string;
+                        /** Os */
+                        os: string | null;
+                        /**
+                         * Pc Id
+                         * @description the PC id it was approved as
+                         */
+                        pc_id: string | null;
+                        /**
+                         * Reason
+                         * @description why it was rejected
+                         */
+                        reason: string | null;
+                        /** Site */
+                        site: string;
+                        /**
+                         * State
+                         * @enum {string}
+                         */
+                        state: "pending" | "approved" | "rejected";
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the request conflicts with the current state: the message says what to do */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the body is larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the request is well formed but cannot be carried out */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "post~enrollment.reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description an id: 1 to 64 letters, digits or _ . : - */
+                request_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** Reason */
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Address
+                         * @description where the request came from
+                         */
+                        address: string | null;
+                        /** Agent Version */
+                        agent_version: string | null;
+                        /** Code Id */
+                        code_id: string;
+                        /**
+                         * Code Pc Id
+                         * @description the code was for this PC only: approve it as this PC
+                         */
+                        code_pc_id: string | null;
+                        /** Created At */
+                        created_at: number;
+                        /** Decided At */
+                        decided_at: number | null;
+                        /** Decided By */
+                        decided_by: string | null;
+                        /** Group */
+                        group: string | null;
+                        /** Hostname */
+                        hostname: string | null;
+                        /** Id */
+                        id: string;
+                        /**
+                         * Key Fingerprint
+                         * @description SHA-256 of the PC's public key (hex)
+                         */
+                        key_fingerprint: string;
+                        /**
+                         * Known Pc
+                         * @description a PC of this id is on record: approving it replaces that PC
+                         */
+                        known_pc: boolean;
+                        /**
+                         * Name
+                         * @description the PC id asked for
+                         */
+                        name: string;
+                        /** Os */
+                        os: string | null;
+                        /**
+                         * Pc Id
+                         * @description the PC id it was approved as
+                         */
+                        pc_id: string | null;
+                        /**
+                         * Reason
+                         * @description why it was rejected
+                         */
+                        reason: string | null;
+                        /** Site */
+                        site: string;
+                        /**
+                         * State
+                         * @enum {string}
+                         */
+                        state: "pending" | "approved" | "rejected";
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the request conflicts with the current state: the message says what to do */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the body is larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "get~exports.list_exports": {
+        parameters: {
+            query?: {
+                /** @description entries to skip */
+                offset?: number;
+                /** @description entries to answer */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Items */
+                        items: {
+                            /** Created At */
+                            created_at: number;
+                            /**
+                             * Download
+                             * @description the file's link, once done
+                             */
+                            download?: string;
+                            /**
+                             * Error
+                             * @description why it failed: what to do next
+                             */
+                            error: string | null;
+                            /**
+                             * Expires At
+                             * @description when the file is deleted
+                             */
+                            expires_at: number | null;
+                            /** Filters */
+                            filters: {
+                                [key: string]: unknown;
+                            };
+                            /** Finished At */
+                            finished_at: number | null;
+                            /** Format */
+                            format: string;
+                            /** Id */
+                            id: string;
+                            /** Kind */
+                            kind: string;
+                            /** Percent */
+                            percent: number;
+                            /** Requested By */
+                            requested_by: string;
+                            /**
+                             * Retryable
+                             * @description a failed job that POST /exports/{id}/retry runs again
+                             */
+                            retryable: boolean;
+                            /**
+                             * Rows
+                             * @description rows written so far
+                             */
+                            rows: number;
+                            /**
+                             * Size
+                             * @description the file's size in bytes, once done
+                             */
+                            size: number | null;
+                            /** Started At */
+                            started_at: number | null;
+                            /**
+                             * JobState
+                             * @enum {string}
+                             */
+                            state: "queued" | "running" | "done" | "failed" | "expired";
+                            /**
+                             * Total
+                             * @description rows expected (counted when the job started)
+                             */
+                            total: number;
+                        }[];
+                        /** Total */
+                        total: number;
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "post~exports.create_export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /**
+                     * Filters
+                     * @description the query parameters of the kind's own list or report route, without offset and limit (payments: from, to, method, purpose, kind, staff, member_id, branch, shift_id), e.g. {"from": "2026-11-01T00:00+05:00", "method": "cash"}
+                     */
+                    filters?: {
+                        [key: string]: string | number | boolean;
+                    };
+                    /**
+                     * Format
+                     * @description csv (for programs), xlsx (a spreadsheet) or pdf (printable kinds only)
+                     * @enum {string}
+                     */
+                    format: "csv" | "pdf" | "xlsx";
+                    /**
+                     * Kind
+                     * @description what to export: a list (payments, sessions, members, audit, shifts, products, vouchers, commands) or a report
+                     * @enum {string}
+                     */
+                    kind: "audit" | "commands" | "members" | "payments" | "products" | "sessions" | "shifts" | "vouchers";
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Created At */
+                        created_at: number;
+                        /**
+                         * Download
+                         * @description the file's link, once done
+                         */
+                        download?: string;
+                        /**
+                         * Error
+                         * @description why it failed: what to do next
+                         */
+                        error: string | null;
+                        /**
+                         * Expires At
+                         * @description when the file is deleted
+                         */
+                        expires_at: number | null;
+                        /** Filters */
+                        filters: {
+                            [key: string]: unknown;
+                        };
+                        /** Finished At */
+                        finished_at: number | null;
+                        /** Format */
+                        format: string;
+                        /** Id */
+                        id: string;
+                        /** Kind */
+                        kind: string;
+                        /** Percent */
+                        percent: number;
+                        /** Requested By */
+                        requested_by: string;
+                        /**
+                         * Retryable
+                         * @description a failed job that POST /exports/{id}/retry runs again
+                         */
+                        retryable: boolean;
+                        /**
+                         * Rows
+                         * @description rows written so far
+                         */
+                        rows: number;
+                        /**
+                         * Size
+                         * @description the file's size in bytes, once done
+                         */
+                        size: number | null;
+                        /** Started At */
+                        started_at: number | null;
+                        /**
+                         * JobState
+                         * @enum {string}
+                         */
+                        state: "queued" | "running" | "done" | "failed" | "expired";
+                        /**
+                         * Total
+                         * @description rows expected (counted when the job started)
+                         */
+                        total: number;
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the request conflicts with the current state: the message says what to do */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the body is larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the request is well formed but cannot be carried out */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "get~exports.get_export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description an id: 1 to 64 letters, digits or _ . : - */
+                export_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Created At */
+                        created_at: number;
+                        /**
+                         * Download
+                         * @description the file's link, once done
+                         */
+                        download?: string;
+                        /**
+                         * Error
+                         * @description why it failed: what to do next
+                         */
+                        error: string | null;
+                        /**
+                         * Expires At
+                         * @description when the file is deleted
+                         */
+                        expires_at: number | null;
+                        /** Filters */
+                        filters: {
+                            [key: string]: unknown;
+                        };
+                        /** Finished At */
+                        finished_at: number | null;
+                        /** Format */
+                        format: string;
+                        /** Id */
+                        id: string;
+                        /** Kind */
+                        kind: string;
+                        /** Percent */
+                        percent: number;
+                        /** Requested By */
+                        requested_by: string;
+                        /**
+                         * Retryable
+                         * @description a failed job that POST /exports/{id}/retry runs again
+                         */
+                        retryable: boolean;
+                        /**
+                         * Rows
+                         * @description rows written so far
+                         */
+                        rows: number;
+                        /**
+                         * Size
+                         * @description the file's size in bytes, once done
+                         */
+                        size: number | null;
+                        /** Started At */
+                        started_at: number | null;
+                        /**
+                         * JobState
+                         * @enum {string}
+                         */
+                        state: "queued" | "running" | "done" | "failed" | "expired";
+                        /**
+                         * Total
+                         * @description rows expected (counted when the job started)
+                         */
+                        total: number;
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "get~exports.download_export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description an id: 1 to 64 letters, digits or _ . : - */
+                export_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv; charset=utf-8": string;
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the request conflicts with the current state: the message says what to do */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "post~exports.retry_export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description an id: 1 to 64 letters, digits or _ . : - */
+                export_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Created At */
+                        created_at: number;
+                        /**
+                         * Download
+                         * @description the file's link, once done
+                         */
+                        download?: string;
+                        /**
+                         * Error
+                         * @description why it failed: what to do next
+                         */
+                        error: string | null;
+                        /**
+                         * Expires At
+                         * @description when the file is deleted
+                         */
+                        expires_at: number | null;
+                        /** Filters */
+                        filters: {
+                            [key: string]: unknown;
+                        };
+                        /** Finished At */
+                        finished_at: number | null;
+                        /** Format */
+                        format: string;
+                        /** Id */
+                        id: string;
+                        /** Kind */
+                        kind: string;
+                        /** Percent */
+                        percent: number;
+                        /** Requested By */
+                        requested_by: string;
+                        /**
+                         * Retryable
+                         * @description a failed job that POST /exports/{id}/retry runs again
+                         */
+                        retryable: boolean;
+                        /**
+                         * Rows
+                         * @description rows written so far
+                         */
+                        rows: number;
+                        /**
+                         * Size
+                         * @description the file's size in bytes, once done
+                         */
+                        size: number | null;
+                        /** Started At */
+                        started_at: number | null;
+                        /**
+                         * JobState
+                         * @enum {string}
+                         */
+                        state: "queued" | "running" | "done" | "failed" | "expired";
+                        /**
+                         * Total
+                         * @description rows expected (counted when the job started)
+                         */
+                        total: number;
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the request conflicts with the current state: the message says what to do */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the body is larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
     "get~tariffs.list_groups": {
         parameters: {
             query?: never;
@@ -3719,6 +6668,2655 @@ export interface operations {
             };
             /** @description the role may not do this, or a confirmation is missing or wrong */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the body is larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "get~inventory.list_alerts": {
+        parameters: {
+            query?: {
+                /** @description the branch (default: the hub's own) */
+                branch?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Items */
+                        items: {
+                            /** Branch */
+                            branch: string;
+                            /** Count */
+                            count: number;
+                            /** Details */
+                            details: {
+                                [key: string]: unknown;
+                            };
+                            /** First At */
+                            first_at: number;
+                            /** Id */
+                            id: string;
+                            /** Kind */
+                            kind: string;
+                            /** Last At */
+                            last_at: number;
+                            /** Message */
+                            message: string;
+                            /** Product Id */
+                            product_id: string;
+                            /**
+                             * State
+                             * @description open or acknowledged (resolved ones drop out)
+                             */
+                            state: string;
+                        }[];
+                        /** Total */
+                        total: number;
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "get~inventory.get_settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description an id: 1 to 64 letters, digits or _ . : - */
+                product_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Allow Negative */
+                        allow_negative: boolean;
+                        /** Low Stock */
+                        low_stock: number | null;
+                        /** Product Id */
+                        product_id: string;
+                        /** Track */
+                        track: boolean;
+                        /** Unit Cost */
+                        unit_cost: number;
+                        /** Updated At */
+                        updated_at: number;
+                        /** Updated By */
+                        updated_by: string;
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "put~inventory.set_settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description an id: 1 to 64 letters, digits or _ . : - */
+                product_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /**
+                     * Allow Negative
+                     * @description sell even when the record shows none left
+                     * @default false
+                     */
+                    allow_negative?: boolean;
+                    /**
+                     * Low Stock
+                     * @description alert at or below this level; null: never
+                     * @default null
+                     */
+                    low_stock?: number | null;
+                    /**
+                     * Track
+                     * @description count this product's stock (false: sold without counting)
+                     */
+                    track: boolean;
+                    /**
+                     * Unit Cost
+                     * @description minor units: what a receipt without a cost is valued at
+                     * @default 0
+                     */
+                    unit_cost?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Allow Negative */
+                        allow_negative: boolean;
+                        /** Low Stock */
+                        low_stock: number | null;
+                        /** Product Id */
+                        product_id: string;
+                        /** Track */
+                        track: boolean;
+                        /** Unit Cost */
+                        unit_cost: number;
+                        /** Updated At */
+                        updated_at: number;
+                        /** Updated By */
+                        updated_by: string;
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the body is larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "get~inventory.list_movements": {
+        parameters: {
+            query?: {
+                /** @description entries to skip */
+                offset?: number;
+                /** @description entries to answer */
+                limit?: number;
+                branch?: string;
+                product_id?: string;
+                kind?: "counted" | "received" | "returned" | "sold" | "transfer_in" | "transfer_out" | "voided" | "written_off";
+                staff?: string;
+                /** @description the payment, refund, operation or stocktake behind it */
+                ref?: string;
+                /** @description from this time on */
+                from?: number | string;
+                /** @description before this time */
+                to?: number | string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Items */
+                        items: {
+                            /** At */
+                            at: number;
+                            /** Branch */
+                            branch: string;
+                            /**
+                             * Counted By
+                             * @description a stocktake's counter
+                             */
+                            counted_by?: string;
+                            /**
+                             * Counterpart
+                             * @description a transfer's other branch
+                             */
+                            counterpart?: string;
+                            /** Id */
+                            id: string;
+                            /**
+                             * Kind
+                             * @description received, sold, returned, written_off, transfer_in/out, counted, voided
+                             */
+                            kind: string;
+                            /** Name */
+                            name: string;
+                            /**
+                             * On Hand
+                             * @description the stock after it
+                             */
+                            on_hand: number;
+                            /** Product Id */
+                            product_id: string;
+                            /**
+                             * Quantity
+                             * @description + into stock, - out of it
+                             */
+                            quantity: number;
+                            /**
+                             * Reason
+                             * @description a write-off's
+                             */
+                            reason?: string;
+                            /** Ref */
+                            ref: string | null;
+                            /**
+                             * Revenue
+                             * @description a sale's takings for these goods, minor units
+                             */
+                            revenue: number;
+                            /** Staff */
+                            staff: string | null;
+                            /**
+                             * Unit Cost
+                             * @description a receipt's
+                             */
+                            unit_cost?: number;
+                            /**
+                             * Value
+                             * @description booked at cost, minor units: + in, - out
+                             */
+                            value: number;
+                            /**
+                             * Voided
+                             * @description the movement a void undoes
+                             */
+                            voided?: string;
+                            /**
+                             * Voids
+                             * @description the kind of movement a void undoes
+                             */
+                            voids?: string;
+                        }[];
+                        /** Total */
+                        total: number;
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "post~inventory.receive": {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description new for each operation; sent again with a retry, it answers the first result instead of paying twice */
+                "Idempotency-Key": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /**
+                     * Branch
+                     * @default null
+                     */
+                    branch?: string | null;
+                    /** Lines */
+                    lines: {
+                        /** Product Id */
+                        product_id: string;
+                        /** Quantity */
+                        quantity: number;
+                        /**
+                         * Unit Cost
+                         * @description minor units; left out: the product's default unit cost
+                         * @default null
+                         */
+                        unit_cost?: number | null;
+                    }[];
+                    /**
+                     * Note
+                     * @description the supplier, an invoice number
+                     * @default null
+                     */
+                    note?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** At */
+                        at: number;
+                        /** Branch */
+                        branch: string;
+                        /** Id */
+                        id: string;
+                        /**
+                         * Kind
+                         * @enum {string}
+                         */
+                        kind: "receive" | "write_off" | "transfer";
+                        /** Lines */
+                        lines: {
+                            /** Product Id */
+                            product_id: string;
+                            /** Quantity */
+                            quantity: number;
+                            /** Unit Cost */
+                            unit_cost: number | null;
+                        }[];
+                        /** Note */
+                        note: string | null;
+                        /** Reason */
+                        reason: string | null;
+                        /**
+                         * Replayed
+                         * @description true: the key was used before; this is the first result again
+                         */
+                        replayed: boolean;
+                        /** Staff */
+                        staff: string;
+                        /**
+                         * State
+                         * @enum {string}
+                         */
+                        state: "posting" | "done" | "refused";
+                        /** To Branch */
+                        to_branch: string | null;
+                    };
+                };
+            };
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** At */
+                        at: number;
+                        /** Branch */
+                        branch: string;
+                        /** Id */
+                        id: string;
+                        /**
+                         * Kind
+                         * @enum {string}
+                         */
+                        kind: "receive" | "write_off" | "transfer";
+                        /** Lines */
+                        lines: {
+                            /** Product Id */
+                            product_id: string;
+                            /** Quantity */
+                            quantity: number;
+                            /** Unit Cost */
+                            unit_cost: number | null;
+                        }[];
+                        /** Note */
+                        note: string | null;
+                        /** Reason */
+                        reason: string | null;
+                        /**
+                         * Replayed
+                         * @description true: the key was used before; this is the first result again
+                         */
+                        replayed: boolean;
+                        /** Staff */
+                        staff: string;
+                        /**
+                         * State
+                         * @enum {string}
+                         */
+                        state: "posting" | "done" | "refused";
+                        /** To Branch */
+                        to_branch: string | null;
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the request conflicts with the current state: the message says what to do */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the body is larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "get~inventory.list_stock": {
+        parameters: {
+            query?: {
+                /** @description entries to skip */
+                offset?: number;
+                /** @description entries to answer */
+                limit?: number;
+                /** @description the branch (default: the hub's own) */
+                branch?: string;
+                /** @description only products at or below their low-stock level */
+                low?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Branch */
+                        branch: string;
+                        /** Currency */
+                        currency: string;
+                        /** Items */
+                        items: {
+                            /**
+                             * Active
+                             * @description false: withdrawn from sale
+                             */
+                            active: boolean;
+                            /** Allow Negative */
+                            allow_negative: boolean;
+                            /**
+                             * Average Cost
+                             * @description the unit cost stock is valued at now, minor units
+                             */
+                            average_cost: number;
+                            /** Category */
+                            category: string;
+                            /**
+                             * Last Cost
+                             * @description the unit cost of the last receipt, minor units
+                             */
+                            last_cost: number;
+                            /** Last Moved At */
+                            last_moved_at: number | null;
+                            /**
+                             * Low
+                             * @description at or below its low-stock level
+                             */
+                            low: boolean;
+                            /**
+                             * Low Stock
+                             * @description the level that raises a low-stock alert; null: never
+                             */
+                            low_stock: number | null;
+                            /** Name */
+                            name: string;
+                            /**
+                             * On Hand
+                             * @description negative only for a product that may be sold below zero
+                             */
+                            on_hand: number;
+                            /**
+                             * Price
+                             * @description the selling price, minor units
+                             */
+                            price: number;
+                            /** Product Id */
+                            product_id: string;
+                            /**
+                             * Unit Cost
+                             * @description what a receipt without a cost is valued at, minor units
+                             */
+                            unit_cost: number;
+                            /**
+                             * Value
+                             * @description what the stock on hand cost, minor units (weighted average)
+                             */
+                            value: number;
+                        }[];
+                        /** Total */
+                        total: number;
+                        /**
+                         * Value
+                         * @description the stock on hand's value in all, minor units
+                         */
+                        value: number;
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "get~inventory.list_stocktakes": {
+        parameters: {
+            query?: {
+                /** @description entries to skip */
+                offset?: number;
+                /** @description entries to answer */
+                limit?: number;
+                branch?: string;
+                state?: "open" | "posting" | "posted";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Items */
+                        items: {
+                            /** Branch */
+                            branch: string;
+                            /** Counted By */
+                            counted_by: string;
+                            /** Created At */
+                            created_at: number;
+                            /** Created By */
+                            created_by: string;
+                            /** Id */
+                            id: string;
+                            /**
+                             * Lines
+                             * @description the counts (a single stocktake only)
+                             */
+                            lines?: {
+                                /** Counted */
+                                counted: number;
+                                /** Entered By */
+                                entered_by: string;
+                                /**
+                                 * Expected
+                                 * @description what the record says (now while open; at posting once posted)
+                                 */
+                                expected: number;
+                                /** Name */
+                                name: string;
+                                /** Product Id */
+                                product_id: string;
+                                /**
+                                 * Variance
+                                 * @description counted - expected: the movement posting makes
+                                 */
+                                variance: number;
+                            }[];
+                            /** Note */
+                            note: string;
+                            /** Posted At */
+                            posted_at: number | null;
+                            /** Posted By */
+                            posted_by: string | null;
+                            /**
+                             * State
+                             * @enum {string}
+                             */
+                            state: "open" | "posting" | "posted";
+                        }[];
+                        /** Total */
+                        total: number;
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "post~inventory.open_stocktake": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /**
+                     * Branch
+                     * @default null
+                     */
+                    branch?: string | null;
+                    /**
+                     * Counted By
+                     * @description who counts, as their name is signed
+                     */
+                    counted_by: string;
+                    /**
+                     * Note
+                     * @default
+                     */
+                    note?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Branch */
+                        branch: string;
+                        /** Counted By */
+                        counted_by: string;
+                        /** Created At */
+                        created_at: number;
+                        /** Created By */
+                        created_by: string;
+                        /** Id */
+                        id: string;
+                        /**
+                         * Lines
+                         * @description the counts (a single stocktake only)
+                         */
+                        lines?: {
+                            /** Counted */
+                            counted: number;
+                            /** Entered By */
+                            entered_by: string;
+                            /**
+                             * Expected
+                             * @description what the record says (now while open; at posting once posted)
+                             */
+                            expected: number;
+                            /** Name */
+                            name: string;
+                            /** Product Id */
+                            product_id: string;
+                            /**
+                             * Variance
+                             * @description counted - expected: the movement posting makes
+                             */
+                            variance: number;
+                        }[];
+                        /** Note */
+                        note: string;
+                        /** Posted At */
+                        posted_at: number | null;
+                        /** Posted By */
+                        posted_by: string | null;
+                        /**
+                         * State
+                         * @enum {string}
+                         */
+                        state: "open" | "posting" | "posted";
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the body is larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "get~inventory.get_stocktake": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description an id: 1 to 64 letters, digits or _ . : - */
+                sheet_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Branch */
+                        branch: string;
+                        /** Counted By */
+                        counted_by: string;
+                        /** Created At */
+                        created_at: number;
+                        /** Created By */
+                        created_by: string;
+                        /** Id */
+                        id: string;
+                        /**
+                         * Lines
+                         * @description the counts (a single stocktake only)
+                         */
+                        lines?: {
+                            /** Counted */
+                            counted: number;
+                            /** Entered By */
+                            entered_by: string;
+                            /**
+                             * Expected
+                             * @description what the record says (now while open; at posting once posted)
+                             */
+                            expected: number;
+                            /** Name */
+                            name: string;
+                            /** Product Id */
+                            product_id: string;
+                            /**
+                             * Variance
+                             * @description counted - expected: the movement posting makes
+                             */
+                            variance: number;
+                        }[];
+                        /** Note */
+                        note: string;
+                        /** Posted At */
+                        posted_at: number | null;
+                        /** Posted By */
+                        posted_by: string | null;
+                        /**
+                         * State
+                         * @enum {string}
+                         */
+                        state: "open" | "posting" | "posted";
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "put~inventory.count_stocktake": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description an id: 1 to 64 letters, digits or _ . : - */
+                sheet_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** Counts */
+                    counts: {
+                        /** Counted */
+                        counted: number;
+                        /** Product Id */
+                        product_id: string;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Branch */
+                        branch: string;
+                        /** Counted By */
+                        counted_by: string;
+                        /** Created At */
+                        created_at: number;
+                        /** Created By */
+                        created_by: string;
+                        /** Id */
+                        id: string;
+                        /**
+                         * Lines
+                         * @description the counts (a single stocktake only)
+                         */
+                        lines?: {
+                            /** Counted */
+                            counted: number;
+                            /** Entered By */
+                            entered_by: string;
+                            /**
+                             * Expected
+                             * @description what the record says (now while open; at posting once posted)
+                             */
+                            expected: number;
+                            /** Name */
+                            name: string;
+                            /** Product Id */
+                            product_id: string;
+                            /**
+                             * Variance
+                             * @description counted - expected: the movement posting makes
+                             */
+                            variance: number;
+                        }[];
+                        /** Note */
+                        note: string;
+                        /** Posted At */
+                        posted_at: number | null;
+                        /** Posted By */
+                        posted_by: string | null;
+                        /**
+                         * State
+                         * @enum {string}
+                         */
+                        state: "open" | "posting" | "posted";
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the request conflicts with the current state: the message says what to do */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the body is larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "post~inventory.post_stocktake": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description an id: 1 to 64 letters, digits or _ . : - */
+                sheet_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Branch */
+                        branch: string;
+                        /** Counted By */
+                        counted_by: string;
+                        /** Created At */
+                        created_at: number;
+                        /** Created By */
+                        created_by: string;
+                        /** Id */
+                        id: string;
+                        /**
+                         * Lines
+                         * @description the counts (a single stocktake only)
+                         */
+                        lines?: {
+                            /** Counted */
+                            counted: number;
+                            /** Entered By */
+                            entered_by: string;
+                            /**
+                             * Expected
+                             * @description what the record says (now while open; at posting once posted)
+                             */
+                            expected: number;
+                            /** Name */
+                            name: string;
+                            /** Product Id */
+                            product_id: string;
+                            /**
+                             * Variance
+                             * @description counted - expected: the movement posting makes
+                             */
+                            variance: number;
+                        }[];
+                        /** Note */
+                        note: string;
+                        /** Posted At */
+                        posted_at: number | null;
+                        /** Posted By */
+                        posted_by: string | null;
+                        /**
+                         * State
+                         * @enum {string}
+                         */
+                        state: "open" | "posting" | "posted";
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the request conflicts with the current state: the message says what to do */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the body is larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "post~inventory.transfer": {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description new for each operation; sent again with a retry, it answers the first result instead of paying twice */
+                "Idempotency-Key": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /**
+                     * Branch
+                     * @description where the goods leave from
+                     * @default null
+                     */
+                    branch?: string | null;
+                    /** Lines */
+                    lines: {
+                        /** Product Id */
+                        product_id: string;
+                        /** Quantity */
+                        quantity: number;
+                    }[];
+                    /**
+                     * Note
+                     * @default null
+                     */
+                    note?: string | null;
+                    /** To Branch */
+                    to_branch: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** At */
+                        at: number;
+                        /** Branch */
+                        branch: string;
+                        /** Id */
+                        id: string;
+                        /**
+                         * Kind
+                         * @enum {string}
+                         */
+                        kind: "receive" | "write_off" | "transfer";
+                        /** Lines */
+                        lines: {
+                            /** Product Id */
+                            product_id: string;
+                            /** Quantity */
+                            quantity: number;
+                            /** Unit Cost */
+                            unit_cost: number | null;
+                        }[];
+                        /** Note */
+                        note: string | null;
+                        /** Reason */
+                        reason: string | null;
+                        /**
+                         * Replayed
+                         * @description true: the key was used before; this is the first result again
+                         */
+                        replayed: boolean;
+                        /** Staff */
+                        staff: string;
+                        /**
+                         * State
+                         * @enum {string}
+                         */
+                        state: "posting" | "done" | "refused";
+                        /** To Branch */
+                        to_branch: string | null;
+                    };
+                };
+            };
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** At */
+                        at: number;
+                        /** Branch */
+                        branch: string;
+                        /** Id */
+                        id: string;
+                        /**
+                         * Kind
+                         * @enum {string}
+                         */
+                        kind: "receive" | "write_off" | "transfer";
+                        /** Lines */
+                        lines: {
+                            /** Product Id */
+                            product_id: string;
+                            /** Quantity */
+                            quantity: number;
+                            /** Unit Cost */
+                            unit_cost: number | null;
+                        }[];
+                        /** Note */
+                        note: string | null;
+                        /** Reason */
+                        reason: string | null;
+                        /**
+                         * Replayed
+                         * @description true: the key was used before; this is the first result again
+                         */
+                        replayed: boolean;
+                        /** Staff */
+                        staff: string;
+                        /**
+                         * State
+                         * @enum {string}
+                         */
+                        state: "posting" | "done" | "refused";
+                        /** To Branch */
+                        to_branch: string | null;
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the request conflicts with the current state: the message says what to do */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the body is larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "post~inventory.write_off": {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description new for each operation; sent again with a retry, it answers the first result instead of paying twice */
+                "Idempotency-Key": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /**
+                     * Branch
+                     * @default null
+                     */
+                    branch?: string | null;
+                    /** Product Id */
+                    product_id: string;
+                    /** Quantity */
+                    quantity: number;
+                    /**
+                     * Reason
+                     * @description broken, expired, eaten by staff...
+                     */
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** At */
+                        at: number;
+                        /** Branch */
+                        branch: string;
+                        /** Id */
+                        id: string;
+                        /**
+                         * Kind
+                         * @enum {string}
+                         */
+                        kind: "receive" | "write_off" | "transfer";
+                        /** Lines */
+                        lines: {
+                            /** Product Id */
+                            product_id: string;
+                            /** Quantity */
+                            quantity: number;
+                            /** Unit Cost */
+                            unit_cost: number | null;
+                        }[];
+                        /** Note */
+                        note: string | null;
+                        /** Reason */
+                        reason: string | null;
+                        /**
+                         * Replayed
+                         * @description true: the key was used before; this is the first result again
+                         */
+                        replayed: boolean;
+                        /** Staff */
+                        staff: string;
+                        /**
+                         * State
+                         * @enum {string}
+                         */
+                        state: "posting" | "done" | "refused";
+                        /** To Branch */
+                        to_branch: string | null;
+                    };
+                };
+            };
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** At */
+                        at: number;
+                        /** Branch */
+                        branch: string;
+                        /** Id */
+                        id: string;
+                        /**
+                         * Kind
+                         * @enum {string}
+                         */
+                        kind: "receive" | "write_off" | "transfer";
+                        /** Lines */
+                        lines: {
+                            /** Product Id */
+                            product_id: string;
+                            /** Quantity */
+                            quantity: number;
+                            /** Unit Cost */
+                            unit_cost: number | null;
+                        }[];
+                        /** Note */
+                        note: string | null;
+                        /** Reason */
+                        reason: string | null;
+                        /**
+                         * Replayed
+                         * @description true: the key was used before; this is the first result again
+                         */
+                        replayed: boolean;
+                        /** Staff */
+                        staff: string;
+                        /**
+                         * State
+                         * @enum {string}
+                         */
+                        state: "posting" | "done" | "refused";
+                        /** To Branch */
+                        to_branch: string | null;
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the request conflicts with the current state: the message says what to do */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6475,7 +12073,7 @@ export interface operations {
                 /** @description entries to answer */
                 limit?: number;
                 site?: string;
-                status?: "offline" | "online";
+                status?: "offline" | "online" | "pending";
             };
             header?: never;
             path?: never;
@@ -6499,6 +12097,69 @@ export interface operations {
                              * @description unresolved alerts
                              */
                             alert_count: number;
+                            /** @description status=pending only: the request to approve */
+                            enrollment?: {
+                                /**
+                                 * Address
+                                 * @description where the request came from
+                                 */
+                                address: string | null;
+                                /** Agent Version */
+                                agent_version: string | null;
+                                /** Code Id */
+                                code_id: string;
+                                /**
+                                 * Code Pc Id
+                                 * @description the code was for this PC only: approve it as this PC
+                                 */
+                                code_pc_id: string | null;
+                                /** Created At */
+                                created_at: number;
+                                /** Decided At */
+                                decided_at: number | null;
+                                /** Decided By */
+                                decided_by: string | null;
+                                /** Group */
+                                group: string | null;
+                                /** Hostname */
+                                hostname: string | null;
+                                /** Id */
+                                id: string;
+                                /**
+                                 * Key Fingerprint
+                                 * @description SHA-256 of the PC's public key (hex)
+                                 */
+                                key_fingerprint: string;
+                                /**
+                                 * Known Pc
+                                 * @description a PC of this id is on record: approving it replaces that PC
+                                 */
+                                known_pc: boolean;
+                                /**
+                                 * Name
+                                 * @description the PC id asked for
+                                 */
+                                name: string;
+                                /** Os */
+                                os: string | null;
+                                /**
+                                 * Pc Id
+                                 * @description the PC id it was approved as
+                                 */
+                                pc_id: string | null;
+                                /**
+                                 * Reason
+                                 * @description why it was rejected
+                                 */
+                                reason: string | null;
+                                /** Site */
+                                site: string;
+                                /**
+                                 * State
+                                 * @enum {string}
+                                 */
+                                state: "pending" | "approved" | "rejected";
+                            };
                             /** First Seen */
                             first_seen: number;
                             /** Group */
@@ -6547,7 +12208,7 @@ export interface operations {
                              * Status
                              * @enum {string}
                              */
-                            status: "online" | "offline";
+                            status: "online" | "offline" | "pending";
                             /** Status Since */
                             status_since: number | null;
                         }[];
@@ -6766,7 +12427,7 @@ export interface operations {
                          * Status
                          * @enum {string}
                          */
-                        status: "online" | "offline";
+                        status: "online" | "offline" | "pending";
                         /** Status Since */
                         status_since: number | null;
                         /**
@@ -7435,6 +13096,207 @@ export interface operations {
             };
         };
     };
+    "post~enrollment.revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description an id: 1 to 64 letters, digits or _ . : - */
+                pc_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /**
+                     * Confirmation
+                     * @default null
+                     */
+                    confirmation?: {
+                        /**
+                         * Password
+                         * @default null
+                         */
+                        password?: string | null;
+                        /**
+                         * Reason
+                         * @description why; kept in the audit log
+                         */
+                        reason: string;
+                        /**
+                         * Totp
+                         * @default null
+                         */
+                        totp?: string | null;
+                    } | null;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * BrokerChange
+                         * @description applied: the broker disconnected the PC now; refused at its next connection either way
+                         * @enum {string|null}
+                         */
+                        broker: "applied" | "unreachable" | "not_configured" | null;
+                        /** Broker Detail */
+                        broker_detail: string | null;
+                        /** Pc Id */
+                        pc_id: string;
+                        /**
+                         * Serial
+                         * @description the revoked certificate's serial (hex)
+                         */
+                        serial: string | null;
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the request conflicts with the current state: the message says what to do */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the body is larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
     "get~pcs.list_telemetry": {
         parameters: {
             query?: {
@@ -8032,6 +13894,1706 @@ export interface operations {
             };
             /** @description the body is larger than 1 MiB */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "get~inventory_report.report": {
+        parameters: {
+            query?: {
+                /** @description the branch (default: the hub's own) */
+                branch?: string;
+                /** @description the first day, YYYY-MM-DD in the branch's timezone */
+                from?: string;
+                /** @description the last day, included (default: today) */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Branch */
+                        branch: string;
+                        /** Currency */
+                        currency: string;
+                        /**
+                         * From Date
+                         * @description the first day, YYYY-MM-DD
+                         */
+                        from_date: string;
+                        /** From Ms */
+                        from_ms: number;
+                        /** Generated At */
+                        generated_at: number;
+                        /**
+                         * Low Stock
+                         * @description products at or below their low-stock level now
+                         */
+                        low_stock: {
+                            /**
+                             * Active
+                             * @description false: withdrawn from sale
+                             */
+                            active: boolean;
+                            /** Allow Negative */
+                            allow_negative: boolean;
+                            /**
+                             * Average Cost
+                             * @description the unit cost stock is valued at now, minor units
+                             */
+                            average_cost: number;
+                            /** Category */
+                            category: string;
+                            /**
+                             * Last Cost
+                             * @description the unit cost of the last receipt, minor units
+                             */
+                            last_cost: number;
+                            /** Last Moved At */
+                            last_moved_at: number | null;
+                            /**
+                             * Low
+                             * @description at or below its low-stock level
+                             */
+                            low: boolean;
+                            /**
+                             * Low Stock
+                             * @description the level that raises a low-stock alert; null: never
+                             */
+                            low_stock: number | null;
+                            /** Name */
+                            name: string;
+                            /**
+                             * On Hand
+                             * @description negative only for a product that may be sold below zero
+                             */
+                            on_hand: number;
+                            /**
+                             * Price
+                             * @description the selling price, minor units
+                             */
+                            price: number;
+                            /** Product Id */
+                            product_id: string;
+                            /**
+                             * Unit Cost
+                             * @description what a receipt without a cost is valued at, minor units
+                             */
+                            unit_cost: number;
+                            /**
+                             * Value
+                             * @description what the stock on hand cost, minor units (weighted average)
+                             */
+                            value: number;
+                        }[];
+                        /** Movements */
+                        movements: {
+                            /** Moved */
+                            counted: {
+                                /**
+                                 * Quantity
+                                 * @description + in, - out
+                                 */
+                                quantity: number;
+                                /**
+                                 * Value
+                                 * @description at cost, minor units
+                                 */
+                                value: number;
+                            };
+                            /** Moved */
+                            received: {
+                                /**
+                                 * Quantity
+                                 * @description + in, - out
+                                 */
+                                quantity: number;
+                                /**
+                                 * Value
+                                 * @description at cost, minor units
+                                 */
+                                value: number;
+                            };
+                            /** Moved */
+                            returned: {
+                                /**
+                                 * Quantity
+                                 * @description + in, - out
+                                 */
+                                quantity: number;
+                                /**
+                                 * Value
+                                 * @description at cost, minor units
+                                 */
+                                value: number;
+                            };
+                            /** Moved */
+                            sold: {
+                                /**
+                                 * Quantity
+                                 * @description + in, - out
+                                 */
+                                quantity: number;
+                                /**
+                                 * Value
+                                 * @description at cost, minor units
+                                 */
+                                value: number;
+                            };
+                            /** Moved */
+                            transfer_in: {
+                                /**
+                                 * Quantity
+                                 * @description + in, - out
+                                 */
+                                quantity: number;
+                                /**
+                                 * Value
+                                 * @description at cost, minor units
+                                 */
+                                value: number;
+                            };
+                            /** Moved */
+                            transfer_out: {
+                                /**
+                                 * Quantity
+                                 * @description + in, - out
+                                 */
+                                quantity: number;
+                                /**
+                                 * Value
+                                 * @description at cost, minor units
+                                 */
+                                value: number;
+                            };
+                            /** Moved */
+                            written_off: {
+                                /**
+                                 * Quantity
+                                 * @description + in, - out
+                                 */
+                                quantity: number;
+                                /**
+                                 * Value
+                                 * @description at cost, minor units
+                                 */
+                                value: number;
+                            };
+                        };
+                        /** Products */
+                        products: {
+                            /**
+                             * Active
+                             * @description false: withdrawn from sale
+                             */
+                            active: boolean;
+                            /** Allow Negative */
+                            allow_negative: boolean;
+                            /**
+                             * Average Cost
+                             * @description the unit cost stock is valued at now, minor units
+                             */
+                            average_cost: number;
+                            /** Category */
+                            category: string;
+                            /**
+                             * Closing
+                             * @description on hand at the end of the last day
+                             */
+                            closing: number;
+                            /** Closing Value */
+                            closing_value: number;
+                            /**
+                             * Cost Of Sales
+                             * @description what the goods sold cost, minor units
+                             */
+                            cost_of_sales: number;
+                            /**
+                             * Last Cost
+                             * @description the unit cost of the last receipt, minor units
+                             */
+                            last_cost: number;
+                            /** Last Moved At */
+                            last_moved_at: number | null;
+                            /**
+                             * Low
+                             * @description at or below its low-stock level
+                             */
+                            low: boolean;
+                            /**
+                             * Low Stock
+                             * @description the level that raises a low-stock alert; null: never
+                             */
+                            low_stock: number | null;
+                            /** Margin */
+                            margin: number;
+                            /** Movements */
+                            moved: {
+                                /** Moved */
+                                counted: {
+                                    /**
+                                     * Quantity
+                                     * @description + in, - out
+                                     */
+                                    quantity: number;
+                                    /**
+                                     * Value
+                                     * @description at cost, minor units
+                                     */
+                                    value: number;
+                                };
+                                /** Moved */
+                                received: {
+                                    /**
+                                     * Quantity
+                                     * @description + in, - out
+                                     */
+                                    quantity: number;
+                                    /**
+                                     * Value
+                                     * @description at cost, minor units
+                                     */
+                                    value: number;
+                                };
+                                /** Moved */
+                                returned: {
+                                    /**
+                                     * Quantity
+                                     * @description + in, - out
+                                     */
+                                    quantity: number;
+                                    /**
+                                     * Value
+                                     * @description at cost, minor units
+                                     */
+                                    value: number;
+                                };
+                                /** Moved */
+                                sold: {
+                                    /**
+                                     * Quantity
+                                     * @description + in, - out
+                                     */
+                                    quantity: number;
+                                    /**
+                                     * Value
+                                     * @description at cost, minor units
+                                     */
+                                    value: number;
+                                };
+                                /** Moved */
+                                transfer_in: {
+                                    /**
+                                     * Quantity
+                                     * @description + in, - out
+                                     */
+                                    quantity: number;
+                                    /**
+                                     * Value
+                                     * @description at cost, minor units
+                                     */
+                                    value: number;
+                                };
+                                /** Moved */
+                                transfer_out: {
+                                    /**
+                                     * Quantity
+                                     * @description + in, - out
+                                     */
+                                    quantity: number;
+                                    /**
+                                     * Value
+                                     * @description at cost, minor units
+                                     */
+                                    value: number;
+                                };
+                                /** Moved */
+                                written_off: {
+                                    /**
+                                     * Quantity
+                                     * @description + in, - out
+                                     */
+                                    quantity: number;
+                                    /**
+                                     * Value
+                                     * @description at cost, minor units
+                                     */
+                                    value: number;
+                                };
+                            };
+                            /** Name */
+                            name: string;
+                            /**
+                             * On Hand
+                             * @description negative only for a product that may be sold below zero
+                             */
+                            on_hand: number;
+                            /**
+                             * Opening
+                             * @description on hand at the start of the first day
+                             */
+                            opening: number;
+                            /**
+                             * Price
+                             * @description the selling price, minor units
+                             */
+                            price: number;
+                            /** Product Id */
+                            product_id: string;
+                            /**
+                             * Revenue
+                             * @description takings of those sales, minor units
+                             */
+                            revenue: number;
+                            /**
+                             * Sold
+                             * @description units sold (net of sales voided)
+                             */
+                            sold: number;
+                            /**
+                             * Unit Cost
+                             * @description what a receipt without a cost is valued at, minor units
+                             */
+                            unit_cost: number;
+                            /**
+                             * Value
+                             * @description what the stock on hand cost, minor units (weighted average)
+                             */
+                            value: number;
+                        }[];
+                        /**
+                         * Sales
+                         * @description products sold in the period, best takings first
+                         */
+                        sales: {
+                            /** Category */
+                            category: string;
+                            /** Cost Of Sales */
+                            cost_of_sales: number;
+                            /** Margin */
+                            margin: number;
+                            /** Name */
+                            name: string;
+                            /** Product Id */
+                            product_id: string;
+                            /** Revenue */
+                            revenue: number;
+                            /** Sold */
+                            sold: number;
+                        }[];
+                        /** Timezone */
+                        timezone: string;
+                        /**
+                         * To Date
+                         * @description the last day, included
+                         */
+                        to_date: string;
+                        /**
+                         * To Ms
+                         * @description the end of the last day (excluded)
+                         */
+                        to_ms: number;
+                        /** Totals */
+                        totals: {
+                            /** Cost Of Sales */
+                            cost_of_sales: number;
+                            /** Margin */
+                            margin: number;
+                            /**
+                             * On Hand Value
+                             * @description the stock on hand's value now, minor units
+                             */
+                            on_hand_value: number;
+                            /** Revenue */
+                            revenue: number;
+                        };
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "get~reports.members": {
+        parameters: {
+            query?: {
+                /** @description the first day, YYYY-MM-DD in the branch's timezone; a week before `to` when left out */
+                from?: string;
+                /** @description the last day (included), YYYY-MM-DD; today when left out */
+                to?: string;
+                /** @description the branch; the hub's own when left out */
+                branch?: string;
+                /** @description rows per day, week or month */
+                group?: "day" | "week" | "month";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Active
+                         * @description members who spent, topped up or played in the range
+                         */
+                        active: number;
+                        /**
+                         * Balances
+                         * @description the active members' balances now
+                         */
+                        balances: {
+                            /** Buckets */
+                            buckets: {
+                                /** At Least */
+                                at_least: number;
+                                /**
+                                 * Below
+                                 * @description null for the last bucket
+                                 */
+                                below: number | null;
+                                /** Members */
+                                members: number;
+                            }[];
+                            /** Members */
+                            members: number;
+                            /** Total */
+                            total: number;
+                        };
+                        /** Branch */
+                        branch: string;
+                        /**
+                         * Currency
+                         * @description every amount is in minor units of this currency
+                         */
+                        currency: string;
+                        /** First Day */
+                        first_day: string;
+                        /** Group */
+                        group: string;
+                        /** Last Day */
+                        last_day: string;
+                        /** New */
+                        new: number;
+                        /** New By Period */
+                        new_by_period: {
+                            /** Members */
+                            members: number;
+                            /** Period */
+                            period: string;
+                        }[];
+                        /** Timezone */
+                        timezone: string;
+                        /** Top By Hours */
+                        top_by_hours: {
+                            /** Login */
+                            login: string | null;
+                            /** Member Id */
+                            member_id: string;
+                            /** Sessions */
+                            sessions: number;
+                            /**
+                             * Spend
+                             * @description time and goods, less refunds
+                             */
+                            spend: number;
+                            /** Topups */
+                            topups: number;
+                            /** Used Ms */
+                            used_ms: number;
+                        }[];
+                        /** Top By Spend */
+                        top_by_spend: {
+                            /** Login */
+                            login: string | null;
+                            /** Member Id */
+                            member_id: string;
+                            /** Sessions */
+                            sessions: number;
+                            /**
+                             * Spend
+                             * @description time and goods, less refunds
+                             */
+                            spend: number;
+                            /** Topups */
+                            topups: number;
+                            /** Used Ms */
+                            used_ms: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "get~reports.revenue": {
+        parameters: {
+            query?: {
+                /** @description the first day, YYYY-MM-DD in the branch's timezone; a week before `to` when left out */
+                from?: string;
+                /** @description the last day (included), YYYY-MM-DD; today when left out */
+                to?: string;
+                /** @description the branch; the hub's own when left out */
+                branch?: string;
+                /** @description rows per day, week or month */
+                group?: "day" | "week" | "month";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Adjustments
+                         * @description manual credits less debits of balances
+                         */
+                        adjustments: number;
+                        /** Branch */
+                        branch: string;
+                        /** By Period */
+                        by_period: {
+                            /** Net */
+                            net: number;
+                            /** Period */
+                            period: string;
+                            /** Products */
+                            products: number;
+                            /** Refunds */
+                            refunds: number;
+                            /** Time */
+                            time: number;
+                        }[];
+                        /** By Product */
+                        by_product: {
+                            /** Name */
+                            name: string;
+                            /** Product Id */
+                            product_id: string;
+                            /** Quantity */
+                            quantity: number;
+                            /** Total */
+                            total: number;
+                        }[];
+                        /** By Zone */
+                        by_zone: {
+                            /**
+                             * Priced
+                             * @description what the hub priced the ended sessions at
+                             */
+                            priced: number;
+                            /** Sessions */
+                            sessions: number;
+                            /** Tariff Id */
+                            tariff_id: string;
+                            /** Used Ms */
+                            used_ms: number;
+                            /**
+                             * Zone
+                             * @description the PC group; '-' for PCs in none
+                             */
+                            zone: string;
+                        }[];
+                        /**
+                         * Currency
+                         * @description every amount is in minor units of this currency
+                         */
+                        currency: string;
+                        /** Earned */
+                        earned: {
+                            /** Products */
+                            products: number;
+                            /** Time */
+                            time: number;
+                            /** Total */
+                            total: number;
+                        };
+                        /** First Day */
+                        first_day: string;
+                        /** Group */
+                        group: string;
+                        /** Last Day */
+                        last_day: string;
+                        /**
+                         * Net
+                         * @description earned - refunds
+                         */
+                        net: number;
+                        /**
+                         * Outstanding
+                         * @description balances held at the end of the range (as `icafe ledger verify`)
+                         */
+                        outstanding: {
+                            /**
+                             * At
+                             * @description the end of the last day, epoch ms
+                             */
+                            at: number;
+                            /**
+                             * Members
+                             * @description what every member's balance holds: a liability
+                             */
+                            members: number;
+                            /**
+                             * Vouchers
+                             * @description what vouchers still hold
+                             */
+                            vouchers: number;
+                        };
+                        /** Refunds */
+                        refunds: number;
+                        /** Timezone */
+                        timezone: string;
+                        /** Topups */
+                        topups: number;
+                        /**
+                         * Uncollected
+                         * @description session time a member's balance could not pay, owed to the cafe
+                         */
+                        uncollected: number;
+                        /** Vouchers */
+                        vouchers: {
+                            /**
+                             * Redeemed
+                             * @description paid with vouchers less refunds to them
+                             */
+                            redeemed: number;
+                            /**
+                             * Sold
+                             * @description vouchers sold less their refunds
+                             */
+                            sold: number;
+                        };
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "get~reports.staff": {
+        parameters: {
+            query?: {
+                /** @description the first day, YYYY-MM-DD in the branch's timezone; a week before `to` when left out */
+                from?: string;
+                /** @description the last day (included), YYYY-MM-DD; today when left out */
+                to?: string;
+                /** @description the branch; the hub's own when left out */
+                branch?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Branch */
+                        branch: string;
+                        /**
+                         * Currency
+                         * @description every amount is in minor units of this currency
+                         */
+                        currency: string;
+                        /** First Day */
+                        first_day: string;
+                        /** Last Day */
+                        last_day: string;
+                        /** Staff */
+                        staff: {
+                            /** Open Shifts */
+                            open_shifts: number;
+                            /**
+                             * Over Short
+                             * @description counted - expected over the closed shifts: < 0 short, > 0 over
+                             */
+                            over_short: number;
+                            /** Paid */
+                            paid: number;
+                            /** Payments */
+                            payments: number;
+                            /** Refunded */
+                            refunded: number;
+                            /** Refunds */
+                            refunds: number;
+                            /** Shifts */
+                            shifts: number;
+                            /** Staff */
+                            staff: string;
+                            /**
+                             * Stops
+                             * @description sessions stopped by hand
+                             */
+                            stops: number;
+                            /** Takings */
+                            takings: number;
+                            /**
+                             * Unlocks
+                             * @description PCs unlocked by hand (no session): time given outside the till
+                             */
+                            unlocks: number;
+                        }[];
+                        /** Timezone */
+                        timezone: string;
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "get~reports.takings": {
+        parameters: {
+            query?: {
+                /** @description the first day, YYYY-MM-DD in the branch's timezone; a week before `to` when left out */
+                from?: string;
+                /** @description the last day (included), YYYY-MM-DD; today when left out */
+                to?: string;
+                /** @description the branch; the hub's own when left out */
+                branch?: string;
+                /** @description rows per day, week or month */
+                group?: "day" | "week" | "month";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Branch */
+                        branch: string;
+                        /** By Method */
+                        by_method: {
+                            /** Method */
+                            method: string;
+                            /**
+                             * Net
+                             * @description paid - refunded
+                             */
+                            net: number;
+                            /**
+                             * Paid
+                             * @description payments taken, minor units
+                             */
+                            paid: number;
+                            /** Payments */
+                            payments: number;
+                            /**
+                             * Refunded
+                             * @description refunds given, minor units
+                             */
+                            refunded: number;
+                            /** Refunds */
+                            refunds: number;
+                        }[];
+                        /** By Period */
+                        by_period: {
+                            /**
+                             * Net
+                             * @description paid - refunded
+                             */
+                            net: number;
+                            /**
+                             * Paid
+                             * @description payments taken, minor units
+                             */
+                            paid: number;
+                            /** Payments */
+                            payments: number;
+                            /**
+                             * Period
+                             * @description the first day of the day, week (Monday) or month
+                             */
+                            period: string;
+                            /**
+                             * Refunded
+                             * @description refunds given, minor units
+                             */
+                            refunded: number;
+                            /** Refunds */
+                            refunds: number;
+                        }[];
+                        /** By Purpose */
+                        by_purpose: {
+                            /**
+                             * Net
+                             * @description paid - refunded
+                             */
+                            net: number;
+                            /**
+                             * Paid
+                             * @description payments taken, minor units
+                             */
+                            paid: number;
+                            /** Payments */
+                            payments: number;
+                            /** Purpose */
+                            purpose: string;
+                            /**
+                             * Refunded
+                             * @description refunds given, minor units
+                             */
+                            refunded: number;
+                            /** Refunds */
+                            refunds: number;
+                        }[];
+                        /** By Shift */
+                        by_shift: {
+                            /**
+                             * Net
+                             * @description paid - refunded
+                             */
+                            net: number;
+                            /**
+                             * Paid
+                             * @description payments taken, minor units
+                             */
+                            paid: number;
+                            /** Payments */
+                            payments: number;
+                            /**
+                             * Refunded
+                             * @description refunds given, minor units
+                             */
+                            refunded: number;
+                            /** Refunds */
+                            refunds: number;
+                            /** Shift Id */
+                            shift_id: string;
+                            /** Staff */
+                            staff: string;
+                        }[];
+                        /** By Staff */
+                        by_staff: {
+                            /**
+                             * Net
+                             * @description paid - refunded
+                             */
+                            net: number;
+                            /**
+                             * Paid
+                             * @description payments taken, minor units
+                             */
+                            paid: number;
+                            /** Payments */
+                            payments: number;
+                            /**
+                             * Refunded
+                             * @description refunds given, minor units
+                             */
+                            refunded: number;
+                            /** Refunds */
+                            refunds: number;
+                            /** Staff */
+                            staff: string;
+                        }[];
+                        /**
+                         * Currency
+                         * @description every amount is in minor units of this currency
+                         */
+                        currency: string;
+                        /** First Day */
+                        first_day: string;
+                        /** Group */
+                        group: string;
+                        /** Last Day */
+                        last_day: string;
+                        /** Paid */
+                        paid: number;
+                        /** Payments */
+                        payments: number;
+                        /** Refunded */
+                        refunded: number;
+                        /** Refunds */
+                        refunds: number;
+                        /** Timezone */
+                        timezone: string;
+                        /**
+                         * Total
+                         * @description payments minus refunds: what the payment history's export adds up to
+                         */
+                        total: number;
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "get~reports.usage": {
+        parameters: {
+            query?: {
+                /** @description the first day, YYYY-MM-DD in the branch's timezone; a week before `to` when left out */
+                from?: string;
+                /** @description the last day (included), YYYY-MM-DD; today when left out */
+                to?: string;
+                /** @description the branch; the hub's own when left out */
+                branch?: string;
+                /** @description rows per day, week or month */
+                group?: "day" | "week" | "month";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Average Ms */
+                        average_ms: number;
+                        /** Branch */
+                        branch: string;
+                        /** By Kind */
+                        by_kind: {
+                            /** Kind */
+                            kind: string;
+                            /** Priced */
+                            priced: number;
+                            /** Sessions */
+                            sessions: number;
+                            /** Used Ms */
+                            used_ms: number;
+                        }[];
+                        /** By Period */
+                        by_period: {
+                            /** Period */
+                            period: string;
+                            /** Sessions */
+                            sessions: number;
+                            /** Used Ms */
+                            used_ms: number;
+                        }[];
+                        /** By Zone */
+                        by_zone: {
+                            /** Priced */
+                            priced: number;
+                            /** Sessions */
+                            sessions: number;
+                            /** Used Ms */
+                            used_ms: number;
+                            /** Zone */
+                            zone: string;
+                        }[];
+                        /**
+                         * Currency
+                         * @description every amount is in minor units of this currency
+                         */
+                        currency: string;
+                        /** First Day */
+                        first_day: string;
+                        /** Group */
+                        group: string;
+                        /**
+                         * Heatmap
+                         * @description 7 x 24 cells, weekday x hour
+                         */
+                        heatmap: {
+                            /** Hour */
+                            hour: number;
+                            /** Occupied Ms */
+                            occupied_ms: number;
+                            /**
+                             * Share
+                             * @description of the branch's PCs in use over that hour, 0-1
+                             */
+                            share: number;
+                            /**
+                             * Weekday
+                             * @description Monday 0
+                             */
+                            weekday: number;
+                        }[];
+                        /** Idle Pcs */
+                        idle_pcs: string[];
+                        /** Last Day */
+                        last_day: string;
+                        /**
+                         * Open
+                         * @description sessions not ended yet, not counted above
+                         */
+                        open: number;
+                        /** Pcs By Hours */
+                        pcs_by_hours: {
+                            /** Pc Id */
+                            pc_id: string;
+                            /** Priced */
+                            priced: number;
+                            /** Sessions */
+                            sessions: number;
+                            /** Used Ms */
+                            used_ms: number;
+                            /** Zone */
+                            zone: string;
+                        }[];
+                        /** Pcs By Revenue */
+                        pcs_by_revenue: {
+                            /** Pc Id */
+                            pc_id: string;
+                            /** Priced */
+                            priced: number;
+                            /** Sessions */
+                            sessions: number;
+                            /** Used Ms */
+                            used_ms: number;
+                            /** Zone */
+                            zone: string;
+                        }[];
+                        /** Priced */
+                        priced: number;
+                        /**
+                         * Sessions
+                         * @description ended sessions
+                         */
+                        sessions: number;
+                        /** Timezone */
+                        timezone: string;
+                        /** Used Ms */
+                        used_ms: number;
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
