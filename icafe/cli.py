@@ -15,7 +15,6 @@ import icafe.backup
 import icafe.broker_log
 import icafe.cli_enroll
 import icafe.cli_ledger
-import icafe.cli_reports
 import icafe.cli_security
 import icafe.load
 import provisioning.cli
@@ -149,7 +148,6 @@ def build_parser() -> argparse.ArgumentParser:
     provisioning.cli.register(commands)
     icafe.cli_security.register(commands)
     icafe.cli_ledger.register(commands)
-    icafe.cli_reports.register(commands)
     icafe.cli_enroll.register(commands)
     icafe.backup.register(commands)
     icafe.broker_log.register(commands)
