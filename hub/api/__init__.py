@@ -9,12 +9,15 @@ from hub.api.branches import bp as branches_bp
 from hub.api.docs import bp as docs_bp
 from hub.api.enroll import bp as enroll_bp
 from hub.api.exports import bp as exports_bp
+from hub.api.inventory import bp as inventory_bp
+from hub.api.inventory_report import bp as inventory_report_bp
 from hub.api.live import bp as live_bp
 from hub.api.members import bp as members_bp
 from hub.api.payments import bp as payments_bp
 from hub.api.pcs import bp as pcs_bp
 from hub.api.products import bp as products_bp
 from hub.api.quotes import bp as quotes_bp
+from hub.api.reports import bp as reports_bp
 from hub.api.session_review import bp as session_review_bp
 from hub.api.sessions import bp as sessions_bp
 from hub.api.shifts import bp as shifts_bp
@@ -46,6 +49,9 @@ def blueprints() -> list[Blueprint | BlueprintGroup]:
             vouchers_bp,
             enroll_bp,
             exports_bp,
+            reports_bp,
+            inventory_bp,
+            inventory_report_bp,
             url_prefix=API_PREFIX,
         ),
         system_bp,

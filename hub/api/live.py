@@ -51,6 +51,8 @@ PUSHED_TYPES = frozenset(
         "export.progress",
         "export.done",
         "export.failed",
+        # A product's stock fell to its low-stock level, or was restocked (hub.alerts.StockAlerts).
+        "stock.alert",
     }
 )
 # The longest a socket of an ended session can stay open if its revocation notice was lost.

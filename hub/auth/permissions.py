@@ -42,6 +42,10 @@ class Permission(StrEnum):
     MONEY_REFUND = "money:refund"
     # Reports and exports.
     REPORTS_READ = "reports:read"
+    # Stock: see it (levels, movements, stocktakes, low-stock alerts); receive, write off, transfer, count
+    # and post stocktakes, and set a product's stock settings.
+    INVENTORY_READ = "inventory:read"
+    INVENTORY_WRITE = "inventory:write"
     # Tariffs, branch and hub settings.
     SETTINGS_READ = "settings:read"
     SETTINGS_MANAGE = "settings:manage"
@@ -67,6 +71,7 @@ _CASHIER = frozenset(
         Permission.MEMBERS_MANAGE,
         Permission.MONEY_READ,
         Permission.MONEY_COLLECT,
+        Permission.INVENTORY_READ,
         Permission.SETTINGS_READ,
     }
 )

@@ -77,6 +77,10 @@ class StockKeeper:
         self._store = store
         self._alerts = alerts
 
+    @property
+    def alerts(self) -> StockAlerts:
+        return self._alerts
+
     # ---- any movement -------------------------------------------------------------------------------
 
     async def post(self, new: NewMovement, item: StockItem | None = None) -> StockPost:

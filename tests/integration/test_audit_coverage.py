@@ -362,6 +362,70 @@ def _check_voucher(walk: Walk) -> httpx.Response:
     return walk.as_owner("POST", "/vouchers/check", json={"code": f"NOPE-{key()[:8]}"})
 
 
+# ---- inventory ----------------------------------------------------------------------------------------
+
+
+def _stocked(walk: Walk) -> str:
+    """A product of its own, counted, with stock received once."""
+    if "stocked" not in walk.state:
+        created = walk.as_owner("POST", "/products", json={"name": f"Stock {key()[:8]}", "price": 900})
+        walk.state["stocked"] = created.json()["id"]
+    product: str = walk.state["stocked"]
+    return product
+
+
+@step("PUT", "/api/v1/inventory/items/<product_id:str>")
+def _stock_settings(walk: Walk) -> httpx.Response:
+    body = {"track": True, "low_stock": 1, "unit_cost": 400}
+    return walk.as_owner("PUT", f"/inventory/items/{_stocked(walk)}", json=body)
+
+
+@step("POST", "/api/v1/inventory/receipts")
+def _receive(walk: Walk) -> httpx.Response:
+    body = {"lines": [{"product_id": _stocked(walk), "quantity": 10, "unit_cost": 400}], "note": "walk"}
+    return walk.as_owner("POST", "/inventory/receipts", json=body, headers={"Idempotency-Key": key()})
+
+
+@step("POST", "/api/v1/inventory/write-offs")
+def _write_off(walk: Walk) -> httpx.Response:
+    _receive(walk)
+    body = {"product_id": _stocked(walk), "quantity": 1, "reason": "audit walk"}
+    return walk.as_owner("POST", "/inventory/write-offs", json=body, headers={"Idempotency-Key": key()})
+
+
+@step("POST", "/api/v1/inventory/transfers")
+def _transfer(walk: Walk) -> httpx.Response:
+    _receive(walk)
+    home = walk.as_owner("GET", "/branches").json()["items"][0]
+    settings = {k: home[k] for k in ("address", "tax_id", "phone", "currency", "language", "timezone")}
+    second = walk.as_owner(
+        "PUT",
+        "/branches/walk-second",
+        json=settings | {"name": "Second", "payment_methods": home["payment_methods"]},
+    )
+    assert second.status_code == 200, second.text
+    body = {"to_branch": "walk-second", "lines": [{"product_id": _stocked(walk), "quantity": 1}]}
+    return walk.as_owner("POST", "/inventory/transfers", json=body, headers={"Idempotency-Key": key()})
+
+
+@step("POST", "/api/v1/inventory/stocktakes")
+def _open_stocktake(walk: Walk) -> httpx.Response:
+    response = walk.as_owner("POST", "/inventory/stocktakes", json={"counted_by": "Audit Walker"})
+    walk.state["stocktake"] = response.json()["id"]
+    return response
+
+
+@step("PUT", "/api/v1/inventory/stocktakes/<sheet_id:str>/counts")
+def _count_stocktake(walk: Walk) -> httpx.Response:
+    body = {"counts": [{"product_id": _stocked(walk), "counted": 3}]}
+    return walk.as_owner("PUT", f"/inventory/stocktakes/{walk.state['stocktake']}/counts", json=body)
+
+
+@step("POST", "/api/v1/inventory/stocktakes/<sheet_id:str>/post")
+def _post_stocktake(walk: Walk) -> httpx.Response:
+    return walk.as_owner("POST", f"/inventory/stocktakes/{walk.state['stocktake']}/post")
+
+
 # ---- the walk -------------------------------------------------------------------------------------
 
 
