@@ -15,6 +15,7 @@ import icafe.backup
 import icafe.broker_log
 import icafe.cli_enroll
 import icafe.cli_ledger
+import icafe.cli_reports
 import icafe.cli_security
 import icafe.load
 import provisioning.cli
@@ -148,6 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     provisioning.cli.register(commands)
     icafe.cli_security.register(commands)
     icafe.cli_ledger.register(commands)
+    icafe.cli_reports.register(commands)
     icafe.cli_enroll.register(commands)
     icafe.backup.register(commands)
     icafe.broker_log.register(commands)

@@ -14,6 +14,7 @@ it is posted, so nothing lands in a closed day) and none of its sessions is stil
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -45,6 +46,8 @@ class Reports:
         branch = await self._store.branches.get(branch_id or self.default_branch)
         if branch is None:
             raise Refused(404, "not_found", f"branch {branch_id!r} not found: see GET /api/v1/branches")
+        # A zone's first use reads its file: off the loop (ZoneInfo keeps it for the calls after).
+        await asyncio.to_thread(zone, branch.timezone)
         return branch
 
     def today(self, branch: BranchRecord) -> dt.date:
@@ -127,6 +130,7 @@ class Reports:
         """Members' and vouchers' balances at the end of ``last``, over every branch's days."""
         history: list[Facts] = []
         for branch in await self._store.branches.all():
+            await asyncio.to_thread(zone, branch.timezone)
             first = await self._rollups.first_activity(branch.id)
             first_day = day_of(first, zone(branch.timezone)) if first is not None else None
             if first_day is not None and first_day <= last:
