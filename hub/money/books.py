@@ -63,9 +63,10 @@ class Books:
         return {"staff": staff.username, "staff_id": staff.user_id, "shift_id": shift.id if shift else None}
 
     async def post(self, tx: LedgerTransaction, branch: BranchRecord, cap: CapClaim | None) -> PostResult:
-        """A transaction at the desk: numbered on the branch's receipts, a ledger rule it breaks refused."""
+        """A transaction at the desk: numbered on the branch's receipts, a ledger rule it breaks refused.
+        Its callers have just looked its idempotency key up (a retry is answered before any work)."""
         try:
-            return await self._store.ledger.post(tx, receipt_branch=branch.id, cap=cap)
+            return await self._store.ledger.post(tx, receipt_branch=branch.id, cap=cap, key_checked=True)
         except LedgerError as exc:
             raise refusal(exc, tx.kind, tx.currency) from None
 

@@ -41,6 +41,7 @@ from pymongo.errors import DuplicateKeyError
 from billing.ledger import (
     GUARDED,
     AccountKind,
+    LedgerError,
     balance_of,
     branch_account,
     check_cap,
@@ -151,12 +152,16 @@ class LedgerRepository:
         receipt_branch: str | None = None,
         cap: CapClaim | None = None,
         enforce: bool = True,
+        key_checked: bool = False,
     ) -> PostResult:
         """Insert ``tx`` with its place in each sequence it extends, once per idempotency key.
 
         Raises :class:`billing.ledger.InsufficientFunds` or :class:`billing.ledger.CapExceeded` when the
         posting would break an invariant; nothing is written then. ``enforce=False`` only for importing
-        history that was already accepted elsewhere."""
+        history that was already accepted elsewhere. ``key_checked``: the caller has just found no
+        transaction under ``tx.idem``, so the first attempt does not read it again (one round trip less
+        per payment); a copy posted since is still caught, by the key's unique index on insert, or, when
+        its posting is what makes this one break a rule, by the look at the key before refusing."""
         changes = tx.posting.guarded_changes()
         sequences = sorted(
             [
@@ -167,10 +172,19 @@ class LedgerRepository:
         )
         async with self._locks.hold(sequences):
             for attempt in range(MAX_ATTEMPTS):
-                first = await self.by_key(tx.idem)
-                if first is not None:
-                    return PostResult(first, created=False)
-                positions = await self._positions(changes, cap, receipt_branch, enforce=enforce)
+                if attempt or not key_checked:
+                    first = await self.by_key(tx.idem)
+                    if first is not None:
+                        return PostResult(first, created=False)
+                try:
+                    positions = await self._positions(changes, cap, receipt_branch, enforce=enforce)
+                except LedgerError:
+                    # A copy of this request posted meanwhile (its spend is what breaks the rule) gets the
+                    # first answer, not a refusal.
+                    first = await self.by_key(tx.idem)
+                    if first is not None:
+                        return PostResult(first, created=False)
+                    raise
                 try:
                     await self._tx.insert_one(self._row(tx, positions))
                 except DuplicateKeyError:

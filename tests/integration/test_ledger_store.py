@@ -122,6 +122,31 @@ async def test_one_key_posted_ten_times_at_once_is_one_transaction(store: Store)
     assert await store.ledger.balance(member) == 500
 
 
+async def test_copies_whose_key_was_checked_get_the_first_answer_even_when_it_spent_what_they_need(
+    store: Store,
+) -> None:
+    """``key_checked`` (the caller looked the key up just before): ten copies of a spend of the whole
+    balance, and of a refund of the whole cap, on five replicas at once: one transaction each, and every
+    copy answered with it, none refused for the balance or the cap its own first copy used up."""
+    member = member_account(f"m-{uuid.uuid4().hex[:6]}")
+    await store.ledger.post(tx(transfer(CASH, member, 300)))
+    spend = tx(transfer(member, SALES, 300))
+    refund = tx(transfer(SALES, CASH, 95), TxKind.REFUND)
+    cap = CapClaim(f"refund:{uuid.uuid4().hex[:6]}", 95, 95)
+    hubs = replicas(store)
+    spent, refunded = await asyncio.gather(
+        asyncio.gather(
+            *(hubs[i % 5].post(spend, receipt_branch="main", key_checked=True) for i in range(10))
+        ),
+        asyncio.gather(*(hubs[i % 5].post(refund, cap=cap, key_checked=True) for i in range(10))),
+    )
+    for results, one in ((spent, spend), (refunded, refund)):
+        assert [r.created for r in results].count(True) == 1
+        assert {r.transaction.id for r in results} == {one.id}
+    assert await store.ledger.balance(member) == 0
+    assert await store.ledger.capped_sum(cap.key) == 95
+
+
 async def test_entries_of_an_account_are_found_newest_first(store: Store) -> None:
     member = member_account("m3")
     for at, amount in ((1, 100), (2, 50)):
