@@ -50,6 +50,7 @@ from typing import Any
 
 import aiomqtt
 import httpx
+import psutil
 
 from bench.ingest import cpu_percent, cpu_snapshot, hub_tls, login, metric_value, percentile
 from icafe.stack import LocalStack, StackConfig
@@ -113,6 +114,8 @@ class Figures:
     # The hubs' garbage collections during their commands, by generation: how many, and their pauses'
     # total and mean in ms (icafe_gc_pause_seconds).
     hub_gc: dict[str, dict[str, float]] = field(default_factory=dict)
+    hub_frozen_objects: list[float] = field(default_factory=list)
+    hub_rss_mib: list[float] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
         out = asdict(self)
@@ -407,6 +410,12 @@ async def benchmark(stack: LocalStack, options: Options, figures: Figures) -> No
         )
         figures.telemetry_hub_msg_s = round(received / elapsed, 1)
         figures.hub_gc = gc_pauses(metrics_before, metrics_after)
+        figures.hub_frozen_objects = [metric_value(m, "icafe_gc_frozen_objects") for m in metrics_after]
+        figures.hub_rss_mib = [
+            round(psutil.Process(s.pid).memory_info().rss / 2**20, 1)
+            for name, s in stack.supervisor.services.items()
+            if name.startswith("hub") and s.pid is not None
+        ]
     finally:
         for client in clients:
             await client.aclose()
@@ -494,6 +503,9 @@ def render(figures: Figures) -> str:
     )
     tuning = "frozen after start-up" if figures.gc_tuning else "as Python sets it"
     lines.append(f"  hubs' garbage collections meanwhile (collector {tuning}): {gc or 'none'}")
+    frozen = ", ".join(f"{n:.0f}" for n in figures.hub_frozen_objects)
+    rss = ", ".join(f"{n:.0f} MiB" for n in figures.hub_rss_mib)
+    lines.append(f"  hubs' objects frozen after start-up: {frozen}; RSS at the end: {rss}")
     return "\n".join(lines)
 
 

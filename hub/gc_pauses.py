@@ -19,16 +19,17 @@ import gc
 import time
 from typing import Any
 
-from prometheus_client import Histogram
+from prometheus_client import Gauge, Histogram
 
 YOUNG_THRESHOLD = 10_000
 PAUSE_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0)
 
 
 class GcPauses:
-    def __init__(self, pauses: Histogram) -> None:
+    def __init__(self, pauses: Histogram, frozen: Gauge) -> None:
         self._pauses = pauses
         self._started = 0.0
+        frozen.set_function(gc.get_freeze_count)
 
     def _on_gc(self, phase: str, info: dict[str, Any]) -> None:
         if phase == "start":

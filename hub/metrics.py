@@ -55,7 +55,12 @@ class HubMetrics:
                 ["generation"],
                 buckets=PAUSE_BUCKETS,
                 registry=self.registry,
-            )
+            ),
+            Gauge(
+                "icafe_gc_frozen_objects",
+                "Objects moved out of the garbage collector's walks after start-up",
+                registry=self.registry,
+            ),
         )
         self.duplicate_events = Counter(
             "icafe_journal_duplicate_events",
