@@ -44,6 +44,9 @@ class AlertKind(StrEnum):
     TAMPER = "tamper"
     # The agent's self-test at start found the lock screen less than fully hardened (its hello).
     LOCK_HARDENING = "lock_hardening"
+    # The PC dropped off (its last will, or it said so) while a customer's session was running on it:
+    # paid time with nobody watching the PC; resolved by the hub when the PC is back online.
+    OFFLINE_IN_SESSION = "offline_in_session"
     # A product's stock at a branch fell to its low-stock level (a stock alert, not a PC's).
     LOW_STOCK = "low_stock"
 
@@ -78,6 +81,18 @@ class PcAlerts:
             await self._live.publish({"type": LIVE_TYPE, "pc_id": pc_id, "alert": alert_view(alert)})
         except (PyMongoError, RedisError, OSError) as exc:
             log.error("could not record an alert for %s: %s", pc_id, str(exc)[:300])
+            return None
+        return alert
+
+    async def resolve(self, pc_id: str, kind: AlertKind, by: str) -> AlertRecord | None:
+        """Resolve the PC's open alert of ``kind`` because its cause is over, and push it; None when there
+        was none (or it could not be stored: logged)."""
+        try:
+            alert = await self._alerts.resolve_pc_alert(pc_id, kind.value, by=by, at=now_ms())
+            if alert is not None:
+                await self._live.publish({"type": LIVE_TYPE, "pc_id": pc_id, "alert": alert_view(alert)})
+        except (PyMongoError, RedisError, OSError) as exc:
+            log.error("could not resolve the %s alert of %s: %s", kind.value, pc_id, str(exc)[:300])
             return None
         return alert
 

@@ -244,7 +244,7 @@ async def _open(app: HubApp) -> None:
             TopicKind.EVENTS: EventsHandler(
                 ctx.store.journals, projection, ctx.bridge, ctx.metrics, ctx.alerts
             ),
-            TopicKind.STATUS: StatusHandler(ctx.live, ctx.store.pcs),
+            TopicKind.STATUS: StatusHandler(ctx.live, ctx.store.pcs, ctx.store.sessions, ctx.alerts),
             TopicKind.TELEMETRY: ctx.telemetry,
             TopicKind.CMD_ACK: CommandAckHandler(ctx.store.commands, ctx.live),
             TopicKind.LOGIN: MemberLoginHandler(

@@ -93,6 +93,13 @@ class AlertRepository:
         subject = {"branch": branch, "product_id": product_id}
         return await self._raise(_stock_slot(branch, product_id, kind), subject, kind, message, details, at)
 
+    async def resolve_pc_alert(self, pc_id: str, kind: str, *, by: str, at: int) -> AlertRecord | None:
+        """Resolve the PC's unresolved alert of ``kind`` (its cause is over); None when there is none."""
+        doc = await self._alerts.find_one({"slot": _slot(pc_id, kind)}, {"_id": 1})
+        if doc is None:
+            return None
+        return await self.set_state(str(doc["_id"]), RESOLVED, by=by, at=at)
+
     async def resolve_stock_alert(
         self, branch: str, product_id: str, kind: str, *, by: str, at: int
     ) -> AlertRecord | None:
