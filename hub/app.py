@@ -37,6 +37,8 @@ from hub.context import HubContext
 from hub.enrollment import EnrollmentService, SignerClient
 from hub.errors import ApiError, ConfigError, HubError, Refused
 from hub.exports.jobs import ExportJobs
+from hub.gc_pauses import settle_after_start
+from hub.health import HealthGauges
 from hub.inventory.service import Inventory
 from hub.live import LiveState
 from hub.metrics import HubMetrics
@@ -263,9 +265,15 @@ async def _open(app: HubApp) -> None:
     ctx.tasks.append(asyncio.create_task(_prune_telemetry(ctx), name="telemetry-retention"))
     ctx.tasks.append(asyncio.create_task(_expire_stale_orders(ctx), name="session-orders"))
     ctx.tasks.append(asyncio.create_task(ctx.inventory.reconciler.run_forever(), name="stock-reconciler"))
+    gauges = HealthGauges(ctx.metrics.registry, ctx.store, ctx.live, ctx.bridge.connected)
+    ctx.tasks.append(asyncio.create_task(gauges.run_forever(), name="health-gauges"))
     backups = scheduler_for(settings, ctx.redis, ctx.metrics.registry)
     if backups is not None:
         ctx.tasks.append(asyncio.create_task(backups.run_forever(), name="backups"))
+    # What start-up made lives as long as the process: out of the garbage collector's walks (hub.gc_pauses).
+    ctx.metrics.gc.watch()
+    if settings.gc_tuning:
+        settle_after_start()
     if settings.detect_blocking:
         # After start-up, whose one-off file reads are fine: from here on, the loop must never block.
         from hub.blocking import activate
@@ -302,6 +310,7 @@ async def _expire_stale_orders(ctx: HubContext) -> None:
 
 async def _close(app: HubApp) -> None:
     ctx = app.ctx
+    ctx.metrics.gc.unwatch()
     for task in ctx.tasks:
         task.cancel()
     for task in ctx.tasks:

@@ -102,6 +102,9 @@ class HubSettings(BaseModel):
     # At most one telemetry sample per PC this often goes into the store's history and onto the PC's
     # record (hub.mqtt.telemetry_plan); the live feed carries every reading.
     telemetry_sample_s: Annotated[float, Field(ge=0, le=3600)] = 30.0
+    # Freeze start-up's objects out of the garbage collector's walks and space its young collections out
+    # (hub.gc_pauses); off only to measure what it saves (bench/commands.py --no-gc-tuning).
+    gc_tuning: bool = True
 
     # ---- staff security (the README's Security section) ----------------------------------------
     # AES-256-GCM keys for fields encrypted at rest: "kid1:<base64 32 bytes>,kid0:<...>", first is
