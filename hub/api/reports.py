@@ -236,7 +236,9 @@ class MembersReport(Frame):
     new_by_period: list[NewMembers]
     top_by_spend: list[MemberFigures]
     top_by_hours: list[MemberFigures]
-    balances: Balances = Field(description="the active members' balances now")
+    balances: Balances = Field(
+        description="the balance of every member with a ledger entry, at the end of the range (as the ledger)"
+    )
 
 
 class StaffFigures(Answer):

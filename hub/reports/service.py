@@ -30,6 +30,8 @@ from hub.store.branches import BranchRecord
 from hub.store.reports import ReportRepository
 
 CLOSED_AFTER_MS = 15 * 60_000
+# The sections folded from the ledger alone.
+LEDGER_SECTIONS = frozenset({"takings", "accounts", "products"})
 UNLOCK, STOP = "pc.command", "session.stop"
 
 
@@ -41,6 +43,10 @@ class Reports:
         self._rollups = reports
         self.default_branch = default_branch
         self._clock = clock
+        # Within one report (a Reports lives for a request): the days folded live and the PCs' zones, which
+        # a report asking for the period and the whole history would otherwise read twice.
+        self._folded: dict[tuple[str, dt.date, bool], Facts] = {}
+        self._zones: dict[str, dict[str, str]] = {}
 
     async def branch(self, branch_id: str | None) -> BranchRecord:
         branch = await self._store.branches.get(branch_id or self.default_branch)
@@ -57,26 +63,32 @@ class Reports:
 
     async def zones(self, branch: BranchRecord) -> dict[str, str]:
         """Every PC of the branch and its zone (the name of its group; "" without one)."""
-        names = {group.id: group.name for group in await self._store.tariffs.groups()}
-        pcs, _ = await self._store.pcs.page(site=branch.id, limit=100_000)
-        return {pc.id: names.get(pc.group or "", pc.group or "") for pc in pcs}
+        if branch.id not in self._zones:
+            names = {group.id: group.name for group in await self._store.tariffs.groups()}
+            pcs, _ = await self._store.pcs.page(site=branch.id, limit=100_000)
+            self._zones[branch.id] = {pc.id: names.get(pc.group or "", pc.group or "") for pc in pcs}
+        return self._zones[branch.id]
 
-    async def fold_day(self, branch: BranchRecord, day: dt.date, zones: dict[str, str]) -> Facts:
-        """The day's facts, from its records (a full recomputation of one day)."""
+    async def fold_day(self, branch: BranchRecord, day: dt.date, zones: dict[str, str] | None) -> Facts:
+        """The day's facts, from its records (a full recomputation of one day); without ``zones``, from
+        the ledger alone."""
         tz = zone(branch.timezone)
         start, end = day_start(day, tz), day_end(day, tz)
         facts = Facts()
         async for tx in self._rollups.transactions(branch.id, start, end):
             fold_transaction(facts, tx)
-        async for session in self._rollups.sessions(start, end):
-            if session.pc_id in zones:
-                fold_session(facts, session, zones, tz)
+        if zones is not None:
+            async for session in self._rollups.sessions(start, end):
+                if session.pc_id in zones:
+                    fold_session(facts, session, zones, tz)
         return facts
 
+    def over(self, branch: BranchRecord, day: dt.date) -> bool:
+        return day_end(day, zone(branch.timezone)) + CLOSED_AFTER_MS <= self._clock()
+
     def closed(self, branch: BranchRecord, day: dt.date, facts: Facts) -> bool:
-        ended = day_end(day, zone(branch.timezone)) + CLOSED_AFTER_MS <= self._clock()
         still_open = sum(values[3] for values in facts.rows("usage").values())
-        return ended and not still_open
+        return self.over(branch, day) and not still_open
 
     async def days(
         self, branch: BranchRecord, span: DateRange, sections: Iterable[str] = SECTIONS
@@ -84,19 +96,23 @@ class Reports:
         """Each day's facts in ``span`` up to today: stored ones read, the rest folded (and stored once
         closed)."""
         wanted = list(sections)
+        needs_sessions = not set(wanted) <= LEDGER_SECTIONS
         last = min(span.last, self.today(branch))
         if last < span.first:
             return {}
         stored = await self._rollups.days(branch.id, span.first, last, wanted)
         days = {day: Facts.from_document(doc) for day, doc in stored.items()}
-        zones: dict[str, str] | None = None
         for day in DateRange(span.first, last).each():
             if day in days:
                 continue
-            zones = zones if zones is not None else await self.zones(branch)
-            facts = await self.fold_day(branch, day, zones)
-            if self.closed(branch, day, facts):
-                await self._rollups.save_day(branch.id, day, facts.to_document(), self._clock())
+            # A day still open is folded for what is asked only; one over is folded whole, to be kept.
+            whole = needs_sessions or self.over(branch, day)
+            facts = self._folded.get((branch.id, day, whole))
+            if facts is None:
+                facts = await self.fold_day(branch, day, await self.zones(branch) if whole else None)
+                self._folded[(branch.id, day, whole)] = facts
+                if whole and self.closed(branch, day, facts):
+                    await self._rollups.save_day(branch.id, day, facts.to_document(), self._clock())
             days[day] = facts
         return days
 
@@ -126,16 +142,21 @@ class Reports:
     async def takings(self, branch: BranchRecord, span: DateRange, group: Grouping) -> dict[str, Any]:
         return views.takings(await self.days(branch, span, ["takings"]), group)
 
-    async def outstanding(self, last: dt.date, tz: ZoneInfo) -> views.Outstanding:
-        """Members' and vouchers' balances at the end of ``last``, over every branch's days."""
+    async def history(self, last: dt.date, sections: list[str]) -> list[Facts]:
+        """Every day of every branch up to ``last``: what a balance at the end of ``last`` sums (a member's
+        balance is not a branch's)."""
         history: list[Facts] = []
         for branch in await self._store.branches.all():
             await asyncio.to_thread(zone, branch.timezone)
             first = await self._rollups.first_activity(branch.id)
             first_day = day_of(first, zone(branch.timezone)) if first is not None else None
             if first_day is not None and first_day <= last:
-                history += (await self.days(branch, DateRange(first_day, last), ["accounts"])).values()
-        return views.outstanding(history, day_end(last, tz))
+                history += (await self.days(branch, DateRange(first_day, last), sections)).values()
+        return history
+
+    async def outstanding(self, last: dt.date, tz: ZoneInfo) -> views.Outstanding:
+        """Members' and vouchers' balances at the end of ``last``."""
+        return views.outstanding(await self.history(last, ["accounts"]), day_end(last, tz))
 
     async def revenue(self, branch: BranchRecord, span: DateRange, group: Grouping) -> dict[str, Any]:
         days = await self.days(branch, span, ["accounts", "takings", "products", "zones"])
@@ -151,16 +172,15 @@ class Reports:
         days = await self.days(branch, span, ["members"])
         start, end = span.bounds(tz)
         joined = [day_of(at, tz) for at in await self._rollups.members_joined(start, end)]
-        active = list(views.active_members(days))
-        logins = await self._rollups.member_logins(active) if active else {}
-        balances = await self._store.ledger.balances([f"member:{member}" for member in active])
-        return views.members(
-            days,
-            group,
-            joined,
-            logins,
-            {account.split(":", 1)[1]: value for account, value in balances.items()},
+        balances = views.member_balances(await self.history(min(span.last, self.today(branch)), ["members"]))
+        report = views.members(days, group, joined, balances)
+        listed = [row for name in ("top_by_spend", "top_by_hours") for row in report[name]]
+        logins = (
+            await self._rollups.member_logins(sorted({row["member_id"] for row in listed})) if listed else {}
         )
+        for row in listed:
+            row["login"] = logins.get(row["member_id"])
+        return report
 
     async def staff(self, branch: BranchRecord, span: DateRange) -> dict[str, Any]:
         start, end = span.bounds(zone(branch.timezone))

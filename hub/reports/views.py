@@ -254,22 +254,27 @@ def active_members(days: Days) -> dict[str, list[int]]:
     return {key[0]: values for key, values in merge_all(days.values()).rows("members").items() if any(values)}
 
 
+def member_balances(history: Iterable[Facts]) -> dict[str, int]:
+    """Each member's balance after ``history`` (every day up to a moment, every branch)."""
+    return {key[0]: values[4] for key, values in merge_all(history).rows("members").items()}
+
+
 def members(
     days: Days,
     group: Grouping,
     new: Iterable[dt.date],
-    logins: Mapping[str, str],
     balances: Mapping[str, int],
 ) -> dict[str, Any]:
-    """``new``: the local day each new member joined; ``balances``: the active members' balances now."""
-    active = active_members(days)
+    """``new``: the local day each new member joined; ``balances``: every member's balance at the end
+    (:func:`member_balances`)."""
+    active = {member: v for member, v in active_members(days).items() if any(v[:4])}
     joined: dict[dt.date, int] = defaultdict(int)
     for day in new:
         joined[period_of(day, group)] += 1
     rows: list[dict[str, Any]] = [
         {
             "member_id": member,
-            "login": logins.get(member),
+            "login": None,  # filled in for the members listed
             "spend": v[0],
             "topups": v[1],
             "sessions": v[2],

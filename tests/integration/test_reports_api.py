@@ -297,6 +297,9 @@ async def test_rollups_equal_a_full_recomputation(store: Store, seed: int) -> No
     assert revenue["outstanding"]["members"] == held.members
     balances = await store.ledger.balances([member_account(f"m{i}") for i in range(4)])
     assert revenue["outstanding"]["members"] == sum(balances.values())
+    members = await reports.members(branch, span, group)
+    assert members["balances"]["total"] == sum(balances.values())
+    assert members["balances"]["members"] == len(balances)
     usage = await reports.usage(branch, span, group)
     mine = [s for s in sessions if s.pc_id in zones]
     assert usage["sessions"] == len(mine)
