@@ -14502,7 +14502,7 @@ export interface operations {
                         active: number;
                         /**
                          * Balances
-                         * @description the active members' balances now
+                         * @description the balance of every member with a ledger entry, at the end of the range (as the ledger)
                          */
                         balances: {
                             /** Buckets */
