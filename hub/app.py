@@ -37,6 +37,7 @@ from hub.context import HubContext
 from hub.enrollment import EnrollmentService, SignerClient
 from hub.errors import ApiError, ConfigError, HubError, Refused
 from hub.exports.jobs import ExportJobs
+from hub.health import HealthGauges
 from hub.gc_pauses import settle_after_start
 from hub.health import HealthGauges
 from hub.inventory.service import Inventory
@@ -265,6 +266,8 @@ async def _open(app: HubApp) -> None:
     ctx.tasks.append(asyncio.create_task(_prune_telemetry(ctx), name="telemetry-retention"))
     ctx.tasks.append(asyncio.create_task(_expire_stale_orders(ctx), name="session-orders"))
     ctx.tasks.append(asyncio.create_task(ctx.inventory.reconciler.run_forever(), name="stock-reconciler"))
+    gauges = HealthGauges(ctx.metrics.registry, ctx.store, ctx.live, ctx.bridge.connected)
+    ctx.tasks.append(asyncio.create_task(gauges.run_forever(), name="health-gauges"))
     gauges = HealthGauges(ctx.metrics.registry, ctx.store, ctx.live, ctx.bridge.connected)
     ctx.tasks.append(asyncio.create_task(gauges.run_forever(), name="health-gauges"))
     backups = scheduler_for(settings, ctx.redis, ctx.metrics.registry)

@@ -157,6 +157,14 @@ class AlertRepository:
             AlertRecord.from_document(doc) async for doc in cursor.sort("last_at", DESCENDING).limit(limit)
         ]
 
+    async def unresolved_by_kind(self) -> dict[str, int]:
+        """How many alerts of each kind are open or acknowledged (PCs' and stock's alike)."""
+        counts: dict[str, int] = {}
+        for state in UNRESOLVED:  # an equality each, on the state's own index
+            async for doc in self._alerts.find({"state": state}, {"kind": 1}):
+                counts[doc["kind"]] = counts.get(doc["kind"], 0) + 1
+        return counts
+
     async def unresolved_counts(self, pc_ids: list[str]) -> dict[str, int]:
         if not pc_ids:
             return {}

@@ -18,7 +18,7 @@ from hub.store.sessions import SessionState
 from icafe.stack import LocalStack
 from protocol import SessionKind
 
-from .conftest import async_wait_until, guest_session
+from .conftest import async_wait_until, guest_session, metric
 from .rogue import RoguePc, now_ms
 from .test_presence import LiveFeed
 
@@ -73,6 +73,13 @@ async def test_a_pc_dropping_off_in_paid_time_raises_an_alert_resolved_when_it_i
         assert session_id in alert["message"]
         assert alert["details"]["session_id"] == session_id
         assert alert["details"]["kind"] == "prepaid"
+
+        # Prometheus sees it too (each replica refreshes its gauges every 15 s), and the hub's dependencies.
+        await async_wait_until(
+            lambda: metric(stack, "icafe_alerts_unresolved", f'kind="{KIND}"') >= 1, 30, "the gauge"
+        )
+        for dependency in ("broker", "store", "redis"):
+            assert metric(stack, "icafe_dependency_up", f'dependency="{dependency}"') == 1
 
         async with RoguePc(stack, pc_id, api):
             await async_wait_until(
