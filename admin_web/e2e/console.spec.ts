@@ -92,6 +92,48 @@ test("a session ended elsewhere shows 'signed out' and leads back to the page th
   await csp.expectNone();
 });
 
+test("a console left without input warns, then logs out on the hub and leads back to the page the user was on", async ({ page, request }) => {
+  const csp = await watchCsp(page);
+  await page.clock.install(); // the page's clock, moved forward below: the hub's stays real
+  await page.goto("/login");
+  await signIn(page, "admin", OWNER_PASSWORD);
+  await expect(page.getByTestId("feed-state")).toHaveAttribute("data-state", "live");
+  await page.goto("/payments?method=cash");
+  await expect(page.getByTestId("feed-state")).toHaveAttribute("data-state", "live");
+  const stored = await page.evaluate(() => JSON.parse(localStorage.getItem("icafe.session") ?? "{}") as { access: string; idleS?: number });
+  // The hub's idle limit (ICAFE_STAFF_SESSION_IDLE_S, 30 min by default), from the sign-in's answer.
+  expect(stored.idleS).toBe(1800);
+  const idleMs = (stored.idleS ?? 0) * 1000;
+
+  await page.clock.fastForward(idleMs - 30_000);
+  const warning = page.getByTestId("idle-warning");
+  await expect(warning).toBeVisible();
+  await expect(warning).toContainText(/0:[0-3]\d/);
+  await shot(page, "idle-warning-en");
+  await warning.getByTestId("idle-stay").click();
+  await expect(warning).toBeHidden();
+
+  // Input started the count again: the same wait is no longer enough to warn.
+  await page.clock.fastForward(idleMs - 90_000);
+  await expect(page.getByTestId("idle-warning")).toBeHidden();
+  await page.clock.fastForward(60_000);
+  await expect(page.getByTestId("idle-warning")).toBeVisible();
+  await page.clock.fastForward(31_000);
+  await expect(page).toHaveURL(/\/signed-out\?reason=idle&from=%2Fpayments%3Fmethod%3Dcash$/);
+  await expect(page.getByTestId("signed-out")).toContainText("nobody used the console");
+  // Logged out on the hub too, not only forgotten by the browser.
+  const me = await request.get("/api/v1/auth/me", { headers: { Authorization: `Bearer ${stored.access}` } });
+  expect(me.status()).toBe(401);
+  for (const [language, name] of [["ru", "Русский"], ["uz", "O'zbekcha"], ["en", "English"]] as const) {
+    await chooseLanguage(page, name);
+    await shot(page, `signed-out-idle-${language}`);
+  }
+  await page.getByRole("link", { name: "Sign in again" }).click();
+  await signIn(page, "admin", OWNER_PASSWORD);
+  await expect(page).toHaveURL(/\/payments\?method=cash$/);
+  await csp.expectNone();
+});
+
 test("a manager signs in with the TOTP step", async ({ page }) => {
   const csp = await watchCsp(page);
   await page.goto("/login");

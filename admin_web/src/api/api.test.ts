@@ -139,6 +139,33 @@ describe("token refresh", () => {
     expect(reasons).toEqual(["logout"]);
   });
 
+  it("keeps the sign-in's idle limit across rotations (later answers shrink towards the session's end)", async () => {
+    const store = new MemoryStore();
+    const session = new AuthSession({
+      storage: store,
+      locks: null,
+      callRefresh: () => Promise.resolve({ ok: true, answer: { ...answer(2), refresh_expires_in: 120 } }),
+    });
+    session.signedIn({ ...answer(1), refresh_expires_in: 1800 });
+    expect(session.tokens()?.idleS).toBe(1800);
+    expect(await session.refresh("access-1")).toBe("access-2");
+    expect(session.tokens()?.idleS).toBe(1800);
+  });
+
+  it("another tab hears why this browser's session ended", async () => {
+    const store = new MemoryStore();
+    const tabA = signedInSession(store, null, () => Promise.reject(new Error("not called")));
+    const tabB = new AuthSession({ storage: store, locks: null, callRefresh: () => Promise.reject(new Error("not called")) });
+    const heard: (SignOutReason | null)[] = [];
+    tabB.subscribe((_tokens, reason) => heard.push(reason));
+    await tabA.logout(() => Promise.resolve(), "idle");
+    tabB.externalChange();
+    expect(heard).toEqual(["idle"]);
+    tabA.signedIn(answer(3));
+    tabB.externalChange();
+    expect(heard).toEqual(["idle", null]);
+  });
+
   it("ends a limited session (no refresh token) when its token expires", async () => {
     const session = new AuthSession({ storage: new MemoryStore(), locks: null, callRefresh: () => Promise.reject(new Error("not called")) });
     session.signedIn({ ...answer(1), refresh_token: undefined, scope: "limited" });

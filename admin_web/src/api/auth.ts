@@ -14,9 +14,14 @@ export interface Tokens {
   refresh: string | null;
   scope: "full" | "limited";
   username: string;
+  /**
+   * How long the hub lets the session go without a refresh (its `refresh_expires_in` at sign-in, the
+   * idle limit): the console's own idle timeout (app/auth/idle.ts). Absent in tokens stored before it.
+   */
+  idleS?: number;
 }
 
-export type SignOutReason = "logout" | "expired" | "ended" | "reused";
+export type SignOutReason = "logout" | "idle" | "expired" | "ended" | "reused";
 
 export interface KeyValueStore {
   getItem(key: string): string | null;
@@ -38,18 +43,26 @@ export interface AuthDeps {
 }
 
 export const STORAGE_KEY = "icafe.session";
+/** Why this browser's session last ended, for the other tabs (they hear of it through the `storage` event). */
+export const REASON_KEY = "icafe.signed-out";
 const LOCK_NAME = "icafe.refresh";
 
 type Listener = (tokens: Tokens | null, reason: SignOutReason | null) => void;
 
-export function tokensFrom(answer: SessionAnswer): Tokens {
+/** Tokens from the hub's answer; a rotation keeps the idle limit of the sign-in (later answers shrink
+ * `refresh_expires_in` towards the session's absolute end). */
+export function tokensFrom(answer: SessionAnswer, previous: Tokens | null = null): Tokens {
+  const idleS = previous?.idleS ?? answer.refresh_expires_in;
   return {
     access: answer.access_token,
     refresh: answer.refresh_token ?? null,
     scope: answer.scope,
     username: answer.user.username,
+    ...(idleS !== undefined && idleS > 0 ? { idleS } : {}),
   };
 }
+
+const REASONS: readonly SignOutReason[] = ["logout", "idle", "expired", "ended", "reused"];
 
 function reasonOf(code: string): SignOutReason {
   if (code === "refresh_token_reused") return "reused";
@@ -87,10 +100,13 @@ export class AuthSession {
 
   /** Another tab changed the tokens (the `storage` event): tell this tab's listeners. */
   externalChange(): void {
-    this.emit(this.tokens(), this.tokens() === null ? "ended" : null);
+    const tokens = this.tokens();
+    const said = this.deps.storage.getItem(REASON_KEY);
+    this.emit(tokens, tokens === null ? (REASONS.find((reason) => reason === said) ?? "ended") : null);
   }
 
   signedIn(answer: SessionAnswer): void {
+    this.deps.storage.removeItem(REASON_KEY);
     this.deps.storage.setItem(STORAGE_KEY, JSON.stringify(tokensFrom(answer)));
     this.emit(this.tokens(), null);
   }
@@ -98,22 +114,24 @@ export class AuthSession {
   signOut(reason: SignOutReason): void {
     // Already signed out: the listeners heard the first reason, which stays the one shown.
     if (this.tokens() === null) return;
+    this.deps.storage.setItem(REASON_KEY, reason);
     this.deps.storage.removeItem(STORAGE_KEY);
     this.emit(null, reason);
   }
 
   /**
-   * Log out with `call` (the hub's logout), then sign out as "logout" whatever it answered. The hub
+   * Log out with `call` (the hub's logout), then sign out with `reason` whatever it answered: "logout"
+   * when the user asked, "idle" when the console's idle timeout did. The hub
    * ends the session's live feed at once, often before the logout's own answer arrives; the refresh
    * that the feed then tries is refused, and that refusal must not be shown as "your session was ended".
    */
-  async logout(call: () => Promise<unknown>): Promise<void> {
+  async logout(call: () => Promise<unknown>, reason: "logout" | "idle" = "logout"): Promise<void> {
     this.leaving = true;
     try {
       await call();
     } finally {
       this.leaving = false;
-      this.signOut("logout");
+      this.signOut(reason);
     }
   }
 
@@ -147,7 +165,7 @@ export class AuthSession {
         this.signOut(reasonOf(outcome.code));
         return null;
       }
-      this.deps.storage.setItem(STORAGE_KEY, JSON.stringify(tokensFrom(outcome.answer)));
+      this.deps.storage.setItem(STORAGE_KEY, JSON.stringify(tokensFrom(outcome.answer, current)));
       this.emit(this.tokens(), null);
       return outcome.answer.access_token;
     };

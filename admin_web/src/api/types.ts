@@ -40,6 +40,8 @@ export interface SessionAnswer {
   refresh_token?: string;
   token_type: string;
   expires_in: number;
+  /** A full session's: how long its refresh token lasts (the hub's idle limit at sign-in). */
+  refresh_expires_in?: number;
   scope: "full" | "limited";
   required_actions?: RequiredAction[];
   user: StaffUserView;

@@ -23,6 +23,7 @@ import { NavLink, Outlet, useNavigate } from "react-router";
 
 import { LiveFeed } from "../live/socket";
 import { useAppDispatch, useAppSelector } from "../live/store";
+import { IdleGuard } from "./auth/IdleGuard";
 import { useSession } from "./auth/session";
 import { useBranch } from "./branch";
 import { applyUserLanguage } from "./i18n";
@@ -115,6 +116,7 @@ export function Shell() {
         <Toolbar />
         <Outlet />
       </Box>
+      {tokens?.idleS !== undefined && <IdleGuard idleMs={tokens.idleS * 1000} />}
     </Box>
   );
 }

@@ -42,8 +42,14 @@ const en = {
     ended: "Your session was ended (your password, role or 2FA changed, or it was signed out elsewhere).",
     reused: "Your session was ended: it was signed out elsewhere, or its sign-in was used from another place. Sign in again; if you did not sign out, tell the owner.",
     logout: "You logged out.",
+    idle: "You were signed out because nobody used the console for a while. Nothing you saved is lost.",
     again: "Sign in again",
     backTo: "You will return to {{path}}.",
+  },
+  idle: {
+    title: "Are you still there?",
+    body: "Nobody has used the console for a while: you will be signed out in {{time}}.",
+    stay: "Stay signed in",
   },
   errors: {
     invalid_credentials: "Wrong username or password.",

@@ -44,8 +44,14 @@ const uz: Messages = {
     ended: "Seans yakunlandi (parol, lavozim yoki 2FA o'zgardi yoki boshqa joyda chiqildi).",
     reused: "Seans yakunlandi: undan boshqa joyda chiqilgan yoki uning kirishidan boshqa qurilmada foydalanilgan. Qayta kiring; agar siz chiqmagan bo'lsangiz, egasiga xabar bering.",
     logout: "Siz chiqdingiz.",
+    idle: "Konsoldan uzoq vaqt foydalanilmagani uchun tizimdan chiqdingiz. Saqlangan narsalar yo'qolmadi.",
     again: "Qayta kirish",
     backTo: "Siz {{path}} sahifasiga qaytasiz.",
+  },
+  idle: {
+    title: "Hali shu yerdamisiz?",
+    body: "Konsoldan ancha vaqt foydalanilmadi: {{time}} dan keyin tizimdan chiqasiz.",
+    stay: "Tizimda qolish",
   },
   errors: {
     invalid_credentials: "Foydalanuvchi nomi yoki parol noto'g'ri.",

@@ -6,7 +6,7 @@ import { Link as RouterLink, useSearchParams } from "react-router";
 import { AuthLayout } from "./AuthLayout";
 import { safeNext } from "./LoginPage";
 
-const REASONS = ["expired", "ended", "reused", "logout"] as const;
+const REASONS = ["idle", "expired", "ended", "reused", "logout"] as const;
 type Reason = (typeof REASONS)[number];
 
 export default function SignedOutPage() {
