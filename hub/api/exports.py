@@ -10,6 +10,7 @@ kinds and their filters are in ``hub.api.export_kinds``; the jobs in ``hub.expor
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import uuid
 from typing import IO, Annotated, Any, cast
@@ -18,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sanic import Blueprint, Request
 from sanic_ext import openapi
 
+from billing.tariffs import zone
 from hub.api.answers import Answer, Page, absent, answers, reply
 from hub.api.audited import audits
 from hub.api.bodies import parse_body
@@ -136,6 +138,8 @@ async def _job(request: Request, record: ExportRecord) -> tuple[ExportKind, Quer
     filters = _kind_filters(kind, record.filters)
     branch = await ctx.money.branch(kind.branch_of(filters))
     locale = Locale(branch.currency, branch.timezone, branch.language)
+    # A zone's first use reads its file: off the loop (ZoneInfo then keeps it for the calls below).
+    await asyncio.to_thread(zone, locale.timezone)
     title = kind_title(kind.name, locale.language)
 
     def shown(name: str, value: Any) -> str:
@@ -290,7 +294,7 @@ async def download_export(request: Request, export_id: str) -> None:
     except FileNotFoundError:
         raise ApiError(409, "not_ready", f"export {export_id}'s file is gone: export it again") from None
     spec = FORMATS[Format(record.format)]
-    stamp = printed_time(record.created_at, "UTC").replace(" ", "-").replace(":", "")
+    stamp = dt.datetime.fromtimestamp(record.created_at / 1000, dt.UTC).strftime("%Y-%m-%d-%H%M")
     name = f"{record.kind}-{stamp}.{spec.extension}"
     try:
         response = await request.respond(

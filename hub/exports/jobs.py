@@ -21,6 +21,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +47,7 @@ BEAT_EVERY_S = 10.0
 # A job whose hub has not beaten for this long is failed by any replica.
 LEASE_MS = 60_000
 CLEAN_EVERY_S = 60.0
+SCRATCH_AGE_S = 3600.0
 PART = ".part"
 
 HUB_STOPPED = "the hub stopped during the export; retry it"
@@ -79,6 +81,16 @@ def _create_private_file(path: Path) -> None:
 def _remove(path: Path) -> None:
     with contextlib.suppress(FileNotFoundError):
         path.unlink()
+
+
+def _remove_older(folder: Path, before: float) -> int:
+    removed = 0
+    for path in folder.iterdir():
+        with contextlib.suppress(FileNotFoundError):  # another replica's upkeep got there first
+            if path.is_file() and path.stat().st_mtime < before:
+                path.unlink()
+                removed += 1
+    return removed
 
 
 def _complete(part: Path, final: Path) -> int:
@@ -265,6 +277,7 @@ class ExportJobs:
                 stale = await self._jobs.fail_orphans(beat_before=now - LEASE_MS, error=HUB_STOPPED, at=now)
                 if stale:
                     log.warning("%d export(s) whose hub stopped beating failed as retryable", stale)
+                await self.expire()
                 if loop.time() - last_clean >= CLEAN_EVERY_S:
                     await self.clean()
                     last_clean = loop.time()
@@ -272,8 +285,9 @@ class ExportJobs:
                 log.exception("export upkeep failed; will retry")
             await asyncio.sleep(BEAT_EVERY_S)
 
-    async def clean(self) -> int:
-        """Delete the files of expired jobs, and any file no live job owns (left by a crash); how many."""
+    async def expire(self) -> int:
+        """Delete the files of done jobs past their keep (checked at every beat: one indexed query);
+        how many."""
         removed = 0
         now = self._clock()
         for record in await self._jobs.expired(now):
@@ -282,6 +296,13 @@ class ExportJobs:
                 await asyncio.to_thread(_remove, path)
             if await self._jobs.expire(record.id, now):
                 removed += 1
+        return removed
+
+    async def clean(self) -> int:
+        """Delete any file no live job owns (a crash's ``.part``, a failed job's), and scratch files
+        untouched for ``SCRATCH_AGE_S`` (a killed XLSX writer's: a live one writes them with every row);
+        how many."""
+        removed = await asyncio.to_thread(_remove_older, self._scratch, time.time() - SCRATCH_AGE_S)
         names = await asyncio.to_thread(lambda: [p.name for p in self.folder.iterdir() if p.is_file()])
         owners = {name: name.split(".", 1)[0] for name in names}
         states = await self._jobs.states(sorted(set(owners.values())))
