@@ -19,8 +19,9 @@ from pymongo.errors import PyMongoError
 from redis.exceptions import RedisError
 
 from hub.clock import now_ms
+from hub.errors import Refused
 from hub.live import LiveState
-from hub.store.alerts import AlertRecord, AlertRepository
+from hub.store.alerts import RESOLVED, AlertRecord, AlertRepository
 
 log = logging.getLogger(__name__)
 
@@ -158,3 +159,45 @@ class StockAlerts:
                 "alert": stock_alert_view(alert),
             }
         )
+
+
+class AlertDesk:
+    """Staff acknowledging (someone is on it) and resolving (done) alerts of any kind; the changed alert is
+    pushed like a new one (``pc.alert`` or ``stock.alert``)."""
+
+    def __init__(self, alerts: AlertRepository, live: LiveState) -> None:
+        self._alerts = alerts
+        self._live = live
+
+    async def set_state(self, alert_id: str, state: str, by: str) -> AlertRecord:
+        """Raises ``Refused`` 404 for an unknown alert, 409 for one resolved already (nothing to change)."""
+        alert = await self._alerts.get(alert_id)
+        if alert is None:
+            raise Refused(404, "not_found", f"alert {alert_id!r} not found")
+        if alert.state == RESOLVED:
+            raise Refused(409, "alert_resolved", f"alert {alert_id!r} is resolved already: nothing to change")
+        changed = await self._alerts.set_state(alert_id, state, by=by, at=now_ms())
+        if changed is None or changed.state != state:
+            raise Refused(409, "alert_resolved", f"alert {alert_id!r} was resolved meanwhile")
+        try:
+            await self._live.publish(live_message(changed))
+        except (RedisError, OSError) as exc:
+            log.warning("could not push alert %s: %s", alert_id, str(exc)[:300])
+        return changed
+
+
+def any_alert_view(alert: AlertRecord) -> dict[str, Any]:
+    """A PC's or a stock alert, with who last changed its state."""
+    view = alert_view(alert) if alert.pc_id is not None else stock_alert_view(alert)
+    return {"pc_id": None, "branch": None, "product_id": None, **view, "updated_by": alert.updated_by}
+
+
+def live_message(alert: AlertRecord) -> dict[str, Any]:
+    if alert.pc_id is not None:
+        return {"type": LIVE_TYPE, "pc_id": alert.pc_id, "alert": alert_view(alert)}
+    return {
+        "type": STOCK_LIVE_TYPE,
+        "branch": alert.branch,
+        "product_id": alert.product_id,
+        "alert": stock_alert_view(alert),
+    }

@@ -3,6 +3,7 @@
 from sanic import Blueprint
 from sanic.blueprint_group import BlueprintGroup
 
+from hub.api.alerts import bp as alerts_bp
 from hub.api.audit import bp as audit_bp
 from hub.api.auth import bp as auth_bp
 from hub.api.branches import bp as branches_bp
@@ -35,6 +36,7 @@ def blueprints() -> list[Blueprint | BlueprintGroup]:
             auth_bp,
             pcs_bp,
             live_bp,
+            alerts_bp,
             members_bp,
             sessions_bp,
             quotes_bp,

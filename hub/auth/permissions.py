@@ -29,6 +29,8 @@ class Permission(StrEnum):
     # Enroll PCs (codes, approving or rejecting their requests) and revoke a PC's certificate.
     PCS_ENROLL = "pcs:enroll"
     LIVE_READ = "live:read"
+    # Acknowledge and resolve alerts (a PC's, low stock); seeing them goes with seeing the PCs.
+    ALERTS_MANAGE = "alerts:manage"
     # Customer sessions: see them; start, extend, stop; grant free time (a sensitive action).
     SESSIONS_READ = "sessions:read"
     SESSIONS_MANAGE = "sessions:manage"
@@ -65,6 +67,8 @@ _CASHIER = frozenset(
         Permission.PCS_MESSAGE,
         Permission.PCS_LOCK,
         Permission.LIVE_READ,
+        # The desk is where a PC gone offline in paid time is noticed and seen to.
+        Permission.ALERTS_MANAGE,
         Permission.SESSIONS_READ,
         Permission.SESSIONS_MANAGE,
         Permission.MEMBERS_READ,
@@ -84,6 +88,7 @@ _TECHNICIAN = frozenset(
         Permission.PCS_LOCK,
         Permission.PCS_ENROLL,
         Permission.LIVE_READ,
+        Permission.ALERTS_MANAGE,
         Permission.SESSIONS_READ,
         Permission.SETTINGS_READ,
     }

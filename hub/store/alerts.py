@@ -20,6 +20,8 @@ from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
+from hub.store.counting import count_matching
+
 Document = dict[str, Any]
 
 OPEN = "open"
@@ -156,6 +158,25 @@ class AlertRepository:
         return [
             AlertRecord.from_document(doc) async for doc in cursor.sort("last_at", DESCENDING).limit(limit)
         ]
+
+    async def get(self, alert_id: str) -> AlertRecord | None:
+        doc = await self._alerts.find_one({"_id": alert_id})
+        return AlertRecord.from_document(doc) if doc else None
+
+    async def page(
+        self, states: tuple[str, ...], filters: Document, *, skip: int = 0, limit: int = 100
+    ) -> tuple[list[AlertRecord], int]:
+        """Alerts in any of ``states`` matching ``filters`` (kind, pc_id, branch), newest first. One query
+        per state, each an equality on it (the embedded store answers "$in" with no index), merged."""
+        found: list[AlertRecord] = []
+        total = 0
+        for state in states:
+            query = {"state": state, **filters}
+            total += await count_matching(self._alerts, query)
+            cursor = self._alerts.find(query).sort("last_at", DESCENDING).limit(skip + limit)
+            found += [AlertRecord.from_document(doc) async for doc in cursor]
+        found.sort(key=lambda alert: (-alert.last_at, alert.id))
+        return found[skip : skip + limit], total
 
     async def unresolved_by_kind(self) -> dict[str, int]:
         """How many alerts of each kind are open or acknowledged (PCs' and stock's alike)."""

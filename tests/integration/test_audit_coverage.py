@@ -426,6 +426,27 @@ def _post_stocktake(walk: Walk) -> httpx.Response:
     return walk.as_owner("POST", f"/inventory/stocktakes/{walk.state['stocktake']}/post")
 
 
+def _open_alert(walk: Walk) -> str:
+    now = int(time.time() * 1000)
+    alert_id = key()
+    doc = {"_id": alert_id, "slot": f"{PC}:walk-{alert_id}", "pc_id": PC, "kind": "login_failures"}
+    doc |= {"state": "open", "message": "5 failed logins", "details": {}, "count": 1}
+    client, db = database(walk.stack)
+    with client:
+        db["pc_alerts"].insert_one({**doc, "first_at": now, "last_at": now})
+    return alert_id
+
+
+@step("POST", "/api/v1/alerts/<alert_id:str>/acknowledge")
+def _acknowledge_alert(walk: Walk) -> httpx.Response:
+    return walk.as_owner("POST", f"/alerts/{_open_alert(walk)}/acknowledge", json={"note": "on it"})
+
+
+@step("POST", "/api/v1/alerts/<alert_id:str>/resolve")
+def _resolve_alert(walk: Walk) -> httpx.Response:
+    return walk.as_owner("POST", f"/alerts/{_open_alert(walk)}/resolve", json={})
+
+
 # ---- the walk -------------------------------------------------------------------------------------
 
 
