@@ -148,7 +148,11 @@ async def _change(request: Request, user_ref: str, what: str) -> dict[str, Any]:
 
 
 @bp.post("/<user_ref:str>/disable")
-@openapi.definition(summary="Disable a user and end all their sessions at once", tag="users")
+@openapi.definition(
+    summary="Disable a user and end all their sessions at once",
+    body=json_body(Confirmed),
+    tag="users",
+)
 @requires(Permission.USERS_MANAGE)
 @audits("user.disable")
 @answers(UserChanged, errors=(404, 409))
@@ -157,7 +161,7 @@ async def disable_user(request: Request, user_ref: str) -> dict[str, Any]:
 
 
 @bp.post("/<user_ref:str>/enable")
-@openapi.definition(summary="Enable a disabled user", tag="users")
+@openapi.definition(summary="Enable a disabled user", body=json_body(Confirmed), tag="users")
 @requires(Permission.USERS_MANAGE)
 @audits("user.enable")
 @answers(UserChanged, errors=(404, 409))
@@ -166,7 +170,11 @@ async def enable_user(request: Request, user_ref: str) -> dict[str, Any]:
 
 
 @bp.post("/<user_ref:str>/reset-password")
-@openapi.definition(summary="Set a one-time password (answered once); the user's sessions end", tag="users")
+@openapi.definition(
+    summary="Set a one-time password (answered once); the user's sessions end",
+    body=json_body(Confirmed),
+    tag="users",
+)
 @requires(Permission.USERS_MANAGE)
 @audits("user.reset_password")
 @answers(UserChanged, errors=(404, 409))
@@ -175,7 +183,11 @@ async def reset_password(request: Request, user_ref: str) -> dict[str, Any]:
 
 
 @bp.post("/<user_ref:str>/reset-2fa")
-@openapi.definition(summary="Remove a user's 2FA (lost phone); they enrol again at next login", tag="users")
+@openapi.definition(
+    summary="Remove a user's 2FA (lost phone); they enrol again at next login",
+    body=json_body(Confirmed),
+    tag="users",
+)
 @requires(Permission.USERS_MANAGE)
 @audits("user.reset_2fa")
 @answers(UserChanged, errors=(404, 409))

@@ -18,6 +18,7 @@ import httpx
 import pytest
 import websockets
 
+from hub.api_document import openapi_document
 from hub.member_contact import open_phone, phone_index, phone_lookup, seal_phone
 from hub.security.crypto import FieldCipher, generate_key
 from hub.store import open_store
@@ -482,3 +483,25 @@ def test_the_api_docs_load_only_from_the_hub(stack: LocalStack) -> None:
     document = httpx.get(f"{stack.api_url}/docs/openapi.json")
     assert document.status_code == 200
     assert document.json()["paths"]["/api/v1/sessions/quote"]["post"]["responses"]["200"]
+
+
+# ---- the document the console's types come from --------------------------------------------------------
+
+
+def test_every_change_to_staff_declares_its_confirmation() -> None:
+    """The console's staff page sends a confirmation with each change: the document says so for each."""
+    document = openapi_document()
+    changes = {
+        path: operations["post"]
+        for path, operations in document["paths"].items()
+        if path.startswith("/api/v1/users") and "post" in operations
+    }
+    assert len(changes) == 6, sorted(changes)  # create, disable, enable, reset-password, reset-2fa, role
+    for path, operation in changes.items():
+        schema = (
+            operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema", {})
+        )
+        assert "confirmation" in schema.get("required", []), path
+        confirmation = schema["properties"]["confirmation"]
+        assert {"reason", "password", "totp"} <= set(confirmation["properties"]), path
+        assert confirmation["required"] == ["reason"], path

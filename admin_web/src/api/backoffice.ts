@@ -92,8 +92,7 @@ export const backoffice = {
       }),
     ),
   changeUser: (user: string, change: UserChange, confirmation: Confirmation) => {
-    // These routes read {"confirmation"} though the document does not declare their body yet.
-    const init = { body: { confirmation } as never, params: userPath(user) };
+    const init = { body: { confirmation }, params: userPath(user) };
     const pending =
       change === "disable"
         ? client.POST("/api/v1/users/{user_ref}/disable", init)
