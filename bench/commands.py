@@ -58,6 +58,8 @@ from icafe.supervisor import ServiceSpec, free_port
 from protocol import Command, CommandType, encode
 
 COMMAND_TIMEOUT_S = 10.0
+# A hub's start-up may take minutes on a machine shared by many.
+HUB_START_S = 300.0
 ACK_FILTER = "icafe/v1/+/pc/+/cmd-ack"
 POLL_S = 0.5
 
@@ -187,11 +189,11 @@ def build_stack(options: Options, data_dir: Path) -> LocalStack:
 def start_hubs(stack: LocalStack, count: int) -> list[str]:
     """The hubs' API URLs: the first on the stack's port, the others on ports of their own."""
     stack.start_infrastructure()
-    stack.start_hub()
+    stack.start_hub(ready_timeout_s=HUB_START_S)
     urls = [stack.api_url]
     for index in range(2, count + 1):
         port = free_port()
-        stack.start_hub(f"hub-{index}", port)
+        stack.start_hub(f"hub-{index}", port, ready_timeout_s=HUB_START_S)
         urls.append(f"http://127.0.0.1:{port}")
     return urls
 

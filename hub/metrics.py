@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from pymongo import monitoring
 
 from hub.gc_pauses import PAUSE_BUCKETS, GcPauses
 
@@ -47,6 +48,12 @@ class HubMetrics:
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
             registry=self.registry,
         )
+        # Every command the hub sends the store is a round trip: counted, so that a benchmark can say how
+        # many one operation costs (bench/payments.py, bench/commands.py).
+        self.store_commands = Counter(
+            "icafe_store_commands", "Commands sent to the store, by name", ["command"], registry=self.registry
+        )
+        self.store_listener = StoreCommands(self.store_commands)
         # The garbage collector's pauses stop the event loop: every request in flight waits (hub.gc_pauses).
         self.gc = GcPauses(
             Histogram(
@@ -101,3 +108,19 @@ class HubMetrics:
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
+
+
+class StoreCommands(monitoring.CommandListener):
+    """Counts the store's commands as the driver sends them (``open_store(listeners=...)``)."""
+
+    def __init__(self, counter: Counter) -> None:
+        self._counter = counter
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        self._counter.labels(event.command_name).inc()
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        return None
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        return None

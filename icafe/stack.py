@@ -425,7 +425,11 @@ class LocalStack:
         env.update(self.config.hub_env)
         return env
 
-    def start_hub(self, name: str = "hub", http_port: int | None = None) -> Service:
+    def start_hub(
+        self, name: str = "hub", http_port: int | None = None, *, ready_timeout_s: float = 60
+    ) -> Service:
+        """A hub process; ``ready_timeout_s`` longer for benchmarks on a busy machine (its start-up, which
+        builds the API's documentation, then takes minutes)."""
         env = self.hub_environment()
         port = http_port or self.config.http_port
         env["ICAFE_HTTP_PORT"] = str(port)
@@ -438,7 +442,7 @@ class LocalStack:
                 env=env,
                 log_path=self.log(name),
                 ready=http_ready(f"http://{LOOPBACK}:{port}/healthz"),
-                ready_timeout_s=60,
+                ready_timeout_s=ready_timeout_s,
             )
         )
 

@@ -211,7 +211,10 @@ async def create_payment(request: Request) -> Any:
     if code is not None:
         view["voucher_code"] = code
     if tx.member_id:
-        view["balance"] = await ctx.money.balance(tx.member_id)
+        # A top-up or a balance payment carries the balance it left (no read); a cash sale to a member
+        # did not touch it.
+        after = tx.balance_after
+        view["balance"] = after if after is not None else await ctx.money.balance(tx.member_id)
     return reply(view, 201 if result.created else 200)
 
 
