@@ -991,7 +991,7 @@ def test_agent_unit_passes_systemd_analyze(rendered: dict[str, Any], tmp_path: P
         pytest.skip("systemd-analyze is not installed")
     text = (rendered["dir"] / "icafe-agent.service").read_text()
     # The agent's program and user exist only on a PC; stand-ins let systemd check everything else.
-    text = re.sub(r"(?m)^ExecStart=\S+", f"ExecStart={shutil.which('true') or '/bin/true'}", text)
+    text = re.sub(r"(?m)^(ExecStart|ExecStartPre)=\S+", rf"\1={shutil.which('true') or '/bin/true'}", text)
     text = re.sub(r"(?m)^(User|Group)=.*$", r"\1=daemon", text)
     unit = tmp_path / "icafe-agent.service"
     unit.write_text(text)
