@@ -16,6 +16,7 @@ import pytest
 from sanic import Blueprint, Sanic, json
 
 from hub.api.audited import WRITE_METHODS, audits, declared_audits, silent_write_routes
+from hub.store.exports import ExportRecord, JobState
 from hub.store.sessions import SessionRecord, SessionState
 from icafe.stack import LocalStack
 from protocol import SessionKind
@@ -424,6 +425,35 @@ def _count_stocktake(walk: Walk) -> httpx.Response:
 @step("POST", "/api/v1/inventory/stocktakes/<sheet_id:str>/post")
 def _post_stocktake(walk: Walk) -> httpx.Response:
     return walk.as_owner("POST", f"/inventory/stocktakes/{walk.state['stocktake']}/post")
+
+
+@step("POST", "/api/v1/exports")
+def _create_export(walk: Walk) -> httpx.Response:
+    return walk.as_owner("POST", "/exports", json={"kind": "products", "format": "csv"})
+
+
+@step("POST", "/api/v1/exports/<export_id:str>/retry")
+def _retry_export(walk: Walk) -> httpx.Response:
+    # What a hub killed mid-export leaves (tests/integration/test_exports.py kills one): failed, retryable.
+    now = int(time.time() * 1000)
+    record = ExportRecord(
+        id=key(),
+        user_id="walk",
+        username="walk",
+        kind="products",
+        format="csv",
+        filters={},
+        created_at=now,
+        runner="gone",
+        beat_at=now,
+        state=JobState.FAILED,
+        retryable=True,
+        error="the hub stopped during the export; retry it",
+    )
+    client, db = database(walk.stack)
+    with client:
+        db["export_jobs"].insert_one(record.to_document())
+    return walk.as_owner("POST", f"/exports/{record.id}/retry")
 
 
 def _open_alert(walk: Walk) -> str:
