@@ -12,6 +12,7 @@ fell to its low-stock level; the alert is resolved (and pushed again, resolved) 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from enum import StrEnum
 from typing import Any
 
@@ -67,9 +68,13 @@ def alert_view(alert: AlertRecord) -> dict[str, Any]:
 
 
 class PcAlerts:
-    def __init__(self, alerts: AlertRepository, live: LiveState) -> None:
+    def __init__(
+        self, alerts: AlertRepository, live: LiveState, notify: Callable[[AlertRecord], object] | None = None
+    ) -> None:
         self._alerts = alerts
         self._live = live
+        # Told of each alert as it opens (hub.notify: a Telegram chat), not of its repeats.
+        self._notify = notify
 
     async def raise_alert(
         self, pc_id: str, kind: AlertKind, message: str, details: dict[str, Any] | None = None
@@ -83,6 +88,8 @@ class PcAlerts:
         except (PyMongoError, RedisError, OSError) as exc:
             log.error("could not record an alert for %s: %s", pc_id, str(exc)[:300])
             return None
+        if self._notify is not None and alert.count == 1:
+            self._notify(alert)
         return alert
 
     async def resolve(self, pc_id: str, kind: AlertKind, by: str) -> AlertRecord | None:

@@ -37,7 +37,6 @@ from hub.context import HubContext
 from hub.enrollment import EnrollmentService, SignerClient
 from hub.errors import ApiError, ConfigError, HubError, Refused
 from hub.exports.jobs import ExportJobs
-from hub.health import HealthGauges
 from hub.gc_pauses import settle_after_start
 from hub.health import HealthGauges
 from hub.inventory.service import Inventory
@@ -55,6 +54,7 @@ from hub.mqtt.login_limits import PcLoginLimiter
 from hub.mqtt.sites import PcSites
 from hub.mqtt.status import StatusHandler
 from hub.mqtt.telemetry import TelemetryIngest
+from hub.notify import TelegramNotifier
 from hub.outages import RETRY_AFTER_S, outage
 from hub.security.setup import configure_security, open_security
 from hub.sessions.defaults import ensure_branch, ensure_defaults, ensure_demo_members, ensure_demo_products
@@ -218,7 +218,14 @@ async def _open(app: HubApp) -> None:
     ctx.pc_settings = PcSettingsPublisher(
         settings, ctx.store.pcs, ctx.sessions, ctx.bridge, branches=ctx.store.branches
     )
-    ctx.alerts = PcAlerts(ctx.store.alerts, ctx.live)
+    telegram = (
+        TelegramNotifier(
+            settings.telegram_bot_token, settings.telegram_chat_id, settings.site, settings.telegram_api_url
+        )
+        if settings.telegram_bot_token and settings.telegram_chat_id
+        else None
+    )
+    ctx.alerts = PcAlerts(ctx.store.alerts, ctx.live, telegram.notify if telegram else None)
     signer = SignerClient(settings.signer_socket) if settings.signer_socket else None
     ctx.enrollment = EnrollmentService(ctx.store, settings, ctx.live, ctx.bridge, signer)
     ctx.exports = ExportJobs(
@@ -266,8 +273,6 @@ async def _open(app: HubApp) -> None:
     ctx.tasks.append(asyncio.create_task(_prune_telemetry(ctx), name="telemetry-retention"))
     ctx.tasks.append(asyncio.create_task(_expire_stale_orders(ctx), name="session-orders"))
     ctx.tasks.append(asyncio.create_task(ctx.inventory.reconciler.run_forever(), name="stock-reconciler"))
-    gauges = HealthGauges(ctx.metrics.registry, ctx.store, ctx.live, ctx.bridge.connected)
-    ctx.tasks.append(asyncio.create_task(gauges.run_forever(), name="health-gauges"))
     gauges = HealthGauges(ctx.metrics.registry, ctx.store, ctx.live, ctx.bridge.connected)
     ctx.tasks.append(asyncio.create_task(gauges.run_forever(), name="health-gauges"))
     backups = scheduler_for(settings, ctx.redis, ctx.metrics.registry)

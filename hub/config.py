@@ -13,7 +13,15 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from hub.auth.permissions import Role
 from hub.errors import ConfigError
@@ -85,6 +93,11 @@ class HubSettings(BaseModel):
     backup_every_h: Annotated[float, Field(ge=0.01, le=744)] = 24.0
     backup_keep_days: Annotated[int, Field(ge=1, le=3660)] = 30
     backup_keep_months: Annotated[int, Field(ge=0, le=1200)] = 12
+    # New alerts to a Telegram chat through the Bot API (hub.notify) when both are set; the API's address
+    # is settable for a proxy (and the tests' fake Telegram).
+    telegram_bot_token: str | None = None
+    telegram_chat_id: str | None = None
+    telegram_api_url: str = "https://api.telegram.org"
 
     # Enrolling PCs (README "Certificates and enrollment"): the certificate signer's Unix socket
     # (`icafe ca serve`; the hub never holds the CA's key), and the broker an approved PC is told to use:
@@ -144,6 +157,12 @@ class HubSettings(BaseModel):
             except CipherError as exc:
                 raise ValueError(str(exc)) from None
         return value
+
+    @model_validator(mode="after")
+    def _telegram_both(self) -> HubSettings:
+        if (self.telegram_chat_id is None) != (self.telegram_bot_token is None):
+            raise ValueError("set both ICAFE_TELEGRAM_BOT_TOKEN and ICAFE_TELEGRAM_CHAT_ID, or neither")
+        return self
 
     @field_validator("require_2fa_roles", mode="before")
     @classmethod
