@@ -52,6 +52,9 @@ _DIR_MODE = 0o700
 _PRIVATE = 0o600
 _PUBLIC = 0o644
 _HTTP_TIMEOUT_S = 20.0
+_DEFAULT_RETRY_S = 5.0
+_MAX_RETRY_S = 60.0
+_SUBMIT_TRIES = 10
 
 
 class EnrollError(Exception):
@@ -91,13 +94,22 @@ class _Hub:
                 answer: dict[str, Any] = json.loads(response.read())
                 return answer
         except urllib.error.HTTPError as exc:
+            if exc.code == 429 or exc.code >= 500:
+                # Busy (many PCs of a batch behind one address) or an outage: not a refusal.
+                retry = exc.headers.get("Retry-After", "")
+                wait = min(float(retry), _MAX_RETRY_S) if retry.isdigit() else _DEFAULT_RETRY_S
+                raise _Unreachable(_refusal(exc), wait) from None
             raise EnrollError(_refusal(exc)) from None
         except (urllib.error.URLError, OSError, ValueError) as exc:
             raise _Unreachable(f"the hub at {self.url} is unreachable ({exc})") from None
 
 
 class _Unreachable(EnrollError):
-    """A network failure: worth trying again, unlike a refusal."""
+    """A network failure, an outage or "too many requests": worth trying again, unlike a refusal."""
+
+    def __init__(self, message: str, wait_s: float = 5.0) -> None:
+        super().__init__(message)
+        self.wait_s = wait_s
 
 
 def _refusal(exc: urllib.error.HTTPError) -> str:
@@ -130,7 +142,7 @@ def enroll(
     if pending is None:
         if hub is None or code is None:
             raise EnrollError("give --hub and --code (a code from the console: PCs > Enroll PCs)")
-        pending = _submit(_Hub(hub, hub_ca), out_dir, code, name)
+        pending = _submit_patiently(_Hub(hub, hub_ca), out_dir, code, name, say, sleep)
         say(f"request sent as {pending.name}; waiting for a technician to approve it (console: Enroll PCs)")
     connection = _Hub(pending.hub, hub_ca)
     deadline = None if wait_s is None else time.monotonic() + wait_s
@@ -138,20 +150,44 @@ def enroll(
         try:
             status = _poll(connection, pending)
         except _Unreachable as exc:
-            say(f"{exc}; trying again")
-            status = None
-        if status is not None and status.state is EnrollState.APPROVED:
+            if deadline is not None and time.monotonic() >= deadline:
+                say(f"{exc}: run the same command again to keep waiting")
+                return None
+            say(f"{exc}; trying again in {exc.wait_s:g} s")
+            sleep(exc.wait_s)
+            continue
+        if status.state is EnrollState.APPROVED:
             enrolled = _install(out_dir, status)
             (out_dir / PENDING_NAME).unlink(missing_ok=True)
             say(f"enrolled as {enrolled.pc_id}: run `icafe agent --config {enrolled.config}`")
             return enrolled
-        if status is not None and status.state is EnrollState.REJECTED:
+        if status.state is EnrollState.REJECTED:
             (out_dir / PENDING_NAME).unlink(missing_ok=True)
             raise EnrollError(status.message)
         if deadline is not None and time.monotonic() >= deadline:
             say("not approved yet: run the same command again to keep waiting")
             return None
-        sleep(status.poll_after_s if status is not None else 5)
+        sleep(status.poll_after_s)
+
+
+def _submit_patiently(
+    hub: _Hub,
+    out_dir: Path,
+    code: str,
+    name: str | None,
+    say: Callable[[str], None],
+    sleep: Callable[[float], None],
+) -> _Pending:
+    """The request, sent again while the hub is unreachable or busy (a refusal is final)."""
+    for attempt in range(1, _SUBMIT_TRIES + 1):
+        try:
+            return _submit(hub, out_dir, code, name)
+        except _Unreachable as exc:
+            if attempt == _SUBMIT_TRIES:
+                raise
+            say(f"{exc}; trying again in {exc.wait_s:g} s")
+            sleep(exc.wait_s)
+    raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
 
 
 def _submit(hub: _Hub, out_dir: Path, code: str, name: str | None) -> _Pending:

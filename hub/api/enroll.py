@@ -31,7 +31,7 @@ Name = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")]
 # The PC's public routes, per address: a batch of PCs behind one address (a cafe behind NAT) sends
 # one request each and polls every few seconds; a code guesser gets 60 tries in 10 min against 78 bits.
 SUBMIT_LIMIT, SUBMIT_WINDOW_S = 60, 600
-POLL_LIMIT, POLL_WINDOW_S = 240, 60
+POLL_LIMIT, POLL_WINDOW_S = 1200, 60  # 100 PCs polling every 5 s; `icafe enroll` waits out a 429
 
 
 class CodeRequest(BaseModel):
