@@ -29,13 +29,16 @@ from hub.errors import Refused
 from hub.inventory.keeper import Actor
 from hub.inventory.report import stock_rows
 from hub.inventory.stocktakes import Sheet
-from hub.money.amounts import Amount
 from hub.store import BranchRecord
 from hub.store.stock import MovementFilter, StockMovement
 from hub.store.stock_items import StockItem
 from hub.store.stock_operations import OperationLine, StockOperation
 
 bp = Blueprint("inventory", url_prefix="/inventory")
+
+# A unit's cost in minor units: zero (a free sample) or more, bounded so that a line's value (at most
+# 100 000 units) stays far within the store's 64-bit integers.
+UnitCost = Annotated[int, Field(ge=0, le=10**12, strict=True)]
 
 KINDS = tuple(kind.value for kind in StockKind)
 
@@ -118,7 +121,7 @@ class StockSettingsBody(BaseModel):
         default=None, ge=0, le=1_000_000, description="alert at or below this level; null: never"
     )
     allow_negative: bool = Field(default=False, description="sell even when the record shows none left")
-    unit_cost: Amount = Field(
+    unit_cost: UnitCost = Field(
         default=0, description="minor units: what a receipt without a cost is valued at"
     )
 
@@ -281,7 +284,7 @@ class ReceivedLine(BaseModel):
     model_config = ConfigDict(extra="forbid")
     product_id: Name
     quantity: int = Field(ge=1, le=100_000)
-    unit_cost: Amount | None = Field(
+    unit_cost: UnitCost | None = Field(
         default=None, description="minor units; left out: the product's default unit cost"
     )
 

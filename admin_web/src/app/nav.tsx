@@ -6,6 +6,7 @@ import DesktopWindowsIcon from "@mui/icons-material/DesktopWindows";
 import PeopleIcon from "@mui/icons-material/People";
 import type { ReactElement } from "react";
 
+import { INVENTORY_SCREENS } from "../features/inventory/screens";
 import { BACK_OFFICE_SCREENS, FRONT_DESK_SCREENS } from "../features/screens/nav";
 
 export interface Screen {
@@ -20,6 +21,7 @@ export const SCREENS: readonly Screen[] = [
   { path: "/members", labelKey: "nav.members", permission: "members:read", icon: <PeopleIcon /> },
   ...FRONT_DESK_SCREENS,
   ...BACK_OFFICE_SCREENS,
+  ...INVENTORY_SCREENS,
 ];
 
 /** Where "/" leads: the first screen the user may open, or the account page. */
