@@ -7,7 +7,6 @@ import { Provider } from "react-redux";
 import { createBrowserRouter, Outlet, RouterProvider } from "react-router";
 
 import { ApiError } from "../api/errors";
-import { INVENTORY_ROUTES } from "../features/inventory/screens";
 import { MONEY_ROUTES } from "../features/screens/routes";
 import { store } from "../live/store";
 import LoginPage from "./auth/LoginPage";
@@ -24,6 +23,7 @@ const loadPcMap = () => import("../features/pcs/PcMapPage");
 const PcMapPage = lazy(loadPcMap);
 const MembersPage = lazy(() => import("../features/members/MembersPage"));
 const MemberPage = lazy(() => import("../features/members/MemberPage"));
+const EnrollmentPage = lazy(() => import("../features/enrollment/EnrollmentPage"));
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -94,8 +94,15 @@ const router = createBrowserRouter([
               </Allowed>
             ),
           },
+          {
+            path: "/enroll",
+            element: (
+              <Allowed permission="pcs:enroll">
+                <EnrollmentPage />
+              </Allowed>
+            ),
+          },
           ...MONEY_ROUTES.map(({ path, permission, element }) => ({ path, element: <Allowed permission={permission}>{element}</Allowed> })),
-          ...INVENTORY_ROUTES.map(({ path, permission, element }) => ({ path, element: <Allowed permission={permission}>{element}</Allowed> })),
           { path: "/account", element: <AccountPage /> },
           { path: "*", element: <NotFound /> },
         ],

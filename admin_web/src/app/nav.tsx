@@ -4,10 +4,12 @@
  */
 import DesktopWindowsIcon from "@mui/icons-material/DesktopWindows";
 import PeopleIcon from "@mui/icons-material/People";
+import PlaylistAddCheckIcon from "@mui/icons-material/PlaylistAddCheck";
 import type { ReactElement } from "react";
 
-import { INVENTORY_SCREENS } from "../features/inventory/screens";
 import { BACK_OFFICE_SCREENS, FRONT_DESK_SCREENS } from "../features/screens/nav";
+// The menu's label of the enrollment screen, before its chunk loads.
+import "../features/enrollment/messages";
 
 export interface Screen {
   path: string;
@@ -21,7 +23,7 @@ export const SCREENS: readonly Screen[] = [
   { path: "/members", labelKey: "nav.members", permission: "members:read", icon: <PeopleIcon /> },
   ...FRONT_DESK_SCREENS,
   ...BACK_OFFICE_SCREENS,
-  ...INVENTORY_SCREENS,
+  { path: "/enroll", labelKey: "enrollment.nav", permission: "pcs:enroll", icon: <PlaylistAddCheckIcon /> },
 ];
 
 /** Where "/" leads: the first screen the user may open, or the account page. */

@@ -1,0 +1,121 @@
+"""The console's enrollment screen in a real browser (admin_web/e2e/enrollment.spec.ts) against a real hub
+with its certificate signer: two "PCs" run `icafe enroll` before, the browser approves one (another name,
+the VIP zone), rejects the other, makes a code and revokes a connected PC; afterwards the PCs' own
+`icafe enroll` finishes (enrolled, or told it was rejected), the browser's code enrolls a third PC, and
+the revoked PC is refused by the broker."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from icafe.stack import LocalStack, StackConfig
+from icafe.supervisor import free_port
+
+from .conftest import ADMIN_PASSWORD, SECURITY_ENV, login, pc_status, wait_until
+
+ROOT = Path(__file__).resolve().parents[2]
+CONSOLE = ROOT / "admin_web"
+CHROMIUM = os.environ.get("ICAFE_CHROMIUM", "/usr/bin/chromium")
+PENDING = ["pc-e2e-1", "pc-e2e-2"]
+APPROVE_AS = "pc-hall-07"
+REVOKE = "pc-001"
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    subprocess.run([str(CONSOLE / "scripts" / "console.sh"), "build"], check=True, cwd=CONSOLE)
+    config = StackConfig(
+        data_dir=tmp_path_factory.mktemp("console-enroll"),
+        http_port=free_port(),
+        admin_password=ADMIN_PASSWORD,
+        telemetry_s=0.5,
+        pcs=1,
+        hub_env={"ICAFE_MONGO_DB": f"icafe_console_enroll_{uuid.uuid4().hex[:8]}", **SECURITY_ENV},
+    )
+    local = LocalStack(config)
+    try:
+        local.start_infrastructure()
+        local.start_signer()
+        local.start_hub()
+        local.start_simulator()
+        yield local
+    finally:
+        local.stop()
+
+
+def icafe_enroll(stack: LocalStack, out: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    argv = [sys.executable, "-m", "icafe", "enroll", "--hub", stack.api_url, "--out", str(out), *args]
+    return subprocess.run(argv, capture_output=True, text=True, timeout=90, check=False)
+
+
+@pytest.mark.skipif(shutil.which("npx") is None and not (ROOT / ".venv/bin/npx").exists(), reason="no Node")
+def test_enrollment_in_a_browser(stack: LocalStack, tmp_path: Path) -> None:
+    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: `make system-deps` installs Debian's chromium"
+    headers = {"Authorization": f"Bearer {login(stack)}"}
+    with httpx.Client(base_url=f"{stack.api_url}/api/v1", headers=headers, timeout=30) as owner:
+        assert owner.put("/groups/vip", json={"name": "VIP", "tariff_id": "standard"}).status_code == 200
+        wait_until(lambda: pc_status(owner, REVOKE) == "online", 60, f"{REVOKE} online")
+        code = owner.post("/enrollment-codes", json={"uses": 2}).json()["code"]
+        for pc in PENDING:
+            asked = icafe_enroll(stack, tmp_path / pc, "--code", code, "--name", pc, "--wait", "0")
+            assert asked.returncode == 1, asked  # sent, waiting for approval
+
+        code_file = tmp_path / "code.txt"
+        shots = os.environ.get("ICAFE_E2E_SCREENSHOTS") or str(
+            Path(tempfile.gettempdir()) / "icafe-console-screenshots"
+        )
+        env = {
+            **os.environ,
+            "PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD": "1",
+            "ICAFE_CHROMIUM": CHROMIUM,
+            "ICAFE_E2E_URL": stack.api_url,
+            "ICAFE_E2E_OWNER_PASSWORD": ADMIN_PASSWORD,
+            "ICAFE_E2E_PENDING": json.dumps(PENDING),
+            "ICAFE_E2E_APPROVE_AS": APPROVE_AS,
+            "ICAFE_E2E_REVOKE": REVOKE,
+            "ICAFE_E2E_CODE_FILE": str(code_file),
+            "ICAFE_E2E_SCREENSHOTS": shots,
+            "ICAFE_E2E_OUTPUT": str(stack.data_dir / "playwright-enroll"),
+        }
+        result = subprocess.run(
+            [str(CONSOLE / "scripts" / "console.sh"), "npx", "playwright", "test", "e2e/enrollment.spec.ts"],
+            cwd=CONSOLE,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=480,
+            check=False,
+        )
+        print(result.stdout[-6000:])
+        assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
+
+        # The approved PC collects its certificate under the name and zone the technician gave it.
+        approved = icafe_enroll(stack, tmp_path / PENDING[0], "--wait", "30")
+        assert approved.returncode == 0, approved
+        assert f"enrolled as {APPROVE_AS}" in approved.stdout
+        assert owner.get(f"/pcs/{APPROVE_AS}").json()["group"] == "vip"
+        rejected = icafe_enroll(stack, tmp_path / PENDING[1], "--wait", "30")
+        assert rejected.returncode == 2, rejected
+        assert "rejected (not one of ours)" in rejected.stderr
+        # The code the browser showed works on a PC.
+        code = code_file.read_text()
+        third = icafe_enroll(
+            stack, tmp_path / "pc-e2e-3", "--code", code, "--name", "pc-e2e-3", "--wait", "0"
+        )
+        assert third.returncode == 1, third
+        listed = owner.get("/pcs", params={"status": "pending"}).json()["items"]
+        assert [pc["id"] for pc in listed] == ["pc-e2e-3"]
+        # The revoked PC is off, and the CA lists its certificate as revoked.
+        wait_until(lambda: pc_status(owner, REVOKE) == "offline", 10, f"{REVOKE} cut off")
+        assert stack.require_ca().get(REVOKE).revoked
