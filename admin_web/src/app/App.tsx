@@ -7,6 +7,7 @@ import { Provider } from "react-redux";
 import { createBrowserRouter, Outlet, RouterProvider } from "react-router";
 
 import { ApiError } from "../api/errors";
+import { INVENTORY_ROUTES } from "../features/inventory/screens";
 import { MONEY_ROUTES } from "../features/screens/routes";
 import { store } from "../live/store";
 import LoginPage from "./auth/LoginPage";
@@ -103,6 +104,7 @@ const router = createBrowserRouter([
             ),
           },
           ...MONEY_ROUTES.map(({ path, permission, element }) => ({ path, element: <Allowed permission={permission}>{element}</Allowed> })),
+          ...INVENTORY_ROUTES.map(({ path, permission, element }) => ({ path, element: <Allowed permission={permission}>{element}</Allowed> })),
           { path: "/account", element: <AccountPage /> },
           { path: "*", element: <NotFound /> },
         ],
