@@ -21,6 +21,7 @@ import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { NavLink, Outlet, useNavigate } from "react-router";
 
+import { ExportToasts } from "../features/exports/ExportToasts";
 import { LiveFeed } from "../live/socket";
 import { useAppDispatch, useAppSelector } from "../live/store";
 import { IdleGuard } from "./auth/IdleGuard";
@@ -116,6 +117,7 @@ export function Shell() {
         <Toolbar />
         <Outlet />
       </Box>
+      <ExportToasts />
       {tokens?.idleS !== undefined && <IdleGuard idleMs={tokens.idleS * 1000} />}
     </Box>
   );

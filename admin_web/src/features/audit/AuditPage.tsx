@@ -26,6 +26,8 @@ import { backoffice, type AuditEntry } from "../../api/backoffice";
 import { useBranch, useFormat } from "../../app/branch";
 import { FormError } from "../common/FormError";
 import { GRID_NONCE, PAGE_SIZES, useGridLocale } from "../common/grid";
+import { ExportMenu } from "../exports/ExportMenu";
+import { filtersOf } from "../exports/jobs";
 import { auditQuery, KEYS, OUTCOMES, type Form } from "./filters";
 import "./messages";
 
@@ -159,9 +161,12 @@ export default function AuditPage() {
   const FIELD = { minWidth: 0 };
   return (
     <Box>
-      <Typography variant="h5" component="h1" sx={{ mb: 2 }}>
-        {t("audit.title")}
-      </Typography>
+      <Stack direction="row" sx={{ mb: 2, alignItems: "center", justifyContent: "space-between", gap: 2 }}>
+        <Typography variant="h5" component="h1">
+          {t("audit.title")}
+        </Typography>
+        <ExportMenu kind="audit" filters={filtersOf(auditQuery(form, timezone))} formats={["csv", "xlsx"]} />
+      </Stack>
       <Verification />
       <Paper sx={{ p: 2, mb: 2 }}>
         <Box sx={{ display: "grid", gridTemplateColumns: "repeat(auto-fill, minmax(190px, 1fr))", gap: 1.5, alignItems: "start" }}>

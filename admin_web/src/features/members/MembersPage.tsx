@@ -15,7 +15,9 @@ import { frontdesk, type Member } from "../../api/frontdesk";
 import { useSession } from "../../app/auth/session";
 import { useFormat } from "../../app/branch";
 import { messageOf } from "../../app/errors";
-import { PAGE_SIZES, useGridLocale } from "../common/grid";
+import { GRID_NONCE, PAGE_SIZES, useGridLocale } from "../common/grid";
+import { ExportMenu } from "../exports/ExportMenu";
+import { filtersOf } from "../exports/jobs";
 import { MemberFormDialog } from "./MemberFormDialog";
 import "./messages";
 import { secretLabel } from "./secretLabel";
@@ -79,6 +81,7 @@ export default function MembersPage() {
         </Typography>
         {list.data && <Typography color="text.secondary">{t("members.total", { count: total })}</Typography>}
         <Box sx={{ flexGrow: 1 }} />
+        <ExportMenu kind="members" filters={filtersOf({ q })} formats={["csv", "xlsx"]} />
         {can("members:manage") && (
           <Button variant="contained" startIcon={<PersonAddIcon />} onClick={() => setCreating(true)} data-testid="member-new">
             {t("members.new")}
@@ -116,6 +119,7 @@ export default function MembersPage() {
           disableColumnFilter
           sortingMode="client"
           localeText={{ ...localeText, noRowsLabel: q ? t("members.none") : t("members.empty") }}
+          nonce={GRID_NONCE}
           onRowClick={({ id }) => void navigate(`/members/${encodeURIComponent(String(id))}`)}
           getRowClassName={() => "member-row"}
           sx={{ "& .member-row": { cursor: "pointer" } }}

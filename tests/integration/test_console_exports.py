@@ -1,0 +1,146 @@
+"""Exports in a real browser (Debian's Chromium, through Playwright) against a real hub:
+admin_web/e2e/exports.spec.ts starts exports from the payments, members and audit lists' Export menus,
+follows their toasts to the download and saves the files; this test then reads them back (openpyxl, pypdf,
+csv) against the API's lists with the same filters.
+
+The console is built first when its sources changed (admin_web/scripts/console.sh build). Screenshots go
+to ICAFE_E2E_SCREENSHOTS (default: a folder under the system's temporary directory).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import shutil
+import subprocess
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import openpyxl
+import pytest
+from pypdf import PdfReader
+
+from billing.money import currency
+from icafe.stack import LocalStack, StackConfig
+from icafe.supervisor import free_port
+
+from .conftest import ADMIN_PASSWORD, SECURITY_ENV
+
+ROOT = Path(__file__).resolve().parents[2]
+CONSOLE = ROOT / "admin_web"
+CHROMIUM = os.environ.get("ICAFE_CHROMIUM", "/usr/bin/chromium")
+HOSTILE_NAME = "=1+2 Formula Fan"
+
+
+@pytest.fixture(scope="module")
+def console_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    subprocess.run([str(CONSOLE / "scripts" / "console.sh"), "build"], check=True, cwd=CONSOLE)
+    config = StackConfig(
+        data_dir=tmp_path_factory.mktemp("console-exports"),
+        http_port=free_port(),
+        admin_password=ADMIN_PASSWORD,
+        hub_env={
+            "ICAFE_MONGO_DB": f"icafe_own_{uuid.uuid4().hex[:8]}",
+            "ICAFE_DETECT_BLOCKING": "1",
+            **SECURITY_ENV,
+        },
+    )
+    local = LocalStack(config)
+    try:
+        local.start_infrastructure()
+        local.start_hub(ready_timeout_s=180)  # the build and the browser share the machine with it
+        yield local
+    finally:
+        local.stop()
+
+
+def _owner(stack: LocalStack) -> httpx.Client:
+    login = httpx.post(
+        f"{stack.api_url}/api/v1/auth/login", json={"username": "admin", "password": ADMIN_PASSWORD}
+    )
+    login.raise_for_status()
+    return httpx.Client(
+        base_url=f"{stack.api_url}/api/v1",
+        headers={"Authorization": f"Bearer {login.json()['access_token']}"},
+        timeout=15,
+    )
+
+
+def _playwright(spec: str, env: dict[str, str]) -> None:
+    result = subprocess.run(
+        [str(CONSOLE / "scripts" / "console.sh"), "npx", "playwright", "test", spec],
+        cwd=CONSOLE,
+        env={**os.environ, "PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD": "1", "ICAFE_CHROMIUM": CHROMIUM, **env},
+        capture_output=True,
+        text=True,
+        timeout=480,
+        check=False,
+    )
+    print(result.stdout[-6000:])
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
+
+
+@pytest.mark.skipif(shutil.which("npx") is None and not (ROOT / ".venv/bin/npx").exists(), reason="no Node")
+def test_exports_in_a_browser(console_stack: LocalStack, tmp_path: Path) -> None:
+    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: `make system-deps` installs Debian's chromium"
+    stack = console_stack
+    with _owner(stack) as owner:
+        assert owner.post("/shifts", json={"opening_float": 0}).status_code in (201, 409)
+        login = f"exp{uuid.uuid4().hex[:8]}"
+        member = owner.post("/members", json={"login": login, "name": HOSTILE_NAME, "secret": "1234"})
+        assert member.status_code == 201, member.text
+        member_id = member.json()["id"]
+        for i in range(6):
+            amount = 2_500_00 * (i + 1)
+            body = {"purpose": "topup", "method": "cash", "amount": amount, "member_id": member_id}
+            paid = owner.post("/payments", json=body, headers={"Idempotency-Key": uuid.uuid4().hex})
+            assert paid.status_code == 201, paid.text
+
+        shots = os.environ.get("ICAFE_E2E_SCREENSHOTS") or str(
+            Path(tempfile.gettempdir()) / "icafe-console-screenshots"
+        )
+        downloads = tmp_path / "downloads"
+        downloads.mkdir()
+        _playwright(
+            "e2e/exports.spec.ts",
+            {
+                "ICAFE_E2E_URL": stack.api_url,
+                "ICAFE_E2E_OWNER_PASSWORD": ADMIN_PASSWORD,
+                "ICAFE_E2E_EXPORT_MEMBER_ID": member_id,
+                "ICAFE_E2E_EXPORT_MEMBER_LOGIN": login,
+                "ICAFE_E2E_DOWNLOADS": str(downloads),
+                "ICAFE_E2E_SCREENSHOTS": shots,
+                "ICAFE_E2E_OUTPUT": str(stack.data_dir / "playwright-exports"),
+            },
+        )
+
+        # What the browser downloaded is what the API lists with the page's filters.
+        payments = owner.get("/payments", params={"member_id": member_id, "limit": 100}).json()["items"]
+        payments.sort(key=lambda p: (p["at"], p["id"]))
+        members = owner.get("/members", params={"q": login}).json()["items"]
+        audit = owner.get("/audit", params={"action": "export.create", "limit": 100}).json()
+
+    factor = 10 ** currency(payments[0]["currency"]).exponent
+    sheet = openpyxl.load_workbook(downloads / "payments.xlsx").active
+    header, *rows = list(sheet.iter_rows(values_only=True))
+    column = {title: index for index, title in enumerate(header)}
+    assert [row[column["ID"]] for row in rows] == [p["id"] for p in payments]
+    assert [row[column["Amount"]] for row in rows] == [p["amount"] / factor for p in payments]
+
+    text = "\n".join(page.extract_text() for page in PdfReader(downloads / "payments.pdf").pages)
+    assert all(p["receipt"] in text for p in payments)
+
+    with (downloads / "members.csv").open(encoding="utf-8", newline="") as file:
+        listed = list(csv.DictReader(file))
+    assert [(m["id"], int(m["balance_minor"])) for m in listed] == [(m["id"], m["balance"]) for m in members]
+    assert listed[0]["name"] == "'" + HOSTILE_NAME  # a spreadsheet opening it shows text, runs nothing
+
+    audit_sheet = openpyxl.load_workbook(io.BytesIO((downloads / "audit.xlsx").read_bytes())).active
+    seqs = [row[0] for row in audit_sheet.iter_rows(min_row=2, values_only=True)]
+    # Exported while its own entry (and those of the exports before it) were already written.
+    assert set(seqs) <= {entry["seq"] for entry in audit["items"]}
+    assert len(seqs) >= 3
