@@ -16,6 +16,8 @@ import { money, type Payment } from "../../api/money";
 import { useBranch, useFormat } from "../../app/branch";
 import { FormError } from "../common/FormError";
 import { saveBlob } from "../common/files";
+import { ExportMenu } from "../exports/ExportMenu";
+import { filtersOf } from "../exports/jobs";
 import { GRID_NONCE, PAGE_SIZES, useGridLocale } from "../common/grid";
 import { METHODS } from "../common/method";
 import { activeCount, backwards, exportName, formFromParams, paramsOf, toQuery, type FilterForm } from "./filters";
@@ -116,9 +118,12 @@ export default function PaymentsPage() {
         <Typography variant="h5" component="h1">
           {t("payments.title")}
         </Typography>
-        <Button variant="outlined" startIcon={<DownloadIcon />} onClick={() => exporting.mutate()} disabled={exporting.isPending || reversed} data-testid="export-csv">
-          {exporting.isPending ? t("payments.exporting") : t("payments.export")}
-        </Button>
+        <Stack direction="row" sx={{ gap: 1 }}>
+          <Button variant="outlined" startIcon={<DownloadIcon />} onClick={() => exporting.mutate()} disabled={exporting.isPending || reversed} data-testid="export-csv">
+            {exporting.isPending ? t("payments.exporting") : t("payments.export")}
+          </Button>
+          <ExportMenu kind="payments" filters={filtersOf(toQuery(form, timezone))} formats={["xlsx", "pdf"]} disabled={reversed} />
+        </Stack>
       </Stack>
       <Paper sx={{ p: 2, mb: 2 }} component="section" aria-label={t("payments.filters")}>
         <Box sx={{ display: "grid", gridTemplateColumns: "repeat(auto-fill, minmax(190px, 1fr))", gap: 1.5, alignItems: "start" }}>
