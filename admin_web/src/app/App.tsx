@@ -8,6 +8,7 @@ import { createBrowserRouter, Outlet, RouterProvider } from "react-router";
 
 import { ApiError } from "../api/errors";
 import { INVENTORY_ROUTES } from "../features/inventory/screens";
+import { REPORT_ROUTES } from "../features/reports/screens";
 import { MONEY_ROUTES } from "../features/screens/routes";
 import { store } from "../live/store";
 import LoginPage from "./auth/LoginPage";
@@ -104,6 +105,7 @@ const router = createBrowserRouter([
             ),
           },
           ...MONEY_ROUTES.map(({ path, permission, element }) => ({ path, element: <Allowed permission={permission}>{element}</Allowed> })),
+          ...REPORT_ROUTES.map(({ path, permission, element }) => ({ path, element: <Allowed permission={permission}>{element}</Allowed> })),
           ...INVENTORY_ROUTES.map(({ path, permission, element }) => ({ path, element: <Allowed permission={permission}>{element}</Allowed> })),
           { path: "/account", element: <AccountPage /> },
           { path: "*", element: <NotFound /> },

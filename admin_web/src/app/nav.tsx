@@ -7,6 +7,7 @@ import PeopleIcon from "@mui/icons-material/People";
 import PlaylistAddCheckIcon from "@mui/icons-material/PlaylistAddCheck";
 import type { ReactElement } from "react";
 
+import { REPORT_SCREENS } from "../features/reports/screens";
 import { INVENTORY_SCREENS } from "../features/inventory/screens";
 import { BACK_OFFICE_SCREENS, FRONT_DESK_SCREENS } from "../features/screens/nav";
 // The menu's label of the enrollment screen, before its chunk loads.
@@ -24,6 +25,7 @@ export const SCREENS: readonly Screen[] = [
   { path: "/members", labelKey: "nav.members", permission: "members:read", icon: <PeopleIcon /> },
   ...FRONT_DESK_SCREENS,
   ...BACK_OFFICE_SCREENS,
+  ...REPORT_SCREENS,
   ...INVENTORY_SCREENS,
   { path: "/enroll", labelKey: "enrollment.nav", permission: "pcs:enroll", icon: <PlaylistAddCheckIcon /> },
 ];
