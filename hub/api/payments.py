@@ -118,6 +118,10 @@ class Payment(Answer):
     at: int
 
 
+class PaymentListed(Payment):
+    member_login: str | None = Field(description="the member's login (null when no member, or removed)")
+
+
 class PaymentTaken(Payment):
     replayed: bool = Field(description="true: the key was used before; this is the first answer again")
     voucher_code: str | None = absent("a sold voucher's code (only here)")
@@ -128,7 +132,7 @@ class RefundTaken(Payment):
     replayed: bool
 
 
-class PaymentDetail(Payment):
+class PaymentDetail(PaymentListed):
     refunds: list[Payment] | None = absent("a payment's refunds")
     refundable: int | None = absent("what is left to refund of a payment")
 
@@ -226,12 +230,17 @@ async def create_payment(request: Request) -> Any:
 )
 @requires(Permission.MONEY_READ)
 @with_query(PaymentsQuery)
-@answers(Page[Payment])
+@answers(Page[PaymentListed])
 async def list_payments(request: Request, query: PaymentsQuery) -> dict[str, Any]:
-    found, total = await request.app.ctx.store.ledger.page(
-        history_filter(query), skip=query.offset, limit=query.limit
-    )
-    return {"items": [payment_view(tx) for tx in found], "total": total}
+    store = request.app.ctx.store
+    where = await named_history(request, query)
+    found, total = await store.ledger.page(where, skip=query.offset, limit=query.limit)
+    logins = await store.members.logins({tx.member_id for tx in found if tx.member_id})
+    items = [
+        {**payment_view(tx), "member_login": logins.get(tx.member_id) if tx.member_id else None}
+        for tx in found
+    ]
+    return {"items": items, "total": total}
 
 
 @bp.get("/export.csv")
@@ -244,7 +253,7 @@ async def list_payments(request: Request, query: PaymentsQuery) -> dict[str, Any
 @with_query(HistoryQuery)
 @answers(None, file="text/csv")
 async def export_payments(request: Request, query: HistoryQuery) -> None:
-    where = history_filter(query)
+    where = await named_history(request, query)
     response = await request.respond(
         content_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="payments.csv"'},
@@ -253,6 +262,16 @@ async def export_payments(request: Request, query: HistoryQuery) -> None:
     async for tx in request.app.ctx.store.ledger.iterate(where):
         await response.send(csv_row(export_row(tx)))
     await response.eof()
+
+
+async def named_history(request: Request, query: HistoryQuery) -> HistoryFilter:
+    """The history's filter, where a login in ``member_id`` names the member as their id does (an
+    unknown one finds nothing)."""
+    if query.member_id is not None:
+        member = await request.app.ctx.store.members.resolve(query.member_id)
+        if member is not None:
+            query = query.model_copy(update={"member_id": member.id})
+    return history_filter(query)
 
 
 def history_filter(query: HistoryQuery) -> HistoryFilter:
@@ -328,7 +347,8 @@ def csv_row(values: Sequence[str]) -> str:
 async def get_payment(request: Request, payment_id: str) -> dict[str, Any]:
     ctx = request.app.ctx
     tx = await ctx.money.payment(payment_id)
-    view = payment_view(tx)
+    logins = await ctx.store.members.logins([tx.member_id] if tx.member_id else [])
+    view = {**payment_view(tx), "member_login": logins.get(tx.member_id or "")}
     if tx.kind is TxKind.PAYMENT:
         refunds = await ctx.store.ledger.refunds_of(payment_id)
         view["refunds"] = [payment_view(refund) for refund in refunds]

@@ -4,7 +4,7 @@ offline verifiers the hub gave PCs for them (``OfflineGrantRepository``)."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -107,6 +107,13 @@ class MemberRepository:
     async def by_login(self, login: str) -> MemberRecord | None:
         doc = await self._members.find_one({"login": login})
         return MemberRecord.from_document(doc) if doc else None
+
+    async def logins(self, member_ids: Collection[str]) -> dict[str, str]:
+        """The logins of these members, by id, in one query (lists that show who, not an id)."""
+        if not member_ids:
+            return {}
+        cursor = self._members.find({"_id": {"$in": list(member_ids)}}, {"login": 1})
+        return {doc["_id"]: doc["login"] async for doc in cursor}
 
     async def resolve(self, ref: str) -> MemberRecord | None:
         """The member named by ``ref``: their id, or else their login (an id wins: logins that look like

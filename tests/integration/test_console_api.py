@@ -160,6 +160,37 @@ def test_a_login_names_a_member_wherever_an_id_does(api: httpx.Client) -> None:
     assert "member id" in looks_like_an_id.json()["error"]["message"]
 
 
+def test_the_payment_history_names_each_member_by_login(api: httpx.Client) -> None:
+    ensure_shift(api)
+    first, second = new_member(api), new_member(api)
+    for member in (first, second, first):
+        assert top_up(api, member["id"], 1_000 * SOM).status_code == 201
+    product = api.post("/products", json={"name": f"Tea {uuid.uuid4().hex[:6]}", "price": 500 * SOM}).json()
+    sale = api.post(
+        "/payments",
+        json={"purpose": "sale", "method": "cash", "items": [{"product_id": product["id"], "quantity": 1}]},
+        headers={"Idempotency-Key": key()},
+    )
+    assert sale.status_code == 201, sale.text
+    page = api.get("/payments", params={"limit": 4}).json()["items"]
+    named = [(p["member_id"], p["member_login"]) for p in page]
+    assert named == [
+        (None, None),
+        (first["id"], first["login"]),
+        (second["id"], second["login"]),
+        (first["id"], first["login"]),
+    ]
+    # The member filter takes a login too, and each row still names them.
+    mine = api.get("/payments", params={"member_id": second["login"]}).json()["items"]
+    assert [p["member_login"] for p in mine] == [second["login"]]
+    detail = api.get(f"/payments/{mine[0]['id']}").json()
+    assert (detail["member_id"], detail["member_login"]) == (second["id"], second["login"])
+    assert api.get(f"/payments/{page[0]['id']}").json()["member_login"] is None
+    rows = api.get("/payments/export.csv", params={"member_id": second["login"]}).text.splitlines()
+    assert len(rows) == 2 and second["id"] in rows[1], rows
+    assert api.get("/payments", params={"member_id": "nobody-by-that-name"}).json()["items"] == []
+
+
 def test_a_key_rotation_re_indexes_phones_so_they_are_found_under_the_new_key(stack: LocalStack) -> None:
     old_setting = SECURITY_ENV["ICAFE_ENCRYPTION_KEYS"]
     new_setting = generate_key(f"ph{int(time.time() * 1000)}")

@@ -11233,6 +11233,11 @@ export interface operations {
                             /** Member Id */
                             member_id: string | null;
                             /**
+                             * Member Login
+                             * @description the member's login (null when no member, or removed)
+                             */
+                            member_login: string | null;
+                            /**
                              * Method
                              * @description cash, card, balance or voucher
                              */
@@ -11969,6 +11974,11 @@ export interface operations {
                         kind: "payment" | "refund";
                         /** Member Id */
                         member_id: string | null;
+                        /**
+                         * Member Login
+                         * @description the member's login (null when no member, or removed)
+                         */
+                        member_login: string | null;
                         /**
                          * Method
                          * @description cash, card, balance or voucher

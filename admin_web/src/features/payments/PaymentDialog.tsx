@@ -11,6 +11,7 @@ import {
   DialogContent,
   DialogTitle,
   LinearProgress,
+  Link,
   Stack,
   Table,
   TableBody,
@@ -22,6 +23,7 @@ import {
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
+import { Link as RouterLink } from "react-router";
 
 import { money, type PaymentAnswer, type PaymentLine } from "../../api/money";
 import { useSession } from "../../app/auth/session";
@@ -91,7 +93,17 @@ export function PaymentDialog({ paymentId, onClose }: { paymentId: string; onClo
             <Box sx={{ display: "grid", gridTemplateColumns: "1fr 1fr", gap: 1.5 }}>
               <Field label={t("payments.detail.at")}>{format.dateTime(payment.at)}</Field>
               <Field label={t("payments.detail.staff")}>{payment.staff ?? t("common.none")}</Field>
-              {payment.member_id && <Field label={t("payments.detail.member")}>{payment.member_id}</Field>}
+              {payment.member_id && (
+                <Field label={t("payments.detail.member")}>
+                  {can("members:read") ? (
+                    <Link component={RouterLink} to={`/members/${encodeURIComponent(payment.member_id)}`} data-testid="payment-member">
+                      {payment.member_login ?? payment.member_id}
+                    </Link>
+                  ) : (
+                    (payment.member_login ?? payment.member_id)
+                  )}
+                </Field>
+              )}
               {payment.session_id && <Field label={t("payments.detail.session")}>{payment.session_id}</Field>}
               {payment.terminal_ref && <Field label={t("payments.detail.terminalRef")}>{payment.terminal_ref}</Field>}
               {payment.voucher_last4 && <Field label={t("payments.detail.voucher")}>…{payment.voucher_last4}</Field>}

@@ -4,15 +4,16 @@
  */
 import DownloadIcon from "@mui/icons-material/Download";
 import FilterAltOffIcon from "@mui/icons-material/FilterAltOff";
-import { Alert, Box, Button, MenuItem, Paper, Stack, TextField, Typography } from "@mui/material";
+import { Alert, Box, Button, Link, MenuItem, Paper, Stack, TextField, Typography } from "@mui/material";
 import { DataGrid, type GridColDef, type GridPaginationModel, type GridRowParams } from "@mui/x-data-grid";
 import { keepPreviousData, useMutation, useQuery } from "@tanstack/react-query";
 import { useDeferredValue, useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { useSearchParams } from "react-router";
+import { Link as RouterLink, useSearchParams } from "react-router";
 
 import { api } from "../../api/client";
 import { money, type Payment } from "../../api/money";
+import { useSession } from "../../app/auth/session";
 import { useBranch, useFormat } from "../../app/branch";
 import { FormError } from "../common/FormError";
 import { saveBlob } from "../common/files";
@@ -29,6 +30,7 @@ const FIELD = { minWidth: 0 } as const;
 
 export default function PaymentsPage() {
   const { t } = useTranslation();
+  const { can } = useSession();
   const format = useFormat();
   const branch = useBranch();
   const timezone = branch?.timezone ?? "UTC";
@@ -86,7 +88,21 @@ export default function PaymentsPage() {
         cellClassName: (cell) => (typeof cell.value === "number" && cell.value < 0 ? "refund" : ""),
       },
       { field: "staff", headerName: t("payments.columns.staff"), width: 120 },
-      { field: "member_id", headerName: t("payments.columns.member"), minWidth: 120, flex: 1 },
+      {
+        field: "member_login",
+        headerName: t("payments.columns.member"),
+        minWidth: 120,
+        flex: 1,
+        valueGetter: (_value, row) => row.member_login ?? row.member_id ?? "",
+        renderCell: ({ row, value }) =>
+          row.member_id && can("members:read") ? (
+            <Link component={RouterLink} to={`/members/${encodeURIComponent(row.member_id)}`} onClick={(event) => event.stopPropagation()}>
+              {String(value)}
+            </Link>
+          ) : (
+            String(value)
+          ),
+      },
       {
         field: "reference",
         headerName: t("payments.columns.reference"),
@@ -95,7 +111,7 @@ export default function PaymentsPage() {
         valueGetter: (_value, row) => row.terminal_ref ?? (row.voucher_last4 ? `…${row.voucher_last4}` : (row.refund_of ?? "")),
       },
     ],
-    [t, format],
+    [t, format, can],
   );
 
   const text = (key: "staff" | "member" | "shift", label: string) => (
