@@ -98,6 +98,7 @@ def create_app(settings: HubSettings, name: str = "icafe_hub") -> HubApp:
     unanswered = document_answers(app)  # every route's answers and errors, in the OpenAPI document
     app.error_handler.add(Exception, _error_response)
     app.register_listener(_open, "before_server_start")
+    app.register_listener(_settle, "after_server_start")
     app.register_listener(_close, "after_server_stop")
     _check_routes_declare_access(app, unanswered)
     return app
@@ -172,7 +173,10 @@ async def _error_response(request: Request, exception: Exception) -> HTTPRespons
 async def _open(app: HubApp) -> None:
     ctx = app.ctx
     settings = ctx.settings
-    ctx.store = await open_store(settings.mongo_url, settings.mongo_db)
+    # Every round trip to the store counted (icafe_store_commands_total): what an operation costs.
+    ctx.store = await open_store(
+        settings.mongo_url, settings.mongo_db, listeners=[ctx.metrics.store_listener]
+    )
     # An explicit driver identity: otherwise redis-py reads its package metadata from disk on every new
     # connection, a blocking call on the event loop.
     driver = DriverInfo(name="icafe-hub", lib_version=redis.__version__)
@@ -278,15 +282,19 @@ async def _open(app: HubApp) -> None:
     backups = scheduler_for(settings, ctx.redis, ctx.metrics.registry)
     if backups is not None:
         ctx.tasks.append(asyncio.create_task(backups.run_forever(), name="backups"))
-    # What start-up made lives as long as the process: out of the garbage collector's walks (hub.gc_pauses).
-    ctx.metrics.gc.watch()
-    if settings.gc_tuning:
-        settle_after_start()
     if settings.detect_blocking:
         # After start-up, whose one-off file reads are fine: from here on, the loop must never block.
         from hub.blocking import activate
 
         activate()
+
+
+async def _settle(app: HubApp) -> None:
+    """Once serving: what start-up made (connections, routes, the API's documentation) lives as long as the
+    process, so it goes out of the garbage collector's walks (hub.gc_pauses)."""
+    app.ctx.metrics.gc.watch()
+    if app.ctx.settings.gc_tuning:
+        settle_after_start()
 
 
 async def _prune_telemetry(ctx: HubContext) -> None:

@@ -1,7 +1,10 @@
 """The hub's connection to the broker: reconnects forever, validates every message, dispatches by topic.
 
-Delivered messages go through the intake's two lanes (``hub.mqtt.intake``): telemetry never delays
-events, acknowledgements, logins or presence, and is shed (counted) when the hub cannot keep up.
+Telemetry comes on a connection of its own (``TELEMETRY_CLIENT``, QoS 0, a clean session): when the hub
+cannot keep up, the backlog of readings piles up on that socket (and the broker drops beyond its queue
+limit), never in front of events, acknowledgements, logins or presence, which the main connection reads
+at once. Delivered messages go through the intake's two lanes (``hub.mqtt.intake``): telemetry is handled
+apart from the rest, and shed (counted) when the hub cannot keep up.
 
 A malformed or unexpected message is dropped, counted and logged; it never stops the consumer. A PC is
 hostile, so before decoding, a payload larger than its kind allows (``protocol.codec.MAX_BYTES``) and a
@@ -12,6 +15,7 @@ payloads, also raise an alert against the PC.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import ssl
@@ -44,6 +48,10 @@ from protocol.transport import mqtt_client
 log = logging.getLogger(__name__)
 
 HUB_SESSION_EXPIRY_S = 300
+# The telemetry connection's client id suffix, and its one subscription (a reading is replaced by the next:
+# nothing to keep for a connection that is gone).
+TELEMETRY_CLIENT = "telemetry"
+TELEMETRY_SUBSCRIPTION = next(t for t in hub_shared_subscriptions() if t.endswith(f"/{TopicKind.TELEMETRY}"))
 # Telemetry waiting to be handled, at most (about two seconds of 10,000 messages a second).
 TELEMETRY_BACKLOG = 20_000
 # PCs whose control messages are handled at once (each PC's in order).
@@ -101,10 +109,38 @@ class MqttBridge:
     async def run(self) -> None:
         """The visible reconnection loop: connect, subscribe, consume; back off on failure."""
         self._intake.start()
+        telemetry = asyncio.create_task(self._telemetry_forever(), name="mqtt-telemetry-connection")
         try:
             await self._connect_forever()
         finally:
+            telemetry.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await telemetry
             await self._intake.stop()
+
+    async def _telemetry_forever(self) -> None:
+        """The telemetry connection: reconnects forever, its messages straight into the intake."""
+        settings = self._settings
+        backoff = 0.5
+        while True:
+            client = mqtt_client(
+                host=settings.mqtt_host,
+                port=settings.mqtt_port,
+                client_id=f"icafe-hub-{settings.hub_id}-{TELEMETRY_CLIENT}",
+                tls=self._tls,
+                session_expiry_s=0,
+            )
+            try:
+                async with client:
+                    await client.subscribe(TELEMETRY_SUBSCRIPTION, qos=0)
+                    backoff = 0.5
+                    intake = self._intake
+                    async for message in client.messages:
+                        intake.put(message.topic.value, message.payload)
+            except aiomqtt.MqttError as exc:
+                log.warning("telemetry connection lost (%s); retrying in %.1fs", exc, backoff)
+            await asyncio.sleep(backoff * random.uniform(0.5, 1.5))
+            backoff = min(backoff * 2, 30.0)
 
     async def _connect_forever(self) -> None:
         settings = self._settings
@@ -122,7 +158,8 @@ class MqttBridge:
             try:
                 async with client:
                     for topic in hub_shared_subscriptions():
-                        await client.subscribe(topic, qos=1)
+                        if topic != TELEMETRY_SUBSCRIPTION:  # on the telemetry connection
+                            await client.subscribe(topic, qos=1)
                     for topic in hub_subscriptions():
                         await client.subscribe(topic, qos=1)
                     self._client = client
