@@ -1,5 +1,8 @@
 /** Stock on hand of every counted product, low stock highlighted; receive, write off and settings from here. */
-import { Alert, Box, Button, Chip, FormControlLabel, Paper, Stack, Switch, Typography } from "@mui/material";
+import AddBoxOutlinedIcon from "@mui/icons-material/AddBoxOutlined";
+import RemoveCircleOutlineIcon from "@mui/icons-material/RemoveCircleOutlineOutlined";
+import TuneIcon from "@mui/icons-material/Tune";
+import { Alert, alpha, Box, Button, Chip, FormControlLabel, IconButton, Paper, Stack, Switch, Tooltip, Typography } from "@mui/material";
 import { DataGrid, type GridColDef } from "@mui/x-data-grid";
 import { useQuery } from "@tanstack/react-query";
 import { useMemo, useState } from "react";
@@ -35,39 +38,45 @@ export function StockTab() {
 
   const columns = useMemo<GridColDef<StockLevel>[]>(
     () => [
-      { field: "name", headerName: t("inventory.columns.name"), flex: 2, minWidth: 170 },
-      { field: "category", headerName: t("inventory.columns.category"), flex: 1, minWidth: 110 },
-      { field: "on_hand", headerName: t("inventory.columns.onHand"), type: "number", width: 100 },
-      { field: "low_stock", headerName: t("inventory.columns.lowStock"), type: "number", width: 100, valueFormatter: (value: number | null) => (value === null ? t("common.none") : String(value)) },
+      { field: "name", headerName: t("inventory.columns.name"), flex: 2, minWidth: 150 },
+      { field: "category", headerName: t("inventory.columns.category"), flex: 1, minWidth: 100 },
+      { field: "on_hand", headerName: t("inventory.columns.onHand"), type: "number", width: 90 },
+      { field: "low_stock", headerName: t("inventory.columns.lowStock"), type: "number", width: 90, valueFormatter: (value: number | null) => (value === null ? t("common.none") : String(value)) },
       {
         field: "state",
         headerName: t("inventory.columns.state"),
-        width: 140,
+        width: 130,
         sortable: false,
         renderCell: (cell) => {
           const tone = stockTone(cell.row);
           return <Chip size="small" color={TONE_COLOR[tone]} variant={tone === "ok" ? "outlined" : "filled"} label={t(`inventory.tone.${tone}`)} data-testid={`tone-${tone}`} />;
         },
       },
-      { field: "average_cost", headerName: t("inventory.columns.averageCost"), type: "number", width: 130, valueFormatter: (value: number) => format.money(value) },
+      { field: "average_cost", headerName: t("inventory.columns.averageCost"), type: "number", width: 120, valueFormatter: (value: number) => format.money(value) },
       { field: "value", headerName: t("inventory.columns.value"), type: "number", width: 140, valueFormatter: (value: number) => format.money(value) },
       {
         field: "actions",
         headerName: "",
-        width: 330,
+        width: 140,
         sortable: false,
         renderCell: (cell) =>
           writes ? (
-            <Stack direction="row" spacing={0.5} sx={{ alignItems: "center", height: "100%" }}>
-              <Button size="small" onClick={() => setOpen({ kind: "receive", productId: cell.row.product_id })}>
-                {t("inventory.receive")}
-              </Button>
-              <Button size="small" color="warning" onClick={() => setOpen({ kind: "writeOff", row: cell.row })} data-testid="write-off">
-                {t("inventory.writeOff")}
-              </Button>
-              <Button size="small" color="inherit" onClick={() => setOpen({ kind: "settings", productId: cell.row.product_id, name: cell.row.name })} data-testid="settings">
-                {t("inventory.settings")}
-              </Button>
+            <Stack direction="row" sx={{ alignItems: "center", height: "100%" }}>
+              <Tooltip title={t("inventory.receive")}>
+                <IconButton size="small" color="primary" aria-label={t("inventory.receive")} onClick={() => setOpen({ kind: "receive", productId: cell.row.product_id })}>
+                  <AddBoxOutlinedIcon fontSize="small" />
+                </IconButton>
+              </Tooltip>
+              <Tooltip title={t("inventory.writeOff")}>
+                <IconButton size="small" color="warning" aria-label={t("inventory.writeOff")} onClick={() => setOpen({ kind: "writeOff", row: cell.row })} data-testid="write-off">
+                  <RemoveCircleOutlineIcon fontSize="small" />
+                </IconButton>
+              </Tooltip>
+              <Tooltip title={t("inventory.settings")}>
+                <IconButton size="small" aria-label={t("inventory.settings")} onClick={() => setOpen({ kind: "settings", productId: cell.row.product_id, name: cell.row.name })} data-testid="settings">
+                  <TuneIcon fontSize="small" />
+                </IconButton>
+              </Tooltip>
             </Stack>
           ) : null,
       },
@@ -125,8 +134,9 @@ export function StockTab() {
           nonce={GRID_NONCE}
           sx={{
             border: 0,
-            "& .stock-low": { bgcolor: "warning.light", "&:hover": { bgcolor: "warning.light" } },
-            "& .stock-out": { bgcolor: "error.light", "&:hover": { bgcolor: "error.light" } },
+            // A tint, so the row's text and buttons stay readable.
+            "& .stock-low, & .stock-low:hover": { bgcolor: (theme) => alpha(theme.palette.warning.main, 0.12) },
+            "& .stock-out, & .stock-out:hover": { bgcolor: (theme) => alpha(theme.palette.error.main, 0.12) },
           }}
         />
       </Paper>
