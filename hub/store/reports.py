@@ -1,9 +1,9 @@
 """The reports' reads and their per-day rollups (``hub.reports``).
 
-``report_days`` holds one document per branch and closed local day: the day's folded facts
-(``hub.reports.facts``), one field per section (each a list of rows: keys may hold characters a field
-name cannot) so a report reads only the sections it needs. A document is a pure function of the day's
-records, rebuilt whole, never incremented, so writing it twice is harmless.
+``report_days`` holds one document per branch, closed local day and section of the day's folded facts
+(``hub.reports.facts``: a list of rows, since keys may hold characters a field name cannot), so a report
+reads only the sections it needs (the store reads a document whole, whatever the projection). A day is a
+pure function of its records, rebuilt whole, never incremented, so writing it twice is harmless.
 
 The range reads a day is folded from are the day's own: the ledger by branch and time, sessions by
 creation time, shifts by branch and opening time, audit entries by action and time, members by when they
@@ -16,7 +16,7 @@ import datetime as dt
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
-from pymongo import ASCENDING
+from pymongo import ASCENDING, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
 from hub.store.sessions import SessionRecord
@@ -26,8 +26,8 @@ from hub.store.transactions import LedgerTransaction
 Document = dict[str, Any]
 
 
-def _day_id(branch: str, day: dt.date) -> str:
-    return f"{branch}|{day.isoformat()}"
+def _key(branch: str, section: str) -> str:
+    return f"{branch}|{section}"
 
 
 class ReportRepository:
@@ -40,34 +40,52 @@ class ReportRepository:
         self._members = db["members"]
 
     async def create_indexes(self) -> None:
-        await self._days.create_index([("branch", ASCENDING), ("day", ASCENDING)])
-        for field in ("branch", "day"):  # of their own (hub.store)
+        await self._days.create_index([("key", ASCENDING), ("day", ASCENDING)])
+        for field in ("key", "branch"):  # of their own (hub.store)
             await self._days.create_index([(field, ASCENDING)])
         # New members by when they joined; the other collections' ranges have their indexes already.
         await self._members.create_index([("created_at", ASCENDING)])
 
-    # ---- rollups ------------------------------------------------------------------------------------
+    # ---- rollups: one document per branch, section and day ------------------------------------------
 
     async def days(
         self, branch: str, first: dt.date, last: dt.date, sections: Iterable[str]
     ) -> dict[dt.date, Document]:
-        """The stored days of ``branch`` from ``first`` to ``last``, with only ``sections``."""
-        projection = {"day": 1, **dict.fromkeys(sections, 1)}
-        cursor = self._days.find(
-            {"branch": branch, "day": {"$gte": first.isoformat(), "$lte": last.isoformat()}}, projection
-        )
-        return {dt.date.fromisoformat(doc["day"]): doc async for doc in cursor}
-
-    async def days_until(self, last: dt.date, sections: Iterable[str]) -> list[tuple[str, dt.date, Document]]:
-        """Every branch's stored days up to ``last``: (branch, day, facts)."""
-        projection = {"branch": 1, "day": 1, **dict.fromkeys(sections, 1)}
-        cursor = self._days.find({"day": {"$lte": last.isoformat()}}, projection)
-        return [(str(doc["branch"]), dt.date.fromisoformat(doc["day"]), doc) async for doc in cursor]
+        """The stored days of ``branch`` from ``first`` to ``last`` that hold every one of ``sections``:
+        {day: {section: rows}}."""
+        wanted = list(sections)
+        found: dict[dt.date, Document] = {}
+        for section in wanted:
+            cursor = self._days.find(
+                {"key": _key(branch, section), "day": {"$gte": first.isoformat(), "$lte": last.isoformat()}},
+                {"day": 1, "rows": 1},
+            )
+            async for doc in cursor:
+                found.setdefault(dt.date.fromisoformat(doc["day"]), {})[section] = doc["rows"]
+        return {day: doc for day, doc in found.items() if len(doc) == len(wanted)}
 
     async def save_day(self, branch: str, day: dt.date, sections: Document, built_at: int) -> None:
-        """Store a day's folded ``sections`` (``hub.reports.facts.Facts.to_document``), replacing any."""
-        doc = {"branch": branch, "day": day.isoformat(), "built_at": built_at, **sections}
-        await self._days.update_one({"_id": _day_id(branch, day)}, {"$set": doc}, upsert=True)
+        """Store a day's folded ``sections`` ({section: rows}, ``hub.reports.facts.Facts.to_document``),
+        replacing any, in one round trip."""
+        await self._days.bulk_write(
+            [
+                UpdateOne(
+                    {"_id": f"{_key(branch, section)}|{day.isoformat()}"},
+                    {
+                        "$set": {
+                            "key": _key(branch, section),
+                            "branch": branch,
+                            "day": day.isoformat(),
+                            "rows": rows,
+                            "built_at": built_at,
+                        }
+                    },
+                    upsert=True,
+                )
+                for section, rows in sections.items()
+            ],
+            ordered=False,
+        )
 
     async def drop_days(self, branch: str) -> int:
         return (await self._days.delete_many({"branch": branch})).deleted_count

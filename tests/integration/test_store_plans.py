@@ -342,8 +342,7 @@ CALLS: dict[str, Call] = {
     "ProductRepository.iterate": lambda s: drain(s.products.iterate(active_only=False)),
     # reports (hub.reports): rollups of days, and the range reads days are folded from
     "ReportRepository.days": lambda s: s.reports.days("main", DAY, DAY, ["takings"]),
-    "ReportRepository.days_until": lambda s: s.reports.days_until(DAY, ["accounts"]),
-    "ReportRepository.save_day": lambda s: s.reports.save_day("main", DAY, {"takings": []}, 1),
+    "ReportRepository.save_day": lambda s: s.reports.save_day("main", DAY, {"takings": [], "hours": []}, 1),
     "ReportRepository.drop_days": lambda s: s.reports.drop_days("main"),
     "ReportRepository.transactions": lambda s: drain(s.reports.transactions("main", 0, 9)),
     "ReportRepository.sessions": lambda s: drain(s.reports.sessions(0, 9)),
