@@ -21,7 +21,7 @@ from hub.inventory.service import Inventory
 from hub.live import CHANNEL
 from hub.money.requests import PaymentRequest, RefundRequest, SaleItem
 from hub.money.service import MoneyService
-from hub.store import ProductRecord, Store, open_store
+from hub.store import BranchRecord, ProductRecord, Store, open_store
 from hub.store.ledger import HistoryFilter
 from hub.store.stock import MovementFilter
 from hub.store.stock_operations import OperationLine
@@ -351,3 +351,27 @@ async def test_a_crash_between_a_refund_and_its_returned_goods_is_reconciled_exa
     assert await money.stock.settle(refunds[0]) == 0
     assert await on_hand(store, "soda") == 4
     assert await store.stock.returned(paid.id, "soda") == 2
+
+
+async def test_a_transfer_moves_every_line_at_its_value_or_none(store: Store, inventory: Inventory) -> None:
+    await store.branches.create_if_missing(BranchRecord(id="north", name="North"))
+    await stocked(inventory, store, "lemonade", 4, cost=250)
+    await stocked(inventory, store, "wafer", 1, cost=100)
+    short = [OperationLine("lemonade", 2), OperationLine("wafer", 3)]
+    with pytest.raises(Refused) as refused:
+        await inventory.operations.transfer("main", "north", short, None, BOSS, "t1")
+    assert refused.value.code == "out_of_stock"
+    assert "only 1 of Wafer left at main, 3 asked" in str(refused.value)
+    assert (await on_hand(store, "lemonade"), await on_hand(store, "lemonade", "north")) == (4, 0)
+    done = await inventory.operations.transfer(
+        "main", "north", [OperationLine("lemonade", 3)], "box 1", BOSS, "t2"
+    )
+    assert done.operation.state == "done"
+    there = await store.stock.level("north", "lemonade")
+    assert (there.on_hand, there.value) == (3, 750)
+    assert (await store.stock.level("main", "lemonade")).value == 250
+    moved = await store.stock.by_ref(done.operation.id)
+    assert {(m.branch, m.kind, m.details.counterpart) for m in moved} == {
+        ("main", StockKind.TRANSFER_OUT, "north"),
+        ("north", StockKind.TRANSFER_IN, "main"),
+    }
