@@ -20,7 +20,7 @@ import { money, type Payment } from "../../api/money";
 import { useSession } from "../../app/auth/session";
 import { useFormat } from "../../app/branch";
 import { messageOf } from "../../app/errors";
-import { PAGE_SIZES, useGridLocale } from "../common/grid";
+import { GRID_NONCE, PAGE_SIZES, useGridLocale } from "../common/grid";
 import "../pcs/messages";
 import { AdjustDialog } from "./AdjustDialog";
 import { MemberFormDialog } from "./MemberFormDialog";
@@ -165,6 +165,7 @@ function Entries({ entries }: { entries: BalanceEntry[] }) {
       initialState={{ pagination: { paginationModel: { pageSize: 25 } } }}
       pageSizeOptions={PAGE_SIZES}
       localeText={{ ...localeText, noRowsLabel: t("members.detail.noEntries") }}
+      nonce={GRID_NONCE}
       sx={{ border: 0 }}
       data-testid="member-entries"
     />
@@ -210,6 +211,7 @@ function Sessions({ memberId }: { memberId: string }) {
       density="compact"
       disableRowSelectionOnClick
       localeText={{ ...localeText, noRowsLabel: t("members.detail.noEntries") }}
+      nonce={GRID_NONCE}
       sx={{ border: 0 }}
       data-testid="member-sessions"
     />
@@ -263,6 +265,7 @@ function Payments({ memberId }: { memberId: string }) {
       density="compact"
       disableRowSelectionOnClick
       localeText={{ ...localeText, noRowsLabel: t("members.detail.noEntries") }}
+      nonce={GRID_NONCE}
       sx={{ border: 0 }}
       data-testid="member-payments"
     />

@@ -1,7 +1,6 @@
 /** The map as a list: the same live data in a table that sorts and filters (its own chunk: the grid is large). */
 import { Box } from "@mui/material";
 import { DataGrid, type GridColDef, type GridRowSelectionModel } from "@mui/x-data-grid";
-import { ruRU } from "@mui/x-data-grid/locales";
 import { useMemo } from "react";
 import { useTranslation } from "react-i18next";
 
@@ -9,6 +8,7 @@ import type { Formatters } from "../../app/branch";
 import { STATUS_COLOURS } from "../../app/theme";
 import { useAppSelector } from "../../live/store";
 import type { Tile } from "../../live/tiles";
+import { GRID_NONCE, useGridLocale } from "../common/grid";
 import { useClock } from "./clock";
 import { MemberLogin } from "./MemberLogin";
 import { allTiles, type Zone } from "./selectors";
@@ -45,7 +45,7 @@ export default function PcListView({
   onMenu: (pcId: string, anchor: { x: number; y: number }) => void;
   format: Formatters;
 }) {
-  const { t, i18n } = useTranslation();
+  const { t } = useTranslation();
   const now = useClock();
   const live = useAppSelector((state) => state.live);
   const zoneOf = useMemo(() => new Map(zones.flatMap((zone) => zone.pcIds.map((id) => [id, zone.name] as const))), [zones]);
@@ -116,7 +116,7 @@ export default function PcListView({
     ],
     [t, format],
   );
-  const localeText = i18n.language === "ru" ? ruRU.components.MuiDataGrid.defaultProps.localeText : undefined;
+  const localeText = useGridLocale();
 
   return (
     <Box sx={{ height: "calc(100vh - 260px)", minHeight: 360 }} data-testid="pc-list">
@@ -133,6 +133,7 @@ export default function PcListView({
         }}
         showToolbar
         localeText={localeText}
+        nonce={GRID_NONCE}
         slotProps={{
           toolbar: { showQuickFilter: true },
           row: {
