@@ -51,6 +51,7 @@ from typing import Any
 import aiomqtt
 import httpx
 import psutil
+from redis.asyncio import Redis
 
 from bench.ingest import cpu_percent, cpu_snapshot, hub_tls, login, metric_value, percentile
 from icafe.stack import LocalStack, StackConfig
@@ -93,6 +94,9 @@ class Latency:
     max_ms: float | None = None
     failures: dict[str, int] = field(default_factory=dict)
     failure_examples: dict[str, str] = field(default_factory=dict)
+    # Per request, over the phase (the telemetry's own included: compare with the bare phases).
+    store_round_trips: float | None = None
+    redis_commands: float | None = None
 
 
 @dataclass
@@ -325,6 +329,38 @@ class BareCommands:
         return "ok", ""
 
 
+class RoundTrips:
+    """The hubs' store commands (``icafe_store_commands_total``) and Redis's commands (``INFO
+    commandstats``, those a script runs included) over a phase, per request."""
+
+    def __init__(self, stack: LocalStack, clients: Sequence[httpx.AsyncClient]) -> None:
+        self._clients = clients
+        self._redis = Redis.from_url(stack.redis_url)
+
+    async def count(self) -> tuple[float, float]:
+        store = 0.0
+        for client in self._clients:
+            text = (await client.get("/metrics")).text
+            store += sum(
+                float(line.rsplit(" ", 1)[1])
+                for line in text.splitlines()
+                if line.startswith("icafe_store_commands_total{")
+            )
+        stats = await self._redis.info("commandstats")
+        return store, float(sum(v["calls"] for k, v in stats.items() if k != "cmdstat_info"))
+
+    async def phase(self, requests: Awaitable[Latency]) -> Latency:
+        store, redis = await self.count()
+        figures = await requests
+        store_after, redis_after = await self.count()
+        figures.store_round_trips = round((store_after - store) / max(1, figures.sent), 2)
+        figures.redis_commands = round((redis_after - redis - 1) / max(1, figures.sent), 2)
+        return figures
+
+    async def close(self) -> None:
+        await self._redis.aclose()
+
+
 # ---- the run -----------------------------------------------------------------------------------
 
 
@@ -339,6 +375,7 @@ async def benchmark(stack: LocalStack, options: Options, figures: Figures) -> No
     timeout = httpx.Timeout(COMMAND_TIMEOUT_S + 10)
     clients = [httpx.AsyncClient(base_url=url, timeout=timeout, limits=limits) for url in urls]
     first = clients[0]
+    trips = RoundTrips(stack, clients)
     try:
         token = await login(first, stack.secrets["admin_password"])
         headers = {"Authorization": f"Bearer {token}"}
@@ -370,8 +407,8 @@ async def benchmark(stack: LocalStack, options: Options, figures: Figures) -> No
             bare = BareCommands(mqtt, stack.config.site)
             consuming = asyncio.create_task(bare.consume())
             try:
-                figures.bare_mqtt = await open_loop(
-                    options.rate, options.commands, lambda _: bare.send(rng.choice(pcs))
+                figures.bare_mqtt = await trips.phase(
+                    open_loop(options.rate, options.commands, lambda _: bare.send(rng.choice(pcs)))
                 )
             finally:
                 consuming.cancel()
@@ -382,7 +419,7 @@ async def benchmark(stack: LocalStack, options: Options, figures: Figures) -> No
             answer = await clients[index % len(clients)].get("/healthz")
             return ("ok", "") if answer.status_code == 200 else (str(answer.status_code), answer.text[:200])
 
-        figures.bare_http = await open_loop(options.rate, options.commands, healthz)
+        figures.bare_http = await trips.phase(open_loop(options.rate, options.commands, healthz))
 
         progress(f"hub: {options.commands} commands at {options.rate}/s over {len(clients)} hub(s)")
 
@@ -396,7 +433,7 @@ async def benchmark(stack: LocalStack, options: Options, figures: Figures) -> No
 
         metrics_before = [(await c.get("/metrics")).text for c in clients]
         load_before, cpu_before, started = load_status(paths), cpu_snapshot(stack), time.monotonic()
-        figures.hub = await open_loop(options.rate, options.commands, command)
+        figures.hub = await trips.phase(open_loop(options.rate, options.commands, command))
         elapsed = time.monotonic() - started
         load_after, cpu_after = load_status(paths), cpu_snapshot(stack)
         metrics_after = [(await c.get("/metrics")).text for c in clients]
@@ -419,6 +456,7 @@ async def benchmark(stack: LocalStack, options: Options, figures: Figures) -> No
             if name.startswith("hub") and s.pid is not None
         ]
     finally:
+        await trips.close()
         for client in clients:
             await client.aclose()
 
@@ -484,7 +522,7 @@ def render(figures: Figures) -> str:
         f"  telemetry: offered {fmt(figures.telemetry_offered_msg_s, ' msg/s')}, sent "
         f"{fmt(figures.telemetry_sent_msg_s, ' msg/s')}, "
         f"hub received {fmt(figures.telemetry_hub_msg_s, ' msg/s')}",
-        f"  {'':<28}{'ok':>7}{'p50':>11}{'p99':>11}{'max':>11}  failures",
+        f"  {'':<28}{'ok':>7}{'p50':>11}{'p99':>11}{'max':>11}{'store':>7}{'redis':>7}  failures",
     ]
     for name, figure in (
         ("bare MQTT (broker + PC)", figures.bare_mqtt),
@@ -496,9 +534,13 @@ def render(figures: Figures) -> str:
         )
         lines.append(
             f"  {name:<28}{figure.ok:>4}/{figure.sent:<3}{fmt(figure.p50_ms):>10}{fmt(figure.p99_ms):>11}"
-            f"{fmt(figure.max_ms):>11}  {failures or 'none'}"
+            f"{fmt(figure.max_ms):>11}{fmt(figure.store_round_trips, ''):>7}"
+            f"{fmt(figure.redis_commands, ''):>7}  {failures or 'none'}"
         )
     cpu = ", ".join(f"{name} {share:.0f} %" for name, share in sorted(figures.cpu_percent.items()))
+    lines.append(
+        "  (store, redis: round trips and commands per request over the phase, telemetry's included)"
+    )
     lines.append(f"  CPU during the hub's commands: {cpu}")
     gc = ", ".join(
         f"gen {g}: {p['count']:.0f} x {p['mean_ms']:.1f} ms" for g, p in figures.hub_gc.items() if p["count"]
