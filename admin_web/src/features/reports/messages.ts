@@ -120,18 +120,23 @@ const en = {
   weekdays: ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
 };
 
-const ru: typeof en = {
+// Russian counts take the few/many forms as well (i18next picks them by Intl.PluralRules).
+const ru: typeof en & { dashboard: Record<"payments_few" | "payments_many" | "running_few" | "running_many", string> } = {
   nav: "Отчёты",
   dashboardNav: "Сводка",
   dashboard: {
     title: "Сегодня",
     takings: "Выручка за сегодня",
     payments_one: "{{count}} платёж",
-    payments_other: "{{count}} платежей",
+    payments_few: "{{count}} платежа",
+    payments_many: "{{count}} платежей",
+    payments_other: "{{count}} платежа",
     inUse: "ПК заняты",
     ofPcs: "из {{count}} ПК",
     sessions: "Сеансы за сегодня",
     running_one: "{{count}} идёт",
+    running_few: "{{count}} идут",
+    running_many: "{{count}} идут",
     running_other: "{{count}} идут",
     outstanding: "Балансы клиентов",
     outstandingHint: "хранится для клиентов: обязательство",
