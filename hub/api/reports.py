@@ -3,9 +3,10 @@ in the branch's timezone, grouped by day, week or month (``hub.reports``)."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import datetime as dt
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 from sanic import Blueprint, Request
 from sanic_ext import openapi
 
@@ -20,22 +21,29 @@ from hub.store.branches import BranchRecord
 
 bp = Blueprint("reports", url_prefix="/reports")
 
-DATE: dict[str, Any] = {"pattern": r"^\d{4}-\d{2}-\d{2}$", "examples": ["2026-11-01"]}
+
+def _real_day(value: str) -> str:
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValueError("a day of the calendar as YYYY-MM-DD, e.g. 2026-11-01") from None
+    return value
+
+
+# A whole local day, checked with the other query parameters (the answer names the parameter).
+Day = Annotated[
+    str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$", examples=["2026-11-01"]), AfterValidator(_real_day)
+]
 
 
 class ReportQuery(QueryModel):
-    from_: str | None = Field(
+    from_: Day | None = Field(
         default=None,
         alias="from",
-        max_length=10,
         description="the first day, YYYY-MM-DD in the branch's timezone; a week before `to` when left out",
-        json_schema_extra=DATE,
     )
-    to: str | None = Field(
-        default=None,
-        max_length=10,
-        description="the last day (included), YYYY-MM-DD; today when left out",
-        json_schema_extra=DATE,
+    to: Day | None = Field(
+        default=None, description="the last day (included), YYYY-MM-DD; today when left out"
     )
     branch: Name | None = Field(default=None, description="the branch; the hub's own when left out")
 

@@ -127,7 +127,7 @@ def test_the_other_reports_answer_and_bad_ranges_are_refused(
     assert "swap" in backwards.json()["error"]["message"]
     not_a_date = api.get("/reports/revenue", params={"from": "last week"})
     assert not_a_date.status_code == 400
-    assert "YYYY-MM-DD" in not_a_date.json()["error"]["message"]
+    assert not_a_date.json()["error"]["message"].startswith("from:")
     assert api.get("/reports/takings", params={"group": "year"}).status_code == 400
     assert api.get("/reports/takings", params={"branch": "nowhere"}).status_code == 404
     cashier = create_staff(stack, token, "cashier")
