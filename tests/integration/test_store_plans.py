@@ -41,6 +41,7 @@ from hub.store import (
     open_store,
 )
 from hub.store.commands import CommandState
+from hub.store.enrollments import EnrollCodeRecord, EnrollmentRecord, EnrollState
 from hub.store.exports import ExportRecord
 from hub.store.ledger import CapClaim, HistoryFilter
 from hub.store.members import MemberSearch, OfflineGrant
@@ -96,6 +97,7 @@ LISTINGS: dict[str, str] = {
     "UserRepository.count": "an unfiltered count reads metadata",
     "UserRepository.page": "every staff user by name, a page at a time",
     "VoucherRepository.page": "every voucher, newest first, a page at a time",
+    "EnrollCodeRepository.page": "every enrollment code, newest first, a page at a time",
 }
 # Methods that send no command at all.
 SENDS_NOTHING = {"Store.close": "closes the client"}
@@ -187,6 +189,24 @@ SESSION = SessionRecord(
     started_by="cashier",
 )
 EXPORT = ExportRecord("x1", "u1", "admin", "payments", "csv", {}, created_at=1, runner="hub", beat_at=1)
+ENROLL_CODE = EnrollCodeRecord("e1", "h" * 64, "1234", "main", None, None, 0, 5, 1, 10, "admin")
+ENROLLMENT = EnrollmentRecord(
+    "r1",
+    "e1",
+    "s",
+    "csr",
+    "f" * 64,
+    "pc-9",
+    "main",
+    None,
+    None,
+    None,
+    None,
+    None,
+    None,
+    EnrollState.PENDING,
+    1,
+)
 COMMAND = CommandRecord("c1", "pc-1", "lock", None, "admin", 1, 2, CommandState.SENT)
 USER = StaffUser("u1", "aziz", "cashier", "h", False, 1)
 TOKEN = RefreshRecord("t1", "f1", "u1", 0, 1, 10, 1, 100)
@@ -204,9 +224,35 @@ CALLS: dict[str, Call] = {
         "main", "p1", "low", by="x", at=2
     ),
     "AlertRepository.unresolved_for_branch": lambda s: s.alerts.unresolved_for_branch("main"),
+    "AlertRepository.resolve_pc_alert": lambda s: s.alerts.resolve_pc_alert("pc-1", "k", by="x", at=2),
+    "AlertRepository.get": lambda s: s.alerts.get("a1"),
+    "AlertRepository.page(state)": lambda s: s.alerts.page(("open", "acknowledged"), {}),
+    "AlertRepository.page(pc)": lambda s: s.alerts.page(("open",), {"pc_id": "pc-1"}),
+    "AlertRepository.unresolved_by_kind": lambda s: s.alerts.unresolved_by_kind(),
+    # enrollment
+    "EnrollCodeRepository.create": lambda s: s.enroll_codes.create(ENROLL_CODE),
+    "EnrollCodeRepository.by_hash": lambda s: s.enroll_codes.by_hash("h" * 64),
+    "EnrollCodeRepository.get": lambda s: s.enroll_codes.get("e1"),
+    "EnrollCodeRepository.take_use": lambda s: s.enroll_codes.take_use("e1", 2),
+    "EnrollCodeRepository.withdraw": lambda s: s.enroll_codes.withdraw("e1", 3),
+    "EnrollCodeRepository.page": lambda s: s.enroll_codes.page(),
+    "EnrollmentRepository.create": lambda s: s.enrollments.create(ENROLLMENT),
+    "EnrollmentRepository.get": lambda s: s.enrollments.get("r1"),
+    "EnrollmentRepository.for_code_and_key": lambda s: s.enrollments.for_code_and_key("e1", "f" * 64),
+    "EnrollmentRepository.new_secret": lambda s: s.enrollments.new_secret("r1", "s2"),
+    "EnrollmentRepository.claim": lambda s: s.enrollments.claim(
+        "r1", EnrollState.PENDING, EnrollState.SIGNING
+    ),
+    "EnrollmentRepository.approve": lambda s: s.enrollments.approve(
+        "r1", pc_id="pc-9", group=None, certificate="c", ca="ca", serial="1", by="admin", at=4
+    ),
+    "EnrollmentRepository.reject": lambda s: s.enrollments.reject("r1", reason="no", by="admin", at=5),
+    "EnrollmentRepository.in_state": lambda s: s.enrollments.in_state(EnrollState.PENDING),
     # audit
     "AuditRepository.head": lambda s: s.audit.head(),
-    "AuditRepository.append": lambda s: s.audit.append(lambda seq, prev: {"seq": seq, "hash": prev, "at": 1}),
+    "AuditRepository.append": lambda s: s.audit.append(
+        [lambda seq, prev: {"seq": seq, "hash": prev, "at": 1}]
+    ),
     "AuditRepository.page(all)": lambda s: s.audit.page(),
     "AuditRepository.page(actor)": lambda s: s.audit.page(actor="admin"),
     "AuditRepository.page(action)": lambda s: s.audit.page(action="x.y"),
@@ -306,6 +352,7 @@ CALLS: dict[str, Call] = {
     ),
     # members and offline grants
     "MemberRepository.create": lambda s: s.members.create(MemberRecord("m1", "nodira", "N", "h", 1)),
+    "MemberRepository.logins": lambda s: s.members.logins(["m1", "m2"]),
     "MemberRepository.get": lambda s: s.members.get("m1"),
     "MemberRepository.by_login": lambda s: s.members.by_login("nodira"),
     "MemberRepository.resolve": lambda s: s.members.resolve("nodira"),
