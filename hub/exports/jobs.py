@@ -198,6 +198,15 @@ class ExportJobs:
             down = outage(exc)
             if down is None:
                 log.exception("export %s (%s, %s) failed", record.id, record.kind, record.format)
+            else:
+                log.warning(
+                    "export %s (%s, %s): the %s became unavailable: %s",
+                    record.id,
+                    record.kind,
+                    record.format,
+                    down,
+                    exc,
+                )
             message = f"the {down} became unavailable" if down else "an unexpected error (see the hub's log)"
             await self._failed(record, part, f"{message}; retry the export", retryable=True)
 
