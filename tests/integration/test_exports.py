@@ -27,12 +27,20 @@ from billing.money import currency
 from hub.exports.jobs import HUB_STOPPED
 from hub.sessions.defaults import DEFAULT_TARIFF
 from hub.store.sessions import SessionRecord, SessionState
-from icafe.stack import LocalStack
+from icafe.stack import LocalStack, StackConfig
 from icafe.supervisor import free_port
 from protocol import SessionKind
 
-from .conftest import Staff, async_wait_until, create_staff, database, login, wait_until
-from .own_stack import own_stack
+from .conftest import (
+    ADMIN_PASSWORD,
+    SECURITY_ENV,
+    Staff,
+    async_wait_until,
+    create_staff,
+    database,
+    login,
+    wait_until,
+)
 
 HOSTILE_NAME = '=HYPERLINK("http://evil.example","click")'
 TERMINAL_REF = "A7731"
@@ -387,10 +395,28 @@ KILLED = 10_000  # rows of the export the hub is killed during: enough to catch 
 
 @pytest.fixture(scope="module")
 def replicated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LocalStack, int]]:
-    with own_stack(tmp_path_factory.mktemp("exports"), {"ICAFE_EXPORT_KEEP_H": str(KEEP_H)}) as local:
+    """Two hub replicas on one data directory. Started (and restarted) with a longer wait than the shared
+    helpers' 60 s: the test kills and restarts one while the machine may be busy with other work."""
+    config = StackConfig(
+        data_dir=tmp_path_factory.mktemp("exports"),
+        http_port=free_port(),
+        admin_password=ADMIN_PASSWORD,
+        hub_env={
+            "ICAFE_MONGO_DB": f"icafe_own_{uuid.uuid4().hex[:8]}",
+            "ICAFE_DETECT_BLOCKING": "1",
+            "ICAFE_EXPORT_KEEP_H": str(KEEP_H),
+            **SECURITY_ENV,
+        },
+    )
+    local = LocalStack(config)
+    try:
+        local.start_infrastructure()
+        local.start_hub(ready_timeout_s=180)
         port = free_port()
-        local.start_hub("hub-2", port)
+        local.start_hub("hub-2", port, ready_timeout_s=180)
         yield local, port
+    finally:
+        local.stop()
 
 
 async def test_replicas_share_files_and_progress_and_files_go_after_their_keep(
