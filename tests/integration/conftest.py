@@ -76,6 +76,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     local = LocalStack(config)
     try:
         local.start_infrastructure()
+        local.start_signer()  # PCs enroll (approve, revoke) as in the demo
         local.start_hub()
         yield local
     finally:

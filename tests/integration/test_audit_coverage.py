@@ -13,6 +13,10 @@ from typing import Any
 
 import httpx
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from sanic import Blueprint, Sanic, json
 
 from hub.api.audited import WRITE_METHODS, audits, declared_audits, silent_write_routes
@@ -454,6 +458,62 @@ def _retry_export(walk: Walk) -> httpx.Response:
     with client:
         db["export_jobs"].insert_one(record.to_document())
     return walk.as_owner("POST", f"/exports/{record.id}/retry")
+
+
+def _enroll_code(walk: Walk) -> str:
+    response = walk.as_owner("POST", "/enrollment-codes", json={"uses": 1})
+    assert response.status_code == 201, response.text
+    code: str = response.json()["code"]
+    return code
+
+
+def _certificate_request(name: str) -> str:
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    request = x509.CertificateSigningRequestBuilder().subject_name(subject).sign(key, hashes.SHA256())
+    return request.public_bytes(serialization.Encoding.PEM).decode()
+
+
+def _submit_enrollment(walk: Walk, name: str) -> httpx.Response:
+    body = {"code": _enroll_code(walk), "csr": _certificate_request(name), "name": name}
+    return httpx.post(walk.url("/enroll"), json=body, timeout=20)
+
+
+@step("POST", "/api/v1/enrollment-codes")
+def _create_enroll_code(walk: Walk) -> httpx.Response:
+    return walk.as_owner("POST", "/enrollment-codes", json={"uses": 2})
+
+
+@step("POST", "/api/v1/enrollment-codes/<code_id:str>/withdraw")
+def _withdraw_enroll_code(walk: Walk) -> httpx.Response:
+    made = walk.as_owner("POST", "/enrollment-codes", json={"uses": 1})
+    return walk.as_owner("POST", f"/enrollment-codes/{made.json()['id']}/withdraw")
+
+
+@step("POST", "/api/v1/enroll")
+def _enroll(walk: Walk) -> httpx.Response:
+    response = _submit_enrollment(walk, "pc-walk-enrolled")
+    walk.state["enrollment"] = response.json().get("id")
+    return response
+
+
+@step("POST", "/api/v1/enrollments/<request_id:str>/approve")
+def _approve_enrollment(walk: Walk) -> httpx.Response:
+    return walk.as_owner("POST", f"/enrollments/{walk.state['enrollment']}/approve", json={})
+
+
+@step("POST", "/api/v1/enrollments/<request_id:str>/reject")
+def _reject_enrollment(walk: Walk) -> httpx.Response:
+    submitted = _submit_enrollment(walk, "pc-walk-rejected")
+    assert submitted.status_code == 202, submitted.text
+    body = {"reason": "not one of ours"}
+    return walk.as_owner("POST", f"/enrollments/{submitted.json()['id']}/reject", json=body)
+
+
+@step("POST", "/api/v1/pcs/<pc_id:str>/revoke")
+def _revoke_pc(walk: Walk) -> httpx.Response:
+    # The PC the walk enrolled above (steps run in the order they are defined).
+    return walk.as_owner("POST", "/pcs/pc-walk-enrolled/revoke", json={"confirmation": ADMIN_CONFIRMATION})
 
 
 def _open_alert(walk: Walk) -> str:
