@@ -15,7 +15,9 @@ down); with ``@requires`` also 401, 403 and 429; with a body also 413.
 
 from __future__ import annotations
 
+import copy
 import functools
+import typing
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -31,6 +33,7 @@ from pydantic import (
 from sanic import Sanic
 from sanic.response import HTTPResponse
 from sanic_ext import openapi
+from sanic_ext.extensions.openapi import types as openapi_types
 
 from hub.api.guard import PUBLIC, declared_access
 from hub.api.schema import openapi30
@@ -212,9 +215,21 @@ def json_content(model: type[BaseModel]) -> dict[str, Any]:
 
 def answer_schema(model: type[BaseModel]) -> dict[str, Any]:
     """The schema of what ``build`` answers: every property required (always present, maybe null) but
-    those declared ``absent()``; no defaults (an answer has values, not defaults)."""
+    those declared ``absent()``; no defaults (an answer has values, not defaults). A copy: the document
+    keeps what it is given, and one model answers many routes (the error model every route)."""
+    return copy.deepcopy(_answer_schema(model))
+
+
+@functools.cache
+def _answer_schema(model: type[BaseModel]) -> dict[str, Any]:
     schema: dict[str, Any] = _every_field_present(openapi30(model.model_json_schema(mode="validation")))
     return schema
+
+
+# Sanic Extensions evaluates the type hints of its own definition classes again for every object it
+# builds (thousands as the hub starts: about a third of its start-up); a class's hints never change, so
+# each class's are evaluated once.
+openapi_types.get_type_hints = functools.cache(typing.get_type_hints)  # type: ignore[attr-defined,assignment]
 
 
 def _every_field_present(node: Any) -> Any:
