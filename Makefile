@@ -15,7 +15,8 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # Debian packages the local stack runs: Mosquitto and Redis (installed only when missing); Xvfb and the xcb
-# libraries Qt's X11 platform needs (beyond PySide6's wheel) for the lock screen's tests on a real X server.
+# libraries Qt's X11 platform needs (beyond PySide6's wheel) for the lock screen's tests on a real X server;
+# Chromium for the console's browser tests; promtool (Debian's prometheus) checks the example alert rules.
 system-deps:
 	@missing=""; \
 	command -v mosquitto >/dev/null || [ -x /usr/sbin/mosquitto ] || missing="$$missing mosquitto"; \
@@ -25,6 +26,7 @@ system-deps:
 	[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing="$$missing fonts-dejavu-core"; \
 	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
 	command -v Xvfb >/dev/null || missing="$$missing xvfb"; \
+	command -v promtool >/dev/null || missing="$$missing prometheus"; \
 	/sbin/ldconfig -p | grep -q libxcb-cursor.so.0 || missing="$$missing libxcb-cursor0"; \
 	/sbin/ldconfig -p | grep -q libxcb-icccm.so.4 || missing="$$missing libxcb-icccm4"; \
 	/sbin/ldconfig -p | grep -q libxcb-keysyms.so.1 || missing="$$missing libxcb-keysyms1"; \
