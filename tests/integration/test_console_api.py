@@ -187,7 +187,8 @@ def test_the_payment_history_names_each_member_by_login(api: httpx.Client) -> No
     assert (detail["member_id"], detail["member_login"]) == (second["id"], second["login"])
     assert api.get(f"/payments/{page[0]['id']}").json()["member_login"] is None
     rows = api.get("/payments/export.csv", params={"member_id": second["login"]}).text.splitlines()
-    assert len(rows) == 2 and second["id"] in rows[1], rows
+    assert len(rows) == 2, rows
+    assert second["id"] in rows[1], rows
     assert api.get("/payments", params={"member_id": "nobody-by-that-name"}).json()["items"] == []
 
 
