@@ -24,6 +24,9 @@ async function openMap(page: Page): Promise<void> {
 }
 
 const FREE = "free";
+// An action's result waits on the hub and the PC's agent (an MQTT round trip): on a busy machine that is
+// longer than a screen's own checks are given.
+const AGENT_ANSWER = { timeout: 30_000 };
 
 const tile = (page: Page, pc: string) => page.getByTestId(`pc-tile-${pc}`);
 
@@ -49,7 +52,7 @@ test("a prepaid guest from a tile: the hub's price before confirming, the guest 
   await expect(dialog.getByTestId("start-confirm")).toContainText(price);
   await shot(page, "desk-start-dialog-en");
   await dialog.getByTestId("start-confirm").click();
-  await expect(dialog.getByTestId(`result-${FIRST}`)).toHaveAttribute("data-state", "done");
+  await expect(dialog.getByTestId(`result-${FIRST}`)).toHaveAttribute("data-state", "done", AGENT_ANSWER);
 
   // The guest pays at once, by card with the terminal's reference: what is owed is the quoted price.
   const payment = dialog.getByTestId("guest-payment");
@@ -85,7 +88,7 @@ test("a prepaid guest from a tile: the hub's price before confirming, the guest 
   await expect(stop.getByText("Required")).toBeVisible();
   await stop.getByTestId("reason-left").click();
   await stop.getByTestId("stop-confirm").click();
-  await expect(stop.getByTestId(`result-${FIRST}`)).toHaveAttribute("data-state", "done");
+  await expect(stop.getByTestId(`result-${FIRST}`)).toHaveAttribute("data-state", "done", AGENT_ANSWER);
   await expect(stop.getByTestId("nothing-owed")).toBeVisible();
   await page.keyboard.press("Escape");
   await expect(first).toHaveAttribute("data-status", FREE);
@@ -104,7 +107,7 @@ test("two PCs selected get one message; both agents acknowledge; unlock asks for
   await dialog.getByTestId("command-text").fill("Please come to the front desk.");
   await dialog.getByTestId("command-send").click();
   for (const pc of [SECOND, THIRD]) {
-    await expect(dialog.getByTestId(`result-${pc}`)).toHaveAttribute("data-state", "done");
+    await expect(dialog.getByTestId(`result-${pc}`)).toHaveAttribute("data-state", "done", AGENT_ANSWER);
     await expect(dialog.getByTestId(`result-${pc}`)).toContainText("acknowledged");
   }
   await page.keyboard.press("Escape");
@@ -124,14 +127,14 @@ test("two PCs selected get one message; both agents acknowledge; unlock asks for
   await expect(unlock.getByTestId(`result-${SECOND}`)).toHaveAttribute("data-state", "failed");
   await unlock.locator('input[name="password"]').fill(OWNER_PASSWORD);
   await unlock.getByTestId("command-send").click();
-  await expect(unlock.getByTestId(`result-${SECOND}`)).toHaveAttribute("data-state", "done");
+  await expect(unlock.getByTestId(`result-${SECOND}`)).toHaveAttribute("data-state", "done", AGENT_ANSWER);
   await page.keyboard.press("Escape");
   // Unlocked with no session: the maintenance look, until it is locked again (key L on the focused PC).
   await expect(tile(page, SECOND)).toHaveAttribute("data-status", "maintenance");
   await tile(page, SECOND).click();
   await page.keyboard.press("l");
   await page.getByTestId("command-dialog").getByTestId("command-send").click();
-  await expect(page.getByTestId("command-dialog").getByTestId(`result-${SECOND}`)).toHaveAttribute("data-state", "done");
+  await expect(page.getByTestId("command-dialog").getByTestId(`result-${SECOND}`)).toHaveAttribute("data-state", "done", AGENT_ANSWER);
   await page.keyboard.press("Escape");
   await expect(tile(page, SECOND)).toHaveAttribute("data-status", "free");
   await page.getByTestId("selection-clear").click();
@@ -145,7 +148,7 @@ test("two PCs selected get one message; both agents acknowledge; unlock asks for
   await start.getByTestId("mode-postpaid").click();
   await expect(start.getByTestId("quote")).toBeVisible();
   await start.getByTestId("start-confirm").click();
-  await expect(start.getByTestId(`result-${FOURTH}`)).toHaveAttribute("data-state", "done");
+  await expect(start.getByTestId(`result-${FOURTH}`)).toHaveAttribute("data-state", "done", AGENT_ANSWER);
   await start.getByTestId("start-close").click();
   await expect(tile(page, FOURTH)).toHaveAttribute("data-status", "in_session");
 

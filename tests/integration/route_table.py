@@ -65,4 +65,6 @@ def api_routes(app: Any = None) -> list[ApiRoute]:
                 routes.append(
                     ApiRoute(method, "/" + route.path, params, handler, query_model(route), websocket)
                 )
-    return routes
+    # The router's order differs between processes: tests parametrised by route are collected alike in
+    # every pytest-xdist worker only in a fixed order.
+    return sorted(routes, key=lambda api_route: (api_route.template, api_route.method))

@@ -8,12 +8,8 @@ to ICAFE_E2E_SCREENSHOTS (default: a folder under the system's temporary directo
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
-import subprocess
 import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,36 +19,24 @@ import pytest
 from icafe.stack import LocalStack, http_ready
 from icafe.supervisor import ServiceSpec, free_port
 
+from .browser import (
+    build_console,
+    needs_node,
+    owner_client,
+    run_playwright,
+    screenshots_dir,
+)
 from .conftest import ADMIN_CONFIRMATION, ADMIN_PASSWORD, Staff, start_agent_process, wait_until
 from .own_stack import own_stack
 
-ROOT = Path(__file__).resolve().parents[2]
-CONSOLE = ROOT / "admin_web"
-CHROMIUM = os.environ.get("ICAFE_CHROMIUM", "/usr/bin/chromium")
 PCS = ["pc-101", "pc-102", "pc-103"]
-
-
-def _console_script(*args: str) -> None:
-    subprocess.run([str(CONSOLE / "scripts" / "console.sh"), *args], check=True, cwd=CONSOLE)
 
 
 @pytest.fixture(scope="module")
 def console_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    _console_script("build")
+    build_console()
     with own_stack(tmp_path_factory.mktemp("console"), {"ICAFE_TELEMETRY_FLUSH_S": "0.1"}) as local:
         yield local
-
-
-def _owner(stack: LocalStack) -> httpx.Client:
-    login = httpx.post(
-        f"{stack.api_url}/api/v1/auth/login", json={"username": "admin", "password": ADMIN_PASSWORD}
-    )
-    login.raise_for_status()
-    return httpx.Client(
-        base_url=f"{stack.api_url}/api/v1",
-        headers={"Authorization": f"Bearer {login.json()['access_token']}"},
-        timeout=15,
-    )
 
 
 def _index_nonce(response: httpx.Response) -> str:
@@ -125,12 +109,11 @@ def test_unbuilt_console_says_how_to_build_it(console_stack: LocalStack, tmp_pat
         console_stack.supervisor.stop("hub-unbuilt")
 
 
-@pytest.mark.skipif(shutil.which("npx") is None and not (ROOT / ".venv/bin/npx").exists(), reason="no Node")
+@needs_node
 def test_console_in_a_browser(console_stack: LocalStack) -> None:
-    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: `make system-deps` installs Debian's chromium"
     stack = console_stack
     agents = {pc: start_agent_process(stack, pc) for pc in PCS}
-    with _owner(stack) as owner:
+    with owner_client(stack) as owner:
 
         def all_online() -> bool:
             pcs = owner.get("/pcs").json()["items"]
@@ -163,11 +146,8 @@ def test_console_in_a_browser(console_stack: LocalStack) -> None:
         )
         assert cashier.status_code == 201, cashier.text
 
-    shots = os.environ.get("ICAFE_E2E_SCREENSHOTS") or str(
-        Path(tempfile.gettempdir()) / "icafe-console-screenshots"
-    )
+    shots = screenshots_dir()
     env = {
-        **os.environ,
         "ICAFE_E2E_URL": stack.api_url,
         "ICAFE_E2E_OWNER_PASSWORD": ADMIN_PASSWORD,
         "ICAFE_E2E_PCS": json.dumps(PCS),
@@ -181,51 +161,23 @@ def test_console_in_a_browser(console_stack: LocalStack) -> None:
         "ICAFE_E2E_CASHIER_PASSWORD": cashier.json()["password"],
         "ICAFE_E2E_SCREENSHOTS": shots,
         "ICAFE_E2E_OUTPUT": str(stack.data_dir / "playwright"),
-        "ICAFE_CHROMIUM": CHROMIUM,
-        # Never download a browser: Debian's chromium is the one driven.
-        "PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD": "1",
     }
-    result = subprocess.run(
-        [str(CONSOLE / "scripts" / "console.sh"), "npx", "playwright", "test", "e2e/console.spec.ts"],
-        cwd=CONSOLE,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=480,
-        check=False,
-    )
-    print(result.stdout[-6000:])
-    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
+    run_playwright("e2e/console.spec.ts", env)
 
 
 DESK_PCS = ["pc-201", "pc-202", "pc-203", "pc-204"]
 DESK_MEMBER = "zarina.e2e"
 
 
-def _playwright(spec: str, env: dict[str, str]) -> None:
-    result = subprocess.run(
-        [str(CONSOLE / "scripts" / "console.sh"), "npx", "playwright", "test", spec],
-        cwd=CONSOLE,
-        env={**os.environ, "PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD": "1", "ICAFE_CHROMIUM": CHROMIUM, **env},
-        capture_output=True,
-        text=True,
-        timeout=480,
-        check=False,
-    )
-    print(result.stdout[-6000:])
-    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
-
-
-@pytest.mark.skipif(shutil.which("npx") is None and not (ROOT / ".venv/bin/npx").exists(), reason="no Node")
+@needs_node
 def test_front_desk_in_a_browser(console_stack: LocalStack) -> None:
     """admin_web/e2e/frontdesk.spec.ts: sessions from the map (priced first, paid by card, counting down,
     stopped with a reason), two PCs messaged at once, the list view, a member found as you type and
     topped up, screenshots in three languages. Four agents of its own, all free; the owner's shift open
     (card and cash need one); a member with a balance."""
-    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: `make system-deps` installs Debian's chromium"
     stack = console_stack
     agents = {pc: start_agent_process(stack, pc) for pc in DESK_PCS}
-    with _owner(stack) as owner:
+    with owner_client(stack) as owner:
 
         def all_online() -> bool:
             pcs = owner.get("/pcs", params={"limit": 500}).json()["items"]
@@ -248,11 +200,9 @@ def test_front_desk_in_a_browser(console_stack: LocalStack) -> None:
             json={"login": DESK_MEMBER, "name": "Zarina", "secret": "2468", "phone": "+998 90 123 45 67"},
         )
         assert member.status_code == 201, member.text
-    shots = os.environ.get("ICAFE_E2E_SCREENSHOTS") or str(
-        Path(tempfile.gettempdir()) / "icafe-console-screenshots"
-    )
+    shots = screenshots_dir()
     try:
-        _playwright(
+        run_playwright(
             "e2e/frontdesk.spec.ts",
             {
                 "ICAFE_E2E_URL": stack.api_url,
@@ -276,19 +226,18 @@ def test_front_desk_in_a_browser(console_stack: LocalStack) -> None:
 MONEY_PC = "pc-301"
 
 
-@pytest.mark.skipif(shutil.which("npx") is None and not (ROOT / ".venv/bin/npx").exists(), reason="no Node")
+@needs_node
 def test_money_in_a_browser(console_stack: LocalStack) -> None:
     """admin_web/e2e/money.spec.ts: a product added and sold for cash in a cashier's shift closed blind,
     the sale refunded by a manager with a TOTP code, a tariff's price previewed by the hub, a cashier
     kept out of the staff page, and the back office in three languages. A cashier with a password of
     their own; a manager with 2FA enrolled (a recovery code to sign in, so the TOTP steps stay free for
     the refund); one agent for the PC page's telemetry."""
-    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: `make system-deps` installs Debian's chromium"
     stack = console_stack
     agent = start_agent_process(stack, MONEY_PC)
     till = Staff(stack, "e2e-till", "till e2e passphrase 1", "cashier")
     refunder = Staff(stack, "e2e-refunder", "refunder e2e passphrase 1", "manager")
-    with _owner(stack) as owner:
+    with owner_client(stack) as owner:
         for staff in (till, refunder):
             created = owner.post(
                 "/users",
@@ -308,11 +257,9 @@ def test_money_in_a_browser(console_stack: LocalStack) -> None:
     assert refunder.login().status_code == 200
     recovery = refunder.enrol()
     assert refunder.phone is not None
-    shots = os.environ.get("ICAFE_E2E_SCREENSHOTS") or str(
-        Path(tempfile.gettempdir()) / "icafe-console-screenshots"
-    )
+    shots = screenshots_dir()
     try:
-        _playwright(
+        run_playwright(
             "e2e/money.spec.ts",
             {
                 "ICAFE_E2E_URL": stack.api_url,
@@ -331,7 +278,7 @@ def test_money_in_a_browser(console_stack: LocalStack) -> None:
     finally:
         stack.supervisor.stop(agent.spec.name)
     # What the browser did is in the ledger: one sale, its partial refund, nothing twice.
-    with _owner(stack) as owner:
+    with owner_client(stack) as owner:
         sales = owner.get("/payments", params={"staff": till.username, "purpose": "sale"}).json()["items"]
         assert [(p["kind"], p["method"], p["amount"]) for p in sales] == [("payment", "cash", 1_200_000)]
         refund = owner.get(f"/payments/{sales[0]['id']}").json()

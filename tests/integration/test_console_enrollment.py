@@ -7,11 +7,8 @@ the revoked PC is refused by the broker."""
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,11 +19,9 @@ import pytest
 from icafe.stack import LocalStack, StackConfig
 from icafe.supervisor import free_port
 
+from .browser import build_console, needs_node, run_playwright, screenshots_dir
 from .conftest import ADMIN_PASSWORD, SECURITY_ENV, login, pc_status, wait_until
 
-ROOT = Path(__file__).resolve().parents[2]
-CONSOLE = ROOT / "admin_web"
-CHROMIUM = os.environ.get("ICAFE_CHROMIUM", "/usr/bin/chromium")
 PENDING = ["pc-e2e-1", "pc-e2e-2"]
 APPROVE_AS = "pc-hall-07"
 REVOKE = "pc-001"
@@ -34,7 +29,7 @@ REVOKE = "pc-001"
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    subprocess.run([str(CONSOLE / "scripts" / "console.sh"), "build"], check=True, cwd=CONSOLE)
+    build_console()
     config = StackConfig(
         data_dir=tmp_path_factory.mktemp("console-enroll"),
         http_port=free_port(),
@@ -59,9 +54,8 @@ def icafe_enroll(stack: LocalStack, out: Path, *args: str) -> subprocess.Complet
     return subprocess.run(argv, capture_output=True, text=True, timeout=90, check=False)
 
 
-@pytest.mark.skipif(shutil.which("npx") is None and not (ROOT / ".venv/bin/npx").exists(), reason="no Node")
+@needs_node
 def test_enrollment_in_a_browser(stack: LocalStack, tmp_path: Path) -> None:
-    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: `make system-deps` installs Debian's chromium"
     headers = {"Authorization": f"Bearer {login(stack)}"}
     with httpx.Client(base_url=f"{stack.api_url}/api/v1", headers=headers, timeout=30) as owner:
         assert owner.put("/groups/vip", json={"name": "VIP", "tariff_id": "standard"}).status_code == 200
@@ -72,13 +66,8 @@ def test_enrollment_in_a_browser(stack: LocalStack, tmp_path: Path) -> None:
             assert asked.returncode == 1, asked  # sent, waiting for approval
 
         code_file = tmp_path / "code.txt"
-        shots = os.environ.get("ICAFE_E2E_SCREENSHOTS") or str(
-            Path(tempfile.gettempdir()) / "icafe-console-screenshots"
-        )
+        shots = screenshots_dir()
         env = {
-            **os.environ,
-            "PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD": "1",
-            "ICAFE_CHROMIUM": CHROMIUM,
             "ICAFE_E2E_URL": stack.api_url,
             "ICAFE_E2E_OWNER_PASSWORD": ADMIN_PASSWORD,
             "ICAFE_E2E_PENDING": json.dumps(PENDING),
@@ -88,17 +77,7 @@ def test_enrollment_in_a_browser(stack: LocalStack, tmp_path: Path) -> None:
             "ICAFE_E2E_SCREENSHOTS": shots,
             "ICAFE_E2E_OUTPUT": str(stack.data_dir / "playwright-enroll"),
         }
-        result = subprocess.run(
-            [str(CONSOLE / "scripts" / "console.sh"), "npx", "playwright", "test", "e2e/enrollment.spec.ts"],
-            cwd=CONSOLE,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=480,
-            check=False,
-        )
-        print(result.stdout[-6000:])
-        assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
+        run_playwright("e2e/enrollment.spec.ts", env)
 
         # The approved PC collects its certificate under the name and zone the technician gave it.
         approved = icafe_enroll(stack, tmp_path / PENDING[0], "--wait", "30")

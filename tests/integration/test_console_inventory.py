@@ -4,36 +4,30 @@ the API: stock follows what was done, each movement once, signed by who did it."
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import tempfile
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
-import httpx
 import pytest
 
 from icafe.stack import LocalStack, StackConfig
 from icafe.supervisor import free_port
 
+from .browser import (
+    build_console,
+    needs_node,
+    owner_client,
+    run_playwright,
+    screenshots_dir,
+)
 from .conftest import ADMIN_PASSWORD, SECURITY_ENV
 
-ROOT = Path(__file__).resolve().parents[2]
-CONSOLE = ROOT / "admin_web"
-CHROMIUM = os.environ.get("ICAFE_CHROMIUM", "/usr/bin/chromium")
 BAR = "Energy bar"
 LOW = "Cola 0.5 l"
 
 
-def _console_script(*args: str) -> None:
-    subprocess.run([str(CONSOLE / "scripts" / "console.sh"), *args], check=True, cwd=CONSOLE)
-
-
 @pytest.fixture(scope="module")
 def inventory_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    _console_script("build")
+    build_console()
     config = StackConfig(
         data_dir=tmp_path_factory.mktemp("inventory-console"),
         http_port=free_port(),
@@ -54,37 +48,10 @@ def inventory_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalS
         local.stop()
 
 
-def _owner(stack: LocalStack) -> httpx.Client:
-    login = httpx.post(
-        f"{stack.api_url}/api/v1/auth/login", json={"username": "admin", "password": ADMIN_PASSWORD}
-    )
-    login.raise_for_status()
-    return httpx.Client(
-        base_url=f"{stack.api_url}/api/v1",
-        headers={"Authorization": f"Bearer {login.json()['access_token']}"},
-        timeout=15,
-    )
-
-
-def _playwright(spec: str, env: dict[str, str]) -> None:
-    result = subprocess.run(
-        [str(CONSOLE / "scripts" / "console.sh"), "npx", "playwright", "test", spec],
-        cwd=CONSOLE,
-        env={**os.environ, "PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD": "1", "ICAFE_CHROMIUM": CHROMIUM, **env},
-        capture_output=True,
-        text=True,
-        timeout=480,
-        check=False,
-    )
-    print(result.stdout[-6000:])
-    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
-
-
-@pytest.mark.skipif(shutil.which("npx") is None and not (ROOT / ".venv/bin/npx").exists(), reason="no Node")
+@needs_node
 def test_inventory_in_a_browser(inventory_stack: LocalStack) -> None:
-    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: `make system-deps` installs Debian's chromium"
     stack = inventory_stack
-    with _owner(stack) as owner:
+    with owner_client(stack) as owner:
         ids = {}
         for name, price in ((BAR, 5_000_00), (LOW, 8_000_00)):
             created = owner.post("/products", json={"name": name, "price": price, "category": "Snacks"})
@@ -99,10 +66,8 @@ def test_inventory_in_a_browser(inventory_stack: LocalStack) -> None:
             headers={"Idempotency-Key": "e2e-inventory-cola"},
         )
         assert received.status_code == 201, received.text
-    shots = os.environ.get("ICAFE_E2E_SCREENSHOTS") or str(
-        Path(tempfile.gettempdir()) / "icafe-console-screenshots"
-    )
-    _playwright(
+    shots = screenshots_dir()
+    run_playwright(
         "e2e/inventory.spec.ts",
         {
             "ICAFE_E2E_URL": stack.api_url,
@@ -114,7 +79,7 @@ def test_inventory_in_a_browser(inventory_stack: LocalStack) -> None:
         },
     )
     # What the browser did is in the record: received, written off, counted, each once.
-    with _owner(stack) as owner:
+    with owner_client(stack) as owner:
         moves = owner.get("/inventory/movements", params={"product_id": ids[BAR]}).json()["items"]
         assert [(m["kind"], m["quantity"], m["on_hand"]) for m in moves] == [
             ("counted", -1, 4),

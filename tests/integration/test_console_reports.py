@@ -8,13 +8,8 @@ to ICAFE_E2E_SCREENSHOTS (default: a folder under the system's temporary directo
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import tempfile
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -22,17 +17,21 @@ import pytest
 from icafe.stack import LocalStack, StackConfig
 from icafe.supervisor import free_port
 
+from .browser import (
+    build_console,
+    needs_node,
+    owner_client,
+    run_playwright,
+    screenshots_dir,
+)
 from .conftest import ADMIN_PASSWORD, SECURITY_ENV
 
-ROOT = Path(__file__).resolve().parents[2]
-CONSOLE = ROOT / "admin_web"
-CHROMIUM = os.environ.get("ICAFE_CHROMIUM", "/usr/bin/chromium")
 SOM = 100
 
 
 @pytest.fixture(scope="module")
 def console_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    subprocess.run([str(CONSOLE / "scripts" / "console.sh"), "build"], check=True, cwd=CONSOLE)
+    build_console()
     config = StackConfig(
         data_dir=tmp_path_factory.mktemp("console-reports"),
         http_port=free_port(),
@@ -52,18 +51,6 @@ def console_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalSta
         local.stop()
 
 
-def _owner(stack: LocalStack) -> httpx.Client:
-    login = httpx.post(
-        f"{stack.api_url}/api/v1/auth/login", json={"username": "admin", "password": ADMIN_PASSWORD}
-    )
-    login.raise_for_status()
-    return httpx.Client(
-        base_url=f"{stack.api_url}/api/v1",
-        headers={"Authorization": f"Bearer {login.json()['access_token']}"},
-        timeout=15,
-    )
-
-
 def _pay(owner: httpx.Client, body: dict[str, object]) -> dict[str, object]:
     paid = owner.post("/payments", json=body, headers={"Idempotency-Key": uuid.uuid4().hex})
     assert paid.status_code == 201, paid.text
@@ -71,25 +58,10 @@ def _pay(owner: httpx.Client, body: dict[str, object]) -> dict[str, object]:
     return answer
 
 
-def _playwright(spec: str, env: dict[str, str]) -> None:
-    result = subprocess.run(
-        [str(CONSOLE / "scripts" / "console.sh"), "npx", "playwright", "test", spec],
-        cwd=CONSOLE,
-        env={**os.environ, "PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD": "1", "ICAFE_CHROMIUM": CHROMIUM, **env},
-        capture_output=True,
-        text=True,
-        timeout=480,
-        check=False,
-    )
-    print(result.stdout[-6000:])
-    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
-
-
-@pytest.mark.skipif(shutil.which("npx") is None and not (ROOT / ".venv/bin/npx").exists(), reason="no Node")
+@needs_node
 def test_reports_in_a_browser(console_stack: LocalStack) -> None:
-    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: `make system-deps` installs Debian's chromium"
     stack = console_stack
-    with _owner(stack) as owner:
+    with owner_client(stack) as owner:
         assert owner.post("/shifts", json={"opening_float": 0}).status_code in (201, 409)
         member = owner.post("/members", json={"login": f"rep{uuid.uuid4().hex[:8]}", "secret": "1234"})
         assert member.status_code == 201, member.text
@@ -119,10 +91,8 @@ def test_reports_in_a_browser(console_stack: LocalStack) -> None:
         ).json()
         assert takings["total"] == (50_000 + 12_000 - 3_000) * SOM
 
-        shots = os.environ.get("ICAFE_E2E_SCREENSHOTS") or str(
-            Path(tempfile.gettempdir()) / "icafe-console-screenshots"
-        )
-        _playwright(
+        shots = screenshots_dir()
+        run_playwright(
             "e2e/reports.spec.ts",
             {
                 "ICAFE_E2E_URL": stack.api_url,

@@ -30,8 +30,12 @@ class Feed:
     async def __call__(self, event: dict[str, Any]) -> None:
         self.events.append(event)
 
-    def of(self, kind: str) -> list[dict[str, Any]]:
-        return [e for e in self.events if e.get("type") == kind]
+    def of(self, kind: str, prefix: str = "") -> list[dict[str, Any]]:
+        """Events of ``kind``; with ``prefix``, only of the PCs whose ids start with it (the stack's hub
+        publishes the readings of other tests' agents on the same channel)."""
+        return [
+            e for e in self.events if e.get("type") == kind and str(e.get("pc_id", "")).startswith(prefix)
+        ]
 
 
 @pytest.fixture
@@ -67,7 +71,7 @@ async def test_one_message_carries_many_readings_to_the_listeners_that_want_tele
     await async_wait_until(lambda: events_only.of("pc.online"), 5, "the event on replica b")
     await async_wait_until(lambda: len(watching_a.of("pc.online")) == 1, 5, "the event on replica a")
     for feed in (watching_a, watching_b):
-        assert feed.of(TELEMETRY_EVENT) == [
+        assert feed.of(TELEMETRY_EVENT, tag) == [
             {"type": TELEMETRY_EVENT, **reading(f"{tag}-1", 1.0)},
             {"type": TELEMETRY_EVENT, **reading(f"{tag}-2", 2.0)},
         ]
@@ -77,8 +81,8 @@ async def test_one_message_carries_many_readings_to_the_listeners_that_want_tele
     await a.publish_telemetry([reading(f"{tag}-3", 3.0)])
     await a.publish({"type": "pc.offline", "pc_id": f"{tag}-1"})
     await async_wait_until(lambda: events_only.of("pc.offline"), 5, "the second event on replica b")
-    await async_wait_until(lambda: len(watching_a.of(TELEMETRY_EVENT)) == 3, 5, "the third reading on a")
-    assert len(watching_b.of(TELEMETRY_EVENT)) == 2
+    await async_wait_until(lambda: len(watching_a.of(TELEMETRY_EVENT, tag)) == 3, 5, "the third reading on a")
+    assert len(watching_b.of(TELEMETRY_EVENT, tag)) == 2
     assert watching_b.of("pc.offline") == []
 
 
@@ -91,8 +95,12 @@ async def test_garbage_on_the_telemetry_channel_is_ignored(
     for garbage in (b"not json", b'{"pc_id": "x"}', b'[1, "two", null]'):
         await a.redis.publish(TELEMETRY_CHANNEL, garbage)
     await a.publish_telemetry([reading("after-garbage", 5.0)])
-    await async_wait_until(lambda: feed.of(TELEMETRY_EVENT), 5, "the reading after the garbage")
-    assert feed.of(TELEMETRY_EVENT) == [{"type": TELEMETRY_EVENT, **reading("after-garbage", 5.0)}]
+    await async_wait_until(
+        lambda: feed.of(TELEMETRY_EVENT, "after-garbage"), 5, "the reading after the garbage"
+    )
+    assert feed.of(TELEMETRY_EVENT, "after-garbage") == [
+        {"type": TELEMETRY_EVENT, **reading("after-garbage", 5.0)}
+    ]
 
 
 async def test_a_flush_publishes_every_reading_and_stores_a_bounded_history(
@@ -106,7 +114,8 @@ async def test_a_flush_publishes_every_reading_and_stores_a_bounded_history(
     ingest = TelemetryIngest(
         store.telemetry, store.pcs, a, metrics, flush_s=60, sample_s=30, clock=lambda: clock[0]
     )
-    pcs = [f"tl-{uuid.uuid4().hex[:6]}-{n}" for n in range(3)]
+    prefix = f"tl-{uuid.uuid4().hex[:6]}"
+    pcs = [f"{prefix}-{n}" for n in range(3)]
 
     async def second(cpu: float) -> None:
         for pc_id in pcs:
@@ -116,8 +125,8 @@ async def test_a_flush_publishes_every_reading_and_stores_a_bounded_history(
 
     for n in range(5):  # five readings per PC, a second apart: one sample each (every 30 s)
         await second(float(n))
-    await async_wait_until(lambda: len(feed.of(TELEMETRY_EVENT)) == 15, 5, "every reading live")
-    assert [e["telemetry"]["cpu_percent"] for e in feed.of(TELEMETRY_EVENT) if e["pc_id"] == pcs[0]] == [
+    await async_wait_until(lambda: len(feed.of(TELEMETRY_EVENT, prefix)) == 15, 5, "every reading live")
+    assert [e["telemetry"]["cpu_percent"] for e in feed.of(TELEMETRY_EVENT, pcs[0])] == [
         0.0,
         1.0,
         2.0,

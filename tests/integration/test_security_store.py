@@ -113,7 +113,7 @@ async def test_audit_sequence_past_ten_and_filters(store: Store) -> None:
                 "outcome": "success" if n < 6 else "failure",
             }
 
-        await audit.append(build)
+        await audit.append([build])
     head = await audit.head()
     assert head is not None
     assert head["seq"] == 12  # "10" must not sort before "9"
@@ -130,7 +130,8 @@ async def test_racing_audit_writers_get_distinct_sequence_numbers(store: Store) 
     def build(seq: int, prev: str) -> dict[str, object]:
         return {"seq": seq, "prev": prev, "hash": f"h{seq}-{uuid.uuid4().hex}"}
 
-    written = await asyncio.gather(*(store.audit.append(build) for _ in range(20)))
+    appended = await asyncio.gather(*(store.audit.append([build]) for _ in range(20)))
+    written = [entry for stored, _ in appended for entry in stored]
     assert sorted(int(str(e["seq"])) for e in written) == list(range(1, 21))
     links = {int(str(e["seq"])): e for e in written}
     for seq in range(2, 21):

@@ -16,6 +16,7 @@ from redis import Redis
 from redis.exceptions import AuthenticationError, ResponseError
 
 from icafe.stack import LOOPBACK, REDIS_USER, LocalStack
+from provisioning.crl_dir import CRL_DIR
 
 from .conftest import create_staff, wait_until
 
@@ -159,8 +160,8 @@ def mode(path: Path) -> int:
 
 def test_every_data_file_is_readable_by_its_owner_only(stack: LocalStack) -> None:
     """Folders 0700 and files 0600 (whatever each service wrote, under umask 077), except the CA's public
-    certificates, CRL and index: those stay readable (a broker running as another user reads them), inside
-    the 0700 data folder all the same."""
+    certificates, CRLs (crl.pem and crl.d/) and index: those stay readable (a broker running as another
+    user reads them), inside the 0700 data folder all the same."""
     # Mosquitto writes its persistence file at intervals, or at once on SIGUSR1 (through broker-log).
     persistence = stack.broker_dir / "persistence" / "mosquitto.db"
     stack.supervisor.services["mosquitto"].signal(signal.SIGUSR1)
@@ -190,7 +191,13 @@ def test_every_data_file_is_readable_by_its_owner_only(stack: LocalStack) -> Non
         if path.is_dir():
             allowed = 0o755 if path.is_relative_to(certs) else 0o700
             assert mode(path) & ~allowed == 0, f"{path} is {oct(mode(path))}"
-        elif path.suffix == ".crt" or (path.parent == certs and path.name in public):
+        elif path.is_socket():  # the signer's: its group may connect (a hub running as another user)
+            assert mode(path) & 0o007 == 0, f"{path} is {oct(mode(path))}"
+        elif (
+            path.suffix == ".crt"
+            or (path.parent == certs and path.name in public)
+            or path.parent == certs / CRL_DIR  # the CRLs again, as the broker's listeners read them
+        ):
             assert mode(path) & 0o022 == 0, f"{path} is {oct(mode(path))}"
         else:
             assert mode(path) & 0o077 == 0, f"{path} is {oct(mode(path))}"

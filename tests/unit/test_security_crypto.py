@@ -72,6 +72,7 @@ def test_tampering_and_moving_a_value_are_detected() -> None:
         ("k1:" + base64.b64encode(b"short").decode(), "32 bytes"),
         (f"{NEW},{NEW}", "twice"),
     ],
+    ids=["empty", "no-key", "bad-id", "short", "twice"],  # NEW is random: not in a test's id
 )
 def test_bad_key_settings_name_the_problem(setting: str, message: str) -> None:
     with pytest.raises(CipherError, match=message):
