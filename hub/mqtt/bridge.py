@@ -47,7 +47,14 @@ from protocol.transport import mqtt_client
 
 log = logging.getLogger(__name__)
 
-HUB_SESSION_EXPIRY_S = 300
+# While a replica is away, Mosquitto keeps handing its session a share of the shared subscription's
+# messages, to wait there until it returns or the session expires. Long enough for a restart; short,
+# because what waits there is late anyway: a command's acknowledgement is awaited 10 s, a login's answer
+# as long, and an agent sends its journal events again until one replica acknowledges them. A replica
+# that stops cleanly leaves the group first (``_leave_shared_group``) and costs nothing.
+HUB_SESSION_EXPIRY_S = 30
+# How long a stopping replica spends leaving the group before it disconnects anyway.
+LEAVE_TIMEOUT_S = 2.0
 # The telemetry connection's client id suffix, and its one subscription (a reading is replaced by the next:
 # nothing to keep for a connection that is gone).
 TELEMETRY_CLIENT = "telemetry"
@@ -151,24 +158,24 @@ class MqttBridge:
                 port=settings.mqtt_port,
                 client_id=f"icafe-hub-{settings.hub_id}",
                 tls=self._tls,
-                # Long enough to ride out a restart; short, because Mosquitto keeps handing a share of
-                # the shared subscription's messages to a disconnected member until its session expires.
                 session_expiry_s=HUB_SESSION_EXPIRY_S,
             )
+            shared = [topic for topic in hub_shared_subscriptions() if topic != TELEMETRY_SUBSCRIPTION]
             try:
                 async with client:
-                    for topic in hub_shared_subscriptions():
-                        if topic != TELEMETRY_SUBSCRIPTION:  # on the telemetry connection
-                            await client.subscribe(topic, qos=1)
-                    for topic in hub_subscriptions():
+                    for topic in [*shared, *hub_subscriptions()]:
                         await client.subscribe(topic, qos=1)
                     self._client = client
                     self.connected.set()
                     backoff = 0.5
                     log.info("connected to the broker at %s:%s", settings.mqtt_host, settings.mqtt_port)
                     intake = self._intake
-                    async for message in client.messages:
-                        intake.put(message.topic.value, message.payload)
+                    try:
+                        async for message in client.messages:
+                            intake.put(message.topic.value, message.payload)
+                    except asyncio.CancelledError:
+                        await _leave_shared_group(client, shared)
+                        raise
             except aiomqtt.MqttError as exc:
                 log.warning("broker connection lost (%s); retrying in %.1fs", exc, backoff)
             finally:
@@ -229,3 +236,13 @@ class MqttBridge:
                 f"a {topic.kind.value} message was dropped: {why[:300]}",
                 {"topic": str(topic)},
             )
+
+
+async def _leave_shared_group(client: aiomqtt.Client, shared: list[str]) -> None:
+    """A stopping replica unsubscribes from the shared group before it disconnects, so the broker hands
+    the agents' acknowledgements, events and logins to the replicas that remain instead of keeping a share
+    for this one until its session expires."""
+    with contextlib.suppress(aiomqtt.MqttError, TimeoutError):
+        async with asyncio.timeout(LEAVE_TIMEOUT_S):
+            for topic in shared:
+                await client.unsubscribe(topic)
