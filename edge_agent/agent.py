@@ -222,8 +222,17 @@ class Agent:
             try:
                 match parsed.kind:
                     case TopicKind.CMD:
-                        ack = await self.executor.execute(decode(payload, Command))
+                        command = decode(payload, Command)
+                        ack = await self.executor.execute(command)
                         await client.publish(self._topic(TopicKind.CMD_ACK), encode(ack), qos=1)
+                        log.info(
+                            "%s: command %s (%s) %s, %d ms after it was issued",
+                            self.config.pc_id,
+                            command.id,
+                            command.type.value,
+                            ack.outcome.value,
+                            now_ms() - command.issued_at,
+                        )
                     case TopicKind.EVENTS_ACK:
                         events_ack = decode(payload, EventsAck)
                         await self.outbox.acknowledged(events_ack)
