@@ -19,6 +19,9 @@ export default defineConfig({
     locale: "en-GB",
     viewport: { width: 1280, height: 800 },
     trace: "off",
+    // An action that cannot happen fails on its own line, not as the whole test's timeout.
+    actionTimeout: 20_000,
+    navigationTimeout: 30_000,
     launchOptions: {
       executablePath: process.env.ICAFE_CHROMIUM ?? "/usr/bin/chromium",
       args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],

@@ -78,8 +78,8 @@ test("a session ended elsewhere shows 'signed out' and leads back to the page th
   const token = await page.evaluate(() => (JSON.parse(localStorage.getItem("icafe.session") ?? "{}") as { access: string }).access);
   const logout = await request.post("/api/v1/auth/logout", { headers: { Authorization: `Bearer ${token}` } });
   expect(logout.status()).toBe(200);
-  await page.reload();
-  await expect(page.getByTestId("signed-out")).toBeVisible();
+  // No reload: the hub closes the live feed, the console's refresh is refused, and the page says so.
+  await expect(page.getByTestId("signed-out")).toBeVisible({ timeout: 30_000 });
   await expect(page).toHaveURL(/from=%2Faccount/);
   for (const [language, name] of [["en", "English"], ["ru", "Русский"], ["uz", "O'zbekcha"]] as const) {
     await chooseLanguage(page, name);
@@ -131,6 +131,13 @@ test("a console left without input warns, then logs out on the hub and leads bac
   await page.getByRole("link", { name: "Sign in again" }).click();
   await signIn(page, "admin", OWNER_PASSWORD);
   await expect(page).toHaveURL(/\/payments\?method=cash$/);
+  // And it stays signed in: the idle sign-out before does not end the new session (on the hub either).
+  await expect(page.getByTestId("feed-state")).toHaveAttribute("data-state", "live");
+  const renewed = await page.evaluate(() => (JSON.parse(localStorage.getItem("icafe.session") ?? "{}") as { access: string }).access);
+  const again = await request.get("/api/v1/auth/me", { headers: { Authorization: `Bearer ${renewed}` } });
+  expect(again.status()).toBe(200);
+  await expect(page).toHaveURL(/\/payments\?method=cash$/);
+  await expect(page.getByTestId("idle-warning")).toBeHidden();
   await csp.expectNone();
 });
 

@@ -79,6 +79,7 @@ test("a prepaid guest from a tile: the hub's price before confirming, the guest 
   await page.keyboard.press("i");
   await expect(page.getByTestId("price-dialog").getByTestId("price-lines")).toBeVisible();
   await page.keyboard.press("Escape");
+  await expect(page.getByTestId("price-dialog")).toHaveCount(0);
 
   // Stop it with a reason (the shortcut X on the selected PC); it was paid, so nothing is owed.
   await expect(page.getByTestId("selection-count")).toHaveAttribute("data-count", "1");
@@ -91,6 +92,7 @@ test("a prepaid guest from a tile: the hub's price before confirming, the guest 
   await expect(stop.getByTestId(`result-${FIRST}`)).toHaveAttribute("data-state", "done", AGENT_ANSWER);
   await expect(stop.getByTestId("nothing-owed")).toBeVisible();
   await page.keyboard.press("Escape");
+  await expect(stop).toHaveCount(0);
   await expect(first).toHaveAttribute("data-status", FREE);
   await csp.expectNone();
 });
@@ -111,6 +113,7 @@ test("two PCs selected get one message; both agents acknowledge; unlock asks for
     await expect(dialog.getByTestId(`result-${pc}`)).toContainText("acknowledged");
   }
   await page.keyboard.press("Escape");
+  await expect(dialog).toHaveCount(0);
 
   await page.getByTestId("selection-clear").click();
   await expect(page.getByTestId("selection-bar")).toHaveCount(0);
@@ -129,6 +132,7 @@ test("two PCs selected get one message; both agents acknowledge; unlock asks for
   await unlock.getByTestId("command-send").click();
   await expect(unlock.getByTestId(`result-${SECOND}`)).toHaveAttribute("data-state", "done", AGENT_ANSWER);
   await page.keyboard.press("Escape");
+  await expect(page.getByTestId("command-dialog")).toHaveCount(0);
   // Unlocked with no session: the maintenance look, until it is locked again (key L on the focused PC).
   await expect(tile(page, SECOND)).toHaveAttribute("data-status", "maintenance");
   await tile(page, SECOND).click();
@@ -136,11 +140,13 @@ test("two PCs selected get one message; both agents acknowledge; unlock asks for
   await page.getByTestId("command-dialog").getByTestId("command-send").click();
   await expect(page.getByTestId("command-dialog").getByTestId(`result-${SECOND}`)).toHaveAttribute("data-state", "done", AGENT_ANSWER);
   await page.keyboard.press("Escape");
+  await expect(page.getByTestId("command-dialog")).toHaveCount(0);
   await expect(tile(page, SECOND)).toHaveAttribute("data-status", "free");
   await page.getByTestId("selection-clear").click();
   await page.keyboard.press("?");
   await expect(page.getByTestId("shortcuts-dialog")).toContainText("Stop session");
   await page.keyboard.press("Escape");
+  await expect(page.getByTestId("shortcuts-dialog")).toHaveCount(0);
 
   // A postpaid guest on the fourth PC, from a double click.
   await tile(page, FOURTH).dblclick();

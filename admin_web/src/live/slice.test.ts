@@ -148,8 +148,14 @@ describe("live slice", () => {
     expect(state.pcs.entities["pc-002"]).toBe(before.pcs.entities["pc-002"]);
     expect(state.telemetry["pc-002"]).toEqual({ cpu_percent: 12, locked: false });
     expect(state.locks["pc-002"]).toBe(false);
-    state = reducer(state, pcLockReported({ pcId: "pc-002", locked: true }));
+    state = reducer(state, pcLockReported({ pcId: "pc-002", locked: true, at: 5_000 }));
     expect(state.locks["pc-002"]).toBe(true);
+    // A sample the PC sent before it acknowledged the lock is older news; one sent after is not.
+    state = reducer(state, eventReceived({ type: "pc.telemetry", pc_id: "pc-002", telemetry: { locked: false, sent_at: 4_999 } }));
+    expect(state.locks["pc-002"]).toBe(true);
+    state = reducer(state, eventReceived({ type: "pc.telemetry", pc_id: "pc-002", telemetry: { locked: false, sent_at: 5_001 } }));
+    expect(state.locks["pc-002"]).toBe(false);
+    state = reducer(state, pcLockReported({ pcId: "pc-002", locked: true, at: 6_000 }));
     // The session ends: the agent locks by itself, so the last report no longer holds.
     state = reducer(state, eventReceived({ type: "session.ended", session_id: "s1", pc_id: "pc-002", cost: 1, reason: "stopped" }));
     expect(state.locks["pc-002"]).toBeUndefined();
@@ -161,7 +167,7 @@ describe("live slice", () => {
   it("keeps a PC in maintenance until a lock, an unlock or a session ends it", () => {
     let state = reducer(seeded(), pcMaintenanceReported({ pcId: "pc-001" }));
     expect(state.maintenance["pc-001"]).toBe(true);
-    state = reducer(state, pcLockReported({ pcId: "pc-001", locked: true }));
+    state = reducer(state, pcLockReported({ pcId: "pc-001", locked: true, at: 5_000 }));
     expect(state.maintenance["pc-001"]).toBeUndefined();
     state = reducer(state, pcMaintenanceReported({ pcId: "pc-001" }));
     state = reducer(state, eventReceived({ type: "session.started", session_id: "s9", pc_id: "pc-001" }));

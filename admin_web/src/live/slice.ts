@@ -35,6 +35,11 @@ export const initialLiveState = {
    */
   locks: {} as Record<string, boolean>,
   /**
+   * When (the PC's own clock) each PC acknowledged the last lock or unlock sent from this console: a
+   * telemetry sample sent before that is older news and does not undo it.
+   */
+  lockReportedAt: {} as Record<string, number>,
+  /**
    * PCs put in maintenance from this console (the lock screen says the PC is serviced and takes no
    * logins) until a lock or unlock, or a session, ends it. PCs do not report it yet.
    */
@@ -118,8 +123,9 @@ function applyEvent(state: LiveState, event: LiveEvent): void {
     case "pc.telemetry": {
       ensurePc(state, event.pc_id);
       state.telemetry[event.pc_id] = event.telemetry;
-      const locked = event.telemetry.locked;
-      if (typeof locked === "boolean") state.locks[event.pc_id] = locked;
+      const { locked, sent_at: sentAt } = event.telemetry;
+      const stale = typeof sentAt === "number" && sentAt < (state.lockReportedAt[event.pc_id] ?? Number.NEGATIVE_INFINITY);
+      if (typeof locked === "boolean" && !stale) state.locks[event.pc_id] = locked;
       return;
     }
     case "pc.alert":
@@ -191,9 +197,10 @@ const live = createSlice({
     eventsReceived(state, action: PayloadAction<LiveEvent[]>) {
       for (const event of action.payload) applyEvent(state, event);
     },
-    /** A PC acknowledged a lock or an unlock sent from this console (either ends its maintenance). */
-    pcLockReported(state, action: PayloadAction<{ pcId: string; locked: boolean }>) {
+    /** A PC acknowledged a lock or an unlock sent from this console at `at` (either ends its maintenance). */
+    pcLockReported(state, action: PayloadAction<{ pcId: string; locked: boolean; at: number }>) {
       state.locks[action.payload.pcId] = action.payload.locked;
+      state.lockReportedAt[action.payload.pcId] = action.payload.at;
       // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- a record keyed by PC id
       delete state.maintenance[action.payload.pcId];
     },

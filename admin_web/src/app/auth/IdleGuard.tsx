@@ -20,6 +20,9 @@ export function IdleGuard({ idleMs }: { idleMs: number }) {
   const [state, setState] = useState<IdleState>(() => idleState(Date.now(), activity.lastActive(), idleMs));
 
   useEffect(() => {
+    // Mounted by a sign-in (or a page load): the user's doing, whatever the clock said before the last
+    // idle sign-out, which must not end the new session at once.
+    activity.touch();
     const onInput = () => activity.touch();
     for (const name of INPUT) window.addEventListener(name, onInput, { capture: true, passive: true });
     return () => {

@@ -14,7 +14,7 @@ import { useAppDispatch, useAppSelector } from "../../live/store";
 import "../sessions/messages";
 import { messageProblem } from "../sessions/validators";
 import type { CommandKind } from "./actions";
-import { useBatch } from "./batch";
+import { useBatch, useFocusWhenSettled } from "./batch";
 import { BatchResults } from "./BatchResults";
 import { confirmationOf, confirmChecks, ConfirmFields, EMPTY_CONFIRM, useUsesTotp, type ConfirmValue } from "../common/ConfirmFields";
 
@@ -36,6 +36,7 @@ export default function CommandDialog({ kind, pcIds, onClose }: { kind: CommandK
   // Send again only to the PCs that did not do it (a retry never repeats a done command).
   const todo = batch.started ? batch.failed : pcIds;
   const finished = batch.started && !batch.running && batch.failed.length === 0;
+  const closeButton = useFocusWhenSettled(batch.started && !batch.running);
   // A wrong or reused confirmation code is said next to its field.
   const proofError = Object.values(batch.outcomes).find(
     (outcome) => outcome.state === "failed" && outcome.error instanceof ApiError && outcome.error.code.startsWith("confirmation"),
@@ -48,7 +49,9 @@ export default function CommandDialog({ kind, pcIds, onClose }: { kind: CommandK
     const confirmation = kind === "unlock" ? confirmationOf(proof, totp) : undefined;
     void batch.run(todo, async (pcId) => {
       const command = await frontdesk.sendCommand(pcId, kind, kind === "message" ? text.trim() : undefined, confirmation);
-      if (command.state === "done" && (kind === "lock" || kind === "unlock")) dispatch(pcLockReported({ pcId, locked: kind === "lock" }));
+      if (command.state === "done" && (kind === "lock" || kind === "unlock")) {
+        dispatch(pcLockReported({ pcId, locked: kind === "lock", at: command.done_at ?? command.issued_at }));
+      }
       if (command.state === "done" && kind === "maintenance") dispatch(pcMaintenanceReported({ pcId }));
       return command;
     });
@@ -117,7 +120,7 @@ export default function CommandDialog({ kind, pcIds, onClose }: { kind: CommandK
           </Stack>
         </DialogContent>
         <DialogActions>
-          <Button onClick={onClose}>{finished ? t("pcs.close") : t("pcs.cancel")}</Button>
+          <Button ref={closeButton} onClick={onClose}>{finished ? t("pcs.close") : t("pcs.cancel")}</Button>
           {!finished && (
             <Button type="submit" variant="contained" disabled={batch.running} data-testid="command-send" color={kind === "shutdown" || kind === "restart" ? "warning" : "primary"}>
               {batch.started ? t("pcs.retryFailed", { count: todo.length }) : t(`pcs.command.send.${kind}`, { count: pcIds.length })}

@@ -2,7 +2,7 @@
  * An action sent to several PCs at once: a few requests in flight, each PC's outcome kept, so the
  * cashier sees which PCs did it and which did not (and why), and can retry only those.
  */
-import { useCallback, useRef, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 
 export type Outcome<T> = { state: "pending" } | { state: "done"; value: T } | { state: "failed"; error: unknown };
 
@@ -48,4 +48,16 @@ export function useBatch<T>() {
   const failed = Object.entries(outcomes).flatMap(([id, outcome]) => (outcome.state === "failed" ? [id] : []));
   const done = Object.entries(outcomes).flatMap(([id, outcome]) => (outcome.state === "done" ? [id] : []));
   return { outcomes, running, run, failed, done, started: Object.keys(outcomes).length > 0 };
+}
+
+/**
+ * A batch dialog's Close button, focused when the batch settles: the send button that had the focus was
+ * disabled (or is gone), and Escape and Enter must still reach the dialog rather than the page.
+ */
+export function useFocusWhenSettled(settled: boolean) {
+  const button = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (settled) button.current?.focus();
+  }, [settled]);
+  return button;
 }

@@ -34,7 +34,7 @@ import { useAppDispatch } from "../../live/store";
 import type { ChosenMember } from "../common/method";
 import { MemberPicker } from "../common/MemberPicker";
 import { useDebounced } from "../members/useDebounced";
-import { useBatch } from "../pcs/batch";
+import { useBatch, useFocusWhenSettled } from "../pcs/batch";
 import { BatchResults } from "../pcs/BatchResults";
 import { GuestPayment } from "./GuestPayment";
 import "./messages";
@@ -105,6 +105,8 @@ export default function StartSessionDialog({ pcIds, onClose, initialMode = "prep
 
   // After a single prepaid start, the guest pays here and now.
   const payNow = finished && single && mode === "prepaid" && startedSession !== null && can("money:collect");
+  // Not while the guest's payment is asked for: Enter there must not close the dialog unpaid.
+  const closeButton = useFocusWhenSettled(batch.started && !batch.running && !payNow);
 
   return (
     <Dialog open onClose={onClose} maxWidth="sm" fullWidth data-testid="start-dialog">
@@ -172,7 +174,7 @@ export default function StartSessionDialog({ pcIds, onClose, initialMode = "prep
           )}
         </DialogContent>
         <DialogActions>
-          <Button onClick={onClose} data-testid="start-close">
+          <Button ref={closeButton} onClick={onClose} data-testid="start-close">
             {finished ? t("desk.close") : t("desk.cancel")}
           </Button>
           {!finished && (

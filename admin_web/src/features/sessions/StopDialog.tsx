@@ -11,7 +11,7 @@ import { useSession } from "../../app/auth/session";
 import { useFormat } from "../../app/branch";
 import { sessionFetched } from "../../live/slice";
 import { useAppDispatch } from "../../live/store";
-import { useBatch } from "../pcs/batch";
+import { useBatch, useFocusWhenSettled } from "../pcs/batch";
 import { BatchResults } from "../pcs/BatchResults";
 import { GuestPayment } from "./GuestPayment";
 import "./messages";
@@ -32,6 +32,7 @@ export default function StopDialog({ pcIds, onClose }: { pcIds: string[]; onClos
   const batch = useBatch<SessionView>();
   const problem = reasonCheck(reason);
   const finished = batch.started && !batch.running && batch.failed.length === 0;
+  const closeButton = useFocusWhenSettled(batch.started && !batch.running);
 
   const submit = (event: SyntheticEvent) => {
     event.preventDefault();
@@ -87,7 +88,7 @@ export default function StopDialog({ pcIds, onClose }: { pcIds: string[]; onClos
           </Stack>
         </DialogContent>
         <DialogActions>
-          <Button onClick={onClose}>{finished ? t("desk.close") : t("desk.cancel")}</Button>
+          <Button ref={closeButton} onClick={onClose}>{finished ? t("desk.close") : t("desk.cancel")}</Button>
           {!finished && (
             <Button type="submit" variant="contained" color="error" disabled={batch.running || sessions.length === 0} data-testid="stop-confirm">
               {batch.started ? t("desk.retryFailed", { count: batch.failed.length }) : t("desk.stop.confirm", { count: sessions.length })}
