@@ -6,6 +6,7 @@ from sanic.blueprint_group import BlueprintGroup
 from hub.api.alerts import bp as alerts_bp
 from hub.api.audit import bp as audit_bp
 from hub.api.auth import bp as auth_bp
+from hub.api.backups import bp as backups_bp
 from hub.api.branches import bp as branches_bp
 from hub.api.docs import bp as docs_bp
 from hub.api.enroll import bp as enroll_bp
@@ -37,6 +38,7 @@ def blueprints() -> list[Blueprint | BlueprintGroup]:
             pcs_bp,
             live_bp,
             alerts_bp,
+            backups_bp,
             members_bp,
             sessions_bp,
             quotes_bp,

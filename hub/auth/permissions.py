@@ -55,6 +55,8 @@ class Permission(StrEnum):
     USERS_READ = "users:read"
     USERS_MANAGE = "users:manage"
     AUDIT_READ = "audit:read"
+    # Scheduled backups' state (the last good one, the last failure).
+    BACKUPS_READ = "backups:read"
 
 
 _MANAGER = frozenset(Permission) - {Permission.USERS_MANAGE, Permission.AUDIT_READ}
@@ -91,6 +93,7 @@ _TECHNICIAN = frozenset(
         Permission.ALERTS_MANAGE,
         Permission.SESSIONS_READ,
         Permission.SETTINGS_READ,
+        Permission.BACKUPS_READ,
     }
 )
 

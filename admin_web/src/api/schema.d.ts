@@ -259,6 +259,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/backups/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Scheduled backups: the last good one, its age, the last failure */
+        get: operations["get~backups.status"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/branches": {
         parameters: {
             query?: never;
@@ -4155,6 +4172,149 @@ export interface operations {
             };
             /** @description the body is larger than 1 MiB */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "get~backups.status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Configured
+                         * @description scheduled backups are on (ICAFE_BACKUP_DIR is set)
+                         */
+                        configured: boolean;
+                        /**
+                         * Every H
+                         * @description hours between backups
+                         */
+                        every_h: number | null;
+                        /**
+                         * BackupFailure
+                         * @description the last failed run, cleared by a good one
+                         */
+                        last_failure: {
+                            /** At Ms */
+                            at_ms: number;
+                            /** Error */
+                            error: string | null;
+                        } | null;
+                        /**
+                         * Last Good
+                         * @description the newest good archive's name
+                         */
+                        last_good: string | null;
+                        /** Last Good Age S */
+                        last_good_age_s: number | null;
+                        /**
+                         * Last Good At
+                         * @description when it was taken (epoch ms)
+                         */
+                        last_good_at: number | null;
+                        /**
+                         * Overdue
+                         * @description on, and no good backup within the interval and an hour
+                         */
+                        overdue: boolean;
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
