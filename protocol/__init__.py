@@ -25,6 +25,7 @@ from protocol.events import (
 )
 from protocol.messages import (
     MAX_MINOR_UNITS,
+    MAX_PACKAGE_BYTES,
     SCHEMA_VERSION,
     BranchFace,
     Command,
@@ -50,6 +51,9 @@ from protocol.messages import (
     Status,
     TariffSpec,
     Telemetry,
+    UpdateOrder,
+    UpdateOutcome,
+    UpdateReport,
 )
 from protocol.topics import (
     NAME_PATTERN,
@@ -66,6 +70,7 @@ from protocol.topics import (
 __all__ = [
     "MAX_BYTES",
     "MAX_MINOR_UNITS",
+    "MAX_PACKAGE_BYTES",
     "MAX_SEQ",
     "MAX_SESSION_MS",
     "NAME_PATTERN",
@@ -111,6 +116,9 @@ __all__ = [
     "TopicKind",
     "UiExited",
     "UiHung",
+    "UpdateOrder",
+    "UpdateOutcome",
+    "UpdateReport",
     "agent_subscriptions",
     "decode",
     "encode",

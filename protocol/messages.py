@@ -71,6 +71,22 @@ class Hardening(BaseModel):
     checks: list[HardeningCheck] = Field(default_factory=list, max_length=8)
 
 
+class UpdateOutcome(StrEnum):
+    # The new version did not come online and report in time (or crashed): the previous one runs again.
+    ROLLED_BACK = "rolled_back"
+
+
+class UpdateReport(BaseModel):
+    """What became of the agent's last update when it did not take (README "Fleet updates")."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    version: ShortText
+    outcome: Annotated[UpdateOutcome, Field(strict=False)]
+    detail: ShortText = ""
+    at: Millis
+
+
 class Hello(Message):
     """Birth message, sent on every connect."""
 
@@ -81,6 +97,8 @@ class Hello(Message):
     boot_time: Millis
     sent_at: Millis
     hardening: Hardening | None = None
+    # The last update that was rolled back, repeated until the next update (the hub ignores repeats).
+    update: UpdateReport | None = None
 
 
 class PcState(StrEnum):
@@ -265,6 +283,25 @@ class CommandType(StrEnum):
     SESSION_STOP = "session.stop"
     # The lock screen says the PC is being serviced and takes no logins, until a ``lock`` (or ``unlock``).
     MAINTENANCE = "maintenance"
+    # Install another agent version (README "Fleet updates"): the command carries an ``UpdateOrder``.
+    UPDATE = "update"
+
+
+Sha256Hex = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+# An agent package is a few MiB; anything near this is not one.
+MAX_PACKAGE_BYTES = 256 * 1024 * 1024
+
+
+class UpdateOrder(BaseModel):
+    """Where to fetch an agent package and what it must be: the agent refuses it unless its size and
+    SHA-256 are exactly these, before anything is installed."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    version: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.+-]+$")]
+    url: Annotated[str, Field(min_length=1, max_length=2048, pattern=r"^https?://")]
+    sha256: Sha256Hex
+    size: Annotated[int, Field(ge=1, le=MAX_PACKAGE_BYTES)]
 
 
 class Command(Message):
@@ -274,6 +311,7 @@ class Command(Message):
     # session.start and session.extend carry the (new) order; session.stop names the session.
     session: SessionOrder | None = None
     session_id: Identifier | None = None
+    update: UpdateOrder | None = None
     issued_at: Millis
     # The agent refuses a command delivered after this moment (queued while it was offline).
     expires_at: Millis
