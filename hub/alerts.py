@@ -194,9 +194,16 @@ class AlertDesk:
 
 
 def any_alert_view(alert: AlertRecord) -> dict[str, Any]:
-    """A PC's or a stock alert, with who last changed its state."""
+    """A PC's or a stock alert, with who last changed its state and when."""
     view = alert_view(alert) if alert.pc_id is not None else stock_alert_view(alert)
-    return {"pc_id": None, "branch": None, "product_id": None, **view, "updated_by": alert.updated_by}
+    return {
+        "pc_id": None,
+        "branch": None,
+        "product_id": None,
+        **view,
+        "updated_by": alert.updated_by,
+        "updated_at": alert.updated_at,
+    }
 
 
 def live_message(alert: AlertRecord) -> dict[str, Any]:

@@ -44,6 +44,7 @@ class Alert(Answer):
     first_at: int
     last_at: int
     updated_by: str | None = Field(description="who last acknowledged or resolved it")
+    updated_at: int | None = Field(description="when (epoch ms)")
 
 
 class AlertChange(BaseModel):

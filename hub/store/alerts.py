@@ -42,6 +42,7 @@ class AlertRecord:
     count: int
     details: dict[str, Any] = field(default_factory=dict)
     updated_by: str | None = None
+    updated_at: int | None = None
     branch: str | None = None
     product_id: str | None = None
 
@@ -58,6 +59,7 @@ class AlertRecord:
             count=int(doc.get("count", 1)),
             details=doc.get("details") or {},
             updated_by=doc.get("updated_by"),
+            updated_at=doc.get("updated_at"),
             branch=doc.get("branch"),
             product_id=doc.get("product_id"),
         )

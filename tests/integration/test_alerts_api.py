@@ -69,6 +69,7 @@ async def test_an_alert_is_listed_acknowledged_and_resolved(
             "first_at": 1_000,
             "last_at": 1_000,
             "updated_by": None,
+            "updated_at": None,
         }
     ]
     stocked = await get(api, "/alerts", kind="low_stock", branch="main", limit=200)
@@ -83,6 +84,7 @@ async def test_an_alert_is_listed_acknowledged_and_resolved(
                 "acknowledged",
                 technician.username,
             )
+            assert isinstance(acked.json()["updated_at"], int)
             await async_wait_until(lambda: pushed(feed, raised.id), 5, "the acknowledgement pushed")
             # Acknowledged is still unresolved: listed by default, and a repeat adds to it.
             again = await hub_store.alerts.raise_alert(pc_id, "login_failures", "6 failed logins", {}, 3_000)

@@ -1667,6 +1667,11 @@ export interface operations {
                              */
                             state: string;
                             /**
+                             * Updated At
+                             * @description when (epoch ms)
+                             */
+                            updated_at: number | null;
+                            /**
                              * Updated By
                              * @description who last acknowledged or resolved it
                              */
@@ -1833,6 +1838,11 @@ export interface operations {
                          * @description open, acknowledged or resolved
                          */
                         state: string;
+                        /**
+                         * Updated At
+                         * @description when (epoch ms)
+                         */
+                        updated_at: number | null;
                         /**
                          * Updated By
                          * @description who last acknowledged or resolved it
@@ -2048,6 +2058,11 @@ export interface operations {
                          * @description open, acknowledged or resolved
                          */
                         state: string;
+                        /**
+                         * Updated At
+                         * @description when (epoch ms)
+                         */
+                        updated_at: number | null;
                         /**
                          * Updated By
                          * @description who last acknowledged or resolved it
