@@ -25,6 +25,7 @@ from edge_agent.login import LoginResult, MemberLogins
 from edge_agent.outbox import Outbox
 from edge_agent.sessions import SessionRuntime
 from edge_agent.telemetry import TelemetrySource, boot_time_ms, hostname, read_hardware
+from edge_agent.updater import Updater
 from protocol import (
     Command,
     EventsAck,
@@ -81,13 +82,18 @@ class Agent:
         tls: ssl.SSLContext | None = None,
         guard: UiGuard | None = None,
         hardening: Hardening | None = None,
+        updater: Updater | None = None,
     ) -> None:
         self.config = config
         self.control = control
         self.telemetry = telemetry
         self.sessions = sessions
         self.outbox = outbox
-        self.executor = CommandExecutor(control, sessions)
+        self.updater = updater
+        self.executor = CommandExecutor(control, sessions, updater=updater)
+        # Set once an update is installed and acknowledged: the process exits for its launcher to start
+        # the new version (edge_agent.launcher).
+        self.restart = asyncio.Event()
         self.logins = MemberLogins(sessions, self._send_login, config.pc_id)
         self.hardware = hardware
         # The lock screen, when this PC has one (icafe agent --ui), and the self-test sent in the hello.
@@ -188,8 +194,13 @@ class Agent:
             boot_time=boot_time_ms(),
             sent_at=now_ms(),
             hardening=self.hardening,
+            update=self.updater.report() if self.updater else None,
         )
         await client.publish(self._topic(TopicKind.HELLO), encode(hello), qos=1)
+        if self.updater is not None:
+            # Connected and reported: a new version on trial has proved itself (else its launcher
+            # restores the previous one).
+            await asyncio.to_thread(self.updater.online)
         await client.publish(self._topic(TopicKind.STATUS), self._status(PcState.ONLINE), qos=1, retain=True)
         self.connects += 1
         self.connected.set()
@@ -233,6 +244,8 @@ class Agent:
                             ack.outcome.value,
                             now_ms() - command.issued_at,
                         )
+                        if self.updater is not None and self.updater.restart_requested:
+                            self.restart.set()
                     case TopicKind.EVENTS_ACK:
                         events_ack = decode(payload, EventsAck)
                         await self.outbox.acknowledged(events_ack)

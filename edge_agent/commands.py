@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 
 from edge_agent.control import ControlError, PcControl
 from edge_agent.sessions import SessionRejected, SessionRuntime
+from edge_agent.updater import Updater, UpdateRejected
 from protocol import Command, CommandAck, CommandOutcome, CommandType
 
 log = logging.getLogger(__name__)
@@ -27,9 +28,15 @@ def now_ms() -> int:
 
 class CommandExecutor:
     def __init__(
-        self, control: PcControl, sessions: SessionRuntime, clock: Callable[[], int] = now_ms
+        self,
+        control: PcControl,
+        sessions: SessionRuntime,
+        clock: Callable[[], int] = now_ms,
+        updater: Updater | None = None,
     ) -> None:
         self._control = control
+        # None: this agent was not started by its launcher, so it cannot restart into a new version.
+        self.updater = updater
         self._clock = clock
         self._sessions = sessions
         # QoS 1 may redeliver: remember recent ids and answer a repeat with the first outcome.
@@ -53,6 +60,8 @@ class CommandExecutor:
                 return control.restart
             case CommandType.SHUTDOWN:
                 return control.shutdown
+            case CommandType.UPDATE:
+                return self._update(command)
         raise ControlError(f"unknown command {command.type.value}")
 
     def _staff_then(self, action: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
@@ -70,6 +79,14 @@ class CommandExecutor:
             raise SessionRejected(f"session {running.order.session_id} is running: stop it first")
         await self._control.maintenance(True)
         await self._control.lock()
+
+    def _update(self, command: Command) -> Callable[[], Awaitable[None]]:
+        order, updater = command.update, self.updater
+        if order is None:
+            raise UpdateRejected("update without its order")
+        if updater is None:
+            raise UpdateRejected("this agent was not started by its launcher (icafe agent-launcher)")
+        return lambda: updater.update(order)
 
     def _session_action(self, command: Command) -> Callable[[], Awaitable[None]]:
         sessions = self._sessions
@@ -103,7 +120,7 @@ class CommandExecutor:
             )
         try:
             await self._actions(command)()
-        except SessionRejected as exc:
+        except (SessionRejected, UpdateRejected) as exc:
             return CommandAck(
                 id=command.id, outcome=CommandOutcome.REJECTED, detail=str(exc)[:256], done_at=self._clock()
             )

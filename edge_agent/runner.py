@@ -10,6 +10,7 @@ import ssl
 from collections.abc import Callable
 from pathlib import Path
 
+from edge_agent import __version__
 from edge_agent.agent import Agent
 from edge_agent.clock import Clock, ScaledClock, SystemClock, TrustedClock
 from edge_agent.config import AgentConfig, load_agent_config
@@ -22,6 +23,8 @@ from edge_agent.outbox import Outbox
 from edge_agent.screen import Modes, Screen, UiControl
 from edge_agent.sessions import SessionRuntime
 from edge_agent.telemetry import PsutilTelemetry, SharedTelemetry, TelemetrySource, read_hardware
+from edge_agent.update import EXIT_RESTART
+from edge_agent.updater import LAUNCHED_ENV, RELEASES_DIR, Releases, Updater
 from protocol import Hardware
 from protocol.transport import tls_context
 
@@ -38,19 +41,23 @@ async def _until_signalled() -> None:
     await stop.wait()
 
 
-async def _run_agents(agents: list[Agent]) -> None:
+async def _run_agents(agents: list[Agent]) -> bool:
+    """Run until a signal, or until one asks to be restarted into a new version (then True)."""
     tasks = [asyncio.create_task(agent.run(), name=agent.config.pc_id) for agent in agents]
     waiter = asyncio.create_task(_until_signalled())
-    done, _ = await asyncio.wait([waiter, *tasks], return_when=asyncio.FIRST_COMPLETED)
+    restarts = [asyncio.create_task(agent.restart.wait()) for agent in agents]
+    done, _ = await asyncio.wait([waiter, *tasks, *restarts], return_when=asyncio.FIRST_COMPLETED)
+    restart = any(agent.restart.is_set() for agent in agents)
     await asyncio.gather(*(agent.go_offline() for agent in agents), return_exceptions=True)
-    for task in [waiter, *tasks]:
+    for task in [waiter, *tasks, *restarts]:
         task.cancel()
-    await asyncio.gather(waiter, *tasks, return_exceptions=True)
+    await asyncio.gather(waiter, *tasks, *restarts, return_exceptions=True)
     for agent in agents:
         agent.sessions.journal.close()
     for task in done:
-        if task is not waiter and task.exception():
+        if task in tasks and task.exception():
             raise task.exception()  # type: ignore[misc]
+    return restart
 
 
 def open_journal(state_dir: Path) -> tuple[Journal, Path | None]:
@@ -94,7 +101,16 @@ async def build_agent(
             journal.append, "journal.quarantined", {"path": str(quarantined)}, sessions.clock.now()
         )
     link_folder = config.state_dir / "link" if ui else None
-    agent = Agent(config, screen_control or control, telemetry, sessions, outbox, hardware=hardware, tls=tls)
+    agent = Agent(
+        config,
+        screen_control or control,
+        telemetry,
+        sessions,
+        outbox,
+        hardware=hardware,
+        tls=tls,
+        updater=updater_for(config),
+    )
     if screen_control is not None and link_folder is not None:
         screen_control.sessions = sessions
         screen = Screen(sessions, screen_control.modes, agent.connected.is_set)
@@ -113,21 +129,29 @@ async def build_agent(
     return agent
 
 
+def updater_for(config: AgentConfig) -> Updater | None:
+    """An agent started by its launcher may update itself (README "Fleet updates"); any other may not."""
+    if os.environ.get(LAUNCHED_ENV) != "1":
+        return None
+    return Updater(Releases(config.state_dir / RELEASES_DIR), __version__)
+
+
 def simulation_clock() -> Clock:
     """Simulated PCs may run on a faster clock (ICAFE_CLOCK_SCALE); real PCs never do."""
     scale = float(os.environ.get("ICAFE_CLOCK_SCALE", "1"))
     return SystemClock() if scale == 1 else ScaledClock(SystemClock(), scale)
 
 
-def run_agent(config_path: Path, *, simulated: bool = False, ui: bool = False) -> None:
+def run_agent(config_path: Path, *, simulated: bool = False, ui: bool = False) -> int:
+    """Run one agent; its exit code (``EXIT_RESTART`` when an update was installed)."""
     config = load_agent_config(config_path, simulated=simulated)
     control: PcControl = SimulatedPc(config.state_dir / "actions.jsonl") if config.simulated else SystemPc()
     clock = simulation_clock() if config.simulated else SystemClock()
 
-    async def main() -> None:
-        await _run_agents([await build_agent(config, control, PsutilTelemetry(), clock=clock, ui=ui)])
+    async def main() -> bool:
+        return await _run_agents([await build_agent(config, control, PsutilTelemetry(), clock=clock, ui=ui)])
 
-    asyncio.run(main())
+    return EXIT_RESTART if asyncio.run(main()) else 0
 
 
 async def simulated_agents(agents_dir: Path, count: int) -> list[Agent]:

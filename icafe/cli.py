@@ -49,11 +49,21 @@ def _agent(args: argparse.Namespace) -> int:
     from edge_agent.runner import run_agent
 
     try:
-        run_agent(Path(args.config), simulated=args.simulated, ui=args.ui)
+        return run_agent(Path(args.config), simulated=args.simulated, ui=args.ui)
     except AgentConfigError as exc:
         print(f"icafe: {exc}", file=sys.stderr)
         return 2
-    return 0
+
+
+def _agent_launcher(args: argparse.Namespace) -> int:
+    from edge_agent.config import AgentConfigError
+    from edge_agent.launcher import run_launcher
+
+    try:
+        return run_launcher(Path(args.config), simulated=args.simulated, ui=args.ui)
+    except AgentConfigError as exc:
+        print(f"icafe: {exc}", file=sys.stderr)
+        return 2
 
 
 def _agent_ui(args: argparse.Namespace) -> int:
@@ -95,6 +105,15 @@ def _demo(args: argparse.Namespace) -> int:
     return run_demo()
 
 
+def _agent_package(args: argparse.Namespace) -> int:
+    from icafe.agent_package import build_package
+
+    data = build_package(args.version)
+    Path(args.out).write_bytes(data)
+    print(f"{args.out}: agent {args.version}, {len(data)} bytes")
+    return 0
+
+
 def _openapi(args: argparse.Namespace) -> int:
     import json
 
@@ -119,6 +138,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--ui", action="store_true", help="start and guard the lock screen (icafe agent-ui, icafe[agent-ui])"
     )
     agent.set_defaults(func=_agent)
+
+    launcher = commands.add_parser(
+        "agent-launcher", help="run the agent from its installed release; roll back a failed update"
+    )
+    launcher.add_argument("--config", required=True, help="agent.toml written by `icafe enroll`")
+    launcher.add_argument(
+        "--simulated", action="store_true", help="record commands instead of acting on the PC"
+    )
+    launcher.add_argument("--ui", action="store_true", help="start and guard the lock screen")
+    launcher.set_defaults(func=_agent_launcher)
+
+    package = commands.add_parser("agent-package", help="build an agent release to upload to the hub")
+    package.add_argument("version", help="the version the release reports, e.g. 0.2.0")
+    package.add_argument("--out", required=True, help="the .tar.gz to write")
+    package.set_defaults(func=_agent_package)
 
     agent_ui = commands.add_parser("agent-ui", help="the lock screen; the agent starts it (icafe agent --ui)")
     agent_ui.add_argument("--link", required=True, help="the agent's local link (its socket)")
