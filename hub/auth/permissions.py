@@ -55,6 +55,8 @@ class Permission(StrEnum):
     USERS_READ = "users:read"
     USERS_MANAGE = "users:manage"
     AUDIT_READ = "audit:read"
+    # Upload agent releases and roll them out to the PCs (README "Fleet updates").
+    FLEET_UPDATE = "fleet:update"
     # Scheduled backups' state (the last good one, the last failure).
     BACKUPS_READ = "backups:read"
 
@@ -89,6 +91,7 @@ _TECHNICIAN = frozenset(
         Permission.PCS_MESSAGE,
         Permission.PCS_LOCK,
         Permission.PCS_ENROLL,
+        Permission.FLEET_UPDATE,
         Permission.LIVE_READ,
         Permission.ALERTS_MANAGE,
         Permission.SESSIONS_READ,
