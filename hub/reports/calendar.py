@@ -88,6 +88,30 @@ class DateRange:
         return day_start(self.first, tz), day_end(self.last, tz)
 
 
+def month_days(month: dt.date) -> DateRange:
+    """Every day of the calendar month ``month`` falls in."""
+    first = month.replace(day=1)
+    following = (first + dt.timedelta(days=32)).replace(day=1)
+    return DateRange(first, following - dt.timedelta(days=1))
+
+
+def split_months(span: DateRange) -> tuple[list[dt.date], list[DateRange]]:
+    """``span`` as the calendar months wholly inside it (their first days) and the stretches of days
+    before and after them (at most one each; the whole span when it holds no whole month)."""
+    first = span.first if span.first.day == 1 else month_days(span.first).last + dt.timedelta(days=1)
+    months: list[dt.date] = []
+    while first <= span.last and month_days(first).last <= span.last:
+        months.append(first)
+        first = month_days(first).last + dt.timedelta(days=1)
+    if not months:
+        return [], [span]
+    stretches = [DateRange(span.first, months[0] - dt.timedelta(days=1))] if span.first < months[0] else []
+    after = month_days(months[-1]).last
+    if after < span.last:
+        stretches.append(DateRange(after + dt.timedelta(days=1), span.last))
+    return months, stretches
+
+
 def parse_range(first: str | None, last: str | None, today: dt.date, *, default_days: int = 7) -> DateRange:
     """``from``/``to`` as YYYY-MM-DD local dates (inclusive); either left out: the last ``default_days``
     days up to today."""

@@ -42,7 +42,22 @@ SECTIONS: dict[str, tuple[str, ...]] = {
     "hours": ("occupied_ms",),
     # key (session kind): ended sessions; "open" counts sessions not ended yet (their day is not final)
     "usage": ("sessions", "used_ms", "cost", "open"),
+    # key (local day, YYYY-MM-DD): the day's totals that reports group by day, week or month, so that a
+    # month's rollup (the sum of its days) still answers per day: the takings columns summed, the line sums
+    # of the accounts in DAILY_ACCOUNTS, ended sessions and their time (see ``add_daily``)
+    "daily": (
+        "payments",
+        "paid",
+        "refunds",
+        "refunded",
+        "time_account",
+        "products_account",
+        "refunds_account",
+        "sessions",
+        "used_ms",
+    ),
 }
+DAILY_ACCOUNTS = ("revenue:time", "revenue:products", "refunds")
 NO_ZONE = "-"
 
 
@@ -122,6 +137,32 @@ def merge_all(facts: Iterable[Facts]) -> Facts:
                     for i, value in enumerate(values):
                         row[i] += value
     return total
+
+
+def account_sum(facts: Facts, prefix: str) -> int:
+    """The line sum of the accounts whose id is ``prefix`` or starts with ``prefix:`` (debits positive)."""
+    return sum(
+        values[0]
+        for key, values in facts.rows("accounts").items()
+        if key[0] == prefix or key[0].startswith(prefix + ":")
+    )
+
+
+def daily_row(facts: Facts) -> list[int]:
+    """A day's row of the "daily" section, from the day's other sections."""
+    takings, usage = facts.rows("takings").values(), facts.rows("usage").values()
+    return [
+        *(sum(values[i] for values in takings) for i in range(4)),
+        *(account_sum(facts, prefix) for prefix in DAILY_ACCOUNTS),
+        sum(values[0] for values in usage),
+        sum(values[1] for values in usage),
+    ]
+
+
+def add_daily(facts: Facts, day: dt.date) -> Facts:
+    """Set ``day``'s "daily" row from every record of the day folded into ``facts`` (call it last)."""
+    facts.sections.setdefault("daily", {})[(day.isoformat(),)] = daily_row(facts)
+    return facts
 
 
 # ---- folding records ----------------------------------------------------------------------------------

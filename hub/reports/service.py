@@ -1,12 +1,14 @@
-"""Reports over any range of days: closed days read from their stored rollups, the days still open (today,
-or a day with a session still running) folded from their records on each read.
+"""Reports over any range of days: closed months and days read from their stored rollups, the days still
+open (today, or a day with a session still running) folded from their records on each read.
 
 A closed day's rollup is built once, from the day's indexed range reads, the first time a report needs it
-(or by ``icafe reports rebuild``), and stored whole; from then on a report over a year reads 365 small
-documents instead of hundreds of thousands of transactions. Why not counters incremented as the ledger is
-written: the store has no multi-document transactions, so an increment and the transaction it counts could
-not be written together, and a crash or retry between them would count money twice or not at all. A day
-folded whole from its records is exact by construction and harmless to build twice.
+(or by ``icafe reports rebuild``), and stored whole; a calendar month whose days are all closed is stored
+too, as the sum of its days. A report over a year then reads about twelve month documents and the days
+of the months it cuts, per section, instead of hundreds of thousands of transactions. Why not counters
+incremented as the ledger is written: the store has no multi-document transactions, so an increment and
+the transaction it counts could not be written together, and a crash or retry between them would count
+money twice or not at all. A day folded whole from its records is exact by construction and harmless to
+build twice, and so is a month summed from closed days.
 
 A day is closed once it ended :data:`CLOSED_AFTER_MS` ago (the ledger stamps a transaction with the time
 it is posted, so nothing lands in a closed day) and none of its sessions is still pending or running.
@@ -23,15 +25,24 @@ from zoneinfo import ZoneInfo
 from hub.clock import now_ms
 from hub.errors import Refused
 from hub.reports import views
-from hub.reports.calendar import DateRange, Grouping, day_end, day_of, day_start, zone
-from hub.reports.facts import SECTIONS, Facts, fold_session, fold_transaction
+from hub.reports.calendar import (
+    DateRange,
+    Grouping,
+    day_end,
+    day_of,
+    day_start,
+    month_days,
+    split_months,
+    zone,
+)
+from hub.reports.facts import SECTIONS, Facts, add_daily, fold_session, fold_transaction, merge_all
 from hub.store import Store
 from hub.store.branches import BranchRecord
 from hub.store.reports import ReportRepository
 
 CLOSED_AFTER_MS = 15 * 60_000
-# The sections folded from the ledger alone.
-LEDGER_SECTIONS = frozenset({"takings", "accounts", "products"})
+# The sections folded from the ledger alone ("daily" then counts no sessions: only takings read it so).
+LEDGER_SECTIONS = frozenset({"takings", "accounts", "products", "daily"})
 UNLOCK, STOP = "pc.command", "session.stop"
 
 
@@ -46,6 +57,7 @@ class Reports:
         # Within one report (a Reports lives for a request): the days folded live and the PCs' zones, which
         # a report asking for the period and the whole history would otherwise read twice.
         self._folded: dict[tuple[str, dt.date, bool], Facts] = {}
+        self._closed: set[tuple[str, dt.date]] = set()  # days read from or written to their rollups
         self._zones: dict[str, dict[str, str]] = {}
 
     async def branch(self, branch_id: str | None) -> BranchRecord:
@@ -81,7 +93,7 @@ class Reports:
             async for session in self._rollups.sessions(start, end):
                 if session.pc_id in zones:
                     fold_session(facts, session, zones, tz)
-        return facts
+        return add_daily(facts, day)
 
     def over(self, branch: BranchRecord, day: dt.date) -> bool:
         return day_end(day, zone(branch.timezone)) + CLOSED_AFTER_MS <= self._clock()
@@ -102,6 +114,7 @@ class Reports:
             return {}
         stored = await self._rollups.days(branch.id, span.first, last, wanted)
         days = {day: Facts.from_document(doc) for day, doc in stored.items()}
+        self._closed.update((branch.id, day) for day in days)
         for day in DateRange(span.first, last).each():
             if day in days:
                 continue
@@ -113,11 +126,44 @@ class Reports:
                 self._folded[(branch.id, day, whole)] = facts
                 if whole and self.closed(branch, day, facts):
                     await self._rollups.save_day(branch.id, day, facts.to_document(), self._clock())
+                    self._closed.add((branch.id, day))
             days[day] = facts
         return days
 
+    async def month(self, branch: BranchRecord, month: dt.date, sections: list[str]) -> Facts:
+        """A month's facts summed from its days, and stored once every day is closed."""
+        days = month_days(month)
+        facts = merge_all((await self.days(branch, days, sections)).values())
+        if all((branch.id, day) in self._closed for day in days.each()):
+            await self._rollups.save_month(branch.id, month, facts.to_document(sections), self._clock())
+        return facts
+
+    async def rollup(
+        self, branch: BranchRecord, span: DateRange, sections: Iterable[str] = SECTIONS
+    ) -> views.Rollup:
+        """The facts of every day in ``span`` up to today, merged: the months it holds that are over read
+        from their rollups (or summed from their days and stored), the days around them as in ``days``."""
+        wanted = list(sections)
+        last = min(span.last, self.today(branch))
+        if last < span.first:
+            return views.Rollup(Facts(), ())
+        covered = DateRange(span.first, last)
+        months, stretches = split_months(covered)
+        over = [month for month in months if self.over(branch, month_days(month).last)]
+        stretches += [month_days(month) for month in months if month not in over]
+        parts: list[Facts] = []
+        if over:
+            stored = await self._rollups.months(branch.id, over[0], over[-1], wanted)
+            for month in over:
+                doc = stored.get(month)
+                parts.append(Facts.from_document(doc) if doc else await self.month(branch, month, wanted))
+        for stretch in stretches:
+            parts += (await self.days(branch, stretch, wanted)).values()
+        return views.Rollup(merge_all(parts), tuple(covered.each()))
+
     async def rebuild(self, branch: BranchRecord) -> int:
-        """Drop the branch's rollups and build every closed day again from its records; how many."""
+        """Drop the branch's rollups and build every closed day and month again from the records; how many
+        days."""
         await self._rollups.drop_days(branch.id)
         starts = [
             at
@@ -127,49 +173,58 @@ class Reports:
         if not starts:
             return 0
         tz = zone(branch.timezone)
-        span = DateRange(day_of(min(starts), tz), self.today(branch))
+        span = DateRange(day_of(min(starts), tz).replace(day=1), self.today(branch))
         zones = await self.zones(branch)
         built = 0
+        month: list[Facts] = []  # the days of the month so far, while every one is closed
         for day in span.each():
+            if day.day == 1:
+                month = []
             facts = await self.fold_day(branch, day, zones)
             if self.closed(branch, day, facts):
                 await self._rollups.save_day(branch.id, day, facts.to_document(), self._clock())
                 built += 1
+                if len(month) == day.day - 1:
+                    month.append(facts)
+            if len(month) == month_days(day).days:
+                await self._rollups.save_month(
+                    branch.id, day.replace(day=1), merge_all(month).to_document(), self._clock()
+                )
         return built
 
     # ---- the reports --------------------------------------------------------------------------------
 
     async def takings(self, branch: BranchRecord, span: DateRange, group: Grouping) -> dict[str, Any]:
-        return views.takings(await self.days(branch, span, ["takings"]), group)
+        return views.takings(await self.rollup(branch, span, ["takings", "daily"]), group)
 
-    async def history(self, last: dt.date, sections: list[str]) -> list[Facts]:
-        """Every day of every branch up to ``last``: what a balance at the end of ``last`` sums (a member's
-        balance is not a branch's)."""
+    async def history(self, last: dt.date, sections: list[str]) -> Facts:
+        """Every day of every branch up to ``last``, merged: what a balance at the end of ``last`` sums (a
+        member's balance is not a branch's)."""
         history: list[Facts] = []
         for branch in await self._store.branches.all():
             await asyncio.to_thread(zone, branch.timezone)
             first = await self._rollups.first_activity(branch.id)
             first_day = day_of(first, zone(branch.timezone)) if first is not None else None
             if first_day is not None and first_day <= last:
-                history += (await self.days(branch, DateRange(first_day, last), sections)).values()
-        return history
+                history.append((await self.rollup(branch, DateRange(first_day, last), sections)).facts)
+        return merge_all(history)
 
     async def outstanding(self, last: dt.date, tz: ZoneInfo) -> views.Outstanding:
         """Members' and vouchers' balances at the end of ``last``."""
         return views.outstanding(await self.history(last, ["accounts"]), day_end(last, tz))
 
     async def revenue(self, branch: BranchRecord, span: DateRange, group: Grouping) -> dict[str, Any]:
-        days = await self.days(branch, span, ["accounts", "takings", "products", "zones"])
+        days = await self.rollup(branch, span, ["accounts", "takings", "products", "zones", "daily"])
         held = await self.outstanding(min(span.last, self.today(branch)), zone(branch.timezone))
         return views.revenue(days, group, held)
 
     async def usage(self, branch: BranchRecord, span: DateRange, group: Grouping) -> dict[str, Any]:
-        days = await self.days(branch, span, ["usage", "pcs", "zones", "hours"])
+        days = await self.rollup(branch, span, ["usage", "pcs", "zones", "hours", "daily"])
         return views.usage(days, group, span, await self.zones(branch))
 
     async def members(self, branch: BranchRecord, span: DateRange, group: Grouping) -> dict[str, Any]:
         tz = zone(branch.timezone)
-        days = await self.days(branch, span, ["members"])
+        days = await self.rollup(branch, span, ["members"])
         start, end = span.bounds(tz)
         joined = [day_of(at, tz) for at in await self._rollups.members_joined(start, end)]
         balances = views.member_balances(await self.history(min(span.last, self.today(branch)), ["members"]))
@@ -184,7 +239,7 @@ class Reports:
 
     async def staff(self, branch: BranchRecord, span: DateRange) -> dict[str, Any]:
         start, end = span.bounds(zone(branch.timezone))
-        days = await self.days(branch, span, ["takings"])
+        days = await self.rollup(branch, span, ["takings"])
         shifts = [
             views.ShiftFigures(
                 shift.cashier,

@@ -10,19 +10,37 @@ from dataclasses import dataclass
 from typing import Any
 
 from hub.reports.calendar import HOUR_MS, DateRange, Grouping, period_of
-from hub.reports.facts import NO_ZONE, Facts, Key, merge_all
+from hub.reports.facts import NO_ZONE, SECTIONS, Facts, Key, account_sum, add_daily, merge_all
 
-Days = Mapping[dt.date, Facts]
 TOP = 10
 # Edges of the balance distribution, in minor units: 0, then each power of ten.
 BALANCE_EDGES = (0, 1, *(10**n for n in range(3, 10)))
+DAILY_WIDTH = len(SECTIONS["daily"])
 
 
-def by_period(days: Days, group: Grouping) -> dict[dt.date, Facts]:
-    periods: dict[dt.date, list[Facts]] = defaultdict(list)
-    for day, facts in days.items():
-        periods[period_of(day, group)].append(facts)
-    return {period: merge_all(facts) for period, facts in sorted(periods.items())}
+@dataclass(frozen=True)
+class Rollup:
+    """What a report reads: the facts of ``days`` merged, each day's row of the "daily" section in them
+    (``facts.add_daily``), so a period's totals need no day's facts of its own."""
+
+    facts: Facts
+    days: tuple[dt.date, ...]
+
+    @classmethod
+    def of(cls, days: Mapping[dt.date, Facts]) -> Rollup:
+        """From each day's facts (their daily rows set here)."""
+        return cls(merge_all(add_daily(facts, day) for day, facts in days.items()), tuple(sorted(days)))
+
+
+def by_period(rollup: Rollup, group: Grouping) -> dict[dt.date, list[int]]:
+    """The "daily" columns summed per period, for every period the days fall in."""
+    daily = rollup.facts.rows("daily")
+    periods: dict[dt.date, list[int]] = {}
+    for day in rollup.days:
+        row = periods.setdefault(period_of(day, group), [0] * DAILY_WIDTH)
+        for i, value in enumerate(daily.get((day.isoformat(),), ())):
+            row[i] += value
+    return dict(sorted(periods.items()))
 
 
 def _sum(rows: Mapping[Key, list[int]], index: int, where: Any = None) -> int:
@@ -53,9 +71,9 @@ def _takings_row(values: list[int]) -> dict[str, int]:
     }
 
 
-def takings(days: Days, group: Grouping) -> dict[str, Any]:
+def takings(days: Rollup, group: Grouping) -> dict[str, Any]:
     """Payments minus refunds, as the payment history lists them."""
-    rows = merge_all(days.values()).rows("takings")
+    rows = days.facts.rows("takings")
     total = _takings_row([_sum(rows, i) for i in range(4)])
     shifts: dict[tuple[str, str], list[int]] = {}
     for (_, _, staff, shift), values in rows.items():
@@ -74,8 +92,8 @@ def takings(days: Days, group: Grouping) -> dict[str, Any]:
             for (shift, staff), v in sorted(shifts.items())
         ],
         "by_period": [
-            {"period": period.isoformat()} | _takings_row([_sum(facts.rows("takings"), i) for i in range(4)])
-            for period, facts in by_period(days, group).items()
+            {"period": period.isoformat()} | _takings_row(totals[:4])
+            for period, totals in by_period(days, group).items()
         ],
     }
 
@@ -83,15 +101,16 @@ def takings(days: Days, group: Grouping) -> dict[str, Any]:
 # ---- revenue ------------------------------------------------------------------------------------------
 
 
-def _account(facts: Facts, prefix: str) -> int:
-    """The line sum of the accounts whose id starts with ``prefix`` (debits positive)."""
-    return _sum(facts.rows("accounts"), 0, lambda key: key[0] == prefix or key[0].startswith(prefix + ":"))
-
-
-def _earned(facts: Facts) -> dict[str, int]:
-    time, products = -_account(facts, "revenue:time"), -_account(facts, "revenue:products")
-    refunds = _account(facts, "refunds")
+def _earned(time_sum: int, products_sum: int, refunds_sum: int) -> dict[str, int]:
+    """From the line sums of the revenue:time, revenue:products and refunds accounts."""
+    time, products, refunds = -time_sum, -products_sum, refunds_sum
     return {"time": time, "products": products, "refunds": refunds, "net": time + products - refunds}
+
+
+def _earned_of(facts: Facts) -> dict[str, int]:
+    return _earned(
+        *(account_sum(facts, prefix) for prefix in ("revenue:time", "revenue:products", "refunds"))
+    )
 
 
 @dataclass(frozen=True)
@@ -103,15 +122,15 @@ class Outstanding:
     vouchers: int
 
 
-def outstanding(history: Iterable[Facts], at: int) -> Outstanding:
-    """From the facts of every day up to ``at`` (every branch: a member's balance is not a branch's)."""
-    facts = merge_all(history)
-    return Outstanding(at, -_account(facts, "member"), -_account(facts, "voucher"))
+def outstanding(facts: Facts, at: int) -> Outstanding:
+    """From the facts of every day up to ``at``, merged (every branch: a member's balance is not a
+    branch's)."""
+    return Outstanding(at, -account_sum(facts, "member"), -account_sum(facts, "voucher"))
 
 
-def revenue(days: Days, group: Grouping, held: Outstanding) -> dict[str, Any]:
-    facts = merge_all(days.values())
-    earned = _earned(facts)
+def revenue(days: Rollup, group: Grouping, held: Outstanding) -> dict[str, Any]:
+    facts = days.facts
+    earned = _earned_of(facts)
     takings_rows = facts.rows("takings")
 
     def net(where: Any) -> int:
@@ -125,8 +144,8 @@ def revenue(days: Days, group: Grouping, held: Outstanding) -> dict[str, Any]:
         },
         "refunds": earned["refunds"],
         "net": earned["net"],
-        "uncollected": _account(facts, "uncollected"),
-        "adjustments": -_account(facts, "adjustments"),
+        "uncollected": account_sum(facts, "uncollected"),
+        "adjustments": -account_sum(facts, "adjustments"),
         "topups": net(lambda key: key[1] == "topup"),
         "vouchers": {
             "sold": net(lambda key: key[1] == "voucher"),
@@ -147,8 +166,8 @@ def revenue(days: Days, group: Grouping, held: Outstanding) -> dict[str, Any]:
             key=lambda row: (-row["priced"], row["zone"], row["tariff_id"]),
         ),
         "by_period": [
-            {"period": period.isoformat()} | _earned(period_facts)
-            for period, period_facts in by_period(days, group).items()
+            {"period": period.isoformat()} | _earned(*totals[4:7])
+            for period, totals in by_period(days, group).items()
         ],
         "outstanding": {"at": held.at, "members": held.members, "vouchers": held.vouchers},
     }
@@ -165,9 +184,9 @@ def _weekdays(span: DateRange) -> list[int]:
     return counts
 
 
-def usage(days: Days, group: Grouping, span: DateRange, pcs: Mapping[str, str]) -> dict[str, Any]:
+def usage(days: Rollup, group: Grouping, span: DateRange, pcs: Mapping[str, str]) -> dict[str, Any]:
     """``pcs``: every PC of the branch and its zone (its group), for idle PCs and the occupancy share."""
-    facts = merge_all(days.values())
+    facts = days.facts
     kinds = facts.rows("usage")
     sessions, used, priced = (_sum(kinds, i) for i in range(3))
     per_pc = facts.rows("pcs")
@@ -221,12 +240,8 @@ def usage(days: Days, group: Grouping, span: DateRange, pcs: Mapping[str, str]) 
         "idle_pcs": sorted(pc for pc in pcs if not any(per_pc.get((pc,), [0])[:1])),
         "heatmap": heatmap,
         "by_period": [
-            {
-                "period": period.isoformat(),
-                "sessions": _sum(period_facts.rows("usage"), 0),
-                "used_ms": _sum(period_facts.rows("usage"), 1),
-            }
-            for period, period_facts in by_period(days, group).items()
+            {"period": period.isoformat(), "sessions": totals[7], "used_ms": totals[8]}
+            for period, totals in by_period(days, group).items()
         ],
     }
 
@@ -250,24 +265,24 @@ def balance_buckets(balances: Iterable[int]) -> list[dict[str, Any]]:
     ]
 
 
-def active_members(days: Days) -> dict[str, list[int]]:
-    return {key[0]: values for key, values in merge_all(days.values()).rows("members").items() if any(values)}
+def active_members(facts: Facts) -> dict[str, list[int]]:
+    return {key[0]: values for key, values in facts.rows("members").items() if any(values)}
 
 
-def member_balances(history: Iterable[Facts]) -> dict[str, int]:
-    """Each member's balance after ``history`` (every day up to a moment, every branch)."""
-    return {key[0]: values[4] for key, values in merge_all(history).rows("members").items()}
+def member_balances(history: Facts) -> dict[str, int]:
+    """Each member's balance after ``history`` (every day up to a moment, every branch, merged)."""
+    return {key[0]: values[4] for key, values in history.rows("members").items()}
 
 
 def members(
-    days: Days,
+    days: Rollup,
     group: Grouping,
     new: Iterable[dt.date],
     balances: Mapping[str, int],
 ) -> dict[str, Any]:
     """``new``: the local day each new member joined; ``balances``: every member's balance at the end
     (:func:`member_balances`)."""
-    active = {member: v for member, v in active_members(days).items() if any(v[:4])}
+    active = {member: v for member, v in active_members(days.facts).items() if any(v[:4])}
     joined: dict[dt.date, int] = defaultdict(int)
     for day in new:
         joined[period_of(day, group)] += 1
@@ -311,7 +326,7 @@ class StaffAction:
     action: str  # "unlock" or "stop"
 
 
-def staff(days: Days, shifts: Iterable[ShiftFigures], actions: Iterable[StaffAction]) -> dict[str, Any]:
+def staff(days: Rollup, shifts: Iterable[ShiftFigures], actions: Iterable[StaffAction]) -> dict[str, Any]:
     """Per cashier: shifts, takings, refunds given, cash over or short, manual unlocks and stops; so time
     or goods sold off the books stand out next to the money taken."""
     people: dict[str, dict[str, int]] = defaultdict(
@@ -330,7 +345,7 @@ def staff(days: Days, shifts: Iterable[ShiftFigures], actions: Iterable[StaffAct
             0,
         )
     )
-    for name, values in _grouped(merge_all(days.values()).rows("takings"), 2).items():
+    for name, values in _grouped(days.facts.rows("takings"), 2).items():
         if not name:
             continue
         row = people[name]

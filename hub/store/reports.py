@@ -4,6 +4,9 @@
 (``hub.reports.facts``: a list of rows, since keys may hold characters a field name cannot), so a report
 reads only the sections it needs (the store reads a document whole, whatever the projection). A day is a
 pure function of its records, rebuilt whole, never incremented, so writing it twice is harmless.
+``report_months`` holds the same per closed calendar month: the sum of its closed days, so a year is
+twelve documents per section instead of 365 (the store spends about as long on each document read as on
+its rows).
 
 The range reads a day is folded from are the day's own: the ledger by branch and time, sessions by
 creation time, shifts by branch and opening time, audit entries by action and time, members by when they
@@ -17,6 +20,7 @@ from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
 from pymongo import ASCENDING, UpdateOne
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 from hub.store.sessions import SessionRecord
@@ -30,9 +34,14 @@ def _key(branch: str, section: str) -> str:
     return f"{branch}|{section}"
 
 
+def _month(day: dt.date) -> str:
+    return day.strftime("%Y-%m")
+
+
 class ReportRepository:
     def __init__(self, db: AsyncDatabase[Document]) -> None:
         self._days = db["report_days"]
+        self._months = db["report_months"]
         self._ledger = db["ledger"]
         self._sessions = db["sessions"]
         self._shifts = db["shifts"]
@@ -41,8 +50,10 @@ class ReportRepository:
 
     async def create_indexes(self) -> None:
         await self._days.create_index([("key", ASCENDING), ("day", ASCENDING)])
+        await self._months.create_index([("key", ASCENDING), ("month", ASCENDING)])
         for field in ("key", "branch"):  # of their own (hub.store)
             await self._days.create_index([(field, ASCENDING)])
+            await self._months.create_index([(field, ASCENDING)])
         # New members by when they joined; the other collections' ranges have their indexes already.
         await self._members.create_index([("created_at", ASCENDING)])
 
@@ -53,29 +64,63 @@ class ReportRepository:
     ) -> dict[dt.date, Document]:
         """The stored days of ``branch`` from ``first`` to ``last`` that hold every one of ``sections``:
         {day: {section: rows}}."""
+        return await self._read(self._days, "day", branch, first.isoformat(), last.isoformat(), sections)
+
+    async def months(
+        self, branch: str, first: dt.date, last: dt.date, sections: Iterable[str]
+    ) -> dict[dt.date, Document]:
+        """The stored months of ``branch`` from the month of ``first`` to that of ``last`` that hold every
+        one of ``sections``: {first day of the month: {section: rows}}."""
+        found = await self._read(self._months, "month", branch, _month(first), _month(last), sections)
+        return {day.replace(day=1): doc for day, doc in found.items()}
+
+    async def _read(
+        self,
+        collection: AsyncCollection[Document],
+        field: str,
+        branch: str,
+        first: str,
+        last: str,
+        sections: Iterable[str],
+    ) -> dict[dt.date, Document]:
         wanted = list(sections)
         found: dict[dt.date, Document] = {}
-        for section in wanted:
-            cursor = self._days.find(
-                {"key": _key(branch, section), "day": {"$gte": first.isoformat(), "$lte": last.isoformat()}},
-                {"day": 1, "rows": 1},
-            )
+        for section in wanted:  # one query each: the store serves neither $in nor $or from an index
+            cursor = collection.find(
+                {"key": _key(branch, section), field: {"$gte": first, "$lte": last}}, {field: 1, "rows": 1}
+            ).batch_size(10_000)
             async for doc in cursor:
-                found.setdefault(dt.date.fromisoformat(doc["day"]), {})[section] = doc["rows"]
-        return {day: doc for day, doc in found.items() if len(doc) == len(wanted)}
+                moment = doc[field] if field == "day" else f"{doc[field]}-01"
+                found.setdefault(dt.date.fromisoformat(moment), {})[section] = doc["rows"]
+        return {moment: doc for moment, doc in found.items() if len(doc) == len(wanted)}
 
     async def save_day(self, branch: str, day: dt.date, sections: Document, built_at: int) -> None:
         """Store a day's folded ``sections`` ({section: rows}, ``hub.reports.facts.Facts.to_document``),
         replacing any, in one round trip."""
-        await self._days.bulk_write(
+        await self._save(self._days, "day", day.isoformat(), branch, sections, built_at)
+
+    async def save_month(self, branch: str, month: dt.date, sections: Document, built_at: int) -> None:
+        """Store the sum of a closed month's days (``sections`` as for a day), replacing any."""
+        await self._save(self._months, "month", _month(month), branch, sections, built_at)
+
+    async def _save(
+        self,
+        collection: AsyncCollection[Document],
+        field: str,
+        moment: str,
+        branch: str,
+        sections: Document,
+        built_at: int,
+    ) -> None:
+        await collection.bulk_write(
             [
                 UpdateOne(
-                    {"_id": f"{_key(branch, section)}|{day.isoformat()}"},
+                    {"_id": f"{_key(branch, section)}|{moment}"},
                     {
                         "$set": {
                             "key": _key(branch, section),
                             "branch": branch,
-                            "day": day.isoformat(),
+                            field: moment,
                             "rows": rows,
                             "built_at": built_at,
                         }
@@ -88,7 +133,9 @@ class ReportRepository:
         )
 
     async def drop_days(self, branch: str) -> int:
-        return (await self._days.delete_many({"branch": branch})).deleted_count
+        """Drop ``branch``'s stored days and months; how many documents."""
+        dropped = (await self._months.delete_many({"branch": branch})).deleted_count
+        return dropped + (await self._days.delete_many({"branch": branch})).deleted_count
 
     # ---- the records days are folded from ----------------------------------------------------------
 

@@ -1,6 +1,7 @@
 """Reports over the real hub and store: takings equal the payment history, balances outstanding equal
-``icafe ledger verify``, stored day rollups equal a full recomputation after any payments, refunds,
-charges and sessions (and a replay adds nothing), and bad ranges are refused with a message."""
+``icafe ledger verify``, stored day and month rollups equal a full recomputation after any payments,
+refunds, charges and sessions (and a replay adds nothing), every report over any range answers what the
+recomputation gives, and bad ranges are refused with a message."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from billing.ledger import (
 )
 from hub.reports import views
 from hub.reports.calendar import DateRange, day_end, day_of, day_start, zone
-from hub.reports.facts import Facts, fold_session, fold_transaction, merge_all
+from hub.reports.facts import SECTIONS, Facts, add_daily, fold_session, fold_transaction, merge_all
 from hub.reports.service import Reports
 from hub.store import BranchRecord, Store
 from hub.store.ledger import HistoryFilter
@@ -141,8 +142,8 @@ def test_the_other_reports_answer_and_bad_ranges_are_refused(
 # ---- rollups against a full recomputation, on the real store ---------------------------------------------
 
 TZ_NAME = "Asia/Tashkent"
-FIRST_DAY = dt.date(2026, 3, 1)
-DAYS = 20
+FIRST_DAY = dt.date(2026, 2, 20)
+DAYS = 40  # to the end of March: a whole month between two stretches of days
 CASH, CARD = branch_account(AccountKind.CASH, "main"), branch_account(AccountKind.CARD, "main")
 TIME, PRODUCTS = revenue_account("time", "main"), revenue_account("products", "main")
 
@@ -243,7 +244,7 @@ def _random_history(rnd: random.Random) -> tuple[list[LedgerTransaction], list[S
 def _recomputed(
     txs: list[LedgerTransaction], sessions: list[SessionRecord], zones: dict[str, str]
 ) -> dict[dt.date, Facts]:
-    """Every record folded at once, by day: what the rollups must equal."""
+    """Every record folded at once, by day (each with its daily row): what the rollups must equal."""
     tz = zone(TZ_NAME)
     days: dict[dt.date, Facts] = {}
     for tx in txs:
@@ -251,7 +252,13 @@ def _recomputed(
     for session in sessions:
         if session.pc_id in zones:
             fold_session(days.setdefault(day_of(session.created_at, tz), Facts()), session, zones, tz)
-    return days
+    return {day: add_daily(facts, day) for day, facts in days.items()}
+
+
+def _expected(recomputed: dict[dt.date, Facts], span: DateRange) -> views.Rollup:
+    """What a report over ``span`` reads, from the recomputation (every day in it, with or without
+    records)."""
+    return views.Rollup.of({day: recomputed.get(day) or add_daily(Facts(), day) for day in span.each()})
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -272,18 +279,53 @@ async def test_rollups_equal_a_full_recomputation(store: Store, seed: int) -> No
     span = DateRange(FIRST_DAY - dt.timedelta(days=1), FIRST_DAY + dt.timedelta(days=DAYS))
     zones = await reports.zones(branch)
     assert set(zones) == {"pc-a", "pc-b"}
-    expected = merge_all(_recomputed(txs, sessions, zones).values())
+    recomputed = _recomputed(txs, sessions, zones)
+    expected = _expected(recomputed, span).facts
 
-    built = await reports.days(branch, span)  # folds each day and stores it (every day is closed)
-    stored = await reports.days(branch, span)  # reads the stored rollups back
-    assert merge_all(built.values()) == expected
+    built = await reports.rollup(branch, span)  # folds each day, stores it and March (all closed)
+    stored = await reports.days(branch, span)  # reads the stored day rollups back
+    assert built.facts == expected
     assert merge_all(stored.values()) == expected
     assert len(await store.reports.days("main", span.first, span.last, ["takings"])) == span.days
+    march = dt.date(2026, 3, 1)
+    months = await store.reports.months("main", span.first, span.last, SECTIONS)
+    assert list(months) == [march]  # February and April are cut by the span
+    assert Facts.from_document(months[march]) == merge_all(
+        stored[day] for day in DateRange(march, dt.date(2026, 3, 31)).each()
+    )
+    assert (
+        await Reports(store, store.reports, "main", clock=lambda: later).rollup(branch, span)
+    ).facts == expected
 
     # A replayed transaction (the same idempotency key) adds nothing; a rebuild gives the same days.
     assert not (await store.ledger.post(txs[0], enforce=False)).created
     assert await reports.rebuild(branch) >= DAYS
     assert merge_all((await reports.days(branch, span)).values()) == expected
+    # the rebuild also folds the empty days of February before the first record: February is whole too
+    assert list(await store.reports.months("main", span.first, span.last, SECTIONS)) == [
+        march.replace(month=2),
+        march,
+    ]
+    assert (
+        await Reports(store, store.reports, "main", clock=lambda: later).rollup(branch, span)
+    ).facts == expected
+
+    # Every report over any range (a fresh reader each time: months and days from the store) answers
+    # what the recomputation gives.
+    for _ in range(3):
+        ends = sorted(rnd.sample(list(span.each()), 2))
+        part, group = DateRange(ends[0], ends[1]), rnd.choice(["day", "week", "month"])
+        reader = Reports(store, store.reports, "main", clock=lambda: later)
+        want = _expected(recomputed, part)
+        so_far = _expected(recomputed, DateRange(min(recomputed), part.last)).facts
+        held = views.outstanding(so_far, day_end(part.last, zone(TZ_NAME)))
+        assert await reader.takings(branch, part, group) == views.takings(want, group)
+        assert await reader.revenue(branch, part, group) == views.revenue(want, group, held)
+        assert await reader.usage(branch, part, group) == views.usage(want, group, part, zones)
+        assert await reader.members(branch, part, group) == views.members(
+            want, group, [], views.member_balances(so_far)
+        )
+        assert await reader.staff(branch, part) == views.staff(want, [], [])
 
     # The reports' answers from rollups equal the ledger's own figures.
     group = rnd.choice(["day", "week", "month"])
@@ -292,7 +334,7 @@ async def test_rollups_equal_a_full_recomputation(store: Store, seed: int) -> No
         t.amount for t in txs if t.kind is TxKind.REFUND
     )
     history = await store.ledger.find(HistoryFilter(branch="main"))
-    held = views.outstanding([_recomputed(history, [], zones)[d] for d in _recomputed(history, [], zones)], 0)
+    held = views.outstanding(merge_all(_recomputed(history, [], zones).values()), 0)
     revenue = await reports.revenue(branch, span, group)
     assert revenue["outstanding"]["members"] == held.members
     balances = await store.ledger.balances([member_account(f"m{i}") for i in range(4)])

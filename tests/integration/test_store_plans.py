@@ -43,6 +43,7 @@ from hub.store import (
 from hub.store.commands import CommandState
 from hub.store.enrollments import EnrollCodeRecord, EnrollmentRecord, EnrollState
 from hub.store.exports import ExportRecord
+from hub.store.fleet import AgentRelease, RolloutRecord, RolloutTarget
 from hub.store.ledger import CapClaim, HistoryFilter
 from hub.store.members import MemberSearch, OfflineGrant
 from hub.store.sessions import SessionState
@@ -69,6 +70,8 @@ LISTINGS: dict[str, str] = {
     "AuditRepository.iterate(all)": "an export of the whole log, oldest first by _id, a batch at a time",
     "CommandRepository.iterate(all)": "an export of every PC's commands, a batch at a time",
     "CommandRepository.count(all)": "an unfiltered count reads metadata",
+    "AgentReleaseRepository.page": "every agent release uploaded, newest first, a page at a time",
+    "RolloutRepository.page": "every agent rollout, newest first, a page at a time",
     "LedgerRepository.iterate(all)": "an export of the whole payment history, a batch at a time",
     "MemberRepository.iterate(all)": "an export of every member by login, a batch at a time",
     "ProductRepository.iterate": "the catalogue (active ones, or all): tens of products",
@@ -188,6 +191,8 @@ SESSION = SessionRecord(
     tariff_id="plan",
     started_by="cashier",
 )
+RELEASE = AgentRelease("0.2.0", "a" * 64, 10, "0.2.0.tar.gz", "admin", 1)
+ROLLOUT = RolloutRecord("r1", "0.2.0", "one", "admin", 1, [RolloutTarget("pc-1", "c1")])
 EXPORT = ExportRecord("x1", "u1", "admin", "payments", "csv", {}, created_at=1, runner="hub", beat_at=1)
 ENROLL_CODE = EnrollCodeRecord("e1", "h" * 64, "1234", "main", None, None, 0, 5, 1, 10, "admin")
 ENROLLMENT = EnrollmentRecord(
@@ -274,6 +279,13 @@ CALLS: dict[str, Call] = {
     ),
     "CommandRepository.mark_unanswered": lambda s: s.commands.mark_unanswered("c1"),
     "CommandRepository.get": lambda s: s.commands.get("c1"),
+    "CommandRepository.by_ids": lambda s: s.commands.by_ids(["c1", "c2"]),
+    "AgentReleaseRepository.insert": lambda s: s.agent_releases.insert(RELEASE),
+    "AgentReleaseRepository.get": lambda s: s.agent_releases.get("0.2.0"),
+    "AgentReleaseRepository.page": lambda s: s.agent_releases.page(),
+    "RolloutRepository.insert": lambda s: s.rollouts.insert(ROLLOUT),
+    "RolloutRepository.get": lambda s: s.rollouts.get("r1"),
+    "RolloutRepository.page": lambda s: s.rollouts.page(),
     "CommandRepository.for_pc": lambda s: s.commands.for_pc("pc-1"),
     "CommandRepository.iterate(all)": lambda s: drain(s.commands.iterate()),
     "CommandRepository.iterate(pc)": lambda s: drain(s.commands.iterate("pc-1")),
@@ -388,8 +400,12 @@ CALLS: dict[str, Call] = {
     "ProductRepository.page": lambda s: s.products.page(active_only=True),
     "ProductRepository.iterate": lambda s: drain(s.products.iterate(active_only=False)),
     # reports (hub.reports): rollups of days, and the range reads days are folded from
-    "ReportRepository.days": lambda s: s.reports.days("main", DAY, DAY, ["takings"]),
+    "ReportRepository.days": lambda s: s.reports.days("main", DAY, DAY, ["takings", "hours"]),
     "ReportRepository.save_day": lambda s: s.reports.save_day("main", DAY, {"takings": [], "hours": []}, 1),
+    "ReportRepository.months": lambda s: s.reports.months("main", DAY, DAY, ["takings", "daily"]),
+    "ReportRepository.save_month": lambda s: s.reports.save_month(
+        "main", DAY, {"takings": [], "daily": []}, 1
+    ),
     "ReportRepository.drop_days": lambda s: s.reports.drop_days("main"),
     "ReportRepository.transactions": lambda s: drain(s.reports.transactions("main", 0, 9)),
     "ReportRepository.sessions": lambda s: drain(s.reports.sessions(0, 9)),

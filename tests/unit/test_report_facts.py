@@ -177,7 +177,7 @@ def test_stored_form_round_trips(txs, sess) -> None:  # type: ignore[no-untyped-
 @given(st.lists(transactions(), max_size=60))
 def test_figures_agree_with_the_ledger(txs) -> None:  # type: ignore[no-untyped-def]
     days = fold_days(txs, [], ZONES, TZ)
-    taken = views.takings(days, "month")
+    taken = views.takings(views.Rollup.of(days), "month")
     paid = sum(t.amount for t in txs if t.kind is TxKind.PAYMENT)
     refunded = sum(t.amount for t in txs if t.kind is TxKind.REFUND)
     assert taken["total"] == paid - refunded
@@ -185,9 +185,9 @@ def test_figures_agree_with_the_ledger(txs) -> None:  # type: ignore[no-untyped-
     assert sum(row["net"] for row in taken["by_method"]) == taken["total"]
     assert sum(row["net"] for row in taken["by_staff"]) == taken["total"]
     sums = trial_balance(t.posting for t in txs)
-    held = views.outstanding(days.values(), 0)
+    held = views.outstanding(merge_all(days.values()), 0)
     assert held.members == sum(balance_of(a, s) for a, s in sums.items() if a.startswith("member:"))
-    earned = views.revenue(days, "day", held)
+    earned = views.revenue(views.Rollup.of(days), "day", held)
     assert earned["earned"]["time"] == balance_of(TIME, sums.get(TIME, 0))
     assert earned["earned"]["products"] == balance_of(PRODUCTS, sums.get(PRODUCTS, 0))
     assert earned["refunds"] == sums.get(REFUNDS, 0)
@@ -199,7 +199,7 @@ def test_figures_agree_with_the_ledger(txs) -> None:  # type: ignore[no-untyped-
 @given(st.lists(sessions(), max_size=30))
 def test_usage_counts_ended_sessions_and_their_hours(sess) -> None:  # type: ignore[no-untyped-def]
     span = DateRange(dt.date(2026, 1, 1), dt.date(2027, 1, 2))
-    report = views.usage(fold_days([], sess, ZONES, TZ), "week", span, ZONES)
+    report = views.usage(views.Rollup.of(fold_days([], sess, ZONES, TZ)), "week", span, ZONES)
     ended = [s for s in sess if s.state is SessionState.ENDED and s.started_at is not None]
     assert report["sessions"] == len(ended)
     assert report["used_ms"] == sum(s.used_ms for s in ended)
