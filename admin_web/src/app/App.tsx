@@ -26,6 +26,7 @@ const PcMapPage = lazy(loadPcMap);
 const MembersPage = lazy(() => import("../features/members/MembersPage"));
 const MemberPage = lazy(() => import("../features/members/MemberPage"));
 const EnrollmentPage = lazy(() => import("../features/enrollment/EnrollmentPage"));
+const AlertsPage = lazy(() => import("../features/alerts/AlertsPage"));
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -93,6 +94,14 @@ const router = createBrowserRouter([
             element: (
               <Allowed permission="members:read">
                 <MemberPage />
+              </Allowed>
+            ),
+          },
+          {
+            path: "/alerts",
+            element: (
+              <Allowed permission="pcs:read">
+                <AlertsPage />
               </Allowed>
             ),
           },

@@ -7,11 +7,13 @@ import PeopleIcon from "@mui/icons-material/People";
 import PlaylistAddCheckIcon from "@mui/icons-material/PlaylistAddCheck";
 import type { ReactElement } from "react";
 
+import { AlertsNavIcon } from "../features/alerts/AlertsNavIcon";
 import { REPORT_SCREENS } from "../features/reports/screens";
 import { INVENTORY_SCREENS } from "../features/inventory/screens";
 import { BACK_OFFICE_SCREENS, FRONT_DESK_SCREENS } from "../features/screens/nav";
 // The menu's label of the enrollment screen, before its chunk loads.
 import "../features/enrollment/messages";
+import "../features/alerts/messages";
 
 export interface Screen {
   path: string;
@@ -22,6 +24,8 @@ export interface Screen {
 
 export const SCREENS: readonly Screen[] = [
   { path: "/pcs", labelKey: "nav.map", permission: "pcs:read", icon: <DesktopWindowsIcon /> },
+  // Its icon carries the open alerts' count and keeps the alert queries live.
+  { path: "/alerts", labelKey: "alerts.nav", permission: "pcs:read", icon: <AlertsNavIcon /> },
   { path: "/members", labelKey: "nav.members", permission: "members:read", icon: <PeopleIcon /> },
   ...FRONT_DESK_SCREENS,
   ...BACK_OFFICE_SCREENS,

@@ -17,6 +17,7 @@ export type LiveEvent =
   | { type: "pc.status"; pc_id: string; status: string; at: number }
   | { type: "pc.telemetry"; pc_id: string; telemetry: Record<string, unknown> }
   | { type: "pc.alert"; pc_id: string; alert: PcAlert }
+  | { type: "stock.alert"; branch: string; product_id: string; alert: { id: string; state: string } }
   | { type: "session.started"; session_id: string; pc_id: string; session?: Session }
   | { type: "session.progress"; session_id: string; pc_id: string; used_ms: number; cost: number }
   | { type: "session.ended"; session_id: string; pc_id: string; cost: number; reason: string | null }
@@ -27,6 +28,7 @@ const TYPES = new Set([
   "pc.status",
   "pc.telemetry",
   "pc.alert",
+  "stock.alert",
   "session.started",
   "session.progress",
   "session.ended",
@@ -45,6 +47,10 @@ export function parseEvent(raw: unknown): LiveEvent | null {
   if (typeof value !== "object" || value === null) return null;
   const type = (value as { type?: unknown }).type;
   if (typeof type !== "string" || !TYPES.has(type)) return null;
+  if (type === "stock.alert") {
+    const alert = (value as { alert?: unknown }).alert;
+    return typeof alert === "object" && alert !== null ? (value as LiveEvent) : null;
+  }
   if (type !== "hello" && typeof (value as { pc_id?: unknown }).pc_id !== "string") return null;
   return value as LiveEvent;
 }

@@ -104,6 +104,9 @@ describe("live slice", () => {
     let state = reducer(seeded(), eventReceived({ type: "pc.alert", pc_id: "pc-001", alert }));
     state = reducer(state, eventReceived({ type: "pc.alert", pc_id: "pc-001", alert: { ...alert, id: "a2", last_at: 20 } }));
     expect(state.alerts.ids).toEqual(["a2", "a1"]);
+    expect(state.alertPushes).toBe(2);
+    state = reducer(state, eventReceived({ type: "stock.alert", branch: "main", product_id: "cola", alert: { id: "s1", state: "open" } }));
+    expect(state.alertPushes).toBe(3);
     state = reducer(state, eventReceived({ type: "command.ack", command_id: "c1", pc_id: "pc-001", outcome: "done", detail: null, done_at: 30 }));
     expect(state.acks["pc-001"]).toEqual({ commandId: "c1", outcome: "done", detail: null, at: 30 });
   });
@@ -187,6 +190,8 @@ describe("parseEvent", () => {
     expect(parseEvent('{"type":"payment.created","pc_id":"x"}')).toBeNull();
     expect(parseEvent('{"type":"pc.status","pc_id":5}')).toBeNull();
     expect(parseEvent("[1,2]")).toBeNull();
+    expect(parseEvent('{"type":"stock.alert","branch":"main","product_id":"cola","alert":{"id":"s1","state":"open"}}')).toMatchObject({ type: "stock.alert" });
+    expect(parseEvent('{"type":"stock.alert","branch":"main"}')).toBeNull();
     expect(parseEvent(new ArrayBuffer(2))).toBeNull();
   });
 });

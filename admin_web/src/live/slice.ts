@@ -44,6 +44,8 @@ export const initialLiveState = {
    * logins) until a lock or unlock, or a session, ends it. PCs do not report it yet.
    */
   maintenance: {} as Record<string, true>,
+  /** How many alerts (a PC's or stock's, new or changed) were pushed: the alerts page and badge refetch on a change. */
+  alertPushes: 0,
   feed: { state: "connecting" as FeedState, since: null as number | null, failures: 0 },
   loaded: false,
 };
@@ -131,6 +133,10 @@ function applyEvent(state: LiveState, event: LiveEvent): void {
     case "pc.alert":
       ensurePc(state, event.pc_id);
       alertsAdapter.setOne(state.alerts, event.alert);
+      state.alertPushes += 1;
+      return;
+    case "stock.alert":
+      state.alertPushes += 1;
       return;
     case "session.started":
       if (event.session) {
