@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -12,9 +13,10 @@ from hub.backups.archive import Signer, archive_name, archive_time, archives_in
 from hub.backups.restore import check_archive
 from hub.backups.retention import Retention, to_keep
 from hub.security.crypto import generate_key, parse_keys
+from icafe.stack import LocalStack
 from icafe.supervisor import free_port
 
-from .conftest import metric, wait_until
+from .conftest import login, metric, wait_until
 from .own_stack import own_stack
 
 DAY_MS = 86_400_000
@@ -69,6 +71,11 @@ def test_one_replica_backs_up_and_prunes_and_both_report_the_age(tmp_path: Path)
         )
         assert taken == 1
         assert metric(local, "icafe_backup_last_success_timestamp_seconds") == created / 1000
+        # The console's view of the same (GET /api/v1/backups/status).
+        status = backup_status(local)
+        assert (status["configured"], status["every_h"], status["last_good"]) == (True, 1, archive.name)
+        assert (status["overdue"], status["last_failure"]) == (False, None)
+        assert abs(status["last_good_at"] - created) < 2000
 
 
 def test_a_failing_backup_is_reported_and_not_retried_at_once(tmp_path: Path) -> None:
@@ -89,3 +96,14 @@ def test_a_failing_backup_is_reported_and_not_retried_at_once(tmp_path: Path) ->
         assert metric(local, "icafe_backups_total", 'outcome="failed"') == 1
         assert metric(local, "icafe_backup_last_success_timestamp_seconds") == 0
         assert not list(archives_in(tmp_path / "backups"))
+        status = backup_status(local)
+        assert (status["configured"], status["last_good"], status["overdue"]) == (True, None, True)
+        assert status["last_failure"] == failure
+
+
+def backup_status(local: LocalStack) -> dict[str, Any]:
+    headers = {"Authorization": f"Bearer {login(local)}"}
+    answer = httpx.get(f"{local.api_url}/api/v1/backups/status", headers=headers)
+    assert answer.status_code == 200, answer.text
+    status: dict[str, Any] = answer.json()
+    return status
