@@ -37,6 +37,7 @@ from hub.context import HubContext
 from hub.enrollment import EnrollmentService, SignerClient
 from hub.errors import ApiError, ConfigError, HubError, Refused
 from hub.exports.jobs import ExportJobs
+from hub.fleet import FleetUpdates
 from hub.gc_pauses import settle_after_start
 from hub.health import HealthGauges
 from hub.inventory.service import Inventory
@@ -241,6 +242,7 @@ async def _open(app: HubApp) -> None:
         clock=now_ms,
     )
     await ctx.exports.open()
+    ctx.fleet = FleetUpdates(ctx.store, ctx.live, ctx.commands, settings.data_dir, settings.jwt_secret)
     ctx.bridge.guard(PcSites(ctx.store.pcs), ctx.alerts)
     ctx.bridge.route_broker_reports(BrokerDenialsHandler(ctx.metrics, PcSites(ctx.store.pcs), ctx.alerts))
     projection = SessionProjection(
@@ -333,6 +335,7 @@ async def _close(app: HubApp) -> None:
         with contextlib.suppress(asyncio.CancelledError):
             await task
     await ctx.telemetry.stop()
+    await ctx.fleet.stop()
     await ctx.exports.close()  # its jobs are failed as retryable while the store is still open
     await ctx.live.stop()
     await ctx.redis.aclose()

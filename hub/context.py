@@ -16,6 +16,7 @@ from hub.commands import CommandService
 from hub.config import HubSettings
 from hub.enrollment import EnrollmentService
 from hub.exports.jobs import ExportJobs
+from hub.fleet import FleetUpdates
 from hub.inventory.service import Inventory
 from hub.live import LiveState
 from hub.metrics import HubMetrics
@@ -52,6 +53,7 @@ class HubContext:
     enrollment: EnrollmentService = field(init=False)
     exports: ExportJobs = field(init=False)
     inventory: Inventory = field(init=False)
+    fleet: FleetUpdates = field(init=False)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     # Staff security (hub.security.setup): the first two from settings at app creation, the rest opened
     # with Redis and the store.

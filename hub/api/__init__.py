@@ -11,6 +11,7 @@ from hub.api.branches import bp as branches_bp
 from hub.api.docs import bp as docs_bp
 from hub.api.enroll import bp as enroll_bp
 from hub.api.exports import bp as exports_bp
+from hub.api.fleet import bp as fleet_bp
 from hub.api.inventory import bp as inventory_bp
 from hub.api.inventory_report import bp as inventory_report_bp
 from hub.api.live import bp as live_bp
@@ -38,6 +39,7 @@ def blueprints() -> list[Blueprint | BlueprintGroup]:
             pcs_bp,
             live_bp,
             alerts_bp,
+            fleet_bp,
             backups_bp,
             members_bp,
             sessions_bp,

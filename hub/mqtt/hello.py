@@ -34,6 +34,8 @@ class HelloHandler:
             "boot_time": hello.boot_time,
             "hardware": hello.hardware.model_dump(),
             "hardening": hello.hardening.model_dump(mode="json") if hello.hardening else None,
+            # An update rolled back (README "Fleet updates"): the rollout shows it for this PC.
+            "update": hello.update.model_dump(mode="json") if hello.update else None,
         }
         await self._pcs.record_hello(topic.pc_id, topic.site, now_ms(), details)
         hardening = hello.hardening

@@ -92,6 +92,11 @@ class CommandRepository:
         doc = await self._commands.find_one({"_id": command_id})
         return CommandRecord.from_document(doc) if doc else None
 
+    async def by_ids(self, command_ids: list[str]) -> dict[str, CommandRecord]:
+        """The commands of these ids that exist (an agent update's rollout reads its PCs' commands)."""
+        cursor = self._commands.find({"_id": {"$in": command_ids}})
+        return {doc["_id"]: CommandRecord.from_document(doc) async for doc in cursor}
+
     async def for_pc(self, pc_id: str, *, skip: int = 0, limit: int = 50) -> tuple[list[CommandRecord], int]:
         query = {"pc_id": pc_id}
         total = await count_matching(self._commands, query)

@@ -22,6 +22,7 @@ from hub.store.branches import BranchRepository
 from hub.store.commands import CommandRepository
 from hub.store.enrollments import EnrollCodeRepository, EnrollmentRepository
 from hub.store.exports import ExportRepository
+from hub.store.fleet import AgentReleaseRepository, RolloutRepository
 from hub.store.journals import JournalRepository
 from hub.store.ledger import LedgerRepository, import_legacy_balances
 from hub.store.members import MemberRepository, OfflineGrantRepository
@@ -72,6 +73,8 @@ class Store:
     stocktakes: StocktakeRepository = field(init=False)
     exports: ExportRepository = field(init=False)
     reports: ReportRepository = field(init=False)
+    agent_releases: AgentReleaseRepository = field(init=False)
+    rollouts: RolloutRepository = field(init=False)
 
     async def ping(self) -> bool:
         try:
@@ -158,6 +161,8 @@ async def open_store(
     store.stocktakes = StocktakeRepository(db["stocktakes"], db["stocktake_counts"])
     store.exports = ExportRepository(db["export_jobs"])
     store.reports = ReportRepository(db)
+    store.agent_releases = AgentReleaseRepository(db["agent_releases"])
+    store.rollouts = RolloutRepository(db["agent_rollouts"])
     try:
         for repository in (
             store.pcs,
@@ -185,6 +190,8 @@ async def open_store(
             store.stocktakes,
             store.exports,
             store.reports,
+            store.agent_releases,
+            store.rollouts,
         ):
             await repository.create_indexes()
     except PyMongoError as exc:

@@ -27,6 +27,8 @@ class PcRecord:
     group: str | None = None
     # The agent's self-test of its lock screen from its last hello (protocol.Hardening as JSON), if any.
     hardening: dict[str, Any] | None = None
+    # The agent's last update that was rolled back, from its last hello (protocol.UpdateReport), if any.
+    update: dict[str, Any] | None = None
 
     @classmethod
     def from_document(cls, doc: Document) -> PcRecord:
@@ -42,6 +44,7 @@ class PcRecord:
             telemetry=doc.get("telemetry"),
             group=doc.get("group"),
             hardening=doc.get("hardening"),
+            update=doc.get("update"),
         )
 
 

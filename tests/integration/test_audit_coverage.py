@@ -5,6 +5,7 @@ declaration keeps the hub from starting, so no write route can stay silent."""
 
 from __future__ import annotations
 
+import gzip
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -514,6 +515,20 @@ def _reject_enrollment(walk: Walk) -> httpx.Response:
 def _revoke_pc(walk: Walk) -> httpx.Response:
     # The PC the walk enrolled above (steps run in the order they are defined).
     return walk.as_owner("POST", "/pcs/pc-walk-enrolled/revoke", json={"confirmation": ADMIN_CONFIRMATION})
+
+
+@step("POST", "/api/v1/agent-releases")
+def _upload_agent_release(walk: Walk) -> httpx.Response:
+    walk.state["release"] = version = f"0.0.{int(time.time() * 1000)}"
+    package = gzip.compress(b"an agent release")
+    return walk.as_owner("POST", "/agent-releases", params={"version": version}, content=package)
+
+
+@step("POST", "/api/v1/agent-rollouts")
+def _roll_out_agent(walk: Walk) -> httpx.Response:
+    # The walk's PC is not started by a launcher: it rejects the update, the rollout is made all the same.
+    body = {"version": walk.state["release"], "ring": "one", "pc_id": PC, "confirmation": ADMIN_CONFIRMATION}
+    return walk.as_owner("POST", "/agent-rollouts", json=body)
 
 
 def _open_alert(walk: Walk) -> str:

@@ -199,11 +199,13 @@ def test_a_cashier_messages_and_locks_pcs_but_does_not_restart_shut_down_or_unlo
 def test_public_routes_are_few_and_known() -> None:
     public = {r.path for r in ROUTES if r.declared == "public"}
     # Staff sign in; a PC that has no certificate yet sends its enrollment request with a one-time code
-    # and polls it with the secret that request returned (hub.api.enroll: both limited per address).
+    # and polls it with the secret that request returned (hub.api.enroll: both limited per address); a PC
+    # downloads an agent release with the signed link its update command carries (hub.fleet).
     assert public == {
         "/api/v1/auth/login",
         "/api/v1/auth/login/2fa",
         "/api/v1/auth/refresh",
         "/api/v1/enroll",
         "/api/v1/enroll/x-dummy-0",
+        "/api/v1/agent-releases/x-dummy-0/package",
     }

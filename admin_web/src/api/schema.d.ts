@@ -4,6 +4,76 @@
  */
 
 export interface paths {
+    "/api/v1/agent-releases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Agent releases uploaded, newest first */
+        get: operations["get~fleet.list_releases"];
+        put?: never;
+        /** Upload an agent release (icafe agent-package), the gzipped tar as the body, at most 1 MiB */
+        post: operations["post~fleet.upload_release"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/agent-releases/{version}/package": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A release's package, for a PC: the signed link its update command carries (15 minutes) */
+        get: operations["get~fleet.download_package"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/agent-rollouts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Rollouts, newest first, with each PC's state; and the fleet's agent versions, OS and hardening */
+        get: operations["get~fleet.list_rollouts"];
+        put?: never;
+        /** Roll a release out to a ring of PCs (one, 10 %, all): each online PC gets an update command */
+        post: operations["post~fleet.create_rollout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/agent-rollouts/{rollout_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One rollout with each PC's state */
+        get: operations["get~fleet.get_rollout"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/alerts": {
         parameters: {
             query?: never;
@@ -1598,6 +1668,979 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    "get~fleet.list_releases": {
+        parameters: {
+            query?: {
+                /** @description entries to skip */
+                offset?: number;
+                /** @description entries to answer */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Items */
+                        items: {
+                            /**
+                             * Sha256
+                             * @description computed by the hub from what was uploaded
+                             */
+                            sha256: string;
+                            /** Size */
+                            size: number;
+                            /** Uploaded At */
+                            uploaded_at: number;
+                            /** Uploaded By */
+                            uploaded_by: string;
+                            /** Version */
+                            version: string;
+                        }[];
+                        /** Total */
+                        total: number;
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "post~fleet.upload_release": {
+        parameters: {
+            query: {
+                /** @description the version the release reports */
+                version: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/gzip": string;
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Sha256
+                         * @description computed by the hub from what was uploaded
+                         */
+                        sha256: string;
+                        /** Size */
+                        size: number;
+                        /** Uploaded At */
+                        uploaded_at: number;
+                        /** Uploaded By */
+                        uploaded_by: string;
+                        /** Version */
+                        version: string;
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the request conflicts with the current state: the message says what to do */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the body is larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the request is well formed but cannot be carried out */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "get~fleet.download_package": {
+        parameters: {
+            query: {
+                pc: string;
+                expires: number;
+                sig: string;
+            };
+            header?: never;
+            path: {
+                /** @description an id: 1 to 64 letters, digits or _ . : - */
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/gzip": string;
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "get~fleet.list_rollouts": {
+        parameters: {
+            query?: {
+                /** @description entries to skip */
+                offset?: number;
+                /** @description entries to answer */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** FleetVersions */
+                        fleet: {
+                            /**
+                             * Hardening
+                             * @description PCs per lock-hardening grade
+                             */
+                            hardening: {
+                                [key: string]: number;
+                            };
+                            /**
+                             * Os
+                             * @description PCs per operating system
+                             */
+                            os: {
+                                [key: string]: number;
+                            };
+                            /** Total */
+                            total: number;
+                            /**
+                             * Versions
+                             * @description PCs per agent version
+                             */
+                            versions: {
+                                [key: string]: number;
+                            };
+                        };
+                        /** Items */
+                        items: {
+                            /**
+                             * Counts
+                             * @description targets per state
+                             */
+                            counts: {
+                                [key: string]: number;
+                            };
+                            /** Created At */
+                            created_at: number;
+                            /** Created By */
+                            created_by: string;
+                            /** Id */
+                            id: string;
+                            /**
+                             * Left Out
+                             * @description PCs the ring took that were offline: roll out again later
+                             */
+                            left_out: string[];
+                            /** Ring */
+                            ring: string;
+                            /** Targets */
+                            targets: {
+                                /** Command Id */
+                                command_id: string;
+                                /** Detail */
+                                detail: string;
+                                /** Pc Id */
+                                pc_id: string;
+                                /**
+                                 * TargetState
+                                 * @enum {string}
+                                 */
+                                state: "pending" | "installing" | "done" | "failed" | "rolled_back";
+                            }[];
+                            /** Version */
+                            version: string;
+                        }[];
+                        /** Total */
+                        total: number;
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "post~fleet.create_rollout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /**
+                     * Confirmation
+                     * @default null
+                     */
+                    confirmation?: {
+                        /**
+                         * Password
+                         * @default null
+                         */
+                        password?: string | null;
+                        /**
+                         * Reason
+                         * @description why; kept in the audit log
+                         */
+                        reason: string;
+                        /**
+                         * Totp
+                         * @default null
+                         */
+                        totp?: string | null;
+                    } | null;
+                    /**
+                     * Pc Id
+                     * @description ring 'one' only: that PC (else the first canary)
+                     * @default null
+                     */
+                    pc_id?: string | null;
+                    /**
+                     * Ring
+                     * @enum {string}
+                     */
+                    ring: "10%" | "all" | "one";
+                    /** Version */
+                    version: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Counts
+                         * @description targets per state
+                         */
+                        counts: {
+                            [key: string]: number;
+                        };
+                        /** Created At */
+                        created_at: number;
+                        /** Created By */
+                        created_by: string;
+                        /** Id */
+                        id: string;
+                        /**
+                         * Left Out
+                         * @description PCs the ring took that were offline: roll out again later
+                         */
+                        left_out: string[];
+                        /** Ring */
+                        ring: string;
+                        /** Targets */
+                        targets: {
+                            /** Command Id */
+                            command_id: string;
+                            /** Detail */
+                            detail: string;
+                            /** Pc Id */
+                            pc_id: string;
+                            /**
+                             * TargetState
+                             * @enum {string}
+                             */
+                            state: "pending" | "installing" | "done" | "failed" | "rolled_back";
+                        }[];
+                        /** Version */
+                        version: string;
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the request conflicts with the current state: the message says what to do */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the body is larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "get~fleet.get_rollout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description an id: 1 to 64 letters, digits or _ . : - */
+                rollout_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Counts
+                         * @description targets per state
+                         */
+                        counts: {
+                            [key: string]: number;
+                        };
+                        /** Created At */
+                        created_at: number;
+                        /** Created By */
+                        created_by: string;
+                        /** Id */
+                        id: string;
+                        /**
+                         * Left Out
+                         * @description PCs the ring took that were offline: roll out again later
+                         */
+                        left_out: string[];
+                        /** Ring */
+                        ring: string;
+                        /** Targets */
+                        targets: {
+                            /** Command Id */
+                            command_id: string;
+                            /** Detail */
+                            detail: string;
+                            /** Pc Id */
+                            pc_id: string;
+                            /**
+                             * TargetState
+                             * @enum {string}
+                             */
+                            state: "pending" | "installing" | "done" | "failed" | "rolled_back";
+                        }[];
+                        /** Version */
+                        version: string;
+                    };
+                };
+            };
+            /** @description the request is malformed: the message names the field or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description no valid access token: log in (or refresh the token) and try again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the role may not do this, or a confirmation is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description too many requests: wait as long as Retry-After says */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description a service the hub needs is unavailable: try again shortly (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** ErrorDetail */
+                        error: {
+                            /** Code */
+                            code: string;
+                            /** Message */
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
     "get~alerts.list_alerts": {
         parameters: {
             query?: {
