@@ -49,8 +49,7 @@ def releases(stack: LocalStack, token: str) -> Iterator[dict[str, Path]]:
     started = {pc_id: start_launched_agent(stack, pc_id) for pc_id in PCS}
     headers = {"Authorization": f"Bearer {token}"}
     with httpx.Client(base_url=f"{stack.api_url}/api/v1", headers=headers, timeout=15) as client:
-        for pc_id in PCS:
-            wait_until(lambda pc_id=pc_id: pc_status(client, pc_id) == "online", 30, f"{pc_id} online")
+        wait_until(lambda: all(pc_status(client, pc) == "online" for pc in PCS), 30, "both PCs online")
     yield {pc_id: folder for pc_id, (_, folder) in started.items()}
     for pc_id in PCS:
         stack.supervisor.stop(f"agent-{pc_id}")
