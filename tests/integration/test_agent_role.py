@@ -166,8 +166,8 @@ def test_the_linux_agent_role_installs_an_agent_that_enrolls_and_connects(
             unit = (upper / "etc" / "systemd" / "system" / "icafe-agent.service").read_text()
             assert "ExecStartPre=/opt/icafe/venv/bin/icafe enroll --out /etc/icafe/agent" in unit
             assert (
-                "ExecStart=/opt/icafe/venv/bin/icafe agent-launcher --config /etc/icafe/agent/agent.toml --simulated"
-                in unit
+                "ExecStart=/opt/icafe/venv/bin/icafe agent-launcher"
+                " --config /etc/icafe/agent/agent.toml --simulated" in unit
             )
             assert (upper / "etc" / "polkit-1" / "rules.d" / "50-icafe-agent.rules").is_file()
             assert "icafe-agent:" in (upper / "etc" / "passwd").read_text()
