@@ -86,7 +86,7 @@ class CommandExecutor:
             raise UpdateRejected("update without its order")
         if updater is None:
             raise UpdateRejected("this agent was not started by its launcher (icafe agent-launcher)")
-        return lambda: updater.update(order)
+        return lambda: updater.update(order, command.id)
 
     def _session_action(self, command: Command) -> Callable[[], Awaitable[None]]:
         sessions = self._sessions

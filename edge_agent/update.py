@@ -30,6 +30,8 @@ class Trial(BaseModel):
 
     version: str
     previous: str | None
+    # The update command that installed it, named in the report if it is rolled back.
+    command_id: str
 
 
 class ReleaseState(BaseModel):
@@ -76,9 +78,11 @@ class PackageCheck:
         return None
 
 
-def installed(state: ReleaseState, version: str) -> ReleaseState:
+def installed(state: ReleaseState, version: str, command_id: str) -> ReleaseState:
     """``version`` becomes current, on trial, with the one running now to go back to."""
-    return ReleaseState(current=version, trial=Trial(version=version, previous=state.current))
+    return ReleaseState(
+        current=version, trial=Trial(version=version, previous=state.current, command_id=command_id)
+    )
 
 
 def confirmed(state: ReleaseState, running_version: str) -> ReleaseState:
@@ -92,7 +96,11 @@ def rolled_back(state: ReleaseState, reason: str, at_ms: int) -> ReleaseState:
     """The trial failed: the previous version is current again, and the failure is to be reported."""
     assert state.trial is not None
     report = UpdateReport(
-        version=state.trial.version, outcome=UpdateOutcome.ROLLED_BACK, detail=reason[:256], at=at_ms
+        version=state.trial.version,
+        command_id=state.trial.command_id,
+        outcome=UpdateOutcome.ROLLED_BACK,
+        detail=reason[:256],
+        at=at_ms,
     )
     return ReleaseState(current=state.trial.previous, trial=None, report=report)
 

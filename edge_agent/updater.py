@@ -90,14 +90,14 @@ class Updater:
             self.releases.save(now)
             log.info("version %s came online: update confirmed", self.running_version)
 
-    async def update(self, order: UpdateOrder) -> None:
+    async def update(self, order: UpdateOrder, command_id: str) -> None:
         reason = refusal(order, self.running_version, self.releases.load())
         if reason is not None:
             raise UpdateRejected(reason)
-        await asyncio.to_thread(self._install, order)
+        await asyncio.to_thread(self._install, order, command_id)
         self.restart_requested = True
 
-    def _install(self, order: UpdateOrder) -> None:
+    def _install(self, order: UpdateOrder, command_id: str) -> None:
         root = self.releases.root
         root.mkdir(parents=True, exist_ok=True)
         package = root / f".incoming-{order.version}.tar.gz"
@@ -117,7 +117,7 @@ class Updater:
             shutil.rmtree(target, ignore_errors=True)
             os.replace(unpacking, target)
             state = self.releases.load()
-            self.releases.save(installed(state, order.version))
+            self.releases.save(installed(state, order.version, command_id))
             self._prune(kept(state, order.version))
             log.info("version %s installed beside %s", order.version, state.current or "the system's")
         finally:

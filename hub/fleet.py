@@ -98,15 +98,15 @@ def ring_targets(
 
 
 def target_state(
-    version: str, since_ms: int, command: CommandRecord | None, pc: PcRecord | None
+    version: str, command_id: str, command: CommandRecord | None, pc: PcRecord | None
 ) -> tuple[TargetState, str]:
-    """What became of one PC's update to ``version`` sent at ``since_ms``, with a detail."""
+    """What became of one PC's update to ``version`` sent as ``command_id``, with a detail."""
     report = pc.update if pc is not None else None
+    # The report names the command that installed the version: no PC clock is compared with the hub's.
     if (
         report is not None
-        and report.get("version") == version
+        and report.get("command_id") == command_id
         and report.get("outcome") == UpdateOutcome.ROLLED_BACK
-        and int(report.get("at", 0)) >= since_ms
     ):
         return TargetState.ROLLED_BACK, str(report.get("detail") or "")
     if pc is not None and pc.agent_version == version:
@@ -172,11 +172,13 @@ class FleetUpdates:
         """Store the package and its record; None when that version exists already."""
         if not re.fullmatch(VERSION_PATTERN, version):
             raise ValueError(f"version {version!r} must match {VERSION_PATTERN}")
+        digest = hashlib.sha256(data).hexdigest()
         release = AgentRelease(
             version=version,
-            sha256=hashlib.sha256(data).hexdigest(),
+            sha256=digest,
             size=len(data),
-            file=f"{version}.tar.gz",
+            # Named by its hash too: a file is only ever the package its record describes.
+            file=f"{version}-{digest[:16]}.tar.gz",
             uploaded_by=by,
             uploaded_at=now_ms(),
         )
@@ -264,7 +266,7 @@ class FleetUpdates:
             for target in rollout.targets:
                 state, detail = target_state(
                     rollout.version,
-                    rollout.created_at,
+                    target.command_id,
                     commands.get(target.command_id),
                     pcs.get(target.pc_id),
                 )

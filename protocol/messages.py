@@ -82,6 +82,9 @@ class UpdateReport(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     version: ShortText
+    # The update command that installed it: the hub matches the report to its rollout by this, not by
+    # the PC's clock.
+    command_id: Annotated[str, Field(min_length=1, max_length=64)]
     outcome: Annotated[UpdateOutcome, Field(strict=False)]
     detail: ShortText = ""
     at: Millis

@@ -93,7 +93,7 @@ def test_a_package_that_does_not_match_its_hash_is_refused(
     release = upload(api, "9.0.0-tampered", build_package("9.0.0-tampered"))
     # The file changes on the hub's disk after the hub hashed it (a damaged disk, a tampered copy): same
     # size, other bytes.
-    stored = stack.data_dir / "agent-releases" / "9.0.0-tampered.tar.gz"
+    [stored] = (stack.data_dir / "agent-releases").glob("9.0.0-tampered-*.tar.gz")
     data = bytearray(stored.read_bytes())
     data[len(data) // 2] ^= 0xFF
     stored.write_bytes(bytes(data))

@@ -71,14 +71,16 @@ def test_an_update_is_refused_for_the_running_version_or_during_a_trial() -> Non
     order = order_for(b"x")
     assert refusal(order, "1.0.0", ReleaseState()) is None
     assert refusal(order, "2.0.0", ReleaseState()) == "version 2.0.0 is already running"
-    on_trial = ReleaseState(current="1.5.0", trial=Trial(version="1.5.0", previous=None))
+    on_trial = ReleaseState(current="1.5.0", trial=Trial(version="1.5.0", previous=None, command_id="c0"))
     assert "still on trial" in (refusal(order, "1.0.0", on_trial) or "")
 
 
 def test_install_confirm_and_roll_back_move_the_pointer() -> None:
     start = ReleaseState(current="1.0.0")
-    trying = installed(start, "2.0.0")
-    assert trying == ReleaseState(current="2.0.0", trial=Trial(version="2.0.0", previous="1.0.0"))
+    trying = installed(start, "2.0.0", "c1")
+    assert trying == ReleaseState(
+        current="2.0.0", trial=Trial(version="2.0.0", previous="1.0.0", command_id="c1")
+    )
     assert kept(start, "2.0.0") == {"1.0.0", "2.0.0"}
     # Only the version on trial confirms it.
     assert confirmed(trying, "1.0.0") == trying
@@ -87,15 +89,16 @@ def test_install_confirm_and_roll_back_move_the_pointer() -> None:
     assert back.current == "1.0.0"
     assert back.trial is None
     assert back.report is not None
-    assert (back.report.version, back.report.outcome, back.report.at) == (
+    assert (back.report.version, back.report.command_id, back.report.outcome, back.report.at) == (
         "2.0.0",
+        "c1",
         UpdateOutcome.ROLLED_BACK,
         7,
     )
     # From the agent installed with the system: a rollback goes back to it (no release current).
-    assert rolled_back(installed(ReleaseState(), "2.0.0"), "x", 1).current is None
+    assert rolled_back(installed(ReleaseState(), "2.0.0", "c2"), "x", 1).current is None
     # The next update clears the last report.
-    assert installed(back, "2.0.1").report is None
+    assert installed(back, "2.0.1", "c3").report is None
 
 
 @settings(max_examples=300)
@@ -108,7 +111,9 @@ def test_install_confirm_and_roll_back_move_the_pointer() -> None:
 def test_the_launcher_rolls_back_only_a_version_on_trial_that_failed(
     started: str | None, on_trial: bool, exit_code: int | None, elapsed: float
 ) -> None:
-    state = installed(ReleaseState(current="1.0.0"), "2.0.0") if on_trial else ReleaseState(current=started)
+    state = (
+        installed(ReleaseState(current="1.0.0"), "2.0.0", "c1") if on_trial else ReleaseState(current=started)
+    )
     decision = decide(state, started, exit_code, elapsed, TRIAL_S)
     trial_of_this_one = on_trial and started == "2.0.0"
     failed = exit_code is not None or elapsed >= TRIAL_S
@@ -124,7 +129,7 @@ def test_the_launcher_rolls_back_only_a_version_on_trial_that_failed(
 
 
 def test_the_old_version_exiting_to_restart_after_installing_is_not_a_failed_trial() -> None:
-    state = installed(ReleaseState(current="1.0.0"), "2.0.0")
+    state = installed(ReleaseState(current="1.0.0"), "2.0.0", "c1")
     assert decide(state, "1.0.0", EXIT_RESTART, 3.0, TRIAL_S).action is Action.RESTART
     crashed = decide(state, "2.0.0", 1, 0.5, TRIAL_S)
     assert crashed.action is Action.ROLL_BACK

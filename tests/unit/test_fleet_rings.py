@@ -115,22 +115,27 @@ def pc(version: str | None, update: dict[str, object] | None = None) -> PcRecord
 
 
 def test_each_pc_state_follows_its_command_then_what_it_reports() -> None:
-    assert target_state(NEW, 1_000, None, pc(OLD))[0] is TargetState.PENDING
-    assert target_state(NEW, 1_000, command(CommandState.SENT), pc(OLD))[0] is TargetState.PENDING
-    assert target_state(NEW, 1_000, command(CommandState.TIMEOUT), pc(OLD))[0] is TargetState.PENDING
-    assert target_state(NEW, 1_000, command(CommandState.DONE), pc(OLD))[0] is TargetState.INSTALLING
-    refused = target_state(NEW, 1_000, command(CommandState.FAILED, "sha256 mismatch: ..."), pc(OLD))
+    assert target_state(NEW, "c1", None, pc(OLD))[0] is TargetState.PENDING
+    assert target_state(NEW, "c1", command(CommandState.SENT), pc(OLD))[0] is TargetState.PENDING
+    assert target_state(NEW, "c1", command(CommandState.TIMEOUT), pc(OLD))[0] is TargetState.PENDING
+    assert target_state(NEW, "c1", command(CommandState.DONE), pc(OLD))[0] is TargetState.INSTALLING
+    refused = target_state(NEW, "c1", command(CommandState.FAILED, "sha256 mismatch: ..."), pc(OLD))
     assert refused == (TargetState.FAILED, "sha256 mismatch: ...")
-    assert target_state(NEW, 1_000, command(CommandState.REJECTED), pc(OLD))[0] is TargetState.FAILED
-    assert target_state(NEW, 1_000, command(CommandState.UNDELIVERED), pc(OLD))[0] is TargetState.FAILED
-    assert target_state(NEW, 1_000, command(CommandState.DONE), pc(NEW))[0] is TargetState.DONE
-    report = {"version": NEW, "outcome": "rolled_back", "detail": "exited with code 1", "at": 2_000}
-    rolled = target_state(NEW, 1_000, command(CommandState.DONE), pc(OLD, report))
+    assert target_state(NEW, "c1", command(CommandState.REJECTED), pc(OLD))[0] is TargetState.FAILED
+    assert target_state(NEW, "c1", command(CommandState.UNDELIVERED), pc(OLD))[0] is TargetState.FAILED
+    assert target_state(NEW, "c1", command(CommandState.DONE), pc(NEW))[0] is TargetState.DONE
+    report = {
+        "version": NEW,
+        "command_id": "c1",
+        "outcome": "rolled_back",
+        "detail": "exited with code 1",
+        "at": 2,
+    }
+    rolled = target_state(NEW, "c1", command(CommandState.DONE), pc(OLD, report))
     assert rolled == (TargetState.ROLLED_BACK, "exited with code 1")
-    # A report from before this rollout, or of another version, is not this rollout's outcome.
-    assert target_state(NEW, 3_000, command(CommandState.DONE), pc(OLD, report))[0] is TargetState.INSTALLING
-    other = {**report, "version": "1.5.0"}
-    assert target_state(NEW, 1_000, command(CommandState.DONE), pc(OLD, other))[0] is TargetState.INSTALLING
+    # A report of another update (an earlier rollout's) is not this one's outcome, whatever the clocks say.
+    earlier = {**report, "command_id": "c0"}
+    assert target_state(NEW, "c1", command(CommandState.DONE), pc(OLD, earlier))[0] is TargetState.INSTALLING
 
 
 def test_the_fleet_is_counted_by_version_os_and_hardening() -> None:
