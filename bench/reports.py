@@ -4,7 +4,7 @@ the per-day rollups, against the baseline of folding the same days from their re
 Usage::
 
     python bench/reports.py [--days D] [--per-day T] [--sessions-per-day S] [--pcs P] [--members M]
-                            [--reads R] [--json]
+                            [--reads R] [--json] [--compare BEFORE.json]
 
 It starts the embedded store (nx-27017) alone on a loopback port in a fresh temporary directory, opens
 the repositories on it (the hub's indexes) and seeds one branch (timezone Asia/Tashkent) with D days of
@@ -20,10 +20,15 @@ Then it measures:
 * **seeding**: the wall time to write the data set, and ``icafe reports rebuild``'s (every closed day's
   rollup built from its records);
 * **reports**: each report (takings, revenue, usage, members, staff) for the last 30 days and the last
-  365 (or D) days, R times each: p50, p99 and max in ms, read as the API reads them (``hub.reports``);
+  365 (or D) days, R times each: p50, p99 and max in ms, read as the API reads them (``hub.reports``, a
+  new reader per request), and what one read sends to the store: round trips (commands) and documents
+  returned;
 * **baseline**: the same ranges folded from their records without rollups (a full recomputation: every
   transaction and session of the range read and folded), timed once for the year and three times for the
   month.
+
+It prints a table, each report's figures next to the baseline's (and next to an earlier run's, given its
+``--json`` output with ``--compare``), or with ``--json`` one JSON object.
 """
 
 from __future__ import annotations
@@ -31,7 +36,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
-import functools
 import json
 import random
 import shutil
@@ -44,6 +48,8 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from pymongo import monitoring
+
 from billing.ledger import (
     AccountKind,
     Line,
@@ -55,7 +61,7 @@ from billing.ledger import (
     transfer,
     voucher_account,
 )
-from hub.reports.calendar import DateRange, day_start, zone
+from hub.reports.calendar import DateRange, Grouping, day_start, zone
 from hub.reports.facts import merge_all
 from hub.reports.service import Reports
 from hub.store import BranchRecord, MemberRecord, PcGroup, Store, open_store
@@ -326,6 +332,31 @@ def percentiles(samples: list[float]) -> dict[str, float]:
     }
 
 
+class Traffic(monitoring.CommandListener):
+    """Commands sent to the store and the documents their answers carried."""
+
+    def __init__(self) -> None:
+        self.commands = 0
+        self.documents = 0
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        self.commands += 1
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        cursor = event.reply.get("cursor") or {}
+        self.documents += len(cursor.get("firstBatch") or cursor.get("nextBatch") or ())
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        return None
+
+
+async def traffic(counter: Traffic, call: Callable[[], Awaitable[Any]]) -> dict[str, int]:
+    """What one call sends to the store."""
+    commands, documents = counter.commands, counter.documents
+    await call()
+    return {"round_trips": counter.commands - commands, "documents": counter.documents - documents}
+
+
 async def timed(call: Callable[[], Awaitable[Any]], times: int) -> dict[str, float]:
     samples = []
     for _ in range(times):
@@ -335,8 +366,28 @@ async def timed(call: Callable[[], Awaitable[Any]], times: int) -> dict[str, flo
     return percentiles(samples)
 
 
+REPORTS = ("takings", "revenue", "usage", "members", "staff")
+# The grouping each report is read with.
+GROUPS: dict[str, Grouping] = {"takings": "day", "revenue": "month", "usage": "week", "members": "month"}
+
+
+def reader(store: Store, branch: BranchRecord, name: str, span: DateRange) -> Callable[[], Awaitable[Any]]:
+    """One read of report ``name`` as the API makes it (a new ``Reports`` per request)."""
+
+    async def call() -> Any:
+        reports = Reports(store, store.reports, BRANCH)
+        if name == "staff":
+            return await reports.staff(branch, span)
+        return await getattr(reports, name)(branch, span, GROUPS[name])
+
+    return call
+
+
 async def bench(url: str, options: argparse.Namespace) -> dict[str, Any]:
-    store = await open_store(url, f"bench_{uuid.uuid4().hex[:8]}", socket_timeout_ms=600_000)
+    counter = Traffic()
+    store = await open_store(
+        url, f"bench_{uuid.uuid4().hex[:8]}", socket_timeout_ms=600_000, listeners=[counter]
+    )
     try:
         reports = Reports(store, store.reports, BRANCH)
         today = dt.datetime.now(zone(TZ)).date()
@@ -362,21 +413,18 @@ async def bench(url: str, options: argparse.Namespace) -> dict[str, Any]:
         ranges = {"month": 30, "year": min(365, options.days)}
         for label, length in ranges.items():
             span = DateRange(today - dt.timedelta(days=length - 1), today)
-            calls: dict[str, Callable[[], Awaitable[Any]]] = {
-                "takings": functools.partial(reports.takings, branch, span, "day"),
-                "revenue": functools.partial(reports.revenue, branch, span, "month"),
-                "usage": functools.partial(reports.usage, branch, span, "week"),
-                "members": functools.partial(reports.members, branch, span, "month"),
-                "staff": functools.partial(reports.staff, branch, span),
-            }
-            for name, call in calls.items():
-                result[f"{label}_{name}"] = await timed(call, options.reads)
+
+            for name in REPORTS:
+                call = reader(store, branch, name, span)
+                result[f"{label}_{name}"] = await timed(call, options.reads) | await traffic(counter, call)
 
             async def recompute(span: DateRange = span) -> None:
                 zones = await reports.zones(branch)
                 merge_all([await reports.fold_day(branch, day, zones) for day in span.each()])
 
-            result[f"{label}_baseline_recompute"] = await timed(recompute, 1 if label == "year" else 3)
+            result[f"{label}_baseline_recompute"] = await timed(
+                recompute, 1 if label == "year" else 3
+            ) | await traffic(counter, recompute)
         return result
     finally:
         await store.client.drop_database(store.db.name)
@@ -392,7 +440,9 @@ def main() -> int:
     parser.add_argument("--members", type=int, default=2000)
     parser.add_argument("--reads", type=int, default=20)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--compare", type=Path, help="an earlier run's --json output, shown alongside")
     options = parser.parse_args()
+    before = json.loads(options.compare.read_text()) if options.compare else None
     data_dir = Path(tempfile.mkdtemp(prefix="icafe-bench-reports-"))
     stack = LocalStack(StackConfig(data_dir=data_dir, http_port=free_port(), pcs=0))
     try:
@@ -405,9 +455,41 @@ def main() -> int:
     if options.json:
         print(json.dumps(report))
     else:
-        for key, value in report.items():
-            print(f"{key}: {value}")
+        print(table(report, before))
     return 0
+
+
+def _cell(figures: dict[str, Any] | None) -> str:
+    if not figures:
+        return "-"
+    cell = f"{figures['p50_ms']:.0f} / {figures['p99_ms']:.0f} ms"
+    if "round_trips" in figures:
+        cell += f" ({figures['round_trips']} trips, {figures['documents']} docs)"
+    return cell
+
+
+def table(report: dict[str, Any], before: dict[str, Any] | None) -> str:
+    """Each report's p50 / p99 (and what one read sends to the store) for the month and the year, next
+    to the baseline (a full recomputation) and to ``before`` (an earlier run) when given."""
+    lines = [
+        f"{report['days']} days: {report['transactions']} transactions, {report['sessions']} sessions, "
+        f"{report['pcs']} PCs, {report['members']} members; seeded in {report['seed_s']} s, "
+        f"rebuilt in {report['rebuild_s']} s ({report['rebuilt_days']} days)"
+    ]
+    header = ["report", "30 days", "365 days"]
+    if before:
+        header = ["report", "30 days", "before", "365 days", "before"]
+    rows = [header]
+    for name in (*REPORTS, "baseline_recompute"):
+        row = [name.replace("_recompute", ": recomputed from the records")]
+        for label in ("month", "year"):
+            row.append(_cell(report.get(f"{label}_{name}")))
+            if before:
+                row.append(_cell(before.get(f"{label}_{name}")))
+        rows.append(row)
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    lines += ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)) for row in rows]
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from operator import add
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -105,9 +106,9 @@ class Facts:
                 continue
             width = len(columns)
             rows: dict[Key, list[int]] = {}
-            for row in stored:
-                key = tuple(str(part) for part in row[:-width])
-                values = [int(value) for value in row[-width:]]
+            for row in stored:  # keys are strings and values integers as written (the hot loop of a read)
+                key = tuple(row[:-width])
+                values = row[-width:]
                 if key in rows:  # never written so, but a sum either way
                     values = [a + b for a, b in zip(rows[key], values, strict=True)]
                 rows[key] = values
@@ -131,11 +132,7 @@ def merge_all(facts: Iterable[Facts]) -> Facts:
             into = total.sections.setdefault(section, {})
             for key, values in rows.items():
                 row = into.get(key)
-                if row is None:
-                    into[key] = list(values)
-                else:
-                    for i, value in enumerate(values):
-                        row[i] += value
+                into[key] = list(values) if row is None else list(map(add, row, values))
     return total
 
 

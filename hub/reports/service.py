@@ -197,25 +197,39 @@ class Reports:
     async def takings(self, branch: BranchRecord, span: DateRange, group: Grouping) -> dict[str, Any]:
         return views.takings(await self.rollup(branch, span, ["takings", "daily"]), group)
 
-    async def history(self, last: dt.date, sections: list[str]) -> Facts:
+    async def history(
+        self, last: dt.date, sections: list[str], known: tuple[str, views.Rollup] | None = None
+    ) -> Facts:
         """Every day of every branch up to ``last``, merged: what a balance at the end of ``last`` sums (a
-        member's balance is not a branch's)."""
+        member's balance is not a branch's). ``known``: a branch's rollup of days up to ``last`` that the
+        report has read already, so that only the days before it are read again."""
         history: list[Facts] = []
         for branch in await self._store.branches.all():
             await asyncio.to_thread(zone, branch.timezone)
             first = await self._rollups.first_activity(branch.id)
             first_day = day_of(first, zone(branch.timezone)) if first is not None else None
-            if first_day is not None and first_day <= last:
+            if first_day is None or first_day > last:
+                continue
+            read = known[1] if known and known[0] == branch.id else None
+            if read and read.days and read.days[-1] == last and first_day <= read.days[0]:
+                history.append(Facts({section: read.facts.rows(section) for section in sections}))
+                if first_day < read.days[0]:
+                    before = DateRange(first_day, read.days[0] - dt.timedelta(days=1))
+                    history.append((await self.rollup(branch, before, sections)).facts)
+            else:
                 history.append((await self.rollup(branch, DateRange(first_day, last), sections)).facts)
         return merge_all(history)
 
-    async def outstanding(self, last: dt.date, tz: ZoneInfo) -> views.Outstanding:
+    async def outstanding(
+        self, last: dt.date, tz: ZoneInfo, known: tuple[str, views.Rollup] | None = None
+    ) -> views.Outstanding:
         """Members' and vouchers' balances at the end of ``last``."""
-        return views.outstanding(await self.history(last, ["accounts"]), day_end(last, tz))
+        return views.outstanding(await self.history(last, ["accounts"], known), day_end(last, tz))
 
     async def revenue(self, branch: BranchRecord, span: DateRange, group: Grouping) -> dict[str, Any]:
         days = await self.rollup(branch, span, ["accounts", "takings", "products", "zones", "daily"])
-        held = await self.outstanding(min(span.last, self.today(branch)), zone(branch.timezone))
+        last = min(span.last, self.today(branch))
+        held = await self.outstanding(last, zone(branch.timezone), (branch.id, days))
         return views.revenue(days, group, held)
 
     async def usage(self, branch: BranchRecord, span: DateRange, group: Grouping) -> dict[str, Any]:
@@ -227,7 +241,8 @@ class Reports:
         days = await self.rollup(branch, span, ["members"])
         start, end = span.bounds(tz)
         joined = [day_of(at, tz) for at in await self._rollups.members_joined(start, end)]
-        balances = views.member_balances(await self.history(min(span.last, self.today(branch)), ["members"]))
+        last = min(span.last, self.today(branch))
+        balances = views.member_balances(await self.history(last, ["members"], (branch.id, days)))
         report = views.members(days, group, joined, balances)
         listed = [row for name in ("top_by_spend", "top_by_hours") for row in report[name]]
         logins = (

@@ -7,6 +7,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from operator import add
 from typing import Any
 
 from hub.reports.calendar import HOUR_MS, DateRange, Grouping, period_of
@@ -47,14 +48,18 @@ def _sum(rows: Mapping[Key, list[int]], index: int, where: Any = None) -> int:
     return sum(values[index] for key, values in rows.items() if where is None or where(key))
 
 
+def _summed(rows: Iterable[tuple[Any, list[int]]]) -> dict[Any, list[int]]:
+    """Rows of the same key summed."""
+    out: dict[Any, list[int]] = {}
+    for key, values in rows:
+        row = out.get(key)
+        out[key] = list(values) if row is None else list(map(add, row, values))
+    return out
+
+
 def _grouped(rows: Mapping[Key, list[int]], part: int) -> dict[str, list[int]]:
     """Rows summed by one part of their key."""
-    out: dict[str, list[int]] = {}
-    for key, values in rows.items():
-        row = out.setdefault(key[part], [0] * len(values))
-        for i, value in enumerate(values):
-            row[i] += value
-    return out
+    return _summed((key[part], values) for key, values in rows.items())
 
 
 # ---- takings ------------------------------------------------------------------------------------------
@@ -75,12 +80,7 @@ def takings(days: Rollup, group: Grouping) -> dict[str, Any]:
     """Payments minus refunds, as the payment history lists them."""
     rows = days.facts.rows("takings")
     total = _takings_row([_sum(rows, i) for i in range(4)])
-    shifts: dict[tuple[str, str], list[int]] = {}
-    for (_, _, staff, shift), values in rows.items():
-        if shift:
-            row = shifts.setdefault((shift, staff), [0, 0, 0, 0])
-            for i, value in enumerate(values):
-                row[i] += value
+    shifts = _summed(((key[3], key[2]), values) for key, values in rows.items() if key[3])
     return {
         "total": total["net"],
         **{name: total[name] for name in ("payments", "paid", "refunds", "refunded")},
@@ -131,10 +131,12 @@ def outstanding(facts: Facts, at: int) -> Outstanding:
 def revenue(days: Rollup, group: Grouping, held: Outstanding) -> dict[str, Any]:
     facts = days.facts
     earned = _earned_of(facts)
-    takings_rows = facts.rows("takings")
+    by_method = _grouped(facts.rows("takings"), 0)
+    by_purpose = _grouped(facts.rows("takings"), 1)
 
-    def net(where: Any) -> int:
-        return _sum(takings_rows, 1, where) - _sum(takings_rows, 3, where)
+    def net(rows: Mapping[str, list[int]], name: str) -> int:
+        """Paid - refunded."""
+        return rows[name][1] - rows[name][3] if name in rows else 0
 
     return {
         "earned": {
@@ -146,10 +148,10 @@ def revenue(days: Rollup, group: Grouping, held: Outstanding) -> dict[str, Any]:
         "net": earned["net"],
         "uncollected": account_sum(facts, "uncollected"),
         "adjustments": -account_sum(facts, "adjustments"),
-        "topups": net(lambda key: key[1] == "topup"),
+        "topups": net(by_purpose, "topup"),
         "vouchers": {
-            "sold": net(lambda key: key[1] == "voucher"),
-            "redeemed": net(lambda key: key[0] == "voucher"),
+            "sold": net(by_purpose, "voucher"),
+            "redeemed": net(by_method, "voucher"),
         },
         "by_product": sorted(
             (
