@@ -970,7 +970,7 @@ def test_agent_unit_runs_the_agent_and_always_restarts(rendered: dict[str, Any])
     defaults = yaml.safe_load((ROLES / "icafe_agent" / "defaults" / "main.yml").read_text())
     service = unit["Service"]
     assert service["ExecStart"] == [
-        f"{defaults['icafe_agent_venv']}/bin/icafe agent --config /etc/icafe/agent/agent.toml"
+        f"{defaults['icafe_agent_venv']}/bin/icafe agent-launcher --config /etc/icafe/agent/agent.toml"
     ]
     assert defaults["icafe_agent_config_dir"] == "/etc/icafe/agent"
     assert service["Restart"] == ["always"]
