@@ -2,7 +2,8 @@
 with its certificate signer: two "PCs" run `icafe enroll` before, the browser approves one (another name,
 the VIP zone), rejects the other, makes a code and revokes a connected PC; afterwards the PCs' own
 `icafe enroll` finishes (enrolled, or told it was rejected), the browser's code enrolls a third PC, and
-the revoked PC is refused by the broker."""
+the revoked PC is refused by the broker. Then the alerts page (admin_web/e2e/alerts.spec.ts) with a real
+agent killed in paid time."""
 
 from __future__ import annotations
 
@@ -20,7 +21,14 @@ from icafe.stack import LocalStack, StackConfig
 from icafe.supervisor import free_port
 
 from .browser import build_console, needs_node, run_playwright, screenshots_dir
-from .conftest import ADMIN_PASSWORD, SECURITY_ENV, login, pc_status, wait_until
+from .conftest import (
+    ADMIN_PASSWORD,
+    SECURITY_ENV,
+    login,
+    pc_status,
+    start_online_agent,
+    wait_until,
+)
 
 PENDING = ["pc-e2e-1", "pc-e2e-2"]
 APPROVE_AS = "pc-hall-07"
@@ -98,3 +106,43 @@ def test_enrollment_in_a_browser(stack: LocalStack, tmp_path: Path) -> None:
         # The revoked PC is off, and the CA lists its certificate as revoked.
         wait_until(lambda: pc_status(owner, REVOKE) == "offline", 10, f"{REVOKE} cut off")
         assert stack.require_ca().get(REVOKE).revoked
+
+
+ALARM_PC = "pc-alarm-1"
+
+
+@needs_node
+def test_alerts_page_in_a_browser(stack: LocalStack) -> None:
+    """admin_web/e2e/alerts.spec.ts: a real agent with a paid guest session is killed while the alerts
+    page is open (the spec kills it); the offline_in_session alert appears live, is acknowledged, then
+    resolved, and the hub records who did each."""
+    headers = {"Authorization": f"Bearer {login(stack)}"}
+    with httpx.Client(base_url=f"{stack.api_url}/api/v1", headers=headers, timeout=30) as owner:
+        agent = start_online_agent(stack, ALARM_PC, api=owner)
+        started = owner.post("/sessions", json={"pc_id": ALARM_PC, "guest": {"prepaid_minutes": 30}})
+        assert started.status_code == 201, started.text
+        session_id = started.json()["id"]
+        wait_until(
+            lambda: owner.get(f"/sessions/{session_id}").json()["state"] == "active", 15, "session active"
+        )
+        assert agent.pid is not None
+        run_playwright(
+            "e2e/alerts.spec.ts",
+            {
+                "ICAFE_E2E_URL": stack.api_url,
+                "ICAFE_E2E_OWNER_PASSWORD": ADMIN_PASSWORD,
+                "ICAFE_E2E_ALARM_PC": ALARM_PC,
+                "ICAFE_E2E_AGENT_PID": str(agent.pid),
+                "ICAFE_E2E_SCREENSHOTS": screenshots_dir(),
+                "ICAFE_E2E_OUTPUT": str(stack.data_dir / "playwright-alerts"),
+            },
+        )
+        assert not agent.alive()
+        (alert,) = owner.get(
+            "/alerts", params={"state": "resolved", "pc_id": ALARM_PC, "kind": "offline_in_session"}
+        ).json()["items"]
+        assert session_id in alert["message"]
+        assert alert["updated_by"] == "admin"
+        for action in ("alert.acknowledge", "alert.resolve"):
+            entries = owner.get("/audit", params={"action": action, "actor": "admin"}).json()["items"]
+            assert [entry["target"] for entry in entries] == [alert["id"]]

@@ -134,7 +134,7 @@ export default function AlertsPage() {
       {can("backups:read") && <BackupCard />}
       <Paper sx={{ p: 2, mb: 2 }}>
         <Box sx={{ display: "grid", gridTemplateColumns: "repeat(auto-fill, minmax(200px, 1fr))", gap: 1.5, alignItems: "start" }}>
-          <TextField select size="small" label={t("alerts.state")} value={filters.state} onChange={(event) => change({ state: event.target.value === "unresolved" ? "" : event.target.value })} slotProps={{ htmlInput: { "data-testid": "filter-state" } }}>
+          <TextField select size="small" label={t("alerts.state")} value={filters.state} onChange={(event) => change({ state: event.target.value === "unresolved" ? "" : event.target.value })} slotProps={{ select: { SelectDisplayProps: { "data-testid": "filter-state" } as object } }}>
             {STATES.map((state) => (
               <MenuItem key={state} value={state}>
                 {t(`alerts.states.${state}`)}
@@ -169,7 +169,7 @@ export default function AlertsPage() {
           {t("alerts.none")}
         </Typography>
       )}
-      <Stack spacing={1} data-testid="alerts-list">
+      <Stack spacing={1} data-testid="alerts-list" data-pc={filters.pc_id ?? ""} data-fetching={list.isFetching}>
         {rows.map((alert) => (
           <AlertRow key={alert.id} alert={alert} mayManage={mayManage} />
         ))}
