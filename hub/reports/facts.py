@@ -25,8 +25,11 @@ from hub.store.transactions import LedgerTransaction, TxKind
 Key = tuple[str, ...]
 
 SECTIONS: dict[str, tuple[str, ...]] = {
-    # key (method, purpose, staff, shift): payments and refunds at the desk, as the payment history lists
-    "takings": ("payments", "paid", "refunds", "refunded"),
+    # key (method, purpose, staff): payments and refunds at the desk, as the payment history lists them
+    "desk": ("payments", "paid", "refunds", "refunded"),
+    # key (shift_id, staff): the same per shift, kept apart since a year holds thousands of shifts and only
+    # the takings report lists them
+    "shifts": ("payments", "paid", "refunds", "refunded"),
     # key (account): each account's line sum (debits positive); every member's balance is one "member"
     # account here, every voucher's one "voucher"
     "accounts": ("sum",),
@@ -43,6 +46,8 @@ SECTIONS: dict[str, tuple[str, ...]] = {
     "hours": ("occupied_ms",),
     # key (session kind): ended sessions; "open" counts sessions not ended yet (their day is not final)
     "usage": ("sessions", "used_ms", "cost", "open"),
+    # key (local day, YYYY-MM-DD): members who joined that day (any branch's: a member is not a branch's)
+    "joined": ("members",),
     # key (local day, YYYY-MM-DD): the day's totals that reports group by day, week or month, so that a
     # month's rollup (the sum of its days) still answers per day: the takings columns summed, the line sums
     # of the accounts in DAILY_ACCOUNTS, ended sessions and their time (see ``add_daily``)
@@ -99,21 +104,23 @@ class Facts:
 
     @classmethod
     def from_document(cls, doc: Mapping[str, Any]) -> Facts:
-        facts = cls()
-        for section, columns in SECTIONS.items():
-            stored = doc.get(section)
-            if not stored:
-                continue
-            width = len(columns)
-            rows: dict[Key, list[int]] = {}
-            for row in stored:  # keys are strings and values integers as written (the hot loop of a read)
-                key = tuple(row[:-width])
-                values = row[-width:]
-                if key in rows:  # never written so, but a sum either way
-                    values = [a + b for a, b in zip(rows[key], values, strict=True)]
-                rows[key] = values
-            facts.sections[section] = rows
-        return facts
+        return cls().add_documents([doc])
+
+    def add_documents(self, docs: Iterable[Mapping[str, Any]]) -> Facts:
+        """Add the rows of stored documents (the hot loop of a report: one pass, no Facts per document;
+        keys are strings and values integers as written)."""
+        for doc in docs:
+            for section, columns in SECTIONS.items():
+                stored = doc.get(section)
+                if not stored:
+                    continue
+                width = len(columns)
+                into = self.sections.setdefault(section, {})
+                for row in stored:
+                    key, values = tuple(row[:-width]), row[-width:]
+                    known = into.get(key)
+                    into[key] = values if known is None else list(map(add, known, values))
+        return self
 
 
 def _nonzero(facts: Facts) -> dict[str, dict[Key, list[int]]]:
@@ -124,15 +131,15 @@ def _nonzero(facts: Facts) -> dict[str, dict[Key, list[int]]]:
     }
 
 
-def merge_all(facts: Iterable[Facts]) -> Facts:
-    """The sum of ``facts`` (the hot loop of every report over stored days: no checks, rows copied)."""
-    total = Facts()
+def merge_all(facts: Iterable[Facts], into: Facts | None = None) -> Facts:
+    """The sum of ``facts``, added to ``into`` when given (no checks, rows copied)."""
+    total = Facts() if into is None else into
     for one in facts:
         for section, rows in one.sections.items():
-            into = total.sections.setdefault(section, {})
+            summed = total.sections.setdefault(section, {})
             for key, values in rows.items():
-                row = into.get(key)
-                into[key] = list(values) if row is None else list(map(add, row, values))
+                row = summed.get(key)
+                summed[key] = list(values) if row is None else list(map(add, row, values))
     return total
 
 
@@ -147,7 +154,7 @@ def account_sum(facts: Facts, prefix: str) -> int:
 
 def daily_row(facts: Facts) -> list[int]:
     """A day's row of the "daily" section, from the day's other sections."""
-    takings, usage = facts.rows("takings").values(), facts.rows("usage").values()
+    takings, usage = facts.rows("desk").values(), facts.rows("usage").values()
     return [
         *(sum(values[i] for values in takings) for i in range(4)),
         *(account_sum(facts, prefix) for prefix in DAILY_ACCOUNTS),
@@ -177,11 +184,10 @@ def fold_transaction(facts: Facts, tx: LedgerTransaction) -> None:
         if account == AccountKind.MEMBER.value:  # credit-normal: a credit raises the balance
             facts.add("members", (line.account.split(":", 1)[1],), 0, 0, 0, 0, -line.amount)
     if tx.kind in (TxKind.PAYMENT, TxKind.REFUND):
-        key = (tx.method or "", tx.purpose, tx.staff or "", tx.shift_id or "")
-        if tx.kind is TxKind.PAYMENT:
-            facts.add("takings", key, 1, tx.amount, 0, 0)
-        else:
-            facts.add("takings", key, 0, 0, 1, tx.amount)
+        values = (1, tx.amount, 0, 0) if tx.kind is TxKind.PAYMENT else (0, 0, 1, tx.amount)
+        facts.add("desk", (tx.method or "", tx.purpose, tx.staff or ""), *values)
+        if tx.shift_id:
+            facts.add("shifts", (tx.shift_id, tx.staff or ""), *values)
     if tx.kind is TxKind.PAYMENT and tx.purpose == "sale":
         for item in tx.items:
             if item.kind == "product" and item.product_id:

@@ -42,7 +42,7 @@ from hub.store.reports import ReportRepository
 
 CLOSED_AFTER_MS = 15 * 60_000
 # The sections folded from the ledger alone ("daily" then counts no sessions: only takings read it so).
-LEDGER_SECTIONS = frozenset({"takings", "accounts", "products", "daily"})
+LEDGER_SECTIONS = frozenset({"desk", "shifts", "accounts", "products", "daily"})
 UNLOCK, STOP = "pc.command", "session.stop"
 
 
@@ -83,7 +83,7 @@ class Reports:
 
     async def fold_day(self, branch: BranchRecord, day: dt.date, zones: dict[str, str] | None) -> Facts:
         """The day's facts, from its records (a full recomputation of one day); without ``zones``, from
-        the ledger alone."""
+        the ledger alone (no sessions, no new members)."""
         tz = zone(branch.timezone)
         start, end = day_start(day, tz), day_end(day, tz)
         facts = Facts()
@@ -93,6 +93,9 @@ class Reports:
             async for session in self._rollups.sessions(start, end):
                 if session.pc_id in zones:
                     fold_session(facts, session, zones, tz)
+            joined = len(await self._rollups.members_joined(start, end))
+            if joined:
+                facts.add("joined", (day.isoformat(),), joined)
         return add_daily(facts, day)
 
     def over(self, branch: BranchRecord, day: dt.date) -> bool:
@@ -151,15 +154,14 @@ class Reports:
         months, stretches = split_months(covered)
         over = [month for month in months if self.over(branch, month_days(month).last)]
         stretches += [month_days(month) for month in months if month not in over]
-        parts: list[Facts] = []
+        total, parts = Facts(), []
         if over:
             stored = await self._rollups.months(branch.id, over[0], over[-1], wanted)
-            for month in over:
-                doc = stored.get(month)
-                parts.append(Facts.from_document(doc) if doc else await self.month(branch, month, wanted))
+            total.add_documents(stored.values())
+            parts += [await self.month(branch, month, wanted) for month in over if month not in stored]
         for stretch in stretches:
             parts += (await self.days(branch, stretch, wanted)).values()
-        return views.Rollup(merge_all(parts), tuple(covered.each()))
+        return views.Rollup(merge_all(parts, into=total), tuple(covered.each()))
 
     async def rebuild(self, branch: BranchRecord) -> int:
         """Drop the branch's rollups and build every closed day and month again from the records; how many
@@ -195,7 +197,7 @@ class Reports:
     # ---- the reports --------------------------------------------------------------------------------
 
     async def takings(self, branch: BranchRecord, span: DateRange, group: Grouping) -> dict[str, Any]:
-        return views.takings(await self.rollup(branch, span, ["takings", "daily"]), group)
+        return views.takings(await self.rollup(branch, span, ["desk", "shifts", "daily"]), group)
 
     async def history(
         self, last: dt.date, sections: list[str], known: tuple[str, views.Rollup] | None = None
@@ -227,7 +229,7 @@ class Reports:
         return views.outstanding(await self.history(last, ["accounts"], known), day_end(last, tz))
 
     async def revenue(self, branch: BranchRecord, span: DateRange, group: Grouping) -> dict[str, Any]:
-        days = await self.rollup(branch, span, ["accounts", "takings", "products", "zones", "daily"])
+        days = await self.rollup(branch, span, ["accounts", "desk", "products", "zones", "daily"])
         last = min(span.last, self.today(branch))
         held = await self.outstanding(last, zone(branch.timezone), (branch.id, days))
         return views.revenue(days, group, held)
@@ -237,10 +239,8 @@ class Reports:
         return views.usage(days, group, span, await self.zones(branch))
 
     async def members(self, branch: BranchRecord, span: DateRange, group: Grouping) -> dict[str, Any]:
-        tz = zone(branch.timezone)
-        days = await self.rollup(branch, span, ["members"])
-        start, end = span.bounds(tz)
-        joined = [day_of(at, tz) for at in await self._rollups.members_joined(start, end)]
+        days = await self.rollup(branch, span, ["members", "joined"])
+        joined = {dt.date.fromisoformat(key[0]): v[0] for key, v in days.facts.rows("joined").items()}
         last = min(span.last, self.today(branch))
         balances = views.member_balances(await self.history(last, ["members"], (branch.id, days)))
         report = views.members(days, group, joined, balances)
@@ -254,7 +254,7 @@ class Reports:
 
     async def staff(self, branch: BranchRecord, span: DateRange) -> dict[str, Any]:
         start, end = span.bounds(zone(branch.timezone))
-        days = await self.rollup(branch, span, ["takings"])
+        days = await self.rollup(branch, span, ["desk"])
         shifts = [
             views.ShiftFigures(
                 shift.cashier,

@@ -78,9 +78,8 @@ def _takings_row(values: list[int]) -> dict[str, int]:
 
 def takings(days: Rollup, group: Grouping) -> dict[str, Any]:
     """Payments minus refunds, as the payment history lists them."""
-    rows = days.facts.rows("takings")
+    rows = days.facts.rows("desk")
     total = _takings_row([_sum(rows, i) for i in range(4)])
-    shifts = _summed(((key[3], key[2]), values) for key, values in rows.items() if key[3])
     return {
         "total": total["net"],
         **{name: total[name] for name in ("payments", "paid", "refunds", "refunded")},
@@ -89,7 +88,7 @@ def takings(days: Rollup, group: Grouping) -> dict[str, Any]:
         "by_staff": [{"staff": s or "-"} | _takings_row(v) for s, v in sorted(_grouped(rows, 2).items())],
         "by_shift": [
             {"shift_id": shift, "staff": staff or "-"} | _takings_row(v)
-            for (shift, staff), v in sorted(shifts.items())
+            for (shift, staff), v in sorted(days.facts.rows("shifts").items())
         ],
         "by_period": [
             {"period": period.isoformat()} | _takings_row(totals[:4])
@@ -131,8 +130,8 @@ def outstanding(facts: Facts, at: int) -> Outstanding:
 def revenue(days: Rollup, group: Grouping, held: Outstanding) -> dict[str, Any]:
     facts = days.facts
     earned = _earned_of(facts)
-    by_method = _grouped(facts.rows("takings"), 0)
-    by_purpose = _grouped(facts.rows("takings"), 1)
+    by_method = _grouped(facts.rows("desk"), 0)
+    by_purpose = _grouped(facts.rows("desk"), 1)
 
     def net(rows: Mapping[str, list[int]], name: str) -> int:
         """Paid - refunded."""
@@ -279,15 +278,16 @@ def member_balances(history: Facts) -> dict[str, int]:
 def members(
     days: Rollup,
     group: Grouping,
-    new: Iterable[dt.date],
+    new: Mapping[dt.date, int],
     balances: Mapping[str, int],
 ) -> dict[str, Any]:
-    """``new``: the local day each new member joined; ``balances``: every member's balance at the end
+    """``new``: how many members joined on each local day; ``balances``: every member's balance at the end
     (:func:`member_balances`)."""
     active = {member: v for member, v in active_members(days.facts).items() if any(v[:4])}
     joined: dict[dt.date, int] = defaultdict(int)
-    for day in new:
-        joined[period_of(day, group)] += 1
+    for day, count in new.items():
+        if count:
+            joined[period_of(day, group)] += count
     rows: list[dict[str, Any]] = [
         {
             "member_id": member,
@@ -347,7 +347,7 @@ def staff(days: Rollup, shifts: Iterable[ShiftFigures], actions: Iterable[StaffA
             0,
         )
     )
-    for name, values in _grouped(days.facts.rows("takings"), 2).items():
+    for name, values in _grouped(days.facts.rows("desk"), 2).items():
         if not name:
             continue
         row = people[name]

@@ -29,7 +29,7 @@ from hub.reports import views
 from hub.reports.calendar import DateRange, day_end, day_of, day_start, zone
 from hub.reports.facts import SECTIONS, Facts, add_daily, fold_session, fold_transaction, merge_all
 from hub.reports.service import Reports
-from hub.store import BranchRecord, Store
+from hub.store import BranchRecord, MemberRecord, Store
 from hub.store.ledger import HistoryFilter
 from hub.store.sessions import SessionRecord, SessionState
 from hub.store.transactions import LedgerTransaction, TxItem, TxKind
@@ -242,7 +242,7 @@ def _random_history(rnd: random.Random) -> tuple[list[LedgerTransaction], list[S
 
 
 def _recomputed(
-    txs: list[LedgerTransaction], sessions: list[SessionRecord], zones: dict[str, str]
+    txs: list[LedgerTransaction], sessions: list[SessionRecord], zones: dict[str, str], joins: list[int]
 ) -> dict[dt.date, Facts]:
     """Every record folded at once, by day (each with its daily row): what the rollups must equal."""
     tz = zone(TZ_NAME)
@@ -252,6 +252,9 @@ def _recomputed(
     for session in sessions:
         if session.pc_id in zones:
             fold_session(days.setdefault(day_of(session.created_at, tz), Facts()), session, zones, tz)
+    for at in joins:
+        day = day_of(at, tz)
+        days.setdefault(day, Facts()).add("joined", (day.isoformat(),), 1)
     return {day: add_daily(facts, day) for day, facts in days.items()}
 
 
@@ -279,14 +282,21 @@ async def test_rollups_equal_a_full_recomputation(store: Store, seed: int) -> No
     span = DateRange(FIRST_DAY - dt.timedelta(days=1), FIRST_DAY + dt.timedelta(days=DAYS))
     zones = await reports.zones(branch)
     assert set(zones) == {"pc-a", "pc-b"}
-    recomputed = _recomputed(txs, sessions, zones)
+    tz = zone(TZ_NAME)
+    joins = [
+        rnd.randrange(day_start(FIRST_DAY, tz), day_start(FIRST_DAY + dt.timedelta(days=DAYS), tz))
+        for _ in range(4)
+    ]
+    for i, at in enumerate(joins):  # members who joined and did nothing yet
+        await store.members.create(MemberRecord(f"new{i}", f"new-{i}", f"New {i}", "x", at))
+    recomputed = _recomputed(txs, sessions, zones, joins)
     expected = _expected(recomputed, span).facts
 
     built = await reports.rollup(branch, span)  # folds each day, stores it and March (all closed)
     stored = await reports.days(branch, span)  # reads the stored day rollups back
     assert built.facts == expected
     assert merge_all(stored.values()) == expected
-    assert len(await store.reports.days("main", span.first, span.last, ["takings"])) == span.days
+    assert len(await store.reports.days("main", span.first, span.last, ["desk"])) == span.days
     march = dt.date(2026, 3, 1)
     months = await store.reports.months("main", span.first, span.last, SECTIONS)
     assert list(months) == [march]  # February and April are cut by the span
@@ -322,9 +332,10 @@ async def test_rollups_equal_a_full_recomputation(store: Store, seed: int) -> No
         assert await reader.takings(branch, part, group) == views.takings(want, group)
         assert await reader.revenue(branch, part, group) == views.revenue(want, group, held)
         assert await reader.usage(branch, part, group) == views.usage(want, group, part, zones)
-        assert await reader.members(branch, part, group) == views.members(
-            want, group, [], views.member_balances(so_far)
-        )
+        new = {day: sum(day_of(at, tz) == day for at in joins) for day in part.each()}
+        members = await reader.members(branch, part, group)
+        assert members == views.members(want, group, new, views.member_balances(so_far))
+        assert members["new"] == sum(part.first <= day_of(at, tz) <= part.last for at in joins)
         assert await reader.staff(branch, part) == views.staff(want, [], [])
 
     # The reports' answers from rollups equal the ledger's own figures.
@@ -334,7 +345,7 @@ async def test_rollups_equal_a_full_recomputation(store: Store, seed: int) -> No
         t.amount for t in txs if t.kind is TxKind.REFUND
     )
     history = await store.ledger.find(HistoryFilter(branch="main"))
-    held = views.outstanding(merge_all(_recomputed(history, [], zones).values()), 0)
+    held = views.outstanding(merge_all(_recomputed(history, [], zones, []).values()), 0)
     revenue = await reports.revenue(branch, span, group)
     assert revenue["outstanding"]["members"] == held.members
     balances = await store.ledger.balances([member_account(f"m{i}") for i in range(4)])
