@@ -63,6 +63,13 @@ test("a PC killed in paid time shows up live on the alerts page, is acknowledged
   await expect(row.getByTestId("acknowledge")).toHaveCount(0);
   await expect(badge).toHaveAttribute("data-count", String(before));
 
+  // The PC's own page lists the alert and leads back here, filtered to that PC.
+  await row.getByRole("link", { name: PC }).click();
+  await expect(page).toHaveURL(new RegExp(`/pcs/${PC}$`));
+  await page.getByTestId("pc-alerts-link").click();
+  await expect(page).toHaveURL(new RegExp(`/alerts\\?pc=${PC}$`));
+  await expect(row).toHaveAttribute("data-state", "acknowledged");
+
   // Resolved: gone from the unresolved list, found under Resolved with who resolved it.
   await row.getByTestId("resolve").click();
   await expect(row).toHaveCount(0);

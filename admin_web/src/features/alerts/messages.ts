@@ -41,6 +41,7 @@ const en = {
   readOnly: "Your role may see alerts but not acknowledge or resolve them.",
   count: "{{shown}} of {{total}}",
   more: "Show more",
+  ofPc: "Acknowledge or resolve",
   backups: {
     title: "Backups",
     off: "Scheduled backups are off: set ICAFE_BACKUP_DIR on the hub (README, \"Scheduled backups\").",
@@ -94,6 +95,7 @@ const ru: AlertsMessages = {
   readOnly: "Ваша роль видит оповещения, но не может принимать или закрывать их.",
   count: "{{shown}} из {{total}}",
   more: "Показать ещё",
+  ofPc: "Принять или решить",
   backups: {
     title: "Резервные копии",
     off: "Копирование по расписанию выключено: задайте ICAFE_BACKUP_DIR на хабе (README, «Scheduled backups»).",
@@ -145,6 +147,7 @@ const uz: AlertsMessages = {
   readOnly: "Rolingiz ogohlantirishlarni ko'radi, lekin qabul qila yoki yopa olmaydi.",
   count: "{{total}} tadan {{shown}} ta",
   more: "Yana ko'rsatish",
+  ofPc: "Qabul qilish yoki hal qilish",
   backups: {
     title: "Zaxira nusxalar",
     off: "Rejali zaxiralash o'chirilgan: hubda ICAFE_BACKUP_DIR ni belgilang (README, \"Scheduled backups\").",

@@ -193,7 +193,13 @@ function Facts({ pc }: { pc: PcDetail }) {
       </Box>
       {pc.alerts.length > 0 && (
         <Box sx={{ mt: 2 }}>
-          <Typography variant="subtitle2">{t("pcDetail.alerts")}</Typography>
+          <Stack direction="row" spacing={2} sx={{ alignItems: "baseline" }}>
+            <Typography variant="subtitle2">{t("pcDetail.alerts")}</Typography>
+            {/* Acknowledge and resolve them on the alerts page (its messages load with the menu). */}
+            <Button size="small" component={RouterLink} to={`/alerts?pc=${encodeURIComponent(pc.id)}`} data-testid="pc-alerts-link">
+              {t("alerts.ofPc")}
+            </Button>
+          </Stack>
           <Stack spacing={1} sx={{ mt: 1 }}>
             {pc.alerts.map((alert) => (
               <Alert key={alert.id} severity="warning">
