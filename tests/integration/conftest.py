@@ -151,6 +151,21 @@ def start_agent_process(stack: LocalStack, pc_id: str, *, clock_scale: float = 1
     )
 
 
+def start_launched_agent(stack: LocalStack, pc_id: str, *, trial_s: float = 20) -> Service:
+    """A real agent under its launcher (`icafe agent-launcher --simulated`), which can update itself and
+    rolls back a new version not online within ``trial_s`` (README "Fleet updates")."""
+    config = stack.enroll(pc_id)
+    return stack.supervisor.start(
+        ServiceSpec(
+            name=f"agent-{pc_id}",
+            argv=[sys.executable, "-m", "icafe", "agent-launcher", "--config", str(config), "--simulated"],
+            env={"ICAFE_TELEMETRY_S": "0.5", "ICAFE_UPDATE_TRIAL_S": str(trial_s)},
+            log_path=stack.log(f"agent-{pc_id}"),
+            ready=lambda: True,
+        )
+    )
+
+
 def start_online_agent(
     stack: LocalStack,
     pc_id: str,

@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from icafe.agent_package import build_package
 from icafe.stack import LocalStack, http_ready
 from icafe.supervisor import ServiceSpec, free_port
 
@@ -26,7 +27,14 @@ from .browser import (
     run_playwright,
     screenshots_dir,
 )
-from .conftest import ADMIN_CONFIRMATION, ADMIN_PASSWORD, Staff, start_agent_process, wait_until
+from .conftest import (
+    ADMIN_CONFIRMATION,
+    ADMIN_PASSWORD,
+    Staff,
+    start_agent_process,
+    start_launched_agent,
+    wait_until,
+)
 from .own_stack import own_stack
 
 PCS = ["pc-101", "pc-102", "pc-103"]
@@ -284,3 +292,55 @@ def test_money_in_a_browser(console_stack: LocalStack) -> None:
         refund = owner.get(f"/payments/{sales[0]['id']}").json()
         assert refund["refundable"] == 700_000
         assert [r["amount"] for r in refund["refunds"]] == [500_000]
+
+
+FLEET_PC = "pc-fleet-e2e"
+
+
+def _rolled_out(owner: httpx.Client, version: str, data: bytes, state: str) -> str:
+    """Upload ``version``, roll it out to :data:`FLEET_PC`; the rollout's id once the PC is in ``state``."""
+    uploaded = owner.post(
+        "/agent-releases",
+        params={"version": version},
+        content=data,
+        headers={"Content-Type": "application/gzip"},
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    body = {"version": version, "ring": "one", "pc_id": FLEET_PC, "confirmation": ADMIN_CONFIRMATION}
+    rollout = owner.post("/agent-rollouts", json=body)
+    assert rollout.status_code == 201, rollout.text
+    rollout_id: str = rollout.json()["id"]
+
+    def settled() -> bool:
+        [target] = owner.get(f"/agent-rollouts/{rollout_id}").json()["targets"]
+        return target["state"] == state
+
+    wait_until(settled, 30, f"{version} {state} on {FLEET_PC}")
+    return rollout_id
+
+
+@needs_node
+def test_fleet_in_a_browser(console_stack: LocalStack) -> None:
+    """admin_web/e2e/fleet.spec.ts: a real agent under its launcher took a good version and rolled a
+    crashing one back (README "Fleet updates"); the Fleet screen shows both and the fleet's versions."""
+    stack = console_stack
+    agent = start_launched_agent(stack, FLEET_PC)
+    try:
+        with owner_client(stack) as owner:
+            wait_until(lambda: owner.get(f"/pcs/{FLEET_PC}").json().get("status") == "online", 30, "online")
+            good = _rolled_out(owner, "9.2.0", build_package("9.2.0"), "done")
+            crashing = build_package("9.2.1", {"edge_agent/__main__.py": "raise SystemExit('crashed')\n"})
+            bad = _rolled_out(owner, "9.2.1", crashing, "rolled_back")
+        env = {
+            "ICAFE_E2E_URL": stack.api_url,
+            "ICAFE_E2E_OWNER_PASSWORD": ADMIN_PASSWORD,
+            "ICAFE_E2E_FLEET_PC": FLEET_PC,
+            "ICAFE_E2E_FLEET_GOOD": "9.2.0",
+            "ICAFE_E2E_FLEET_GOOD_ROLLOUT": good,
+            "ICAFE_E2E_FLEET_BAD_ROLLOUT": bad,
+            "ICAFE_E2E_SCREENSHOTS": screenshots_dir(),
+            "ICAFE_E2E_OUTPUT": str(stack.data_dir / "playwright-fleet"),
+        }
+        run_playwright("e2e/fleet.spec.ts", env)
+    finally:
+        stack.supervisor.stop(agent.spec.name)

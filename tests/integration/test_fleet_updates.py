@@ -5,7 +5,6 @@ version that does not come online is replaced by the previous one by the launche
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,9 +16,8 @@ from edge_agent import __version__ as RUNNING
 from edge_agent.config import load_agent_config
 from icafe.agent_package import build_package
 from icafe.stack import LocalStack
-from icafe.supervisor import Service, ServiceSpec
 
-from .conftest import ADMIN_CONFIRMATION, pc_status, wait_until
+from .conftest import ADMIN_CONFIRMATION, pc_status, start_launched_agent, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -29,28 +27,18 @@ TRIAL_S = 20
 UPDATE_S = 30
 
 
-def start_launched_agent(stack: LocalStack, pc_id: str) -> tuple[Service, Path]:
-    config = stack.enroll(pc_id)
-    service = stack.supervisor.start(
-        ServiceSpec(
-            name=f"agent-{pc_id}",
-            argv=[sys.executable, "-m", "icafe", "agent-launcher", "--config", str(config), "--simulated"],
-            env={"ICAFE_TELEMETRY_S": "0.5", "ICAFE_UPDATE_TRIAL_S": str(TRIAL_S)},
-            log_path=stack.log(f"agent-{pc_id}"),
-            ready=lambda: True,
-        )
-    )
-    return service, load_agent_config(config).state_dir / "releases"
-
-
 @pytest.fixture(scope="module")
 def releases(stack: LocalStack, token: str) -> Iterator[dict[str, Path]]:
     """Both PCs' agents running under their launchers, online; each PC's releases folder."""
-    started = {pc_id: start_launched_agent(stack, pc_id) for pc_id in PCS}
+    for pc_id in PCS:
+        start_launched_agent(stack, pc_id, trial_s=TRIAL_S)
     headers = {"Authorization": f"Bearer {token}"}
     with httpx.Client(base_url=f"{stack.api_url}/api/v1", headers=headers, timeout=15) as client:
         wait_until(lambda: all(pc_status(client, pc) == "online" for pc in PCS), 30, "both PCs online")
-    yield {pc_id: folder for pc_id, (_, folder) in started.items()}
+    yield {
+        pc_id: load_agent_config(stack.agents_dir / pc_id / "agent.toml").state_dir / "releases"
+        for pc_id in PCS
+    }
     for pc_id in PCS:
         stack.supervisor.stop(f"agent-{pc_id}")
 

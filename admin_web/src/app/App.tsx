@@ -26,6 +26,7 @@ const PcMapPage = lazy(loadPcMap);
 const MembersPage = lazy(() => import("../features/members/MembersPage"));
 const MemberPage = lazy(() => import("../features/members/MemberPage"));
 const EnrollmentPage = lazy(() => import("../features/enrollment/EnrollmentPage"));
+const FleetPage = lazy(() => import("../features/fleet/FleetPage"));
 const AlertsPage = lazy(() => import("../features/alerts/AlertsPage"));
 
 const queryClient = new QueryClient({
@@ -110,6 +111,14 @@ const router = createBrowserRouter([
             element: (
               <Allowed permission="pcs:enroll">
                 <EnrollmentPage />
+              </Allowed>
+            ),
+          },
+          {
+            path: "/fleet",
+            element: (
+              <Allowed permission="pcs:read">
+                <FleetPage />
               </Allowed>
             ),
           },

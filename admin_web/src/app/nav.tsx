@@ -5,6 +5,7 @@
 import DesktopWindowsIcon from "@mui/icons-material/DesktopWindows";
 import PeopleIcon from "@mui/icons-material/People";
 import PlaylistAddCheckIcon from "@mui/icons-material/PlaylistAddCheck";
+import SystemUpdateAltIcon from "@mui/icons-material/SystemUpdateAlt";
 import type { ReactElement } from "react";
 
 import { AlertsNavIcon } from "../features/alerts/AlertsNavIcon";
@@ -14,6 +15,7 @@ import { BACK_OFFICE_SCREENS, FRONT_DESK_SCREENS } from "../features/screens/nav
 // The menu's label of the enrollment screen, before its chunk loads.
 import "../features/enrollment/messages";
 import "../features/alerts/messages";
+import "../features/fleet/messages";
 
 export interface Screen {
   path: string;
@@ -32,6 +34,7 @@ export const SCREENS: readonly Screen[] = [
   ...REPORT_SCREENS,
   ...INVENTORY_SCREENS,
   { path: "/enroll", labelKey: "enrollment.nav", permission: "pcs:enroll", icon: <PlaylistAddCheckIcon /> },
+  { path: "/fleet", labelKey: "fleet.nav", permission: "pcs:read", icon: <SystemUpdateAltIcon /> },
 ];
 
 /** Where "/" leads: the first screen the user may open, or the account page. */
