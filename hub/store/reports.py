@@ -1,13 +1,16 @@
 """The reports' reads and their per-day rollups (``hub.reports``).
 
-``report_days`` holds one document per branch, closed local day and section of the day's folded facts
-(``hub.reports.facts``: a list of rows, since keys may hold characters a field name cannot), so a report
-reads only the sections it needs (the store reads a document whole, whatever the projection). A day is a
-pure function of its records, rebuilt whole, never incremented, so writing it twice is harmless.
-``report_months`` holds the same per closed calendar month: the sum of its closed days, so a year is
-twelve documents per section instead of 365. A document's rows are stored packed, as one JSON string:
-they are only ever read whole, and the embedded store reads one string about five times faster than the
-thousands of values it holds (a year of a busy branch's members: 55 ms unpacked, 10 ms packed).
+``report_days`` holds one document per branch and closed local day: the day's folded facts
+(``hub.reports.facts``), each section a field of its own (``r_<section>``) holding its rows packed as one
+JSON string (a list of rows, since keys may hold characters a field name cannot). ``report_months`` holds
+the same per closed calendar month: the sum of its closed days, so a year is about twelve documents
+instead of 365. A day is a pure function of its records, rebuilt whole, never incremented, so writing it
+twice is harmless; a month's sections are written as reports first need them.
+
+Why so: the embedded store spends most of a read on each document and each value in it, whatever their
+size. Rows are only ever read whole, and it reads one string about five times faster than the thousands
+of values it holds (a year of a busy branch's members: 55 ms as values, 10 ms packed); and every section
+of a day in one document makes a report's read of a range one query, not one per section.
 
 The range reads a day is folded from are the day's own: the ledger by branch and time, sessions by
 creation time, shifts by branch and opening time, audit entries by action and time, members by when they
@@ -21,7 +24,7 @@ import json
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
-from pymongo import ASCENDING, UpdateOne
+from pymongo import ASCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -30,10 +33,6 @@ from hub.store.shifts import ShiftRecord
 from hub.store.transactions import LedgerTransaction
 
 Document = dict[str, Any]
-
-
-def _key(branch: str, section: str) -> str:
-    return f"{branch}|{section}"
 
 
 def _month(day: dt.date) -> str:
@@ -85,19 +84,19 @@ class ReportRepository:
         last: str,
         sections: Iterable[str],
     ) -> dict[dt.date, Document]:
-        wanted = list(sections)
+        wanted = {section: f"r_{section}" for section in sections}
+        cursor = collection.find(
+            {"key": branch, field: {"$gte": first, "$lte": last}},
+            {field: 1, **dict.fromkeys(wanted.values(), 1)},
+        ).batch_size(10_000)
         found: dict[dt.date, Document] = {}
-        for section in wanted:  # one query each: the store serves neither $in nor $or from an index
-            cursor = collection.find(
-                {"key": _key(branch, section), field: {"$gte": first, "$lte": last}}, {field: 1, "rows": 1}
-            ).batch_size(10_000)
-            async for doc in cursor:
+        async for doc in cursor:
+            if all(name in doc for name in wanted.values()):
                 moment = doc[field] if field == "day" else f"{doc[field]}-01"
-                rows = doc["rows"]  # packed; a list when stored before rows were
-                found.setdefault(dt.date.fromisoformat(moment), {})[section] = (
-                    json.loads(rows) if isinstance(rows, str) else rows
-                )
-        return {moment: doc for moment, doc in found.items() if len(doc) == len(wanted)}
+                found[dt.date.fromisoformat(moment)] = {
+                    section: json.loads(doc[name]) for section, name in wanted.items()
+                }
+        return found
 
     async def save_day(self, branch: str, day: dt.date, sections: Document, built_at: int) -> None:
         """Store a day's folded ``sections`` ({section: rows}, ``hub.reports.facts.Facts.to_document``),
@@ -105,7 +104,7 @@ class ReportRepository:
         await self._save(self._days, "day", day.isoformat(), branch, sections, built_at)
 
     async def save_month(self, branch: str, month: dt.date, sections: Document, built_at: int) -> None:
-        """Store the sum of a closed month's days (``sections`` as for a day), replacing any."""
+        """Store the sum of a closed month's days (``sections`` as for a day), replacing those sections."""
         await self._save(self._months, "month", _month(month), branch, sections, built_at)
 
     async def _save(
@@ -117,24 +116,13 @@ class ReportRepository:
         sections: Document,
         built_at: int,
     ) -> None:
-        await collection.bulk_write(
-            [
-                UpdateOne(
-                    {"_id": f"{_key(branch, section)}|{moment}"},
-                    {
-                        "$set": {
-                            "key": _key(branch, section),
-                            "branch": branch,
-                            field: moment,
-                            "rows": json.dumps(rows, separators=(",", ":")),
-                            "built_at": built_at,
-                        }
-                    },
-                    upsert=True,
-                )
-                for section, rows in sections.items()
-            ],
-            ordered=False,
+        packed = {
+            f"r_{section}": json.dumps(rows, separators=(",", ":")) for section, rows in sections.items()
+        }
+        await collection.update_one(
+            {"_id": f"{branch}|{moment}"},
+            {"$set": {"key": branch, "branch": branch, field: moment, "built_at": built_at, **packed}},
+            upsert=True,
         )
 
     async def drop_days(self, branch: str) -> int:
