@@ -37,6 +37,7 @@ from hub.api.schema import json_body
 from hub.auth.confirm import Confirmation, confirm_sensitive
 from hub.auth.permissions import Permission
 from hub.errors import bad_request
+from hub.exports.cells import formula_safe
 from hub.money.amounts import Amount
 from hub.money.methods import METHODS
 from hub.money.receipts import receipt_data, receipt_pdf
@@ -333,8 +334,8 @@ def export_row(tx: LedgerTransaction) -> list[str]:
 
 def csv_row(values: Sequence[str]) -> str:
     out = io.StringIO()
-    # A cell starting like a formula is prefixed with ', so a spreadsheet shows it as text (CSV injection).
-    csv.writer(out).writerow(f"'{v}" if v[:1] in ("=", "+", "-", "@") else v for v in values)
+    # A cell starting like a formula shows as text, never runs (CSV injection): the exports' rule.
+    csv.writer(out).writerow(formula_safe(value) for value in values)
     return out.getvalue()
 
 
