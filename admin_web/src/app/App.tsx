@@ -117,7 +117,7 @@ const router = createBrowserRouter([
           {
             path: "/fleet",
             element: (
-              <Allowed permission="pcs:read">
+              <Allowed permission="fleet:update">
                 <FleetPage />
               </Allowed>
             ),

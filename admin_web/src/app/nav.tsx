@@ -34,7 +34,8 @@ export const SCREENS: readonly Screen[] = [
   ...REPORT_SCREENS,
   ...INVENTORY_SCREENS,
   { path: "/enroll", labelKey: "enrollment.nav", permission: "pcs:enroll", icon: <PlaylistAddCheckIcon /> },
-  { path: "/fleet", labelKey: "fleet.nav", permission: "pcs:read", icon: <SystemUpdateAltIcon /> },
+  // Who updates the agents; the data itself is open to anyone who sees the PCs.
+  { path: "/fleet", labelKey: "fleet.nav", permission: "fleet:update", icon: <SystemUpdateAltIcon /> },
 ];
 
 /** Where "/" leads: the first screen the user may open, or the account page. */
