@@ -1,5 +1,5 @@
-"""`icafe reports rebuild`: drop every branch's stored day rollups and build them again from the ledger
-and the sessions (``hub.reports``). Reads the same configuration as the hub."""
+"""`icafe reports rebuild`: drop every branch's stored day and month rollups and build them again from the
+ledger, the sessions and the members (``hub.reports``). Reads the same configuration as the hub."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from icafe.cli_security import guarded, run_with_services
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    reports = subparsers.add_parser("reports", help="the reports' per-day rollups")
+    reports = subparsers.add_parser("reports", help="the reports' rollups of days and months")
     commands = reports.add_subparsers(dest="reports_command", required=True, metavar="COMMAND")
-    rebuild = commands.add_parser("rebuild", help="rebuild every closed day's rollup from the records")
+    rebuild = commands.add_parser("rebuild", help="rebuild every closed day's and month's rollup")
     rebuild.add_argument("--branch", help="only this branch (default: every branch)")
     rebuild.add_argument("--json", action="store_true")
     rebuild.set_defaults(func=guarded(_rebuild))
