@@ -4,7 +4,9 @@ open (today, or a day with a session still running) folded from their records on
 A closed day's rollup is built once, from the day's indexed range reads, the first time a report needs it
 (or by ``icafe reports rebuild``), and stored whole; a calendar month whose days are all closed is stored
 too, as the sum of its days. A report over a year then reads about twelve month documents and the days
-of the months it cuts, per section, instead of hundreds of thousands of transactions. Why not counters
+of the months it cuts (``hub.store.reports``: a query each) instead of hundreds of thousands of
+transactions. Balances at the end of a range add the range's own rollup to what came before it. Why not
+counters
 incremented as the ledger is written: the store has no multi-document transactions, so an increment and
 the transaction it counts could not be written together, and a crash or retry between them would count
 money twice or not at all. A day folded whole from its records is exact by construction and harmless to
