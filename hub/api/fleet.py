@@ -13,7 +13,7 @@ from hub.api.answers import Answer, Page, answers, reply
 from hub.api.audited import audits
 from hub.api.bodies import parse_body
 from hub.api.guard import Confirmation, confirm_sensitive, public, requires
-from hub.api.query import Paging, QueryModel, enum_schema, one_of, with_query
+from hub.api.query import MAX_MOMENT_MS, Name, Paging, QueryModel, enum_schema, one_of, with_query
 from hub.api.schema import json_body
 from hub.auth.permissions import Permission
 from hub.errors import ApiError, not_found
@@ -35,8 +35,8 @@ class UploadQuery(QueryModel):
 
 
 class PackageQuery(QueryModel):
-    pc: Annotated[str, Field(min_length=1, max_length=64)]
-    expires: Annotated[int, Field(ge=0)]
+    pc: Name
+    expires: Annotated[int, Field(ge=0, le=MAX_MOMENT_MS)]
     sig: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
 
 
