@@ -102,7 +102,14 @@ def _front_desk(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from icafe.demo import run_demo
 
-    return run_demo()
+    return run_demo(args.hubs)
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a count: give 1 or more")
+    return value
 
 
 def _agent_package(args: argparse.Namespace) -> int:
@@ -168,6 +175,12 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.set_defaults(func=_simulate)
 
     demo = commands.add_parser("demo", help="run the whole system locally on embedded defaults")
+    demo.add_argument(
+        "--hubs",
+        type=_positive,
+        default=1,
+        help="hub replicas, on consecutive HTTP ports (shared subscription)",
+    )
     demo.set_defaults(func=_demo)
 
     desk = commands.add_parser(

@@ -12,9 +12,10 @@ from icafe.stack import LocalStack, StackConfig
 from icafe.supervisor import Service, ServiceSpec, SupervisorError
 
 
-def _config_from_env() -> StackConfig:
+def _config_from_env(hubs: int = 1) -> StackConfig:
     env = os.environ
     return StackConfig(
+        hubs=hubs,
         data_dir=Path(env.get("ICAFE_DATA_DIR", ".data/demo")),
         http_port=int(env.get("ICAFE_HTTP_PORT", "8000")),
         pcs=int(env.get("ICAFE_DEMO_PCS", "10")),
@@ -26,8 +27,9 @@ def _config_from_env() -> StackConfig:
     )
 
 
-def run_demo() -> int:
-    config = _config_from_env()
+def run_demo(hubs: int = 1) -> int:
+    """The demo with ``hubs`` hub replicas behind the broker's shared subscription, on consecutive ports."""
+    config = _config_from_env(hubs)
     stack = LocalStack(config)
 
     def stop(signum: int, frame: FrameType | None) -> None:
@@ -42,7 +44,7 @@ def run_demo() -> int:
         print(f"  store on {stack.mongo_url}", flush=True)
         # The certificate signer: PCs enroll with a code from the console (README, "Certificates").
         stack.start_signer()
-        stack.start_hub()
+        stack.start_hubs()
         stack.start_simulator()
         screen_line = ""
         if os.environ.get("ICAFE_DEMO_UI") == "1":
@@ -84,6 +86,7 @@ def run_demo() -> int:
             f"  console:  {stack.api_url}/   (sign in as the owner below)\n"
             f"  owner:    admin / {stack.secrets['admin_password']}\n"
             f"  API:      {stack.api_url}/api/v1   (OpenAPI: {stack.api_url}/docs)\n"
+            f"{hubs_lines(stack)}"
             f"  PCs:      {config.pcs} simulated agents, each with its own certificate\n"
             f"{desk_line}"
             f"{screen_line}"
@@ -106,6 +109,17 @@ def run_demo() -> int:
     _stop_undisturbed(stack)
     print("icafe demo: stopped.", flush=True)
     return 0
+
+
+def hubs_lines(stack: LocalStack) -> str:
+    """With replicas, each one's console (any of them serves the whole system), the first's first."""
+    if stack.config.hubs == 1:
+        return ""
+    lines = [f"  hubs:     {stack.config.hubs} replicas behind the broker's shared subscription\n"]
+    lines += [
+        f"            {name}: {url}/\n" for name, url in zip(stack.hub_names, stack.api_urls, strict=True)
+    ]
+    return "".join(lines)
 
 
 def _stop_undisturbed(stack: LocalStack) -> None:

@@ -94,6 +94,8 @@ class StackConfig:
     mongo_url: str | None = None
     admin_password: str | None = None
     telemetry_s: float = 5.0
+    # Hub replicas behind the broker's shared subscription, on consecutive HTTP ports from ``http_port``.
+    hubs: int = 1
     hub_env: Mapping[str, str] = field(default_factory=dict)
     simulator_env: Mapping[str, str] = field(default_factory=dict)
 
@@ -133,6 +135,20 @@ class LocalStack:
     @property
     def api_url(self) -> str:
         return f"http://{LOOPBACK}:{self.config.http_port}"
+
+    @property
+    def hub_ports(self) -> list[int]:
+        """Each replica's HTTP port: ``http_port`` and the next ones."""
+        return [self.config.http_port + index for index in range(self.config.hubs)]
+
+    @property
+    def hub_names(self) -> list[str]:
+        """Each replica's service name, also its ``ICAFE_HUB_ID``: ``hub``, then ``hub-2``, ``hub-3``..."""
+        return ["hub", *(f"hub-{index}" for index in range(2, self.config.hubs + 1))]
+
+    @property
+    def api_urls(self) -> list[str]:
+        return [f"http://{LOOPBACK}:{port}" for port in self.hub_ports]
 
     @property
     def mongo_url(self) -> str:
@@ -425,15 +441,17 @@ class LocalStack:
         env.update(self.config.hub_env)
         return env
 
+    def replica_environment(self, name: str, http_port: int) -> dict[str, str]:
+        """One replica's settings: the stack's, with its own HTTP port and hub id (its broker client id)."""
+        return {**self.hub_environment(), "ICAFE_HTTP_PORT": str(http_port), "ICAFE_HUB_ID": name}
+
     def start_hub(
         self, name: str = "hub", http_port: int | None = None, *, ready_timeout_s: float = 60
     ) -> Service:
         """A hub process; ``ready_timeout_s`` longer for benchmarks on a busy machine (its start-up, which
         builds the API's documentation, then takes minutes)."""
-        env = self.hub_environment()
         port = http_port or self.config.http_port
-        env["ICAFE_HTTP_PORT"] = str(port)
-        env["ICAFE_HUB_ID"] = name
+        env = self.replica_environment(name, port)
         self.write_hub_config(env)
         return self.supervisor.start(
             ServiceSpec(
@@ -445,6 +463,15 @@ class LocalStack:
                 ready_timeout_s=ready_timeout_s,
             )
         )
+
+    def start_hubs(self) -> list[Service]:
+        """The configured replicas (``hubs``), each on its own port with its own hub id, one after the
+        other (the first sets the store up alone); command-line tools get the first's settings."""
+        started = [
+            self.start_hub(name, port) for name, port in zip(self.hub_names, self.hub_ports, strict=True)
+        ]
+        self.write_hub_config(self.replica_environment(self.hub_names[0], self.hub_ports[0]))
+        return started
 
     @property
     def hub_config_path(self) -> Path:
