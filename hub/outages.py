@@ -1,4 +1,5 @@
-"""Outages of the store or Redis, told apart from bugs, so the API answers them 503 with ``Retry-After``.
+"""Outages of the store, Redis or the broker, told apart from bugs, so the API answers them 503 with
+``Retry-After``.
 
 The drivers' own exceptions are recognised here, in one place, for the app's error handler: a request that
 meets a store or Redis that is down, restarting or too slow fails within the drivers' timeouts (set where
@@ -13,13 +14,16 @@ from redis.exceptions import ReadOnlyError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from hub.errors import StoreUnavailable
+from hub.mqtt.bridge import BrokerUnavailable
 
 # Seconds a client should wait before retrying: about what a restarted Redis or store needs.
 RETRY_AFTER_S = 5
 
 
 def outage(exc: BaseException) -> str | None:
-    """Which service is unavailable (``store`` or ``redis``) if ``exc`` says one is, else None."""
+    """Which service is unavailable (``store``, ``redis`` or ``broker``) if ``exc`` says one is, else None."""
+    if isinstance(exc, BrokerUnavailable):
+        return "broker"  # a command (a session's start or stop) the hub could not publish
     if isinstance(exc, StoreUnavailable):
         return "store"
     if isinstance(exc, ConnectionFailure | ExecutionTimeout | WTimeoutError):
