@@ -20,6 +20,9 @@ from pathlib import Path
 
 # Files a service creates are readable by their owner only (0600, folders 0700).
 CHILD_UMASK = 0o077
+# A service that ran this long before it crashed was not crash-looping: its restart back-off starts over
+# (else a part killed now and then, over days, would wait the longest back-off every time).
+STABLE_S = 10.0
 LOG_MODE = 0o600
 
 
@@ -44,6 +47,9 @@ class Service:
         self.spec = spec
         self.process: subprocess.Popen[bytes] | None = None
         self.restarts = 0
+        # Crashes since it last ran stably (STABLE_S): what its restart back-off grows with.
+        self.crash_streak = 0
+        self.started_at = 0.0
 
     @property
     def pid(self) -> int | None:
@@ -57,6 +63,7 @@ class Service:
             self.spec.before_start()
         self.spec.log_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         env = {**os.environ, **self.spec.env}
+        self.started_at = time.monotonic()
         log_fd = os.open(self.spec.log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, LOG_MODE)
         with os.fdopen(log_fd, "ab") as log:
             # A session of its own, so Ctrl-C in the terminal reaches only the supervisor, which then
@@ -158,7 +165,9 @@ class Supervisor:
                 if service.alive() or self._stopping.is_set():
                     continue
                 service.restarts += 1
-                time.sleep(min(30.0, 0.5 * 2 ** min(service.restarts, 6)))
+                stable = time.monotonic() - service.started_at >= STABLE_S
+                service.crash_streak = 1 if stable else service.crash_streak + 1
+                time.sleep(min(30.0, 0.5 * 2 ** min(service.crash_streak, 6)))
                 if self._stopping.is_set():
                     return
                 service.start()
