@@ -1,7 +1,8 @@
 """Sending a remote command to a PC and waiting for the agent's acknowledgement.
 
-The ack may reach any hub replica (shared subscription); that replica persists it and announces it on
-the live channel, where the replica holding the HTTP request resolves its wait.
+Every hub replica reads every ack (not through the shared subscription: a killed replica's share would
+be lost); the one whose conditional write records it announces it on the live channel, where the replica
+holding the HTTP request resolves its wait.
 """
 
 from __future__ import annotations

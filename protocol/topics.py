@@ -88,14 +88,17 @@ def _wildcard(kind: TopicKind) -> str:
 
 def hub_shared_subscriptions() -> list[str]:
     """High-volume agent topics, split across hub replicas by a shared subscription."""
-    kinds = (TopicKind.TELEMETRY, TopicKind.EVENTS, TopicKind.CMD_ACK, TopicKind.HELLO, TopicKind.LOGIN)
+    kinds = (TopicKind.TELEMETRY, TopicKind.EVENTS, TopicKind.HELLO, TopicKind.LOGIN)
     topics = [_wildcard(kind) for kind in kinds] + [BROKER_DENIALS]
     return [f"$share/{SHARED_GROUP}/{topic}" for topic in topics]
 
 
 def hub_subscriptions() -> list[str]:
-    """Topics every hub replica reads itself: retained presence is never sent to shared subscribers."""
-    return [_wildcard(TopicKind.STATUS)]
+    """Topics every hub replica reads itself: retained presence is never sent to shared subscribers; and
+    command acknowledgements, which nothing resends: a share of them would wait in a killed replica's
+    broker session (until it expires, then be dropped) while the replica holding the request times out.
+    Every replica records the outcome (one conditional write wins, ``hub.mqtt.cmd_ack``)."""
+    return [_wildcard(TopicKind.STATUS), _wildcard(TopicKind.CMD_ACK)]
 
 
 def agent_subscriptions(site: str, pc_id: str) -> list[str]:

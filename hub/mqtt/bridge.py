@@ -49,8 +49,9 @@ log = logging.getLogger(__name__)
 
 # While a replica is away, Mosquitto keeps handing its session a share of the shared subscription's
 # messages, to wait there until it returns or the session expires. Long enough for a restart; short,
-# because what waits there is late anyway: a command's acknowledgement is awaited 10 s, a login's answer
-# as long, and an agent sends its journal events again until one replica acknowledges them. A replica
+# because what waits there is late anyway: a login's answer is awaited 10 s, and an agent sends its
+# journal events again until one replica acknowledges them (command acknowledgements are not shared:
+# every replica reads them, ``hub_subscriptions``). A replica
 # that stops cleanly leaves the group first (``_leave_shared_group``) and costs nothing.
 HUB_SESSION_EXPIRY_S = 30
 # How long a stopping replica spends leaving the group before it disconnects anyway.
