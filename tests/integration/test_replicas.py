@@ -219,27 +219,31 @@ def test_a_replica_killed_mid_traffic_loses_no_event_and_no_acknowledgement(
         sender.join()
     try:
         assert set(states) == {"done"}, states  # every acknowledgement reached a live replica
-        # Every event the agent journaled is stored exactly once, and acknowledged: those that waited in
-        # the dead replica's share were resent by the agent.
+        # Events the broker handed to B's share wait in its session until it expires; the agent's resends
+        # may land there too (round robin). The promise: every event stored once and acknowledged by the
+        # time that share expires, plus the agent's next resend (its loop may take two periods).
+        promised_s = HUB_SESSION_EXPIRY_S + 2 * RESEND_AFTER_S + 10
+        for session_id in sessions:
+            done = wait_until(lambda: ended(api, session_id), promised_s, "each session ended and priced")  # noqa: B023
+            assert done["cost"] is not None
+            assert done["used_ms"] > 0
         journal_id, last, _ = journal_state(stack, pc)
-        # Events the broker handed to B's share wait in its session: the agent's resends may land there too
-        # (round robin), so the promise is: acknowledged by the time that share expires, plus a resend.
-        promised_s = HUB_SESSION_EXPIRY_S + RESEND_AFTER_S + 5
         wait_until(lambda: journal_state(stack, pc)[2] >= last, promised_s, "the journal acknowledged")
         settled_s = time.monotonic() - killed_at
         client, db = database(stack)
         with client:
-            seqs = [
-                e["seq"] for e in db.journal_events.find({"pc_id": pc, "journal": journal_id}, {"seq": 1})
-            ]
-        assert sorted(seqs) == list(range(1, last + 1))
-        for session_id in sessions:
-            done = wait_until(lambda: ended(api, session_id), 15, "each session ended and priced")  # noqa: B023
-            assert done["cost"] >= 0
+            found = db.journal_events.find({"pc_id": pc, "journal": journal_id}, {"seq": 1})
+            seqs = sorted(event["seq"] for event in found)
+        # Each seq once, none missing, up to at least the last one journaled before the check.
+        assert seqs == list(range(1, len(seqs) + 1))
+        assert len(seqs) >= last
         print(
             f"\nreplica killed: {len(states)} commands all done; journal of {last} events acknowledged "
             f"{settled_s:.1f} s after the kill"
         )
-    finally:
-        # Back before its share expires, as its supervisor would bring it: it takes its session up again.
+    except BaseException:
+        # Failed before B's share expired: bring it back, as its supervisor would, so that it takes its
+        # session up again and the modules after this one are not left waiting on a dead share. (Passed,
+        # the share has expired by now: the journal's acknowledgement waited for it.)
         stack.supervisor.restart("hub-b")
+        raise
