@@ -331,6 +331,8 @@ def test_fleet_in_a_browser(console_stack: LocalStack) -> None:
             good = _rolled_out(owner, "9.2.0", build_package("9.2.0"), "done")
             crashing = build_package("9.2.1", {"edge_agent/__main__.py": "raise SystemExit('crashed')\n"})
             bad = _rolled_out(owner, "9.2.1", crashing, "rolled_back")
+            # The module's other tests left PCs of their own: the screen must show what the hub counts.
+            fleet = owner.get("/agent-rollouts").json()["fleet"]
         env = {
             "ICAFE_E2E_URL": stack.api_url,
             "ICAFE_E2E_OWNER_PASSWORD": ADMIN_PASSWORD,
@@ -338,6 +340,8 @@ def test_fleet_in_a_browser(console_stack: LocalStack) -> None:
             "ICAFE_E2E_FLEET_GOOD": "9.2.0",
             "ICAFE_E2E_FLEET_GOOD_ROLLOUT": good,
             "ICAFE_E2E_FLEET_BAD_ROLLOUT": bad,
+            "ICAFE_E2E_FLEET_TOTAL": str(fleet["total"]),
+            "ICAFE_E2E_FLEET_WEAK": str(fleet["hardening"].get("weak", 0)),
             "ICAFE_E2E_SCREENSHOTS": screenshots_dir(),
             "ICAFE_E2E_OUTPUT": str(stack.data_dir / "playwright-fleet"),
         }
