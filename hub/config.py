@@ -89,7 +89,8 @@ class HubSettings(BaseModel):
     # Scheduled backups (README "Backups and recovery"): off unless a folder is set; one replica at a time
     # (a Redis lock) backs the embedded store under <data_dir>/store up this often, then keeps the newest
     # of each of the last backup_keep_days days and of each of the last backup_keep_months months.
-    backup_dir: Path | None = None
+    # A folder or s3://bucket/prefix (hub.backups.destination).
+    backup_dir: str | None = None
     backup_every_h: Annotated[float, Field(ge=0.01, le=744)] = 24.0
     backup_keep_days: Annotated[int, Field(ge=1, le=3660)] = 30
     backup_keep_months: Annotated[int, Field(ge=0, le=1200)] = 12

@@ -1,6 +1,7 @@
-"""`icafe backup DEST` and `icafe restore ARCHIVE`: the store's data, whole and consistent, to a file and
-back (``hub.backups``). The store is found like the other commands find it (``ICAFE_DATA_DIR``, whose
-``hub.toml`` a running or stopped local stack leaves behind, or the hub's ``ICAFE_*`` settings)."""
+"""`icafe backup DEST` and `icafe restore ARCHIVE`: the store's data, whole and consistent, to a file in a
+folder or an S3-compatible bucket and back (``hub.backups``). The store is found like the other commands
+find it (``ICAFE_DATA_DIR``, whose ``hub.toml`` a running or stopped local stack leaves behind, or the
+hub's ``ICAFE_*`` settings)."""
 
 from __future__ import annotations
 
@@ -21,16 +22,21 @@ _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     backup = subparsers.add_parser(
-        "backup", help="write a consistent, compressed, signed archive of the whole store to a folder"
+        "backup",
+        help="write a consistent, compressed, signed archive of the whole store to a folder or S3 bucket",
     )
-    backup.add_argument("dest", help="folder for the archive (created 0700 if missing)")
+    backup.add_argument(
+        "dest",
+        help="folder for the archive (created 0700 if missing), or s3://bucket/prefix (S3 settings from "
+        "ICAFE_BACKUP_S3_* or the AWS_* variables)",
+    )
     backup.add_argument("--json", action="store_true")
     backup.set_defaults(func=guarded(_backup))
 
     restore = subparsers.add_parser(
         "restore", help="restore an archive into an empty store, then verify the ledger and the audit log"
     )
-    restore.add_argument("archive", help="an archive written by `icafe backup`")
+    restore.add_argument("archive", help="an archive written by `icafe backup`: a file or s3://bucket/key")
     restore.add_argument("--json", action="store_true")
     restore.set_defaults(func=guarded(_restore))
 
@@ -60,14 +66,15 @@ def _signer(keys: str | None) -> Any:
 
 
 def _backup(args: argparse.Namespace) -> int:
-    from hub.backups import ArchiveError, EmbeddedStoreError, take_backup
+    from hub.backups import ArchiveError, EmbeddedStoreError
+    from hub.backups.backup import back_up_to
+    from hub.backups.destination import parse_destination
 
     env = dict(os.environ)
     settings = settings_from(env)
     try:
-        result = take_backup(
-            _data_dir(env), settings.mongo_db, Path(args.dest), _signer(settings.encryption_keys)
-        )
+        destination = parse_destination(args.dest, env)
+        result = back_up_to(destination, _data_dir(env), settings.mongo_db, _signer(settings.encryption_keys))
     except (ArchiveError, EmbeddedStoreError, OSError) as exc:
         raise CliError(f"backup failed: {exc}") from None
     ledger, audit = result.manifest["ledger"], result.manifest["audit"]
@@ -75,7 +82,7 @@ def _backup(args: argparse.Namespace) -> int:
         print(
             json.dumps(
                 {
-                    "path": str(result.path),
+                    "path": result.location,
                     "bytes": result.size,
                     "seconds": round(result.seconds, 3),
                     "documents": result.documents,
@@ -86,7 +93,7 @@ def _backup(args: argparse.Namespace) -> int:
         )
     else:
         print(
-            f"backup written: {result.path} ({result.size} bytes, {result.documents} documents in "
+            f"backup written: {result.location} ({result.size} bytes, {result.documents} documents in "
             f"{len(result.manifest['collections'])} collections, {result.seconds:.1f} s)"
         )
         print(
@@ -104,17 +111,22 @@ def _backup(args: argparse.Namespace) -> int:
 
 def _restore(args: argparse.Namespace) -> int:
     from hub.backups import ArchiveError, check_archive
+    from hub.backups.destination import fetched
 
     env = dict(os.environ)
     settings = settings_from(env)
     signer = _signer(settings.encryption_keys)
-    archive = Path(args.archive)
     try:
-        # The archive is judged before any store is touched or started.
-        check_archive(archive, signer)
+        # An archive in a bucket is downloaded to a private temporary file and judged like a local one,
+        # before any store is touched or started.
+        with fetched(args.archive) as archive:
+            try:
+                check_archive(archive, signer)
+            except ArchiveError as exc:
+                raise CliError(f"refusing {args.archive}: {exc}") from None
+            report = asyncio.run(_restore_into_store(archive, settings, env, signer, quiet=args.json))
     except ArchiveError as exc:
-        raise CliError(f"refusing {archive}: {exc}") from None
-    report = asyncio.run(_restore_into_store(archive, settings, env, signer, quiet=args.json))
+        raise CliError(f"cannot fetch {args.archive}: {exc}") from None
     if args.json:
         print(
             json.dumps(

@@ -12,7 +12,7 @@ import gzip
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from pymongo import AsyncMongoClient
 
 from hub.backups.archive import (
     FORMAT,
+    ArchiveReader,
     Manifest,
     Signer,
     archive_name,
@@ -29,6 +30,7 @@ from hub.backups.archive import (
     sha256_of,
     write_archive,
 )
+from hub.backups.destination import Destination
 from hub.backups.embedded import database_file, serve, snapshot_file
 from hub.errors import HubError
 from hub.money.verify import verify_ledger
@@ -54,6 +56,8 @@ class BackupResult:
     size: int
     manifest: Manifest
     seconds: float
+    # Where the archive is now: its path, or s3://bucket/key.
+    location: str = ""
 
     @property
     def documents(self) -> int:
@@ -87,6 +91,17 @@ def take_backup(data_dir: Path, database: str, dest: Path, signer: Signer) -> Ba
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return BackupResult(target, size, manifest, time.monotonic() - started)
+
+
+def back_up_to(destination: Destination, data_dir: Path, database: str, signer: Signer) -> BackupResult:
+    """``take_backup`` into ``destination``: the archive written and checked whole (signature, checksums)
+    as a local file, then committed; a bucket's archive is staged in a private folder under ``data_dir``."""
+    with destination.staging(data_dir) as folder:
+        result = take_backup(data_dir, database, folder, signer)
+        with ArchiveReader(result.path) as reader:
+            reader.verify(signer)
+        location = destination.commit(result.path)
+    return replace(result, location=location)
 
 
 async def _dump(url: str, database: str, work: Path) -> tuple[Manifest, dict[str, Path]]:

@@ -1,5 +1,6 @@
 """Scheduled backups run by the hub: every ``every_s`` one replica (whichever takes the Redis lock) backs the
-store up in a child process (``python -m hub.backups``), then prunes the folder by the retention rule.
+store up in a child process (``python -m hub.backups``), then prunes the destination (a folder or a bucket)
+by the retention rule.
 
 The last good backup (time, archive, size) and the last failure are kept in Redis, so that every replica's
 ``GET /healthz`` and ``/metrics`` tell the same age, and a replica that starts knows whether one is due. A
@@ -23,7 +24,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from hub.backups.archive import archive_time, archives_in
+from hub.backups.destination import Destination, DestinationError, parse_destination
 from hub.backups.retention import Retention, to_keep
 from hub.clock import now_ms
 from hub.config import HubSettings
@@ -42,7 +43,7 @@ _RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del
 
 @dataclass(frozen=True)
 class BackupPlan:
-    folder: Path
+    destination: Destination
     every_s: float
     retention: Retention
     data_dir: Path
@@ -50,23 +51,23 @@ class BackupPlan:
     encryption_keys: str | None
 
 
-def prune(folder: Path, retention: Retention, now_ms: int) -> list[Path]:
-    """Delete the archives in ``folder`` the retention rule does not keep; the ones deleted."""
-    archives = {path: archive_time(path) for path in archives_in(folder)}
-    keep = to_keep((at for at in archives.values() if at is not None), now_ms, retention)
-    dropped = [path for path, at in archives.items() if at not in keep]
-    for path in dropped:
-        path.unlink(missing_ok=True)
+def prune(destination: Destination, retention: Retention, now_ms: int) -> list[str]:
+    """Delete the archives at ``destination`` the retention rule does not keep; the names deleted."""
+    archives = destination.archives()
+    keep = to_keep((stored.at_ms for stored in archives), now_ms, retention)
+    dropped = [stored.name for stored in archives if stored.at_ms not in keep]
+    for name in dropped:
+        destination.delete(name)
     return dropped
 
 
-def newest_archive(folder: Path) -> dict[str, Any] | None:
-    """The newest archive in ``folder`` as a last-good record (a replica starting with an empty Redis)."""
-    archives = list(archives_in(folder))
+def newest_archive(destination: Destination) -> dict[str, Any] | None:
+    """The newest archive at ``destination`` as a last-good record (a replica starting, Redis empty)."""
+    archives = destination.archives()
     if not archives:
         return None
     newest = archives[-1]
-    return {"at_ms": archive_time(newest), "archive": newest.name, "bytes": newest.stat().st_size}
+    return {"at_ms": newest.at_ms, "archive": newest.name, "bytes": newest.size}
 
 
 class BackupScheduler:
@@ -89,7 +90,7 @@ class BackupScheduler:
         while True:
             try:
                 await self.tick()
-            except (RedisError, OSError) as exc:
+            except (RedisError, OSError, DestinationError) as exc:
                 log.warning("backup schedule: %s; will retry", exc)
             await asyncio.sleep(min(CHECK_EVERY_S, self.plan.every_s / 4))
 
@@ -116,7 +117,7 @@ class BackupScheduler:
         stored = await self._redis.get(LAST_GOOD)
         last: dict[str, Any] | None = json.loads(stored) if stored else None
         if last is None:
-            last = await asyncio.to_thread(newest_archive, self.plan.folder)
+            last = await asyncio.to_thread(newest_archive, self.plan.destination)
             if last is not None:
                 await self._redis.set(LAST_GOOD, json.dumps(last))
         self._last_good_ms = int(last["at_ms"]) if last else None
@@ -131,7 +132,7 @@ class BackupScheduler:
     async def _back_up(self) -> dict[str, Any]:
         plan = self.plan
         argv = [sys.executable, "-m", "hub.backups", "--data-dir", str(plan.data_dir)]
-        argv += ["--database", plan.database, "--dest", str(plan.folder)]
+        argv += ["--database", plan.database, "--dest", str(plan.destination)]
         env = {k: v for k, v in os.environ.items() if k != "ICAFE_ENCRYPTION_KEYS"}
         if plan.encryption_keys:
             env["ICAFE_ENCRYPTION_KEYS"] = plan.encryption_keys
@@ -152,18 +153,18 @@ class BackupScheduler:
             return outcome
         record = {
             "at_ms": outcome["created_ms"],
-            "archive": Path(outcome["archive"]).name,
+            "archive": outcome["archive"].rsplit("/", 1)[-1],
             "bytes": outcome["bytes"],
         }
         await self._redis.set(LAST_GOOD, json.dumps(record))
         await self._redis.delete(LAST_FAILURE)
         self._last_good_ms = int(record["at_ms"])
         self.runs.labels("ok").inc()
-        dropped = await asyncio.to_thread(prune, plan.folder, plan.retention, self._clock())
+        dropped = await asyncio.to_thread(prune, plan.destination, plan.retention, self._clock())
         log.info(
             "backup %s (%d bytes); retention removed %d", record["archive"], record["bytes"], len(dropped)
         )
-        return {**outcome, "pruned": [path.name for path in dropped]}
+        return {**outcome, "pruned": dropped}
 
 
 async def backup_health(redis: Redis, now_ms: int) -> dict[str, Any]:
@@ -184,7 +185,7 @@ def scheduler_for(settings: HubSettings, redis: Redis, registry: CollectorRegist
     if settings.backup_dir is None:
         return None
     plan = BackupPlan(
-        folder=settings.backup_dir,
+        destination=parse_destination(settings.backup_dir),
         every_s=settings.backup_every_h * 3600,
         retention=Retention(settings.backup_keep_days, settings.backup_keep_months),
         data_dir=settings.data_dir,

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from prometheus_client import CollectorRegistry
 
+from hub.backups.destination import FolderDestination
 from hub.backups.retention import Retention
 from hub.backups.schedule import BackupPlan, BackupScheduler
 from hub.health import HealthGauges
@@ -63,7 +64,7 @@ def exported_names() -> set[str]:
     metrics = HubMetrics()
     dummy: Any = None
     HealthGauges(metrics.registry, dummy, dummy, asyncio.Event())
-    plan = BackupPlan(Path("b"), 3600, Retention(), Path("d"), "icafe", None)
+    plan = BackupPlan(FolderDestination(Path("b")), 3600, Retention(), Path("d"), "icafe", None)
     BackupScheduler(plan, dummy, metrics.registry, lambda: 0)
     registry: CollectorRegistry = metrics.registry
     names = set()
