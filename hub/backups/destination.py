@@ -17,6 +17,7 @@ multipart upload, invisible to listings; a bucket lifecycle rule reclaims those)
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import shutil
 import tempfile
@@ -94,6 +95,11 @@ class S3Destination:
     def __str__(self) -> str:
         return f"{SCHEME}{self.bucket}/{self.prefix}"
 
+    @functools.cached_property
+    def client(self) -> S3Client:
+        """One client per destination (making one costs a fifth of a second), made on first use."""
+        return s3_client(self.env)
+
     def key(self, name: str) -> str:
         return f"{self.prefix}{name}"
 
@@ -110,7 +116,7 @@ class S3Destination:
         digest = sha256_of(archive)
         key = self.key(archive.name)
         with _s3_errors(self):
-            client = s3_client(self.env)
+            client = self.client
             client.upload_file(str(archive), self.bucket, key, ExtraArgs={"Metadata": {_SHA256_META: digest}})
             stored = client.head_object(Bucket=self.bucket, Key=key)
         if stored["ContentLength"] != archive.stat().st_size:
@@ -122,10 +128,8 @@ class S3Destination:
     def archives(self) -> list[StoredArchive]:
         found: list[StoredArchive] = []
         with _s3_errors(self):
-            pages = (
-                s3_client(self.env)
-                .get_paginator("list_objects_v2")
-                .paginate(Bucket=self.bucket, Prefix=self.prefix)
+            pages = self.client.get_paginator("list_objects_v2").paginate(
+                Bucket=self.bucket, Prefix=self.prefix
             )
             for page in pages:
                 for item in page.get("Contents", []):
@@ -137,11 +141,11 @@ class S3Destination:
 
     def delete(self, name: str) -> None:
         with _s3_errors(self):
-            s3_client(self.env).delete_object(Bucket=self.bucket, Key=self.key(name))
+            self.client.delete_object(Bucket=self.bucket, Key=self.key(name))
 
     def download(self, key: str, target: Path) -> None:
         with _s3_errors(self):
-            s3_client(self.env).download_file(self.bucket, key, str(target))
+            self.client.download_file(self.bucket, key, str(target))
 
 
 def parse_destination(text: str, env: Mapping[str, str] | None = None) -> FolderDestination | S3Destination:
@@ -207,13 +211,16 @@ def s3_client(env: Mapping[str, str]) -> S3Client:
 
 @contextlib.contextmanager
 def _s3_errors(where: S3Destination) -> Iterator[None]:
-    """botocore's errors as one that says where and what; its messages name no secret."""
+    """boto3's errors as one that says where and what; their messages name no secret."""
     try:
+        from boto3.exceptions import Boto3Error
         from botocore.exceptions import BotoCoreError, ClientError
     except ImportError:
         raise DestinationError(_NO_BOTO3) from None
     try:
         yield
+    except Boto3Error as exc:  # a failed transfer (upload_file, download_file): it names the cause
+        raise DestinationError(f"{where}: {exc}") from None
     except ClientError as exc:
         error = exc.response.get("Error", {})
         raise DestinationError(
