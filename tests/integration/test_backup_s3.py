@@ -5,6 +5,10 @@ balances; a damaged object is refused; retention prunes the bucket; a missing bu
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,7 +25,7 @@ from billing.ledger import member_account
 from hub.backups.archive import archive_name, collection_member
 from hub.backups.destination import DestinationError, S3Destination, parse_destination
 from hub.backups.retention import Retention, to_keep
-from hub.backups.schedule import prune
+from hub.backups.schedule import newest_archive, prune
 from hub.store.ledger import LedgerRepository
 from icafe.stack import LocalStack
 from icafe.supervisor import free_port
@@ -190,3 +194,24 @@ def test_a_missing_bucket_is_reported_by_name(s3_env: dict[str, str], tmp_path: 
     absent = parse_destination(f"s3://no-such-bucket-{uuid.uuid4().hex[:8]}/p", env=s3_env)
     with pytest.raises(DestinationError, match="NoSuchBucket"):
         absent.commit(staged)
+
+
+def test_the_schedulers_backup_process_commits_to_the_bucket(
+    stack: LocalStack, s3_env: dict[str, str]
+) -> None:
+    """What the hub's scheduler runs (``python -m hub.backups``), to a bucket: the archive is checked, then
+    uploaded; the scheduler's newest-archive record reads it back from the bucket."""
+    if stack.config.mongo_url:
+        pytest.skip("icafe backup copies the embedded store's file; this run uses a MongoDB server")
+    prefix = f"scheduled-{uuid.uuid4().hex[:8]}"
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("ICAFE_")}
+    environment.update(s3_env, ICAFE_ENCRYPTION_KEYS=stack.config.hub_env["ICAFE_ENCRYPTION_KEYS"])
+    argv = [sys.executable, "-m", "hub.backups", "--data-dir", str(stack.data_dir)]
+    argv += ["--database", stack.config.hub_env["ICAFE_MONGO_DB"], "--dest", f"s3://{BUCKET}/{prefix}"]
+    child = subprocess.run(argv, env=environment, capture_output=True, text=True, timeout=120, check=False)
+    outcome = json.loads(child.stdout.strip().splitlines()[-1])
+    assert outcome["ok"], outcome
+    (key,) = keys_under(s3_env, f"{prefix}/")
+    assert outcome["archive"] == f"s3://{BUCKET}/{key}"
+    newest = newest_archive(parse_destination(f"s3://{BUCKET}/{prefix}", env=s3_env))
+    assert newest == {"at_ms": outcome["created_ms"], "archive": Path(key).name, "bytes": outcome["bytes"]}
