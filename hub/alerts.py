@@ -7,6 +7,10 @@ offline session without a valid proof) raises one of these against that PC.
 
 Stock alerts (``StockAlerts``), one per product and branch, pushed as ``stock.alert``: a product's stock
 fell to its low-stock level; the alert is resolved (and pushed again, resolved) when it is restocked above.
+
+System alerts (``SystemAlerts``), one per site and kind, pushed as ``system.alert``: the hub's broker
+connection down, a store outage (recorded once the store answers again), scheduled backups overdue
+(``hub.system_alerts`` decides when).
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ log = logging.getLogger(__name__)
 
 LIVE_TYPE = "pc.alert"
 STOCK_LIVE_TYPE = "stock.alert"
+SYSTEM_LIVE_TYPE = "system.alert"
 
 
 class AlertKind(StrEnum):
@@ -51,6 +56,12 @@ class AlertKind(StrEnum):
     OFFLINE_IN_SESSION = "offline_in_session"
     # A product's stock at a branch fell to its low-stock level (a stock alert, not a PC's).
     LOW_STOCK = "low_stock"
+    # System alerts, about the site's hub as a whole (hub.system_alerts): its connection to the broker
+    # down for a while; the store unreachable for a while (recorded when it answers again); the newest
+    # good scheduled backup older than the interval and an hour.
+    BROKER_DOWN = "broker_down"
+    STORE_OUTAGE = "store_outage"
+    BACKUP_OVERDUE = "backup_overdue"
 
 
 def alert_view(alert: AlertRecord) -> dict[str, Any]:
@@ -168,9 +179,53 @@ class StockAlerts:
         )
 
 
+def system_alert_view(alert: AlertRecord) -> dict[str, Any]:
+    return {
+        "id": alert.id,
+        "system": alert.system,
+        "kind": alert.kind,
+        "state": alert.state,
+        "message": alert.message,
+        "details": alert.details,
+        "count": alert.count,
+        "first_at": alert.first_at,
+        "last_at": alert.last_at,
+    }
+
+
+class SystemAlerts:
+    """Alerts about the site's hub as a whole (its ``site`` is the subject, shared by its replicas).
+    Raises what the store refuses (``PyMongoError``): the caller (``hub.system_alerts``) tries again on
+    its next look; a push that fails is only logged."""
+
+    def __init__(self, alerts: AlertRepository, live: LiveState, site: str) -> None:
+        self._alerts = alerts
+        self._live = live
+        self._site = site
+
+    async def raise_alert(self, kind: AlertKind, message: str, details: dict[str, Any]) -> AlertRecord:
+        log.warning("system alert (%s): %s", kind.value, message[:300])
+        at = now_ms()
+        alert = await self._alerts.raise_system_alert(self._site, kind.value, message[:500], details, at)
+        await self._push(alert)
+        return alert
+
+    async def resolve(self, kind: AlertKind, by: str) -> AlertRecord | None:
+        alert = await self._alerts.resolve_system_alert(self._site, kind.value, by=by, at=now_ms())
+        if alert is not None:
+            await self._push(alert)
+        return alert
+
+    async def _push(self, alert: AlertRecord) -> None:
+        try:
+            await self._live.publish(live_message(alert))
+        except (RedisError, OSError) as exc:
+            log.warning("could not push system alert %s: %s", alert.id, str(exc)[:300])
+
+
 class AlertDesk:
     """Staff acknowledging (someone is on it) and resolving (done) alerts of any kind; the changed alert is
-    pushed like a new one (``pc.alert`` or ``stock.alert``)."""
+    pushed like a new one (``pc.alert``, ``stock.alert`` or ``system.alert``)."""
 
     def __init__(self, alerts: AlertRepository, live: LiveState) -> None:
         self._alerts = alerts
@@ -194,8 +249,13 @@ class AlertDesk:
 
 
 def any_alert_view(alert: AlertRecord) -> dict[str, Any]:
-    """A PC's or a stock alert, with who last changed its state and when."""
-    view = alert_view(alert) if alert.pc_id is not None else stock_alert_view(alert)
+    """A PC's, a stock or a system alert, with who last changed its state and when."""
+    if alert.pc_id is not None:
+        view = alert_view(alert)
+    elif alert.system is not None:
+        view = {k: v for k, v in system_alert_view(alert).items() if k != "system"}
+    else:
+        view = stock_alert_view(alert)
     return {
         "pc_id": None,
         "branch": None,
@@ -209,6 +269,8 @@ def any_alert_view(alert: AlertRecord) -> dict[str, Any]:
 def live_message(alert: AlertRecord) -> dict[str, Any]:
     if alert.pc_id is not None:
         return {"type": LIVE_TYPE, "pc_id": alert.pc_id, "alert": alert_view(alert)}
+    if alert.system is not None:
+        return {"type": SYSTEM_LIVE_TYPE, "system": alert.system, "alert": system_alert_view(alert)}
     return {
         "type": STOCK_LIVE_TYPE,
         "branch": alert.branch,

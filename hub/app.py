@@ -18,7 +18,7 @@ from sanic.config import Config
 from sanic.exceptions import MethodNotAllowed, SanicException
 from sanic.response import HTTPResponse
 
-from hub.alerts import PcAlerts
+from hub.alerts import PcAlerts, SystemAlerts
 from hub.api import API_PREFIX, blueprints
 from hub.api import query as api_edges
 from hub.api.answers import document_answers
@@ -65,6 +65,7 @@ from hub.sessions.projection import ProjectionPolicy, SessionProjection
 from hub.sessions.service import SessionService
 from hub.store import open_store
 from hub.store.ledger import LedgerBusy
+from hub.system_alerts import SystemAlertWatcher
 from protocol import TopicKind
 from protocol.transport import tls_context
 
@@ -281,6 +282,14 @@ async def _open(app: HubApp) -> None:
     ctx.tasks.append(asyncio.create_task(ctx.inventory.reconciler.run_forever(), name="stock-reconciler"))
     gauges = HealthGauges(ctx.metrics.registry, ctx.store, ctx.live, ctx.bridge.connected)
     ctx.tasks.append(asyncio.create_task(gauges.run_forever(), name="health-gauges"))
+    watcher = SystemAlertWatcher(
+        ctx.store,
+        ctx.redis,
+        SystemAlerts(ctx.store.alerts, ctx.live, settings.site),
+        ctx.bridge.connected,
+        settings.backup_every_h if settings.backup_dir is not None else None,
+    )
+    ctx.tasks.append(asyncio.create_task(watcher.run_forever(), name="system-alerts"))
     backups = scheduler_for(settings, ctx.redis, ctx.metrics.registry)
     if backups is not None:
         ctx.tasks.append(asyncio.create_task(backups.run_forever(), name="backups"))

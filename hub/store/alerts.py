@@ -1,12 +1,14 @@
 """Alerts: something staff should look at. Most concern a PC (a quarantined event, a burst of failed
 logins...); a stock alert concerns a product at a branch (``branch`` and ``product_id`` instead of
-``pc_id``: its stock fell to the low-stock level).
+``pc_id``: its stock fell to the low-stock level); a system alert concerns the hub's site as a whole
+(``system`` is the site: its broker down, a store outage, backups overdue).
 
 One alert per (PC, kind), or per (branch, product, kind), is open at a time: a repeat of the same kind
 adds to its count and moves its ``last_at`` rather than adding a row, so a PC that keeps misbehaving
 cannot flood the console. An alert goes from ``open`` to ``acknowledged`` (someone is on it; repeats
 still add to it) to ``resolved`` (closed; the next repeat opens a new alert). Its ``slot`` is
-``<pc>:<kind>`` (a stock alert's ``stock:<branch>/<product>:<kind>``) while it is not resolved, and
+``<pc>:<kind>`` (a stock alert's ``stock:<branch>/<product>:<kind>``, a system alert's
+``system:<site>:<kind>``) while it is not resolved, and
 unique: that is what makes concurrent repeats, on any hub replica, land on the one alert.
 """
 
@@ -45,6 +47,7 @@ class AlertRecord:
     updated_at: int | None = None
     branch: str | None = None
     product_id: str | None = None
+    system: str | None = None  # a system alert's site (``pc_id``, ``branch`` and ``product_id`` are None)
 
     @classmethod
     def from_document(cls, doc: Document) -> AlertRecord:
@@ -62,6 +65,7 @@ class AlertRecord:
             updated_at=doc.get("updated_at"),
             branch=doc.get("branch"),
             product_id=doc.get("product_id"),
+            system=doc.get("system"),
         )
 
 
@@ -71,6 +75,10 @@ def _slot(pc_id: str, kind: str) -> str:
 
 def _stock_slot(branch: str, product_id: str, kind: str) -> str:
     return f"stock:{branch}/{product_id}:{kind}"
+
+
+def _system_slot(site: str, kind: str) -> str:
+    return f"system:{site}:{kind}"
 
 
 class AlertRepository:
@@ -96,6 +104,20 @@ class AlertRepository:
         """Open an alert of ``kind`` about a product at a branch, or add to the one not yet resolved."""
         subject = {"branch": branch, "product_id": product_id}
         return await self._raise(_stock_slot(branch, product_id, kind), subject, kind, message, details, at)
+
+    async def raise_system_alert(
+        self, site: str, kind: str, message: str, details: Document, at: int
+    ) -> AlertRecord:
+        """Open an alert of ``kind`` about the site as a whole, or add to the one not yet resolved: every
+        replica of the site's hub lands on the same one (the slot names the site, not the replica)."""
+        return await self._raise(_system_slot(site, kind), {"system": site}, kind, message, details, at)
+
+    async def resolve_system_alert(self, site: str, kind: str, *, by: str, at: int) -> AlertRecord | None:
+        """Resolve the site's unresolved system alert of ``kind``; None when there is none."""
+        doc = await self._alerts.find_one({"slot": _system_slot(site, kind)}, {"_id": 1})
+        if doc is None:
+            return None
+        return await self.set_state(str(doc["_id"]), RESOLVED, by=by, at=at)
 
     async def resolve_pc_alert(self, pc_id: str, kind: str, *, by: str, at: int) -> AlertRecord | None:
         """Resolve the PC's unresolved alert of ``kind`` (its cause is over); None when there is none."""
