@@ -53,6 +53,8 @@ PUSHED_TYPES = frozenset(
         "export.failed",
         # A product's stock fell to its low-stock level, or was restocked (hub.alerts.StockAlerts).
         "stock.alert",
+        # The site's broker down, a store outage, backups overdue (hub.system_alerts).
+        "system.alert",
     }
 )
 # The longest a socket of an ended session can stay open if its revocation notice was lost.
