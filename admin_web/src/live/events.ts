@@ -18,6 +18,7 @@ export type LiveEvent =
   | { type: "pc.telemetry"; pc_id: string; telemetry: Record<string, unknown> }
   | { type: "pc.alert"; pc_id: string; alert: PcAlert }
   | { type: "stock.alert"; branch: string; product_id: string; alert: { id: string; state: string } }
+  | { type: "system.alert"; system: string; alert: { id: string; state: string } }
   | { type: "session.started"; session_id: string; pc_id: string; session?: Session }
   | { type: "session.progress"; session_id: string; pc_id: string; used_ms: number; cost: number }
   | { type: "session.ended"; session_id: string; pc_id: string; cost: number; reason: string | null }
@@ -29,6 +30,7 @@ const TYPES = new Set([
   "pc.telemetry",
   "pc.alert",
   "stock.alert",
+  "system.alert",
   "session.started",
   "session.progress",
   "session.ended",
@@ -47,7 +49,7 @@ export function parseEvent(raw: unknown): LiveEvent | null {
   if (typeof value !== "object" || value === null) return null;
   const type = (value as { type?: unknown }).type;
   if (typeof type !== "string" || !TYPES.has(type)) return null;
-  if (type === "stock.alert") {
+  if (type === "stock.alert" || type === "system.alert") {
     const alert = (value as { alert?: unknown }).alert;
     return typeof alert === "object" && alert !== null ? (value as LiveEvent) : null;
   }

@@ -107,6 +107,8 @@ describe("live slice", () => {
     expect(state.alertPushes).toBe(2);
     state = reducer(state, eventReceived({ type: "stock.alert", branch: "main", product_id: "cola", alert: { id: "s1", state: "open" } }));
     expect(state.alertPushes).toBe(3);
+    state = reducer(state, eventReceived({ type: "system.alert", system: "main", alert: { id: "y1", state: "open" } }));
+    expect(state.alertPushes).toBe(4);
     state = reducer(state, eventReceived({ type: "command.ack", command_id: "c1", pc_id: "pc-001", outcome: "done", detail: null, done_at: 30 }));
     expect(state.acks["pc-001"]).toEqual({ commandId: "c1", outcome: "done", detail: null, at: 30 });
   });
@@ -192,6 +194,8 @@ describe("parseEvent", () => {
     expect(parseEvent("[1,2]")).toBeNull();
     expect(parseEvent('{"type":"stock.alert","branch":"main","product_id":"cola","alert":{"id":"s1","state":"open"}}')).toMatchObject({ type: "stock.alert" });
     expect(parseEvent('{"type":"stock.alert","branch":"main"}')).toBeNull();
+    expect(parseEvent('{"type":"system.alert","system":"main","alert":{"id":"y1","state":"open"}}')).toMatchObject({ type: "system.alert" });
+    expect(parseEvent('{"type":"system.alert","system":"main"}')).toBeNull();
     expect(parseEvent(new ArrayBuffer(2))).toBeNull();
   });
 });

@@ -136,6 +136,7 @@ function applyEvent(state: LiveState, event: LiveEvent): void {
       state.alertPushes += 1;
       return;
     case "stock.alert":
+    case "system.alert":
       state.alertPushes += 1;
       return;
     case "session.started":

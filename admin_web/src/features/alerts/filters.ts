@@ -18,6 +18,9 @@ export const KINDS = [
   "login_failures",
   "broker_refused",
   "low_stock",
+  "broker_down",
+  "store_outage",
+  "backup_overdue",
 ] as const;
 
 export const KEYS = ["state", "kind", "pc"] as const;
