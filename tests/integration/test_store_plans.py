@@ -230,6 +230,10 @@ CALLS: dict[str, Call] = {
     ),
     "AlertRepository.unresolved_for_branch": lambda s: s.alerts.unresolved_for_branch("main"),
     "AlertRepository.resolve_pc_alert": lambda s: s.alerts.resolve_pc_alert("pc-1", "k", by="x", at=2),
+    "AlertRepository.raise_system_alert": lambda s: s.alerts.raise_system_alert("main", "k", "m", {}, 1),
+    "AlertRepository.resolve_system_alert": lambda s: s.alerts.resolve_system_alert(
+        "main", "k", by="x", at=2
+    ),
     "AlertRepository.get": lambda s: s.alerts.get("a1"),
     "AlertRepository.page(state)": lambda s: s.alerts.page(("open", "acknowledged"), {}),
     "AlertRepository.page(pc)": lambda s: s.alerts.page(("open",), {"pc_id": "pc-1"}),
