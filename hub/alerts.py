@@ -64,10 +64,9 @@ class AlertKind(StrEnum):
     BACKUP_OVERDUE = "backup_overdue"
 
 
-def alert_view(alert: AlertRecord) -> dict[str, Any]:
+def _what_happened(alert: AlertRecord) -> dict[str, Any]:
+    """What every alert's view shows, whatever its subject (a PC, a product at a branch, the site)."""
     return {
-        "id": alert.id,
-        "pc_id": alert.pc_id,
         "kind": alert.kind,
         "state": alert.state,
         "message": alert.message,
@@ -76,6 +75,10 @@ def alert_view(alert: AlertRecord) -> dict[str, Any]:
         "first_at": alert.first_at,
         "last_at": alert.last_at,
     }
+
+
+def alert_view(alert: AlertRecord) -> dict[str, Any]:
+    return {"id": alert.id, "pc_id": alert.pc_id, **_what_happened(alert)}
 
 
 class PcAlerts:
@@ -123,18 +126,7 @@ class PcAlerts:
 
 
 def stock_alert_view(alert: AlertRecord) -> dict[str, Any]:
-    return {
-        "id": alert.id,
-        "branch": alert.branch,
-        "product_id": alert.product_id,
-        "kind": alert.kind,
-        "state": alert.state,
-        "message": alert.message,
-        "details": alert.details,
-        "count": alert.count,
-        "first_at": alert.first_at,
-        "last_at": alert.last_at,
-    }
+    return {"id": alert.id, "branch": alert.branch, "product_id": alert.product_id, **_what_happened(alert)}
 
 
 class StockAlerts:
@@ -180,17 +172,7 @@ class StockAlerts:
 
 
 def system_alert_view(alert: AlertRecord) -> dict[str, Any]:
-    return {
-        "id": alert.id,
-        "system": alert.system,
-        "kind": alert.kind,
-        "state": alert.state,
-        "message": alert.message,
-        "details": alert.details,
-        "count": alert.count,
-        "first_at": alert.first_at,
-        "last_at": alert.last_at,
-    }
+    return {"id": alert.id, "system": alert.system, **_what_happened(alert)}
 
 
 class SystemAlerts:
@@ -253,7 +235,7 @@ def any_alert_view(alert: AlertRecord) -> dict[str, Any]:
     if alert.pc_id is not None:
         view = alert_view(alert)
     elif alert.system is not None:
-        view = {k: v for k, v in system_alert_view(alert).items() if k != "system"}
+        view = {"id": alert.id, **_what_happened(alert)}
     else:
         view = stock_alert_view(alert)
     return {

@@ -136,34 +136,30 @@ def pc_status(api: httpx.Client, pc_id: str) -> str | None:
     return response.json()["status"] if response.status_code == 200 else None
 
 
-def start_agent_process(stack: LocalStack, pc_id: str, *, clock_scale: float = 1) -> Service:
-    """A real agent process (`icafe agent --simulated`) with its own enrolled certificate; with
-    ``clock_scale`` its clock runs that many times faster (60: a minute a second)."""
+def _start_simulated(stack: LocalStack, pc_id: str, command: str, env: dict[str, str]) -> Service:
+    """``icafe <command> --simulated`` for ``pc_id``, with its own enrolled certificate."""
     config = stack.enroll(pc_id)
     return stack.supervisor.start(
         ServiceSpec(
             name=f"agent-{pc_id}",
-            argv=[sys.executable, "-m", "icafe", "agent", "--config", str(config), "--simulated"],
-            env={"ICAFE_TELEMETRY_S": "0.5", "ICAFE_CLOCK_SCALE": str(clock_scale)},
+            argv=[sys.executable, "-m", "icafe", command, "--config", str(config), "--simulated"],
+            env={"ICAFE_TELEMETRY_S": "0.5", **env},
             log_path=stack.log(f"agent-{pc_id}"),
             ready=lambda: True,
         )
     )
+
+
+def start_agent_process(stack: LocalStack, pc_id: str, *, clock_scale: float = 1) -> Service:
+    """A real agent process (`icafe agent --simulated`) with its own enrolled certificate; with
+    ``clock_scale`` its clock runs that many times faster (60: a minute a second)."""
+    return _start_simulated(stack, pc_id, "agent", {"ICAFE_CLOCK_SCALE": str(clock_scale)})
 
 
 def start_launched_agent(stack: LocalStack, pc_id: str, *, trial_s: float = 20) -> Service:
     """A real agent under its launcher (`icafe agent-launcher --simulated`), which can update itself and
     rolls back a new version not online within ``trial_s`` (README "Fleet updates")."""
-    config = stack.enroll(pc_id)
-    return stack.supervisor.start(
-        ServiceSpec(
-            name=f"agent-{pc_id}",
-            argv=[sys.executable, "-m", "icafe", "agent-launcher", "--config", str(config), "--simulated"],
-            env={"ICAFE_TELEMETRY_S": "0.5", "ICAFE_UPDATE_TRIAL_S": str(trial_s)},
-            log_path=stack.log(f"agent-{pc_id}"),
-            ready=lambda: True,
-        )
-    )
+    return _start_simulated(stack, pc_id, "agent-launcher", {"ICAFE_UPDATE_TRIAL_S": str(trial_s)})
 
 
 def start_online_agent(
