@@ -116,7 +116,7 @@ async def put_branch(request: Request, branch_id: str) -> dict[str, Any]:
     fields = body.model_dump()
     fields["payment_methods"] = tuple(fields["payment_methods"])
     branch = BranchRecord(id=branch_id, **fields)
-    await request.app.ctx.store.branches.save(branch)
+    await request.app.ctx.money.books.branches.save(branch)
     # The lock screens show the branch's name, language and logo: their PCs get it now.
     await request.app.ctx.pc_settings.push_all()
     await request.app.ctx.audit.record(

@@ -199,10 +199,12 @@ class PaymentsQuery(HistoryQuery, Paging):
 async def create_payment(request: Request) -> Any:
     key = idempotency_key(request)
     body = parse_body(request, PaymentRequest)
+    member = None
     if body.member_id is not None:  # a login names the member as well as an id
-        body = body.model_copy(update={"member_id": (await member_named(request, body.member_id)).id})
+        member = await member_named(request, body.member_id)
+        body = body.model_copy(update={"member_id": member.id})
     ctx = request.app.ctx
-    result = await ctx.money.pay(body, staff_of(request), key)
+    result = await ctx.money.pay(body, staff_of(request), key, member)
     tx = result.transaction
     if result.created:
         await ctx.audit.record(

@@ -21,6 +21,7 @@ from billing.ledger import AccountKind, CapExceeded, InsufficientFunds, LedgerEr
 from hub.errors import Refused
 from hub.live import LiveState
 from hub.locale import money_text
+from hub.money.branch_cache import BranchCache
 from hub.money.methods import PaymentMethod
 from hub.money.requests import Staff
 from hub.store import Store
@@ -36,9 +37,10 @@ class Books:
         self._store = store
         self._live = live
         self.default_branch = default_branch
+        self.branches = BranchCache(store.branches, live)
 
     async def branch(self, branch_id: str | None) -> BranchRecord:
-        branch = await self._store.branches.get(branch_id or self.default_branch)
+        branch = await self.branches.get(branch_id or self.default_branch)
         if branch is None:
             raise Refused(404, "not_found", f"branch {branch_id!r} not found")
         return branch
@@ -46,7 +48,7 @@ class Books:
     async def currency(self, branch_id: str) -> str:
         """The branch's currency; a PC's site without branch settings uses the hub's own branch."""
         for candidate in (branch_id, self.default_branch):
-            branch = await self._store.branches.get(candidate)
+            branch = await self.branches.get(candidate)
             if branch is not None:
                 return branch.currency
         raise Refused(500, "no_branch", f"no settings for branch {branch_id!r} nor {self.default_branch!r}")

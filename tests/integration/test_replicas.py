@@ -137,6 +137,35 @@ def test_a_session_ordered_on_one_replica_and_stopped_through_the_other_is_charg
     assert after["balance"] == 500_000 - done["cost"]
 
 
+def card_top_up_refusal(client: httpx.Client, member_id: str) -> str | None:
+    """The code a card top-up is refused with (a shift's absence, a disabled method), or None."""
+    answer = client.post(
+        "/payments",
+        json={"purpose": "topup", "method": "card", "member_id": member_id, "amount": 100_00},
+        headers={"Idempotency-Key": uuid.uuid4().hex},
+    )
+    return None if answer.is_success else str(answer.json()["error"]["code"])
+
+
+def test_branch_settings_saved_through_one_replica_bind_the_others_payments_at_once(
+    api: httpx.Client, token: str, replica_b: Replica
+) -> None:
+    member = api.post("/members", json={"login": f"s{uuid.uuid4().hex[:8]}", "secret": "4321"}).json()
+    settings = {k: v for k, v in api.get("/branches/main").json().items() if k != "id"}
+    without_card = [m for m in settings["payment_methods"] if m != "card"]
+    with replica_b.api(token) as b:
+        # B keeps the branch's settings in memory once a payment has read them (README "Money").
+        assert card_top_up_refusal(b, member["id"]) != "method_disabled"
+        changed = api.put("/branches/main", json=settings | {"payment_methods": without_card})
+        try:
+            assert changed.status_code == 200, changed.text
+            assert card_top_up_refusal(b, member["id"]) == "method_disabled"
+        finally:
+            restored = api.put("/branches/main", json=settings)
+            assert restored.status_code == 200, restored.text
+        assert card_top_up_refusal(b, member["id"]) != "method_disabled"
+
+
 async def test_a_websocket_on_one_replica_shows_what_the_other_handled(
     stack: LocalStack, token: str, replica_a: Replica, replica_b: Replica, pc: str
 ) -> None:
