@@ -13,17 +13,22 @@ from typing import Any
 
 from billing.ledger import voucher_account
 from hub.api.audit import AuditFilter
+from hub.api.inventory_report import InventoryReportQuery, inventory_answer
 from hub.api.members import MemberFilter, member_search
 from hub.api.payments import HistoryQuery, history_filter
 from hub.api.products import ProductFilter
 from hub.api.query import Name, QueryModel
+from hub.api.reports import FIGURES, GroupedQuery, ReportQuery, report_answer, report_span
 from hub.api.sessions import SessionFilter, session_filters
 from hub.api.shifts import ShiftFilter
 from hub.auth.permissions import Permission
+from hub.clock import now_ms
 from hub.context import HubContext
 from hub.exports import lists
+from hub.exports.reports import ReportRows
 from hub.exports.table import Locale, RowSource
 from hub.exports.texts import word
+from hub.reports.calendar import day_of, zone
 
 
 class NoFilters(QueryModel):
@@ -64,6 +69,22 @@ def _products(ctx: HubContext, filters: ProductFilter, locale: Locale) -> RowSou
         return word("yes" if value else "no", locale.language)
 
     return lists.ProductRows(ctx.store, not filters.all, yes_no)
+
+
+def _report(name: str) -> ExportKind:
+    """``report_<name>``: the report's answer from its route's own code, a table per section."""
+
+    def source(ctx: HubContext, filters: ReportQuery, locale: Locale) -> RowSource:
+        # A bad range is refused now (400), not a job that fails later.
+        report_span(filters, day_of(now_ms(), zone(locale.timezone)))
+        return ReportRows(name, locale.language, lambda: report_answer(ctx, name, filters))
+
+    query = ReportQuery if name == "staff" else GroupedQuery
+    return ExportKind(f"report_{name}", Permission.REPORTS_READ, query, source, printable=True)
+
+
+def _inventory_report(ctx: HubContext, filters: InventoryReportQuery, locale: Locale) -> RowSource:
+    return ReportRows("inventory", locale.language, lambda: inventory_answer(ctx, filters))
 
 
 KINDS: dict[str, ExportKind] = {
@@ -110,6 +131,14 @@ KINDS: dict[str, ExportKind] = {
             Permission.PCS_READ,
             CommandFilter,
             lambda ctx, f, _: lists.CommandRows(ctx.store, f.pc_id),
+        ),
+        *(_report(name) for name in FIGURES),
+        ExportKind(
+            "report_inventory",
+            Permission.REPORTS_READ,
+            InventoryReportQuery,
+            _inventory_report,
+            printable=True,
         ),
     )
 }

@@ -56,7 +56,8 @@ class ExportRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     kind: Annotated[str, one_of(KIND_NAMES), enum_schema(KIND_NAMES)] = Field(
         description="what to export: a list (payments, sessions, members, audit, shifts, products, vouchers, "
-        "commands) or a report"
+        "commands) or a report (report_takings, report_revenue, report_usage, report_members, report_staff, "
+        "report_inventory: a table per section)"
     )
     format: Annotated[str, one_of(FORMAT_NAMES), enum_schema(FORMAT_NAMES)] = Field(
         description="csv (for programs), xlsx (a spreadsheet) or pdf (printable kinds only)"
@@ -155,7 +156,7 @@ async def _job(request: Request, record: ExportRecord) -> tuple[ExportKind, Quer
     if given:
         notes.append(f"{word('filters', locale.language)}: {given}")
     source = kind.source(cast(HubContext, ctx), filters, locale)
-    return kind, filters, source, Sheet(title, source.columns, locale, notes)
+    return kind, filters, source, Sheet.of(title, source, locale, notes)
 
 
 def _may_see(claims: AccessClaims, record: ExportRecord) -> bool:

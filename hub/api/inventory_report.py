@@ -99,7 +99,11 @@ class InventoryReport(Answer):
 @with_query(InventoryReportQuery)
 @answers(InventoryReport, errors=(404,))
 async def report(request: Request, query: InventoryReportQuery) -> dict[str, Any]:
-    ctx = request.app.ctx
+    return await inventory_answer(request.app.ctx, query)
+
+
+async def inventory_answer(ctx: Any, query: InventoryReportQuery) -> dict[str, Any]:
+    """The report as the route answers it (and its export writes it)."""
     branch = await ctx.money.branch(query.branch)
     now = now_ms()
     return await inventory_report(ctx.store, branch, await period(branch, query.from_, query.to, now), now)

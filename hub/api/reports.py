@@ -1,9 +1,11 @@
 """Reports for owners and managers: takings, revenue, usage, members and staff over a range of whole days
-in the branch's timezone, grouped by day, week or month (``hub.reports``)."""
+in the branch's timezone, grouped by day, week or month (``hub.reports``). ``report_answer`` is what each
+route answers and what a report's export writes (``hub.api.export_kinds``)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field
@@ -15,7 +17,7 @@ from hub.api.guard import requires
 from hub.api.query import Name, QueryModel, with_query
 from hub.auth.permissions import Permission
 from hub.errors import bad_request
-from hub.reports.calendar import BadRange, DateRange, parse_range
+from hub.reports.calendar import BadRange, DateRange, Grouping, parse_range
 from hub.reports.service import Reports
 from hub.store.branches import BranchRecord
 
@@ -267,28 +269,40 @@ class StaffReport(Frame):
     staff: list[StaffFigures]
 
 
-def _reports(request: Request) -> Reports:
-    ctx = request.app.ctx
-    return Reports(ctx.store, ctx.store.reports, ctx.settings.site)
-
-
-async def _frame(
-    request: Request, query: ReportQuery
-) -> tuple[Reports, BranchRecord, DateRange, dict[str, Any]]:
-    reports = _reports(request)
-    branch = await reports.branch(query.branch)
+def report_span(query: ReportQuery, today: dt.date) -> DateRange:
+    """The query's days (400 saying what to send when they are not a range)."""
     try:
-        span = parse_range(query.from_, query.to, reports.today(branch))
+        return parse_range(query.from_, query.to, today)
     except BadRange as exc:
         raise bad_request(str(exc)) from None
-    frame = {
+
+
+Figures = Callable[[Reports, BranchRecord, DateRange, Grouping], Awaitable[dict[str, Any]]]
+FIGURES: dict[str, Figures] = {
+    "takings": Reports.takings,
+    "revenue": Reports.revenue,
+    "usage": Reports.usage,
+    "members": Reports.members,
+    "staff": lambda reports, branch, span, _: reports.staff(branch, span),
+}
+
+
+async def report_answer(ctx: Any, report: str, query: ReportQuery) -> dict[str, Any]:
+    """The report named ``report`` (a key of ``FIGURES``) as its route answers it."""
+    reports = Reports(ctx.store, ctx.store.reports, ctx.settings.site)
+    branch = await reports.branch(query.branch)
+    span = report_span(query, reports.today(branch))
+    frame: dict[str, Any] = {
         "branch": branch.id,
         "currency": branch.currency,
         "timezone": branch.timezone,
         "first_day": span.first.isoformat(),
         "last_day": span.last.isoformat(),
     }
-    return reports, branch, span, frame
+    group: Grouping = "day"
+    if isinstance(query, GroupedQuery):
+        group = frame["group"] = query.group
+    return frame | await FIGURES[report](reports, branch, span, group)
 
 
 @bp.get("/takings")
@@ -300,8 +314,7 @@ async def _frame(
 @with_query(GroupedQuery)
 @answers(TakingsReport, errors=(404,))
 async def takings(request: Request, query: GroupedQuery) -> dict[str, Any]:
-    reports, branch, span, frame = await _frame(request, query)
-    return frame | {"group": query.group} | await reports.takings(branch, span, query.group)
+    return await report_answer(request.app.ctx, "takings", query)
 
 
 @bp.get("/revenue")
@@ -312,8 +325,7 @@ async def takings(request: Request, query: GroupedQuery) -> dict[str, Any]:
 @with_query(GroupedQuery)
 @answers(RevenueReport, errors=(404,))
 async def revenue(request: Request, query: GroupedQuery) -> dict[str, Any]:
-    reports, branch, span, frame = await _frame(request, query)
-    return frame | {"group": query.group} | await reports.revenue(branch, span, query.group)
+    return await report_answer(request.app.ctx, "revenue", query)
 
 
 @bp.get("/usage")
@@ -325,8 +337,7 @@ async def revenue(request: Request, query: GroupedQuery) -> dict[str, Any]:
 @with_query(GroupedQuery)
 @answers(UsageReport, errors=(404,))
 async def usage(request: Request, query: GroupedQuery) -> dict[str, Any]:
-    reports, branch, span, frame = await _frame(request, query)
-    return frame | {"group": query.group} | await reports.usage(branch, span, query.group)
+    return await report_answer(request.app.ctx, "usage", query)
 
 
 @bp.get("/members")
@@ -337,8 +348,7 @@ async def usage(request: Request, query: GroupedQuery) -> dict[str, Any]:
 @with_query(GroupedQuery)
 @answers(MembersReport, errors=(404,))
 async def members(request: Request, query: GroupedQuery) -> dict[str, Any]:
-    reports, branch, span, frame = await _frame(request, query)
-    return frame | {"group": query.group} | await reports.members(branch, span, query.group)
+    return await report_answer(request.app.ctx, "members", query)
 
 
 @bp.get("/staff")
@@ -349,5 +359,4 @@ async def members(request: Request, query: GroupedQuery) -> dict[str, Any]:
 @with_query(ReportQuery)
 @answers(StaffReport, errors=(404,))
 async def staff(request: Request, query: ReportQuery) -> dict[str, Any]:
-    reports, branch, span, frame = await _frame(request, query)
-    return frame | await reports.staff(branch, span)
+    return await report_answer(request.app.ctx, "staff", query)

@@ -38,6 +38,20 @@ def printed_time(at_ms: int, timezone: str) -> str:
     return local_time(at_ms, timezone).strftime("%Y-%m-%d %H:%M")
 
 
+DAY_MS = 86_400_000
+
+
+def excel_duration(ms: int) -> float:
+    """Time used as Excel holds a duration: a number of days, shown as hours by ``[h]:mm``."""
+    return ms / DAY_MS
+
+
+def duration_text(ms: int) -> str:
+    """``125:07``: hours and minutes (rounded down), hours past 24 kept."""
+    minutes = ms // 60_000
+    return f"{minutes // 60}:{minutes % 60:02d}"
+
+
 def fraction_text(value: float) -> str:
     """A share as a plain decimal (``0.4231``), never in exponent notation."""
     return f"{value:.6f}".rstrip("0").rstrip(".") or "0"

@@ -4,7 +4,8 @@ Rows are drawn straight onto reportlab's canvas as they arrive, a page at a time
 table for the whole export (a platypus story holds every row until it is laid out). Each row is one line:
 text cut to its column with an ellipsis, numbers on the right, money and times as receipts print them.
 The column headings repeat on every page; the first page carries the title, the branch and the filters.
-Wide tables turn the page to landscape.
+Wide tables turn the page to landscape. An export of several tables (a report) prints them one after
+another, each under its title, its headings repeated on the pages it runs over.
 
 reportlab still keeps each finished page's drawing commands until the file is saved (some 20-30 KB a
 page), so a printable export is capped at ``MAX_ROWS`` rows: past that, a spreadsheet is the tool.
@@ -21,9 +22,9 @@ from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
-from hub.exports.cells import money_text, percent_text, printed_time
+from hub.exports.cells import duration_text, money_text, percent_text, printed_time
 from hub.exports.sheet import Sheet
-from hub.exports.table import Cell, ColumnType, Row
+from hub.exports.table import Cell, Column, ColumnType, Row
 from hub.exports.texts import word
 from hub.receipts.fonts import receipt_fonts
 from hub.receipts.render import ellipsize
@@ -41,8 +42,10 @@ _CHARS = {
     ColumnType.TIME: 16,
     ColumnType.DATE: 10,
     ColumnType.PERCENT: 7,
+    ColumnType.DURATION: 8,
 }
-_NUMERIC = frozenset({ColumnType.INTEGER, ColumnType.MONEY, ColumnType.PERCENT})
+_NUMERIC = frozenset({ColumnType.INTEGER, ColumnType.MONEY, ColumnType.PERCENT, ColumnType.DURATION})
+TABLE_TITLE = 10.0
 _GREY = colors.Color(0.4, 0.4, 0.4)
 _LIGHT = colors.Color(0.85, 0.85, 0.85)
 # Beyond this many characters of columns, the page is turned to landscape.
@@ -65,30 +68,39 @@ def printed_cell(value: Cell, kind: ColumnType, sheet: Sheet) -> str:
         return value.isoformat()
     if kind is ColumnType.PERCENT and isinstance(value, int | float):
         return percent_text(float(value))
+    if kind is ColumnType.DURATION and isinstance(value, int):
+        return duration_text(value)
     if kind is ColumnType.INTEGER and isinstance(value, int):
         return f"{value:,}".replace(",", " ")
     return str(value).replace("\n", " ")
+
+
+def _chars(columns: Sequence[Column]) -> list[int]:
+    return [column.width or _CHARS[column.type] for column in columns]
 
 
 class PdfWriter:
     def __init__(self, path: Path, sheet: Sheet, scratch: Path) -> None:
         self._sheet = sheet
         self._regular, self._bold = receipt_fonts()
-        chars = [column.width or _CHARS[column.type] for column in sheet.columns]
-        size = landscape(A4) if sum(chars) > _PORTRAIT_CHARS else A4
+        widest = max(sum(_chars(table.columns)) for table in sheet.parts)
+        size = landscape(A4) if widest > _PORTRAIT_CHARS else A4
         self._width, self._height = size
-        usable = self._width - 2 * MARGIN
-        self._columns = [usable * c / sum(chars) for c in chars]
         self._canvas = Canvas(str(path), pagesize=size, pageCompression=1)
         self._canvas.setTitle(sheet.title)
+        self._table = -1
+        self._kinds: list[ColumnType] = []
+        self._widths: list[float] = []
+        self._titles: list[str] = []
         self._page = 0
         self._rows = 0
         self._y = 0.0
-        self._start_page()
+        self._start_page(headings=False)
+        self._reach(0)
 
     # ---- pages --------------------------------------------------------------------------------
 
-    def _start_page(self) -> None:
+    def _start_page(self, *, headings: bool = True) -> None:
         self._page += 1
         c = self._canvas
         y = self._height - MARGIN
@@ -103,8 +115,14 @@ class PdfWriter:
                 c.drawString(MARGIN, y, ellipsize(note, self._regular, 8, self._width - 2 * MARGIN))
             c.setFillColor(colors.black)
             y -= 8
-        y -= LEADING
-        self._draw_row(y, self._sheet.titles, bold=True)
+        self._y = y
+        if headings:
+            self._headings()
+
+    def _headings(self) -> None:
+        c = self._canvas
+        y = self._y - LEADING
+        self._draw_row(y, self._titles, bold=True)
         c.setStrokeColor(colors.black)
         c.setLineWidth(0.6)
         c.line(MARGIN, y - SIZE * 0.45, self._width - MARGIN, y - SIZE * 0.45)
@@ -119,6 +137,32 @@ class PdfWriter:
         c.setFillColor(colors.black)
         c.showPage()
 
+    # ---- tables -------------------------------------------------------------------------------
+
+    def _reach(self, index: int) -> None:
+        """Start the tables up to ``index``: a report's under its title, on a new page when the page has
+        no room left for its title, headings and a first row."""
+        while self._table < index:
+            self._table += 1
+            table = self._sheet.parts[self._table]
+            chars = _chars(table.columns)
+            usable = self._width - 2 * MARGIN
+            self._widths = [usable * c / sum(chars) for c in chars]
+            self._kinds = [column.type for column in table.columns]
+            self._titles = self._sheet.titles_of(table.columns)
+            if not self._sheet.tables:
+                self._headings()
+                continue
+            if self._y - (TABLE_TITLE * 2 + 2 * LEADING) < MARGIN + 6:
+                self._end_page()
+                self._start_page(headings=False)
+            self._y -= TABLE_TITLE * (2.0 if self._table else 1.2)
+            self._canvas.setFont(self._bold, TABLE_TITLE)
+            self._canvas.drawString(
+                MARGIN, self._y, ellipsize(table.title, self._bold, TABLE_TITLE, self._width - 2 * MARGIN)
+            )
+            self._headings()
+
     # ---- rows ---------------------------------------------------------------------------------
 
     def _draw_row(self, y: float, cells: Sequence[str], *, bold: bool = False) -> None:
@@ -126,9 +170,9 @@ class PdfWriter:
         font = self._bold if bold else self._regular
         c.setFont(font, SIZE)
         x = MARGIN
-        for text, width, column in zip(cells, self._columns, self._sheet.columns, strict=True):
+        for text, width, kind in zip(cells, self._widths, self._kinds, strict=True):
             shown = ellipsize(text, font, SIZE, width - 2 * PAD)
-            if column.type in _NUMERIC:
+            if kind in _NUMERIC:
                 c.drawRightString(x + width - PAD, y, shown)
             else:
                 c.drawString(x + PAD, y, shown)
@@ -137,13 +181,15 @@ class PdfWriter:
     def write(self, rows: Sequence[Row]) -> None:
         if self._rows + len(rows) > MAX_ROWS:
             raise TooLongToPrint(f"a printed export holds at most {MAX_ROWS} rows")
-        types = [column.type for column in self._sheet.columns]
-        for row in rows:
+        for table, row in self._sheet.split(rows):
+            self._reach(table)
             if self._y - LEADING < MARGIN + 6:
                 self._end_page()
                 self._start_page()
             self._y -= LEADING
-            cells = [printed_cell(value, kind, self._sheet) for value, kind in zip(row, types, strict=True)]
+            cells = [
+                printed_cell(value, kind, self._sheet) for value, kind in zip(row, self._kinds, strict=True)
+            ]
             self._draw_row(self._y, cells)
             self._rows += 1
             if self._rows % 2 == 0:  # a hairline between pairs of rows guides the eye across
@@ -153,6 +199,7 @@ class PdfWriter:
                 self._canvas.line(MARGIN, line_y, self._width - MARGIN, line_y)
 
     def close(self) -> None:
+        self._reach(len(self._sheet.parts) - 1)
         self._end_page()
         self._canvas.save()
 

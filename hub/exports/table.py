@@ -11,7 +11,11 @@ of its column's type:
 ``TIME``     ``int`` epoch milliseconds, shown in the branch's timezone
 ``DATE``     ``datetime.date``: a calendar day of the branch (a report's day)
 ``PERCENT``  ``float``: a share, 0.25 for 25 %
+``DURATION`` ``int`` milliseconds of time used (a report's hours)
 =========== ==================================================================================
+
+A report has several tables (its sections): its source lists them (:class:`TabledSource`) and each of its
+rows starts with the index of its table, the rows of one table after another.
 
 ``None`` is an empty cell. The writers (``hub.exports.csv``, ``.xlsx``, ``.pdf``) turn the values into
 their format's types; nothing else decides how a value is shown.
@@ -23,7 +27,7 @@ import datetime as dt
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 
 class ColumnType(StrEnum):
@@ -33,6 +37,7 @@ class ColumnType(StrEnum):
     TIME = "time"
     DATE = "date"
     PERCENT = "percent"
+    DURATION = "duration"
 
 
 Cell = str | int | float | dt.date | None
@@ -77,6 +82,20 @@ def percent(key: str, width: int = 0) -> Column:
     return Column(key, ColumnType.PERCENT, width)
 
 
+def duration(key: str, width: int = 0) -> Column:
+    return Column(key, ColumnType.DURATION, width)
+
+
+@dataclass(frozen=True)
+class Table:
+    """One table of an export that has several: ``key`` names it in a CSV, ``title`` heads it in print and
+    names its worksheet."""
+
+    key: str
+    title: str
+    columns: Sequence[Column]
+
+
 @dataclass(frozen=True)
 class Locale:
     """How the export shows money, times and words: the branch's currency, timezone and language."""
@@ -99,6 +118,14 @@ class RowSource(Protocol):
     def rows(self) -> AsyncIterator[Row]:
         """The rows in order, read from the store a page (or a cursor's batch) at a time."""
         ...
+
+
+@runtime_checkable
+class TabledSource(RowSource, Protocol):
+    """A source of several tables; each of its rows is ``(index of its table, *cells)``."""
+
+    @property
+    def tables(self) -> Sequence[Table]: ...
 
 
 @dataclass(frozen=True)

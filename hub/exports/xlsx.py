@@ -11,7 +11,8 @@ clock, shares as percentages; text is always written as a string, never read as 
 link, and text that starts like a formula also carries Excel's quote prefix (what Excel sets itself for
 ``'=1``), so editing the cell keeps it text instead of turning it into a live formula. A header row,
 frozen, with a filter; widths by column. Past Excel's 1,048,576 rows a sheet continues on the next one
-("Payments (2)").
+("Payments (2)"). An export of several tables (a report) writes each on its own worksheet, named after
+its title.
 """
 
 from __future__ import annotations
@@ -23,9 +24,9 @@ from typing import Any
 
 import xlsxwriter
 
-from hub.exports.cells import FORMULA_STARTS, excel_time, major_units, money_format
+from hub.exports.cells import FORMULA_STARTS, excel_duration, excel_time, major_units, money_format
 from hub.exports.sheet import Sheet
-from hub.exports.table import Cell, ColumnType, Row
+from hub.exports.table import Cell, Column, ColumnType, Row, Table
 
 # Excel's last row is 1,048,576: one for the header, the rest for data.
 MAX_DATA_ROWS = 1_048_575
@@ -40,6 +41,7 @@ _WIDTHS = {
     ColumnType.TIME: 19,
     ColumnType.DATE: 11,
     ColumnType.PERCENT: 9,
+    ColumnType.DURATION: 10,
 }
 
 
@@ -74,19 +76,36 @@ class XlsxFileWriter:
             ColumnType.TIME: self._book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"}),
             ColumnType.DATE: self._book.add_format({"num_format": "yyyy-mm-dd"}),
             ColumnType.PERCENT: self._book.add_format({"num_format": "0.0%"}),
+            ColumnType.DURATION: self._book.add_format({"num_format": "[h]:mm"}),
         }
         self._quoted = self._book.add_format({"quote_prefix": True})
+        self._table_index = -1
+        self._table: Table = sheet.parts[0]
+        self._table_columns: Sequence[Column] = ()  # the worksheet's being written
         self._part = 0
         self._row = 0
         self._ws: Any = None
-        self._new_sheet()
+        self._reach(0)
+
+    def _reach(self, index: int) -> None:
+        """Start the tables up to ``index``, a worksheet each (one without rows keeps its header)."""
+        while self._table_index < index:
+            self._table_index += 1
+            self._table = self._sheet.parts[self._table_index]
+            self._part = 0
+            self._new_sheet()
+
+    def _end_sheet(self) -> None:
+        if self._ws is not None:
+            self._ws.autofilter(0, 0, self._row, len(self._table_columns) - 1)
 
     def _new_sheet(self) -> None:
-        if self._ws is not None:
-            self._ws.autofilter(0, 0, self._row, len(self._sheet.columns) - 1)
+        self._end_sheet()
+        self._table_columns = self._table.columns
         self._part += 1
-        self._ws = self._book.add_worksheet(sheet_name(self._sheet.title, self._part))
-        for index, (column, title) in enumerate(zip(self._sheet.columns, self._sheet.titles, strict=True)):
+        self._ws = self._book.add_worksheet(sheet_name(self._table.title, self._part))
+        titles = self._sheet.titles_of(self._table.columns)
+        for index, (column, title) in enumerate(zip(self._table.columns, titles, strict=True)):
             width = column.width or max(_WIDTHS[column.type], min(len(title) + 2, 40))
             self._ws.set_column(index, index, width)
             self._ws.write_string(0, index, title, self._header)
@@ -94,12 +113,12 @@ class XlsxFileWriter:
         self._row = 0
 
     def write(self, rows: Sequence[Row]) -> None:
-        columns = self._sheet.columns
-        for row in rows:
+        for table, row in self._sheet.split(rows):
+            self._reach(table)
             if self._row >= MAX_DATA_ROWS:
                 self._new_sheet()
             self._row += 1
-            for index, (value, column) in enumerate(zip(row, columns, strict=True)):
+            for index, (value, column) in enumerate(zip(row, self._table.columns, strict=True)):
                 if value is not None:
                     self._cell(self._row, index, value, column.type)
 
@@ -109,6 +128,8 @@ class XlsxFileWriter:
             ws.write_number(row, col, major_units(value, locale.currency), self._formats[kind])
         elif kind is ColumnType.TIME and isinstance(value, int):
             ws.write_datetime(row, col, excel_time(value, locale.timezone), self._formats[kind])
+        elif kind is ColumnType.DURATION and isinstance(value, int):
+            ws.write_number(row, col, excel_duration(value), self._formats[kind])
         elif kind is ColumnType.DATE and isinstance(value, dt.date):
             ws.write_datetime(row, col, value, self._formats[kind])
         elif kind in (ColumnType.INTEGER, ColumnType.PERCENT) and isinstance(value, int | float):
@@ -118,5 +139,6 @@ class XlsxFileWriter:
             ws.write_string(row, col, shown, self._quoted if shown.startswith(FORMULA_STARTS) else None)
 
     def close(self) -> None:
-        self._ws.autofilter(0, 0, self._row, len(self._sheet.columns) - 1)
+        self._reach(len(self._sheet.parts) - 1)
+        self._end_sheet()
         self._book.close()
