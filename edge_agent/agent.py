@@ -21,7 +21,7 @@ from edge_agent.commands import CommandExecutor, now_ms
 from edge_agent.config import AgentConfig
 from edge_agent.control import PcControl, platform_name
 from edge_agent.guard import UiGuard
-from edge_agent.login import LoginResult, MemberLogins
+from edge_agent.login import REPLY_TIMEOUT_S, LoginResult, MemberLogins
 from edge_agent.outbox import Outbox
 from edge_agent.sessions import SessionRuntime
 from edge_agent.telemetry import TelemetrySource, boot_time_ms, hostname, read_hardware
@@ -46,7 +46,7 @@ from protocol import (
     parse_topic,
     topic,
 )
-from protocol.transport import mqtt_client, tls_context
+from protocol.transport import expires_after, mqtt_client, tls_context
 
 log = logging.getLogger(__name__)
 
@@ -273,7 +273,8 @@ class Agent:
         if client is None or not self.connected.is_set():
             return False
         try:
-            await client.publish(self._topic(TopicKind.LOGIN), encode(request), qos=1)
+            expiry = expires_after(REPLY_TIMEOUT_S)
+            await client.publish(self._topic(TopicKind.LOGIN), encode(request), qos=1, properties=expiry)
         except aiomqtt.MqttError:
             return False
         return True

@@ -25,6 +25,10 @@ CACHE_KEY = "member_verifiers"
 # The cache of the versions before verifiers (argon2 hashes of PINs): dropped at the first start.
 LEGACY_CACHE_KEY = "member_credentials"
 REPLY_TIMEOUT_S = 10.0
+# A request not answered in this long is sent again (same id: the hub answers the first copy it gets): the
+# broker may have handed the first to a hub replica that died, where it waits until that replica's broker
+# session expires. Each copy expires at the broker when the PC stops waiting (``REPLY_TIMEOUT_S``).
+RESEND_AFTER_S = 3.0
 OFFLINE_REFUSED = "wrong login or secret, or this member cannot log in here while the server is unreachable"
 
 
@@ -43,11 +47,13 @@ class MemberLogins:
         send: Callable[[MemberLogin], Awaitable[bool]],
         pc_id: str,
         reply_timeout_s: float = REPLY_TIMEOUT_S,
+        resend_after_s: float = RESEND_AFTER_S,
     ) -> None:
         self._sessions = sessions
         self._pc_id = pc_id
         self._send = send  # False when the hub cannot be reached right now
         self._timeout = reply_timeout_s
+        self._resend_after_s = resend_after_s
         self._waiting: dict[str, asyncio.Future[MemberLoginReply]] = {}
 
     async def login(self, login: str, secret: str) -> LoginResult:
@@ -69,13 +75,18 @@ class MemberLogins:
 
     async def _ask(self, request: MemberLogin) -> MemberLoginReply | None:
         """The hub's reply, or None when it cannot be reached or does not answer in time."""
-        future: asyncio.Future[MemberLoginReply] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[MemberLoginReply] = loop.create_future()
         self._waiting[request.request_id] = future
+        deadline = loop.time() + self._timeout
         try:
-            if await self._send(request):
-                return await asyncio.wait_for(future, self._timeout)
-        except TimeoutError:
-            pass
+            while (left := deadline - loop.time()) > 0:
+                if not await self._send(request):
+                    return None
+                try:
+                    return await asyncio.wait_for(asyncio.shield(future), min(self._resend_after_s, left))
+                except TimeoutError:
+                    continue
         finally:
             self._waiting.pop(request.request_id, None)
         return None

@@ -49,3 +49,11 @@ def mqtt_client(
         # Small messages both ways (commands and their acks): Nagle's delay would add tens of ms.
         socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)],
     )
+
+
+def expires_after(seconds: float) -> Properties:
+    """A publish's properties for a message worthless after ``seconds`` (a request its sender stops waiting
+    for): the broker drops it rather than deliver it late from a queue."""
+    properties = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
+    properties.MessageExpiryInterval = max(1, round(seconds))
+    return properties

@@ -68,6 +68,9 @@ class MemberLoginHandler:
         self._background.spawn(self._handle(where, login), name=f"login-{where.pc_id}")
 
     async def _handle(self, where: Topic, login: MemberLogin) -> None:
+        if not await self._limiter.first_copy(where.pc_id, login.request_id):
+            self._metrics.pc_logins.labels("copy").inc()
+            return
         reply = await self._answer(where, login)
         self._metrics.pc_logins.labels("ok" if reply.ok else "refused").inc()
         await self._bridge.publish(

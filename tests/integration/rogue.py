@@ -49,6 +49,7 @@ class RoguePc:
         self.seq = 0
         self.acks: list[EventsAck] = []
         self.replies: dict[str, MemberLoginReply] = {}
+        self.replies_received = 0
         self.commands: list[Command] = []
 
     def topic(self, kind: TopicKind, site: str = SITE) -> str:
@@ -90,6 +91,7 @@ class RoguePc:
             elif kind == TopicKind.LOGIN_REPLY.value:
                 reply = decode(payload, MemberLoginReply)
                 self.replies[reply.request_id] = reply
+                self.replies_received += 1
 
     async def publish(
         self, kind: TopicKind, payload: bytes, *, site: str = SITE, retain: bool = False

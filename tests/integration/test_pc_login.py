@@ -14,6 +14,7 @@ import httpx
 from hub.mqtt.login import REFUSED
 from hub.mqtt.login_limits import MEMBER_POLICY, PC_POLICY
 from icafe.stack import LocalStack
+from protocol import CommandType, MemberLogin, TopicKind, encode
 
 from .conftest import async_wait_until, metric
 from .rogue import RoguePc
@@ -61,6 +62,30 @@ async def test_guessing_one_members_pin_is_locked_out_even_for_the_right_pin(
     member_after = (await call(api, "GET", f"/members/{member['id']}")).json()
     assert member_after["active_session"] is None
     assert member_after["balance"] == 100_000
+
+
+async def test_copies_of_one_login_request_are_answered_once_and_start_one_session(
+    stack: LocalStack, api: httpx.Client
+) -> None:
+    member = await new_member(api, 100_000, PIN)
+    copies_before = metric(stack, "icafe_pc_logins_total", 'outcome="copy"')
+    async with RoguePc(stack, pc_id("resender"), api) as rogue:
+        # What the agent sends when the first copy is not answered in time (edge_agent.login).
+        request = MemberLogin(request_id=uuid.uuid4().hex, login=member["login"], secret=PIN)
+        for _ in range(3):
+            await rogue.publish(TopicKind.LOGIN, encode(request))
+        reply = await async_wait_until(lambda: rogue.replies.get(request.request_id), 10, "login reply")
+        assert reply.ok, reply.reason
+        await async_wait_until(
+            lambda: metric(stack, "icafe_pc_logins_total", 'outcome="copy"') == copies_before + 2,
+            10,
+            "both copies recognised",
+        )
+        assert rogue.replies_received == 1
+        starts = [command for command in rogue.commands if command.type == CommandType.SESSION_START]
+        assert len(starts) == 1
+    member_after = (await call(api, "GET", f"/members/{member['id']}")).json()
+    assert member_after["active_session"] == reply.session_id
 
 
 async def test_one_pc_spraying_a_pin_across_members_is_locked(stack: LocalStack, api: httpx.Client) -> None:
