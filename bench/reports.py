@@ -21,8 +21,10 @@ Then it measures:
   rollup built from its records);
 * **reports**: each report (takings, revenue, usage, members, staff) for the last 30 days and the last
   365 (or D) days, R times each: p50, p99 and max in ms, read as the API reads them (``hub.reports``, a
-  new reader per request), and what one read sends to the store: round trips (commands) and documents
-  returned;
+  new reader per request), and what one read sends to the store: round trips (commands), documents
+  returned and their size;
+* **members without running totals**: the year's members report read once after the months' running
+  totals are dropped (as after an upgrade): it sums the months before the range and stores their totals;
 * **baseline**: the same ranges folded from their records without rollups (a full recomputation: every
   transaction and session of the range read and folded), timed once for the year and three times for the
   month.
@@ -48,6 +50,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import bson
 from pymongo import monitoring
 
 from billing.ledger import (
@@ -333,11 +336,14 @@ def percentiles(samples: list[float]) -> dict[str, float]:
 
 
 class Traffic(monitoring.CommandListener):
-    """Commands sent to the store and the documents their answers carried."""
+    """Commands sent to the store, the documents their answers carried, and (while ``sizing``, since
+    encoding every answer again would slow the timed reads) the answers' size."""
 
     def __init__(self) -> None:
         self.commands = 0
         self.documents = 0
+        self.bytes = 0
+        self.sizing = False
 
     def started(self, event: monitoring.CommandStartedEvent) -> None:
         self.commands += 1
@@ -345,6 +351,8 @@ class Traffic(monitoring.CommandListener):
     def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
         cursor = event.reply.get("cursor") or {}
         self.documents += len(cursor.get("firstBatch") or cursor.get("nextBatch") or ())
+        if self.sizing:
+            self.bytes += len(bson.encode(event.reply))
 
     def failed(self, event: monitoring.CommandFailedEvent) -> None:
         return None
@@ -352,9 +360,17 @@ class Traffic(monitoring.CommandListener):
 
 async def traffic(counter: Traffic, call: Callable[[], Awaitable[Any]]) -> dict[str, int]:
     """What one call sends to the store."""
-    commands, documents = counter.commands, counter.documents
-    await call()
-    return {"round_trips": counter.commands - commands, "documents": counter.documents - documents}
+    commands, documents, size = counter.commands, counter.documents, counter.bytes
+    counter.sizing = True
+    try:
+        await call()
+    finally:
+        counter.sizing = False
+    return {
+        "round_trips": counter.commands - commands,
+        "documents": counter.documents - documents,
+        "kb": round((counter.bytes - size) / 1024),
+    }
 
 
 async def timed(call: Callable[[], Awaitable[Any]], times: int) -> dict[str, float]:
@@ -425,6 +441,17 @@ async def bench(url: str, options: argparse.Namespace) -> dict[str, Any]:
             result[f"{label}_baseline_recompute"] = await timed(
                 recompute, 1 if label == "year" else 3
             ) | await traffic(counter, recompute)
+
+        # The year's members report with no running totals stored (after an upgrade, or a month closed
+        # late): it adds up every month before the range and stores their totals as it goes, once.
+        await store.db["report_months"].update_many(
+            {}, {"$unset": dict.fromkeys(("c_accounts", "c_members", "c_since"), "")}
+        )
+        began = time.perf_counter()
+        year = DateRange(today - dt.timedelta(days=ranges["year"] - 1), today)
+        figures = await traffic(counter, reader(store, branch, "members", year))
+        once = round((time.perf_counter() - began) * 1000, 1)
+        result["year_members_without_totals"] = {"p50_ms": once, "p99_ms": once, "max_ms": once} | figures
         return result
     finally:
         await store.client.drop_database(store.db.name)
@@ -464,7 +491,8 @@ def _cell(figures: dict[str, Any] | None) -> str:
         return "-"
     cell = f"{figures['p50_ms']:.0f} / {figures['p99_ms']:.0f} ms"
     if "round_trips" in figures:
-        cell += f" ({figures['round_trips']} trips, {figures['documents']} docs)"
+        size = f", {figures['kb']:,} kB" if "kb" in figures else ""
+        cell += f" ({figures['round_trips']} trips, {figures['documents']} docs{size})"
     return cell
 
 
@@ -480,8 +508,12 @@ def table(report: dict[str, Any], before: dict[str, Any] | None) -> str:
     if before:
         header = ["report", "30 days", "before", "365 days", "before"]
     rows = [header]
-    for name in (*REPORTS, "baseline_recompute"):
-        row = [name.replace("_recompute", ": recomputed from the records")]
+    labels = {
+        "baseline_recompute": "baseline: recomputed from the records",
+        "members_without_totals": "members, first read, no running totals stored (once)",
+    }
+    for name in (*REPORTS, "members_without_totals", "baseline_recompute"):
+        row = [labels.get(name, name)]
         for label in ("month", "year"):
             row.append(_cell(report.get(f"{label}_{name}")))
             if before:

@@ -95,6 +95,22 @@ def month_days(month: dt.date) -> DateRange:
     return DateRange(first, following - dt.timedelta(days=1))
 
 
+def month_pieces(span: DateRange) -> list[DateRange]:
+    """``span`` cut at each month's end: its days in each calendar month it touches, in order."""
+    pieces: list[DateRange] = []
+    first = span.first
+    while first <= span.last:
+        last = min(month_days(first).last, span.last)
+        pieces.append(DateRange(first, last))
+        first = last + dt.timedelta(days=1)
+    return pieces
+
+
+def last_month_end(day: dt.date) -> dt.date:
+    """The last day of a month on or before ``day``: ``day`` itself when it ends its month."""
+    return day if month_days(day).last == day else day.replace(day=1) - dt.timedelta(days=1)
+
+
 def split_months(span: DateRange) -> tuple[list[dt.date], list[DateRange]]:
     """``span`` as the calendar months wholly inside it (their first days) and the stretches of days
     before and after them (at most one each; the whole span when it holds no whole month)."""

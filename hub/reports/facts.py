@@ -11,7 +11,7 @@ Each section maps a key (a tuple of strings) to a row of counters named in :data
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from operator import add
 from typing import Any
@@ -65,6 +65,10 @@ SECTIONS: dict[str, tuple[str, ...]] = {
 }
 DAILY_ACCOUNTS = ("revenue:time", "revenue:products", "refunds")
 NO_ZONE = "-"
+# What a balance at a moment sums over the whole history (every account's line sum, each member's row):
+# stored per closed month as a running total (every day of the branch up to the month's end), so the
+# balances at the end of a range read one month's total and the days after it.
+RUNNING_SECTIONS = ("accounts", "members")
 
 
 @dataclass
@@ -141,6 +145,20 @@ def merge_all(facts: Iterable[Facts], into: Facts | None = None) -> Facts:
                 row = summed.get(key)
                 summed[key] = list(values) if row is None else list(map(add, row, values))
     return total
+
+
+def only(facts: Facts, sections: Iterable[str]) -> Facts:
+    """The rows of ``sections`` in ``facts`` (shared, not copied)."""
+    return Facts({section: facts.sections[section] for section in sections if section in facts.sections})
+
+
+def running_totals(start: Facts, blocks: Iterable[Facts]) -> Iterator[Facts]:
+    """The running total of :data:`RUNNING_SECTIONS` after each of ``blocks`` (the facts of consecutive
+    stretches of days, e.g. months) added to ``start``'s: a new Facts each."""
+    total = only(start, RUNNING_SECTIONS)
+    for block in blocks:
+        total = merge_all((total, only(block, RUNNING_SECTIONS)))
+        yield total
 
 
 def account_sum(facts: Facts, prefix: str) -> int:

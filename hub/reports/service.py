@@ -5,12 +5,13 @@ A closed day's rollup is built once, from the day's indexed range reads, the fir
 (or by ``icafe reports rebuild``), and stored whole; a calendar month whose days are all closed is stored
 too, as the sum of its days. A report over a year then reads about twelve month documents and the days
 of the months it cuts (``hub.store.reports``: a query each) instead of hundreds of thousands of
-transactions. Balances at the end of a range add the range's own rollup to what came before it. Why not
-counters
-incremented as the ledger is written: the store has no multi-document transactions, so an increment and
-the transaction it counts could not be written together, and a crash or retry between them would count
-money twice or not at all. A day folded whole from its records is exact by construction and harmless to
-build twice, and so is a month summed from closed days.
+transactions. Balances at the end of a range add the range's own rollup to what came before it: the
+running total stored for the last closed month before it (every day of the branch up to that month's
+end) and the days after that month (``balances``). Why not counters incremented as the ledger is
+written: the store has no multi-document transactions, so an increment and the transaction it counts
+could not be written together, and a crash or retry between them would count money twice or not at
+all. A day folded whole from its records is exact by construction and harmless to build twice, and so
+is a month summed from closed days, and a running total summed from closed months.
 
 A day is closed once it ended :data:`CLOSED_AFTER_MS` ago (the ledger stamps a transaction with the time
 it is posted, so nothing lands in a closed day) and none of its sessions is still pending or running.
@@ -21,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections.abc import Callable, Iterable
+from itertools import takewhile
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -33,11 +35,23 @@ from hub.reports.calendar import (
     day_end,
     day_of,
     day_start,
+    last_month_end,
     month_days,
+    month_pieces,
     split_months,
     zone,
 )
-from hub.reports.facts import SECTIONS, Facts, add_daily, fold_session, fold_transaction, merge_all
+from hub.reports.facts import (
+    RUNNING_SECTIONS,
+    SECTIONS,
+    Facts,
+    add_daily,
+    fold_session,
+    fold_transaction,
+    merge_all,
+    only,
+    running_totals,
+)
 from hub.store import Store
 from hub.store.branches import BranchRecord
 from hub.store.reports import ReportRepository
@@ -166,26 +180,26 @@ class Reports:
         return views.Rollup(merge_all(parts, into=total), tuple(covered.each()))
 
     async def rebuild(self, branch: BranchRecord) -> int:
-        """Drop the branch's rollups and build every closed day and month again from the records; how many
-        days."""
+        """Drop the branch's rollups and build every closed day and month again from the records, and the
+        running totals of the months up to the first day not closed; how many days."""
         await self._rollups.drop_days(branch.id)
-        starts = [
-            at
-            for at in (await self._rollups.first_activity(branch.id), await self._rollups.first_session())
-            if at is not None
-        ]
+        first = await self._rollups.first_activity(branch.id)
+        starts = [at for at in (first, await self._rollups.first_session()) if at is not None]
         if not starts:
             return 0
         tz = zone(branch.timezone)
+        since = day_of(first, tz) if first is not None else None
         span = DateRange(day_of(min(starts), tz).replace(day=1), self.today(branch))
         zones = await self.zones(branch)
         built = 0
         month: list[Facts] = []  # the days of the month so far, while every one is closed
+        running, chained = Facts(), True  # every day since the first activity, while every one is closed
         for day in span.each():
             if day.day == 1:
                 month = []
             facts = await self.fold_day(branch, day, zones)
-            if self.closed(branch, day, facts):
+            closed = self.closed(branch, day, facts)
+            if closed:
                 await self._rollups.save_day(branch.id, day, facts.to_document(), self._clock())
                 built += 1
                 if len(month) == day.day - 1:
@@ -194,7 +208,85 @@ class Reports:
                 await self._rollups.save_month(
                     branch.id, day.replace(day=1), merge_all(month).to_document(), self._clock()
                 )
+            if since is None or day < since:
+                continue
+            chained = chained and closed
+            if chained:
+                merge_all([only(facts, RUNNING_SECTIONS)], into=running)
+                if day == month_days(day).last:
+                    await self._rollups.save_running(
+                        branch.id, day, since, running.to_document(RUNNING_SECTIONS), self._clock()
+                    )
         return built
+
+    async def first_day(self, branch: BranchRecord) -> dt.date | None:
+        """The day of the branch's first transaction: where its balances start."""
+        first = await self._rollups.first_activity(branch.id)
+        return day_of(first, zone(branch.timezone)) if first is not None else None
+
+    async def balances(
+        self, branch: BranchRecord, since: dt.date, last: dt.date, sections: list[str]
+    ) -> Facts:
+        """The branch's days from ``since`` (its first day) to ``last`` merged, for ``sections``. For those
+        of :data:`RUNNING_SECTIONS`: the latest running total stored for a month ended by ``last``, and the
+        days after it. Months over since that total (none stored yet, an upgrade, a month not closed until
+        now) are added to it one by one, each new total stored while every day up to it is closed, so the
+        next read starts from the latest."""
+        if not set(sections) <= set(RUNNING_SECTIONS):
+            return (await self.rollup(branch, DateRange(since, last), sections)).facts
+        start, total = since, Facts()
+        through = last_month_end(last)
+        found = await self._rollups.running(branch.id, since, through, sections) if through >= since else None
+        if found is not None:
+            start, total = month_days(found[0]).last + dt.timedelta(days=1), Facts.from_document(found[1])
+        if start > last:
+            return total
+        pieces = month_pieces(DateRange(start, last))
+        ended = list(takewhile(lambda piece: self._ends_over_month(branch, piece), pieces))
+        if ended and found is not None and not set(RUNNING_SECTIONS) <= set(sections):
+            # A new total holds every running section: read the stored one whole (once a month at most).
+            whole = await self._rollups.running(branch.id, since, found[0], RUNNING_SECTIONS)
+            if whole is None or whole[0] != found[0]:  # dropped meanwhile (a rebuild): sum without storing
+                ended = []
+            else:
+                total = Facts.from_document(whole[1])
+        if ended:
+            total = await self._extend(branch, since, total, ended)
+        if len(ended) < len(pieces):
+            rest = DateRange(pieces[len(ended)].first, last)
+            total = merge_all((only(total, sections), (await self.rollup(branch, rest, sections)).facts))
+        return only(total, sections)
+
+    def _ends_over_month(self, branch: BranchRecord, piece: DateRange) -> bool:
+        return piece.last == month_days(piece.first).last and self.over(branch, piece.last)
+
+    async def _extend(
+        self, branch: BranchRecord, since: dt.date, total: Facts, ended: list[DateRange]
+    ) -> Facts:
+        """``total`` (of every day from ``since`` to the day before ``ended``) plus each of ``ended`` (the
+        rest of a month each, every month over), storing each new running total while every day is
+        closed."""
+        wanted = list(RUNNING_SECTIONS)
+        months = [piece.first for piece in ended if piece.first.day == 1]
+        stored = await self._rollups.months(branch.id, months[0], months[-1], wanted) if months else {}
+        blocks: list[Facts] = []
+        for piece in ended:
+            if piece.first in stored:
+                blocks.append(Facts.from_document(stored[piece.first]))
+            elif piece.first.day == 1:
+                blocks.append(await self.month(branch, piece.first, wanted))
+            else:  # the branch's first month, from its first day
+                blocks.append(merge_all((await self.days(branch, piece, wanted)).values()))
+        keep = True
+        for piece, running in zip(ended, running_totals(total, blocks), strict=True):
+            keep = keep and (
+                piece.first in stored or all((branch.id, day) in self._closed for day in piece.each())
+            )
+            if keep:
+                document = running.to_document(wanted)
+                await self._rollups.save_running(branch.id, piece.first, since, document, self._clock())
+            total = running
+        return total
 
     # ---- the reports --------------------------------------------------------------------------------
 
@@ -205,23 +297,23 @@ class Reports:
         self, last: dt.date, sections: list[str], known: tuple[str, views.Rollup] | None = None
     ) -> Facts:
         """Every day of every branch up to ``last``, merged: what a balance at the end of ``last`` sums (a
-        member's balance is not a branch's). ``known``: a branch's rollup of days up to ``last`` that the
-        report has read already, so that only the days before it are read again."""
+        member's balance is not a branch's), each branch's from its running totals (``balances``).
+        ``known``: a branch's rollup of days up to ``last`` that the report has read already, so that only
+        the days before it are read again."""
         history: list[Facts] = []
         for branch in await self._store.branches.all():
             await asyncio.to_thread(zone, branch.timezone)
-            first = await self._rollups.first_activity(branch.id)
-            first_day = day_of(first, zone(branch.timezone)) if first is not None else None
+            first_day = await self.first_day(branch)
             if first_day is None or first_day > last:
                 continue
             read = known[1] if known and known[0] == branch.id else None
             if read and read.days and read.days[-1] == last and first_day <= read.days[0]:
-                history.append(Facts({section: read.facts.rows(section) for section in sections}))
+                history.append(only(read.facts, sections))
                 if first_day < read.days[0]:
-                    before = DateRange(first_day, read.days[0] - dt.timedelta(days=1))
-                    history.append((await self.rollup(branch, before, sections)).facts)
+                    before = read.days[0] - dt.timedelta(days=1)
+                    history.append(await self.balances(branch, first_day, before, sections))
             else:
-                history.append((await self.rollup(branch, DateRange(first_day, last), sections)).facts)
+                history.append(await self.balances(branch, first_day, last, sections))
         return merge_all(history)
 
     async def outstanding(

@@ -5,7 +5,11 @@
 JSON string (a list of rows, since keys may hold characters a field name cannot). ``report_months`` holds
 the same per closed calendar month: the sum of its closed days, so a year is about twelve documents
 instead of 365. A day is a pure function of its records, rebuilt whole, never incremented, so writing it
-twice is harmless; a month's sections are written as reports first need them.
+twice is harmless; a month's sections are written as reports first need them. A month's document also
+holds, once every day up to its end is closed, the branch's running total (``c_<section>``: the sum of
+every day from the branch's first activity, ``c_since``, to the month's end) of the sections balances
+sum (``hub.reports.facts.RUNNING_SECTIONS``), so a balance at any moment reads one month and the days
+after it.
 
 Why so: the embedded store spends most of a read on each document and each value in it, whatever their
 size. Rows are only ever read whole, and it reads one string about five times faster than the thousands
@@ -24,7 +28,7 @@ import json
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
-from pymongo import ASCENDING
+from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -75,6 +79,22 @@ class ReportRepository:
         found = await self._read(self._months, "month", branch, _month(first), _month(last), sections)
         return {day.replace(day=1): doc for day, doc in found.items()}
 
+    async def running(
+        self, branch: str, since: dt.date, through: dt.date, sections: Iterable[str]
+    ) -> tuple[dt.date, Document] | None:
+        """The latest running total of ``branch`` from ``since`` stored for a month up to that of
+        ``through``, holding every one of ``sections``: (first day of its month, {section: rows})."""
+        wanted = {section: f"c_{section}" for section in sections}
+        doc = await self._months.find_one(
+            {"key": branch, "month": {"$gte": _month(since), "$lte": _month(through)}, "c_since": str(since)},
+            {"month": 1, **dict.fromkeys(wanted.values(), 1)},
+            sort=[("month", DESCENDING)],
+        )
+        if doc is None or not all(name in doc for name in wanted.values()):
+            return None
+        month = dt.date.fromisoformat(f"{doc['month']}-01")
+        return month, {section: json.loads(doc[name]) for section, name in wanted.items()}
+
     async def _read(
         self,
         collection: AsyncCollection[Document],
@@ -107,6 +127,15 @@ class ReportRepository:
         """Store the sum of a closed month's days (``sections`` as for a day), replacing those sections."""
         await self._save(self._months, "month", _month(month), branch, sections, built_at)
 
+    async def save_running(
+        self, branch: str, month: dt.date, since: dt.date, sections: Document, built_at: int
+    ) -> None:
+        """Store ``branch``'s running total (``sections`` as for a day) of every day from ``since`` to the
+        end of ``month``, replacing any."""
+        await self._save(
+            self._months, "month", _month(month), branch, sections, built_at, "c_", {"c_since": str(since)}
+        )
+
     async def _save(
         self,
         collection: AsyncCollection[Document],
@@ -115,18 +144,20 @@ class ReportRepository:
         branch: str,
         sections: Document,
         built_at: int,
+        prefix: str = "r_",
+        extra: Document | None = None,
     ) -> None:
         packed = {
-            f"r_{section}": json.dumps(rows, separators=(",", ":")) for section, rows in sections.items()
+            f"{prefix}{section}": json.dumps(rows, separators=(",", ":"))
+            for section, rows in sections.items()
         }
+        fields = {"key": branch, "branch": branch, field: moment, "built_at": built_at, **packed}
         await collection.update_one(
-            {"_id": f"{branch}|{moment}"},
-            {"$set": {"key": branch, "branch": branch, field: moment, "built_at": built_at, **packed}},
-            upsert=True,
+            {"_id": f"{branch}|{moment}"}, {"$set": fields | (extra or {})}, upsert=True
         )
 
     async def drop_days(self, branch: str) -> int:
-        """Drop ``branch``'s stored days and months; how many documents."""
+        """Drop ``branch``'s stored days and months (their running totals with them); how many documents."""
         dropped = (await self._months.delete_many({"branch": branch})).deleted_count
         return dropped + (await self._days.delete_many({"branch": branch})).deleted_count
 

@@ -27,7 +27,16 @@ from billing.ledger import (
 )
 from hub.reports import views
 from hub.reports.calendar import DateRange, day_end, day_of, day_start, zone
-from hub.reports.facts import SECTIONS, Facts, add_daily, fold_session, fold_transaction, merge_all
+from hub.reports.facts import (
+    RUNNING_SECTIONS,
+    SECTIONS,
+    Facts,
+    add_daily,
+    fold_session,
+    fold_transaction,
+    merge_all,
+    only,
+)
 from hub.reports.service import Reports
 from hub.store import BranchRecord, MemberRecord, Store
 from hub.store.ledger import HistoryFilter
@@ -319,6 +328,32 @@ async def test_rollups_equal_a_full_recomputation(store: Store, seed: int) -> No
     assert (
         await Reports(store, store.reports, "main", clock=lambda: later).rollup(branch, span)
     ).facts == expected
+
+    # The rebuild stores the running totals of February (from the first transaction's day) and March: every
+    # day up to the month's end. Balances read without one (never stored, dropped) fall back to the one
+    # before or to every day, and store it again.
+    since = day_of(min(tx.at for tx in txs), tz)
+
+    def upto(last: dt.date) -> Facts:
+        return _expected(recomputed, DateRange(since, last)).facts
+
+    for month_end in (dt.date(2026, 2, 28), dt.date(2026, 3, 31)):
+        found = await store.reports.running("main", since, month_end, RUNNING_SECTIONS)
+        assert found is not None
+        assert found[0] == month_end.replace(day=1)
+        assert Facts.from_document(found[1]) == only(upto(month_end), RUNNING_SECTIONS)
+    unset = {"$unset": {"c_accounts": "", "c_members": "", "c_since": ""}}
+    await store.db["report_months"].update_one({"_id": "main|2026-03"}, unset)
+    for last in (dt.date(2026, 3, 31), dt.date(2026, 3, 10), dt.date(2026, 4, 1)):
+        reader = Reports(store, store.reports, "main", clock=lambda: later)
+        balances = views.member_balances(await reader.history(last, ["members"]))
+        assert balances == views.member_balances(upto(last))
+        held = views.outstanding(await reader.history(last, ["accounts"]), 0)
+        assert held == views.outstanding(upto(last), 0)
+        await store.db["report_months"].update_one({"_id": "main|2026-02"}, unset)  # then February's too
+    found = await store.reports.running("main", since, march, RUNNING_SECTIONS)
+    assert found is not None
+    assert found[0] == march  # stored again by the first read
 
     # Every report over any range (a fresh reader each time: months and days from the store) answers
     # what the recomputation gives.

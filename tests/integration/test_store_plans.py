@@ -410,6 +410,10 @@ CALLS: dict[str, Call] = {
     "ReportRepository.save_month": lambda s: s.reports.save_month(
         "main", DAY, {"takings": [], "daily": []}, 1
     ),
+    "ReportRepository.running": lambda s: s.reports.running("main", DAY, DAY, ["accounts", "members"]),
+    "ReportRepository.save_running": lambda s: s.reports.save_running(
+        "main", DAY, DAY, {"accounts": [], "members": []}, 1
+    ),
     "ReportRepository.drop_days": lambda s: s.reports.drop_days("main"),
     "ReportRepository.transactions": lambda s: drain(s.reports.transactions("main", 0, 9)),
     "ReportRepository.sessions": lambda s: drain(s.reports.sessions(0, 9)),
