@@ -257,7 +257,9 @@ async def _open(app: HubApp) -> None:
     )
     ctx.bridge.route(
         {
-            TopicKind.HELLO: HelloHandler(ctx.store.pcs, ctx.pc_settings.push, ctx.alerts),
+            TopicKind.HELLO: HelloHandler(
+                ctx.store.pcs, ctx.pc_settings.push, ctx.alerts, claim=ctx.live.claim_once
+            ),
             TopicKind.EVENTS: EventsHandler(
                 ctx.store.journals, projection, ctx.bridge, ctx.metrics, ctx.alerts
             ),

@@ -47,6 +47,12 @@ return 0
 Listener = Callable[[dict[str, Any]], Awaitable[None]]
 
 
+async def claim_once(redis: Redis, key: str, keep_s: int) -> bool:
+    """True for the first caller, on any replica, to claim ``key`` in ``keep_s`` seconds: what every
+    replica receives (a hello) or what may arrive twice (a login request sent again) is acted on once."""
+    return bool(await redis.set(f"icafe:claim:{key}", 1, nx=True, ex=keep_s))
+
+
 class LiveState:
     def __init__(self, redis: Redis) -> None:
         self.redis = redis
@@ -56,6 +62,9 @@ class LiveState:
         self._telemetry_listeners: list[Listener] = []
         self._task: asyncio.Task[None] | None = None
         self._subscribed = asyncio.Event()
+
+    async def claim_once(self, key: str, keep_s: int) -> bool:
+        return await claim_once(self.redis, key, keep_s)
 
     async def ping(self) -> bool:
         try:

@@ -88,17 +88,19 @@ def _wildcard(kind: TopicKind) -> str:
 
 def hub_shared_subscriptions() -> list[str]:
     """High-volume agent topics, split across hub replicas by a shared subscription."""
-    kinds = (TopicKind.TELEMETRY, TopicKind.EVENTS, TopicKind.HELLO, TopicKind.LOGIN)
+    kinds = (TopicKind.TELEMETRY, TopicKind.EVENTS, TopicKind.LOGIN)
     topics = [_wildcard(kind) for kind in kinds] + [BROKER_DENIALS]
     return [f"$share/{SHARED_GROUP}/{topic}" for topic in topics]
 
 
 def hub_subscriptions() -> list[str]:
     """Topics every hub replica reads itself: retained presence is never sent to shared subscribers; and
-    command acknowledgements, which nothing resends: a share of them would wait in a killed replica's
-    broker session (until it expires, then be dropped) while the replica holding the request times out.
-    Every replica records the outcome (one conditional write wins, ``hub.mqtt.cmd_ack``)."""
-    return [_wildcard(TopicKind.STATUS), _wildcard(TopicKind.CMD_ACK)]
+    what nothing resends, command acknowledgements and hellos: a share of them would wait in a killed
+    replica's broker session (until it expires, then be dropped), while the replica holding a command
+    times out or the PC stays on record with its previous hello. Every replica records an
+    acknowledgement's outcome (one conditional write wins, ``hub.mqtt.cmd_ack``) and a hello (one replica
+    acts on it, ``hub.mqtt.hello``)."""
+    return [_wildcard(kind) for kind in (TopicKind.STATUS, TopicKind.CMD_ACK, TopicKind.HELLO)]
 
 
 def agent_subscriptions(site: str, pc_id: str) -> list[str]:

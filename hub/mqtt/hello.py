@@ -4,7 +4,8 @@ tariff, session policy, the cafe's face)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+import hashlib
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from hub.alerts import AlertKind, PcAlerts
@@ -13,6 +14,11 @@ from hub.store import PcRepository
 from hub.tasks import BackgroundTasks
 from protocol import HardeningGrade, Hello, Topic
 
+# Every replica reads every hello (``protocol.topics.hub_subscriptions``): each records it, and the one
+# that claims it first (kept this long) raises its alert and sends the settings.
+CLAIM_KEEP_S = 30
+Claim = Callable[[str, int], Awaitable[bool]]
+
 
 class HelloHandler:
     def __init__(
@@ -20,10 +26,12 @@ class HelloHandler:
         pcs: PcRepository,
         on_hello: Callable[[str], Coroutine[Any, Any, None]] | None = None,
         alerts: PcAlerts | None = None,
+        claim: Claim | None = None,
     ) -> None:
         self._pcs = pcs
         self._on_hello = on_hello
         self._alerts = alerts
+        self._claim = claim
         self._background = BackgroundTasks()
 
     async def __call__(self, topic: Topic, hello: Hello) -> None:
@@ -38,6 +46,10 @@ class HelloHandler:
             "update": hello.update.model_dump(mode="json") if hello.update else None,
         }
         await self._pcs.record_hello(topic.pc_id, topic.site, now_ms(), details)
+        if self._claim is not None:
+            digest = hashlib.sha256(hello.model_dump_json().encode()).hexdigest()[:32]
+            if not await self._claim(f"hello:{topic.pc_id}:{digest}", CLAIM_KEEP_S):
+                return  # another replica acts on this hello
         hardening = hello.hardening
         if (
             self._alerts is not None

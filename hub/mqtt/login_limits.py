@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
+from hub.live import claim_once
+
 PREFIX = "icafe:pc-login"
 # A PC sends its login request again until answered (``edge_agent.login``); a copy is recognised this long.
 COPIES_KEPT_S = 120
@@ -126,9 +128,7 @@ class PcLoginLimiter:
     async def first_copy(self, pc_id: str, request_id: str) -> bool:
         """True for the first copy of a PC's login request to reach any replica: the others are dropped
         (neither counted as attempts nor answered; the first copy's answer is on its way)."""
-        key = f"{PREFIX}:request:{pc_id}:{request_id}"
-        claimed = await self._redis.set(key, 1, nx=True, ex=COPIES_KEPT_S)
-        return bool(claimed)
+        return await claim_once(self._redis, f"pc-login:{pc_id}:{request_id}", COPIES_KEPT_S)
 
     async def attempt(self, keys: list[tuple[str, LimitPolicy]], now_ms: int) -> Attempt:
         args: list[int] = [now_ms]

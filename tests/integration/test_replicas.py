@@ -26,8 +26,11 @@ from edge_agent.outbox import RESEND_AFTER_S
 from hub.mqtt.bridge import HUB_SESSION_EXPIRY_S
 from icafe.stack import LocalStack, http_ready
 from icafe.supervisor import ServiceSpec, free_port
+from protocol import Hardening, HardeningCheck, HardeningGrade, Hardware, Hello, TopicKind, encode
 
 from .conftest import async_wait_until, database, start_online_agent, wait_until
+from .rogue import RoguePc, now_ms
+from .test_hostile_pc import alert_count, alerted
 
 SCALE = 60  # the agents' clocks: a minute a second, so a session costs something at once
 COMMANDS = 8
@@ -164,6 +167,36 @@ def test_branch_settings_saved_through_one_replica_bind_the_others_payments_at_o
             restored = api.put("/branches/main", json=settings)
             assert restored.status_code == 200, restored.text
         assert card_top_up_refusal(b, member["id"]) != "method_disabled"
+
+
+async def test_a_hello_is_read_by_every_replica_and_acted_on_once(
+    stack: LocalStack, api: httpx.Client, replica_a: Replica, replica_b: Replica
+) -> None:
+    replicas = (replica_a, replica_b)
+
+    def hellos_read() -> list[float]:
+        return [replica.metric("icafe_mqtt_messages_in_total", 'kind="hello"') for replica in replicas]
+
+    before = hellos_read()
+    weak = Hardening(grade=HardeningGrade.WEAK, checks=[HardeningCheck(name="x11.grab", ok=False)])
+    async with RoguePc(stack, f"pc-hello-{uuid.uuid4().hex[:6]}", api) as pc:
+        hello = Hello(
+            agent_version="test",
+            hostname="hello",
+            os="Linux",
+            hardware=Hardware(),
+            boot_time=now_ms() - 60_000,
+            sent_at=now_ms(),
+            hardening=weak,
+        )
+        await pc.publish(TopicKind.HELLO, encode(hello))
+        # Not shared (nothing resends a hello): both replicas read it, one raises its alert.
+        await async_wait_until(
+            lambda: hellos_read() == [n + 1 for n in before], 10, "the hello read by both replicas"
+        )
+        alert = await alerted(api, pc.pc_id, "lock_hardening")
+        await asyncio.sleep(1)  # the other replica's part, had it raised the alert too
+        assert await alert_count(api, pc.pc_id, "lock_hardening") == alert["count"] == 1
 
 
 async def test_a_websocket_on_one_replica_shows_what_the_other_handled(

@@ -116,12 +116,16 @@ def test_topic_refuses_names_that_would_escape_a_level(bad: str) -> None:
 
 
 def test_subscriptions() -> None:
-    assert hub_subscriptions() == ["icafe/v1/+/pc/+/status", "icafe/v1/+/pc/+/cmd-ack"]
+    assert hub_subscriptions() == [
+        "icafe/v1/+/pc/+/status",
+        "icafe/v1/+/pc/+/cmd-ack",
+        "icafe/v1/+/pc/+/hello",
+    ]
     shared = hub_shared_subscriptions()
     # Every PC's messages, and the broker's reports of what it refused.
     assert shared[-1] == "$share/hub/icafe/v1/broker/denials"
     assert all(s.startswith("$share/hub/icafe/v1/+/pc/+/") for s in shared[:-1])
-    assert {s.rsplit("/", 1)[1] for s in shared[:-1]} == {"telemetry", "events", "hello", "login"}
+    assert {s.rsplit("/", 1)[1] for s in shared[:-1]} == {"telemetry", "events", "login"}
     assert agent_subscriptions("main", "pc-7") == [
         "icafe/v1/main/pc/pc-7/cmd",
         "icafe/v1/main/pc/pc-7/config",
