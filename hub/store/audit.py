@@ -22,6 +22,7 @@ from pymongo.errors import BulkWriteError
 
 from hub.errors import HubError
 from hub.store.counting import count_matching
+from hub.store.keyset import PAGE_ROWS, keyed_pages
 
 Document = dict[str, Any]
 
@@ -140,11 +141,12 @@ class AuditRepository:
         outcome: str | None = None,
         since_ms: int | None = None,
         until_ms: int | None = None,
-        batch: int = 500,
+        page: int = PAGE_ROWS,
     ) -> AsyncIterator[Document]:
-        """The entries ``page`` finds, oldest first, streamed a batch at a time (exports)."""
+        """The entries ``page`` finds, oldest first (by ``seq``, the order of ``_id``), a page at a time
+        (exports)."""
         query = _audit_query(actor, action, outcome, since_ms, until_ms)
-        async for doc in self._entries.find(query).sort("_id", ASCENDING).batch_size(batch):
+        async for doc in keyed_pages(self._entries, query, ("seq",), page=page):
             yield doc
 
     async def entries(self, after_seq: int = 0) -> AsyncIterator[Document]:

@@ -11,6 +11,7 @@ from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 
 from hub.store.counting import count_matching
+from hub.store.keyset import PAGE_ROWS, keyed_pages
 from protocol import CommandOutcome
 
 Document = dict[str, Any]
@@ -62,6 +63,7 @@ class CommandRepository:
     async def create_indexes(self) -> None:
         await self._commands.create_index([("pc_id", ASCENDING), ("issued_at", DESCENDING)])
         await self._commands.create_index([("pc_id", ASCENDING)])  # of its own (hub.store)
+        await self._commands.create_index([("issued_at", ASCENDING)])  # an export's pages resume by it
 
     async def insert(self, record: CommandRecord) -> None:
         await self._commands.insert_one(record.to_document())
@@ -103,11 +105,12 @@ class CommandRepository:
         cursor = self._commands.find(query).sort("issued_at", DESCENDING).skip(skip).limit(limit)
         return [CommandRecord.from_document(doc) async for doc in cursor], total
 
-    async def iterate(self, pc_id: str | None = None, *, batch: int = 500) -> AsyncIterator[CommandRecord]:
-        """A PC's commands (every PC's when ``pc_id`` is None), oldest first, streamed (exports)."""
+    async def iterate(
+        self, pc_id: str | None = None, *, page: int = PAGE_ROWS
+    ) -> AsyncIterator[CommandRecord]:
+        """A PC's commands (every PC's when ``pc_id`` is None), oldest first, a page at a time (exports)."""
         query = {"pc_id": pc_id} if pc_id is not None else {}
-        cursor = self._commands.find(query).sort([("issued_at", ASCENDING), ("_id", ASCENDING)])
-        async for doc in cursor.batch_size(batch):
+        async for doc in keyed_pages(self._commands, query, ("issued_at", "_id"), page=page):
             yield CommandRecord.from_document(doc)
 
     async def count(self, pc_id: str | None = None) -> int:

@@ -52,6 +52,7 @@ from billing.ledger import (
 )
 from hub.errors import HubError
 from hub.store.counting import count_matching
+from hub.store.keyset import PAGE_ROWS, keyed_pages
 from hub.store.locks import KeyedLocks
 from hub.store.transactions import (
     SLOT_FIELDS,
@@ -286,11 +287,11 @@ class LedgerRepository:
     async def find(self, where: HistoryFilter) -> list[LedgerTransaction]:
         return [tx async for tx in self.iterate(where)]
 
-    async def iterate(self, where: HistoryFilter, *, batch: int = 500) -> AsyncIterator[LedgerTransaction]:
-        """Matching transactions, oldest first, streamed a batch at a time (exports of any size: the
-        driver's default batch grows to 16 MB, which decoded would hold tens of thousands of them)."""
-        cursor = self._tx.find(where.query()).sort([("at", ASCENDING), ("_id", ASCENDING)]).batch_size(batch)
-        async for doc in cursor:
+    async def iterate(
+        self, where: HistoryFilter, *, page: int = PAGE_ROWS
+    ) -> AsyncIterator[LedgerTransaction]:
+        """Matching transactions, oldest first, a page at a time (exports of any size)."""
+        async for doc in keyed_pages(self._tx, where.query(), ("at", "_id"), page=page):
             yield LedgerTransaction.from_document(doc)
 
     async def account_entries(self, account: str, *, limit: int = 100) -> list[LedgerTransaction]:

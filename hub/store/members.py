@@ -13,6 +13,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
 from hub.store.counting import count_matching
+from hub.store.keyset import PAGE_ROWS, keyed_pages
 
 Document = dict[str, Any]
 
@@ -129,11 +130,10 @@ class MemberRepository:
         return [MemberRecord.from_document(doc) async for doc in cursor], total
 
     async def iterate(
-        self, search: MemberSearch | None = None, *, batch: int = 500
+        self, search: MemberSearch | None = None, *, page: int = PAGE_ROWS
     ) -> AsyncIterator[MemberRecord]:
-        """The members ``page`` finds, by login, streamed a batch at a time (exports)."""
-        cursor = self._members.find(search.query() if search else {}).sort("login", ASCENDING)
-        async for doc in cursor.batch_size(batch):
+        """The members ``page`` finds, by login (unique), a page at a time (exports)."""
+        async for doc in keyed_pages(self._members, search.query() if search else {}, ("login",), page=page):
             yield MemberRecord.from_document(doc)
 
     async def update_contact(

@@ -11,6 +11,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
 from hub.store.counting import count_matching
+from hub.store.keyset import PAGE_ROWS, keyed_pages
 
 Document = dict[str, Any]
 
@@ -94,9 +95,8 @@ class ProductRepository:
         )
         return [ProductRecord.from_document(doc) async for doc in cursor], total
 
-    async def iterate(self, *, active_only: bool, batch: int = 500) -> AsyncIterator[ProductRecord]:
-        """The products ``page`` finds, in its order, streamed a batch at a time (exports)."""
+    async def iterate(self, *, active_only: bool, page: int = PAGE_ROWS) -> AsyncIterator[ProductRecord]:
+        """The products ``page`` finds, in its order (the name is unique), a page at a time (exports)."""
         query: Document = {"active": True} if active_only else {}
-        cursor = self._products.find(query).sort([("category", ASCENDING), ("name", ASCENDING)])
-        async for doc in cursor.batch_size(batch):
+        async for doc in keyed_pages(self._products, query, ("category", "name"), page=page):
             yield ProductRecord.from_document(doc)

@@ -14,6 +14,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
 from hub.store.counting import count_matching
+from hub.store.keyset import PAGE_ROWS, keyed_pages
 from protocol import SessionKind
 
 Document = dict[str, Any]
@@ -114,10 +115,11 @@ class SessionRepository:
         cursor = self._sessions.find(query).sort("created_at", DESCENDING).skip(skip).limit(limit)
         return [SessionRecord.from_document(doc) async for doc in cursor], total
 
-    async def iterate(self, *, filters: dict[str, str], batch: int = 500) -> AsyncIterator[SessionRecord]:
-        """The sessions ``page`` finds, oldest first, streamed a batch at a time (exports)."""
-        cursor = self._sessions.find(_listed(filters)).sort([("created_at", ASCENDING), ("_id", ASCENDING)])
-        async for doc in cursor.batch_size(batch):
+    async def iterate(
+        self, *, filters: dict[str, str], page: int = PAGE_ROWS
+    ) -> AsyncIterator[SessionRecord]:
+        """The sessions ``page`` finds, oldest first, a page at a time (exports)."""
+        async for doc in keyed_pages(self._sessions, _listed(filters), ("created_at", "_id"), page=page):
             yield SessionRecord.from_document(doc)
 
     async def guests_started_by(self, staff: str, since: int, until: int | None) -> list[SessionRecord]:

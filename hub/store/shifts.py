@@ -12,6 +12,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
 from hub.store.counting import count_matching
+from hub.store.keyset import PAGE_ROWS, keyed_pages
 
 Document = dict[str, Any]
 
@@ -74,6 +75,7 @@ class ShiftRepository:
         await self._shifts.create_index("open_key", unique=True)
         await self._shifts.create_index([("branch", ASCENDING), ("opened_at", DESCENDING)])
         await self._shifts.create_index([("branch", ASCENDING)])  # of its own (hub.store)
+        await self._shifts.create_index([("opened_at", ASCENDING)])  # an export's pages resume by it
 
     async def open(self, shift: ShiftRecord) -> bool:
         """False when the cashier already has an open shift at the branch."""
@@ -131,11 +133,8 @@ class ShiftRepository:
         return [ShiftRecord.from_document(doc) async for doc in cursor], total
 
     async def iterate(
-        self, *, branch: str | None = None, state: str | None = None, batch: int = 500
+        self, *, branch: str | None = None, state: str | None = None, page: int = PAGE_ROWS
     ) -> AsyncIterator[ShiftRecord]:
-        """The shifts ``page`` finds, oldest first, streamed a batch at a time (exports)."""
-        cursor = self._shifts.find(_listed(branch, state)).sort(
-            [("opened_at", ASCENDING), ("_id", ASCENDING)]
-        )
-        async for doc in cursor.batch_size(batch):
+        """The shifts ``page`` finds, oldest first, a page at a time (exports)."""
+        async for doc in keyed_pages(self._shifts, _listed(branch, state), ("opened_at", "_id"), page=page):
             yield ShiftRecord.from_document(doc)

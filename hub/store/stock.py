@@ -34,6 +34,7 @@ from billing.stock import Change, Level, StockKind, check_return, counted_change
 from hub.clock import now_ms
 from hub.errors import HubError
 from hub.store.counting import count_matching
+from hub.store.keyset import PAGE_ROWS, keyed_pages
 from hub.store.locks import KeyedLocks
 
 Document = dict[str, Any]
@@ -313,10 +314,9 @@ class StockRepository:
         )
         return [StockMovement.from_document(doc) async for doc in cursor], total
 
-    async def iterate(self, where: MovementFilter, *, batch: int = 500) -> AsyncIterator[StockMovement]:
-        """Matching movements, oldest first, streamed a batch at a time (exports, the reconciler)."""
-        cursor = self._moves.find(where.query()).sort([("at", ASCENDING), ("_id", ASCENDING)])
-        async for doc in cursor.batch_size(batch):
+    async def iterate(self, where: MovementFilter, *, page: int = PAGE_ROWS) -> AsyncIterator[StockMovement]:
+        """Matching movements, oldest first, a page at a time (exports, the reconciler)."""
+        async for doc in keyed_pages(self._moves, where.query(), ("at", "_id"), page=page):
             yield StockMovement.from_document(doc)
 
     async def watermark(self) -> int | None:

@@ -12,6 +12,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
 from hub.store.counting import count_matching
+from hub.store.keyset import PAGE_ROWS, keyed_pages
 
 Document = dict[str, Any]
 
@@ -46,6 +47,7 @@ class VoucherRepository:
     async def create_indexes(self) -> None:
         await self._vouchers.create_index("code_hash", unique=True)
         await self._vouchers.create_index("payment_id", unique=True)
+        await self._vouchers.create_index("created_at")  # an export's pages resume by it
 
     async def create(self, voucher: VoucherRecord) -> bool:
         try:
@@ -82,8 +84,7 @@ class VoucherRepository:
         )
         return [VoucherRecord.from_document(doc) async for doc in cursor], total
 
-    async def iterate(self, *, batch: int = 500) -> AsyncIterator[VoucherRecord]:
-        """Every voucher, oldest first, streamed a batch at a time (exports)."""
-        cursor = self._vouchers.find({}).sort([("created_at", ASCENDING), ("_id", ASCENDING)])
-        async for doc in cursor.batch_size(batch):
+    async def iterate(self, *, page: int = PAGE_ROWS) -> AsyncIterator[VoucherRecord]:
+        """Every voucher, oldest first, a page at a time (exports)."""
+        async for doc in keyed_pages(self._vouchers, {}, ("created_at", "_id"), page=page):
             yield VoucherRecord.from_document(doc)
