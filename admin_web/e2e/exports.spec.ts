@@ -1,8 +1,8 @@
 /**
  * Exports in the browser against a real hub (started by tests/integration/test_console_exports.py): the
  * owner exports the payment history filtered to one member as XLSX and PDF, the member list as CSV and
- * the audit log as XLSX from each list's Export menu; a toast follows each job from the hub's WebSocket
- * events to its download. The files are saved where the runner reads them back against the API.
+ * the audit log as XLSX from each list's Export menu, and the takings report as CSV from its tab (with the
+ * page's range and grouping); a toast follows each job from the hub's WebSocket events to its download. The files are saved where the runner reads them back against the API.
  */
 import { expect, test, type Page } from "@playwright/test";
 import { join } from "node:path";
@@ -83,4 +83,27 @@ test("the toasts speak the user's language", async ({ page }) => {
     await expect(toast).toHaveCount(0);
   }
   await chooseLanguage(page, "English");
+});
+
+test("a report exports from its tab with the page's range and grouping", async ({ page }) => {
+  await page.goto("/login");
+  await signIn(page, "admin", OWNER_PASSWORD);
+  await expect(page.getByTestId("feed-state")).toBeVisible();
+  await page.goto("/reports/takings?group=week");
+  await page.getByRole("button", { name: "30 days" }).click();
+  await expect(page).toHaveURL(/from=\d{4}-\d{2}-\d{2}.*to=/);
+  await expect(page.getByTestId("takings-by-method")).toBeVisible({ timeout: 30_000 });
+  for (const [language, name] of [
+    ["ru", "Русский"],
+    ["uz", "O'zbekcha"],
+    ["en", "English"],
+  ] as const) {
+    await chooseLanguage(page, name);
+    await page.getByTestId("export-menu").click();
+    await expect(page.getByTestId("export-pdf")).toBeVisible();
+    await shot(page, `report-export-menu-${language}`);
+    await page.keyboard.press("Escape");
+    await expect(page.locator(".MuiMenu-root")).toHaveCount(0);
+  }
+  await exportAs(page, "csv", "report-takings.csv");
 });

@@ -93,6 +93,9 @@ def test_exports_in_a_browser(console_stack: LocalStack, tmp_path: Path) -> None
         payments.sort(key=lambda p: (p["at"], p["id"]))
         members = owner.get("/members", params={"q": login}).json()["items"]
         audit = owner.get("/audit", params={"action": "export.create", "limit": 100}).json()
+        # The report exported from its tab: the page's range and grouping, the report's numbers.
+        report_job = next(j for j in owner.get("/exports").json()["items"] if j["kind"] == "report_takings")
+        takings = owner.get("/reports/takings", params=report_job["filters"]).json()
 
     factor = 10 ** currency(payments[0]["currency"]).exponent
     sheet = openpyxl.load_workbook(downloads / "payments.xlsx").active
@@ -114,3 +117,11 @@ def test_exports_in_a_browser(console_stack: LocalStack, tmp_path: Path) -> None
     # Exported while its own entry (and those of the exports before it) were already written.
     assert set(seqs) <= {entry["seq"] for entry in audit["items"]}
     assert len(seqs) >= 3
+
+    assert set(report_job["filters"]) == {"from", "to", "group"}
+    assert report_job["filters"]["group"] == "week"
+    with (downloads / "report-takings.csv").open(encoding="utf-8", newline="") as file:
+        blocks = list(csv.reader(file))
+    totals = dict(zip(blocks[1], blocks[2], strict=True))  # section,totals / its header / its row
+    assert blocks[0] == ["section", "totals"]
+    assert int(totals["total_minor"]) == takings["total"] > 0

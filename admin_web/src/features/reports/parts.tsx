@@ -7,6 +7,7 @@ import { useSearchParams } from "react-router";
 import { useBranch } from "../../app/branch";
 import { GROUPS, type Group, type ReportFilter } from "./api";
 import { presetRange, todayIn } from "./dates";
+import { ReportExportMenu } from "./ReportExportMenu";
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -97,6 +98,9 @@ export function RangeBar({ filter, onChange, answered, grouping = true }: RangeB
             {t("reports.filters.range", { from: answered.first_day, to: answered.last_day, timezone: answered.timezone })}
           </Typography>
         )}
+        <Box sx={{ ml: "auto" }}>
+          <ReportExportMenu filter={filter} />
+        </Box>
       </Stack>
     </Paper>
   );
