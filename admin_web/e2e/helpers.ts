@@ -10,7 +10,7 @@ export function env(name: string): string {
   return value;
 }
 
-const SHOTS = process.env.ICAFE_E2E_SCREENSHOTS ?? join(tmpdir(), "icafe-console-screenshots");
+export const SHOTS = process.env.ICAFE_E2E_SCREENSHOTS ?? join(tmpdir(), "icafe-console-screenshots");
 mkdirSync(SHOTS, { recursive: true });
 
 export async function shot(page: Page, name: string): Promise<void> {

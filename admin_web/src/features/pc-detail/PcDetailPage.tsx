@@ -7,7 +7,7 @@ import { Alert, Box, Button, Chip, LinearProgress, Paper, Stack, Typography } fr
 import { LineChart } from "@mui/x-charts/LineChart";
 import { DataGrid, type GridColDef, type GridPaginationModel } from "@mui/x-data-grid";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
-import { useMemo, useState, type ReactNode } from "react";
+import { useMemo, useRef, useState, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { Link as RouterLink, useParams } from "react-router";
 
@@ -16,6 +16,7 @@ import { ApiError } from "../../api/errors";
 import { useBranch, useFormat } from "../../app/branch";
 import { formatTimeSeconds } from "../../i18n/format";
 import { useAppSelector } from "../../live/store";
+import { ChartDownload } from "../common/charts/ChartFrame";
 import { FormError } from "../common/FormError";
 import { GRID_NONCE, PAGE_SIZES, useGridLocale } from "../common/grid";
 import { mergeSamples, type Sample } from "./samples";
@@ -64,6 +65,8 @@ function TelemetryChart({ pcId }: { pcId: string }) {
   }
   const samples = useMemo(() => mergeSamples(stored.data?.items ?? [], seen, HISTORY), [stored.data, seen]);
   const latest = samples[samples.length - 1];
+  const chart = useRef<HTMLDivElement>(null);
+  const first = samples[0];
   return (
     <Paper sx={{ p: 2.5 }}>
       <Stack direction="row" sx={{ justifyContent: "space-between", alignItems: "baseline", flexWrap: "wrap", gap: 1 }}>
@@ -76,12 +79,19 @@ function TelemetryChart({ pcId }: { pcId: string }) {
           </Typography>
         </Box>
         {latest && (
-          <Stack direction="row" spacing={1}>
+          <Stack direction="row" spacing={1} sx={{ alignItems: "center" }}>
             <Chip size="small" label={`${t("pcDetail.cpu")} ${Math.round(latest.cpu)} %`} />
             <Chip size="small" label={`${t("pcDetail.memory")} ${Math.round(latest.memory)} %`} />
             {latest.disk !== null && <Chip size="small" label={`${t("pcDetail.disk")} ${Math.round(latest.disk)} %`} />}
             {latest.uptimeS !== null && <Chip size="small" label={`${t("pcDetail.uptime")} ${format.duration(latest.uptimeS * 1000)}`} />}
             {latest.locked !== null && <Chip size="small" color={latest.locked ? "default" : "primary"} label={latest.locked ? t("pcDetail.locked") : t("pcDetail.unlocked")} />}
+            {first && (
+              <ChartDownload
+                target={chart}
+                title={`${t("pcDetail.telemetry")} ${pcId}`}
+                subtitle={`${format.dateTime(first.at)} – ${format.dateTime(latest.at)}`}
+              />
+            )}
           </Stack>
         )}
       </Stack>
@@ -93,7 +103,7 @@ function TelemetryChart({ pcId }: { pcId: string }) {
         </Alert>
       )}
       {samples.length > 0 && (
-        <Box data-testid="telemetry-chart">
+        <Box data-testid="telemetry-chart" ref={chart}>
           <LineChart
             height={240}
             skipAnimation

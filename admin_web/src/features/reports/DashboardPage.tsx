@@ -7,10 +7,11 @@ import { Link as RouterLink } from "react-router";
 
 import { useBranch, useFormat } from "../../app/branch";
 import { useAppSelector } from "../../live/store";
+import { ChartFrame } from "../common/charts/ChartFrame";
 import { FormError } from "../common/FormError";
 import { reports } from "./api";
 import { daysBefore, todayIn } from "./dates";
-import { ChartPaper, Figure, Figures } from "./parts";
+import { Figure, Figures } from "./parts";
 import "./messages";
 
 export default function DashboardPage() {
@@ -61,7 +62,7 @@ export default function DashboardPage() {
         />
       </Figures>
       {weekly.data && (
-        <ChartPaper title={t("reports.dashboard.week")} testId="dashboard-week">
+        <ChartFrame title={t("reports.dashboard.week")} range={{ from: weekly.data.first_day, to: weekly.data.last_day }} testId="dashboard-week">
           <BarChart
             height={300}
             skipAnimation
@@ -72,7 +73,7 @@ export default function DashboardPage() {
               { data: weekly.data.by_period.map((row) => row.refunded), label: t("reports.takings.refunded"), color: "#c62828", valueFormatter: (v) => format.money(v ?? 0) },
             ]}
           />
-        </ChartPaper>
+        </ChartFrame>
       )}
     </Stack>
   );

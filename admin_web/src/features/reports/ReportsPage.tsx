@@ -1,5 +1,5 @@
 /** One page per report (tabs), the range and grouping in the URL: /reports/takings?from=&to=&group=. */
-import { Alert, Box, Chip, LinearProgress, Stack, Tab, Tabs, Tooltip, Typography } from "@mui/material";
+import { Alert, Box, Chip, LinearProgress, Stack, Tab, Tabs, Typography } from "@mui/material";
 import { BarChart } from "@mui/x-charts/BarChart";
 import { useQuery } from "@tanstack/react-query";
 import type { ReactNode } from "react";
@@ -7,12 +7,16 @@ import { useTranslation } from "react-i18next";
 import { Navigate, useNavigate, useParams, useSearchParams } from "react-router";
 
 import { useFormat } from "../../app/branch";
+import { ChartFrame } from "../common/charts/ChartFrame";
 import { FormError } from "../common/FormError";
 import { KINDS, reports, type MembersReport, type ReportKind, type RevenueReport, type StaffReport, type TakingsReport, type UsageReport } from "./api";
+import { Heatmap } from "./Heatmap";
 import { ChartPaper, Figure, Figures, RangeBar, ReportTable, useReportFilter, type Column } from "./parts";
 import "./messages";
 
 const CHART_HEIGHT = 280;
+/** The days a report answered for: its charts' files are named after them. */
+const days = (report: { first_day: string; last_day: string }) => ({ from: report.first_day, to: report.last_day });
 type AnyReport = TakingsReport | RevenueReport | UsageReport | MembersReport | StaffReport;
 
 export default function ReportsPage() {
@@ -93,7 +97,7 @@ function TakingsView({ report }: { report: TakingsReport }) {
         <Figure label={t("reports.takings.paid")} value={format.money(report.paid)} />
         <Figure label={t("reports.takings.refunded")} value={format.money(report.refunded)} />
       </Figures>
-      <ChartPaper title={t("reports.takings.chart")} testId="takings-chart">
+      <ChartFrame title={t("reports.takings.chart")} range={days(report)} testId="takings-chart">
         <BarChart
           height={CHART_HEIGHT}
           skipAnimation
@@ -101,7 +105,7 @@ function TakingsView({ report }: { report: TakingsReport }) {
           yAxis={[{ valueFormatter: (value: number) => format.money(value), width: 110 }]}
           series={[{ data: report.by_period.map((row) => row.net), label: t("reports.columns.net"), color: "#1e88e5", valueFormatter: (value) => format.money(value ?? 0) }]}
         />
-      </ChartPaper>
+      </ChartFrame>
       <Stack direction="row" sx={{ gap: 2, flexWrap: "wrap" }}>
         <ReportTable title={t("reports.takings.byMethod")} columns={byMethod} rows={report.by_method} testId="takings-by-method" />
         <ReportTable title={t("reports.takings.byPurpose")} columns={byPurpose} rows={report.by_purpose} />
@@ -135,7 +139,7 @@ function RevenueView({ report }: { report: RevenueReport }) {
         <Figure label={t("reports.revenue.outstandingMembers")} value={money(report.outstanding.members)} testId="revenue-outstanding" />
         <Figure label={t("reports.revenue.outstandingVouchers")} value={money(report.outstanding.vouchers)} />
       </Figures>
-      <ChartPaper title={t("reports.revenue.chart")} testId="revenue-chart">
+      <ChartFrame title={t("reports.revenue.chart")} range={days(report)} testId="revenue-chart">
         <BarChart
           height={CHART_HEIGHT}
           skipAnimation
@@ -147,7 +151,7 @@ function RevenueView({ report }: { report: RevenueReport }) {
             { data: report.by_period.map((row) => -row.refunds), label: t("reports.revenue.refunds"), color: "#c62828", valueFormatter: (v) => money(v ?? 0) },
           ]}
         />
-      </ChartPaper>
+      </ChartFrame>
       <Stack direction="row" sx={{ gap: 2, flexWrap: "wrap" }}>
         <ReportTable
           title={t("reports.revenue.byProduct")}
@@ -174,34 +178,6 @@ function RevenueView({ report }: { report: RevenueReport }) {
   );
 }
 
-function Heatmap({ cells }: { cells: UsageReport["heatmap"] }) {
-  const { t } = useTranslation();
-  const weekdays = t("reports.weekdays", { returnObjects: true }) as string[];
-  const top = Math.max(0.0001, ...cells.map((cell) => cell.share));
-  return (
-    <Box sx={{ display: "grid", gridTemplateColumns: "40px repeat(24, minmax(18px, 1fr))", gap: "2px", fontSize: 11 }} data-testid="usage-heatmap">
-      <span />
-      {Array.from({ length: 24 }, (_, hour) => (
-        <Box key={hour} sx={{ textAlign: "center", color: "text.secondary" }}>
-          {hour}
-        </Box>
-      ))}
-      {weekdays.map((day, weekday) => [
-        <Box key={`d${weekday}`} sx={{ color: "text.secondary", alignSelf: "center" }}>
-          {day}
-        </Box>,
-        ...cells
-          .filter((cell) => cell.weekday === weekday)
-          .map((cell) => (
-            <Tooltip key={`${weekday}-${cell.hour}`} title={`${day} ${cell.hour}:00 · ${Math.round(cell.share * 100)} %`}>
-              <Box sx={{ height: 22, borderRadius: 0.5, bgcolor: "#1e88e5", opacity: 0.08 + 0.92 * (cell.share / top) }} />
-            </Tooltip>
-          )),
-      ])}
-    </Box>
-  );
-}
-
 function UsageView({ report }: { report: UsageReport }) {
   const { t } = useTranslation();
   const format = useFormat();
@@ -221,13 +197,13 @@ function UsageView({ report }: { report: UsageReport }) {
         <Figure label={t("reports.usage.average")} value={format.duration(report.average_ms)} />
         <Figure label={t("reports.usage.open")} value={String(report.open)} />
       </Figures>
-      <ChartPaper title={t("reports.usage.heatmap")}>
+      <ChartFrame title={t("reports.usage.heatmap")} range={days(report)} testId="usage-heatmap-chart">
         <Typography variant="body2" color="text.secondary" sx={{ mb: 1 }}>
           {t("reports.usage.heatmapHint")}
         </Typography>
         <Heatmap cells={report.heatmap} />
-      </ChartPaper>
-      <ChartPaper title={t("reports.usage.chart")} testId="usage-chart">
+      </ChartFrame>
+      <ChartFrame title={t("reports.usage.chart")} range={days(report)} testId="usage-chart">
         <BarChart
           height={CHART_HEIGHT}
           skipAnimation
@@ -235,7 +211,7 @@ function UsageView({ report }: { report: UsageReport }) {
           yAxis={[{ valueFormatter: (value: number) => `${Math.round(value / 3_600_000)} h`, width: 60 }]}
           series={[{ data: report.by_period.map((row) => row.used_ms), label: t("reports.usage.hours"), color: "#6a1b9a", valueFormatter: (v) => format.duration(v ?? 0) }]}
         />
-      </ChartPaper>
+      </ChartFrame>
       <Stack direction="row" sx={{ gap: 2, flexWrap: "wrap" }}>
         <ReportTable title={t("reports.usage.topHours")} columns={pcColumns("hours")} rows={report.pcs_by_hours.slice(0, 15)} testId="usage-top-pcs" />
         <ReportTable title={t("reports.usage.topRevenue")} columns={pcColumns("priced")} rows={report.pcs_by_revenue.slice(0, 15)} />
@@ -286,24 +262,24 @@ function MembersView({ report }: { report: MembersReport }) {
       </Figures>
       <Stack direction="row" sx={{ gap: 2, flexWrap: "wrap" }}>
         <Box sx={{ flex: "1 1 420px" }}>
-          <ChartPaper title={t("reports.members.chart")}>
+          <ChartFrame title={t("reports.members.chart")} range={days(report)} testId="members-chart">
             <BarChart
               height={CHART_HEIGHT}
               skipAnimation
               xAxis={[{ data: report.new_by_period.map((row) => row.period), scaleType: "band" }]}
               series={[{ data: report.new_by_period.map((row) => row.members), label: t("reports.members.new"), color: "#0b6e4f" }]}
             />
-          </ChartPaper>
+          </ChartFrame>
         </Box>
         <Box sx={{ flex: "1 1 420px" }}>
-          <ChartPaper title={t("reports.members.buckets")}>
+          <ChartFrame title={t("reports.members.buckets")} range={days(report)} testId="members-buckets-chart">
             <BarChart
               height={CHART_HEIGHT}
               skipAnimation
               xAxis={[{ data: report.balances.buckets.map((row) => t("reports.members.from", { amount: format.money(row.at_least) })), scaleType: "band" }]}
               series={[{ data: report.balances.buckets.map((row) => row.members), label: t("reports.columns.members"), color: "#f9a825" }]}
             />
-          </ChartPaper>
+          </ChartFrame>
         </Box>
       </Stack>
       <Stack direction="row" sx={{ gap: 2, flexWrap: "wrap" }}>
