@@ -13,6 +13,7 @@ from typing import Any
 
 from billing.ledger import voucher_account
 from hub.api.audit import AuditFilter
+from hub.api.inventory import MovementsFilter, StockFilter, listed_stock
 from hub.api.inventory_report import InventoryReportQuery, inventory_answer
 from hub.api.members import MemberFilter, member_search
 from hub.api.payments import HistoryQuery, history_filter
@@ -28,6 +29,7 @@ from hub.exports import lists
 from hub.exports.reports import ReportRows
 from hub.exports.table import Locale, RowSource
 from hub.exports.texts import word
+from hub.inventory.report import StockRow
 from hub.reports.calendar import day_of, zone
 
 
@@ -64,11 +66,20 @@ def _vouchers(ctx: HubContext, filters: NoFilters, locale: Locale) -> RowSource:
     return lists.VoucherRows(ctx.store, balances)
 
 
-def _products(ctx: HubContext, filters: ProductFilter, locale: Locale) -> RowSource:
-    def yes_no(value: bool) -> str:
-        return word("yes" if value else "no", locale.language)
+def _yes_no(locale: Locale) -> Callable[[bool], str]:
+    return lambda value: word("yes" if value else "no", locale.language)
 
-    return lists.ProductRows(ctx.store, not filters.all, yes_no)
+
+def _products(ctx: HubContext, filters: ProductFilter, locale: Locale) -> RowSource:
+    return lists.ProductRows(ctx.store, not filters.all, _yes_no(locale))
+
+
+def _stock(ctx: HubContext, filters: StockFilter, locale: Locale) -> RowSource:
+    async def listed() -> list[StockRow]:
+        _, rows = await listed_stock(ctx.store, ctx.money, filters)
+        return rows
+
+    return lists.StockRows(listed, _yes_no(locale))
 
 
 def _report(name: str) -> ExportKind:
@@ -131,6 +142,13 @@ KINDS: dict[str, ExportKind] = {
             Permission.PCS_READ,
             CommandFilter,
             lambda ctx, f, _: lists.CommandRows(ctx.store, f.pc_id),
+        ),
+        ExportKind("stock", Permission.INVENTORY_READ, StockFilter, _stock, printable=True),
+        ExportKind(
+            "stock_movements",
+            Permission.INVENTORY_READ,
+            MovementsFilter,
+            lambda ctx, f, _: lists.MovementRows(ctx.store, f.where()),
         ),
         *(_report(name) for name in FIGURES),
         ExportKind(

@@ -27,9 +27,10 @@ from hub.auth.permissions import Permission
 from hub.clock import now_ms
 from hub.errors import Refused
 from hub.inventory.keeper import Actor
-from hub.inventory.report import stock_rows
+from hub.inventory.report import StockRow, stock_rows
 from hub.inventory.stocktakes import Sheet
-from hub.store import BranchRecord
+from hub.money.service import MoneyService
+from hub.store import BranchRecord, Store
 from hub.store.stock import MovementFilter, StockMovement
 from hub.store.stock_items import StockItem
 from hub.store.stock_operations import OperationLine, StockOperation
@@ -61,8 +62,14 @@ class BranchQuery(QueryModel):
     branch: Name | None = Field(default=None, description="the branch (default: the hub's own)")
 
 
-class StockQuery(BranchQuery, Paging):
+class StockFilter(BranchQuery):
+    """The stock list's filters (also the ``stock`` export's)."""
+
     low: bool = Field(default=False, description="only products at or below their low-stock level")
+
+
+class StockQuery(StockFilter, Paging):
+    """The stock list's filters and paging."""
 
 
 class StockLevel(Answer):
@@ -88,6 +95,16 @@ class StockPage(Page[StockLevel]):
     value: int = Field(description="the stock on hand's value in all, minor units")
 
 
+async def listed_stock(
+    store: Store, money: MoneyService, filters: StockFilter
+) -> tuple[BranchRecord, list[StockRow]]:
+    """The branch named (404 if none) and the stock the list shows there, every row (a catalogue's counted
+    products: a few hundred at most)."""
+    branch = await money.branch(filters.branch)
+    rows = await stock_rows(store, branch.id)
+    return branch, [row for row in rows if row.low] if filters.low else rows
+
+
 @bp.get("/stock")
 @openapi.definition(
     summary="Stock on hand of each counted product at a branch, with its value and low-stock state",
@@ -97,10 +114,8 @@ class StockPage(Page[StockLevel]):
 @with_query(StockQuery)
 @answers(StockPage, errors=(404,))
 async def list_stock(request: Request, query: StockQuery) -> dict[str, Any]:
-    branch = await request.app.ctx.money.branch(query.branch)
-    rows = await stock_rows(request.app.ctx.store, branch.id)
-    if query.low:
-        rows = [row for row in rows if row.low]
+    ctx = request.app.ctx
+    branch, rows = await listed_stock(ctx.store, ctx.money, query)
     page = rows[query.offset : query.offset + query.limit]
     return {
         "items": [row.view() for row in page],
@@ -189,7 +204,9 @@ async def set_settings(request: Request, product_id: str) -> dict[str, Any]:
 # ---- movements ----------------------------------------------------------------------------------------
 
 
-class MovementsQuery(Paging):
+class MovementsFilter(QueryModel):
+    """The movements list's filters (also the ``stock_movements`` export's)."""
+
     branch: Name | None = None
     product_id: Name | None = None
     kind: Annotated[str, one_of(KINDS), enum_schema(KINDS)] | None = None
@@ -199,6 +216,21 @@ class MovementsQuery(Paging):
     )
     from_: Moment | None = Field(default=None, alias="from", description="from this time on")
     to: Moment | None = Field(default=None, description="before this time")
+
+    def where(self) -> MovementFilter:
+        return MovementFilter(
+            branch=self.branch,
+            product_id=self.product_id,
+            kind=self.kind,
+            staff=self.staff,
+            ref=self.ref,
+            since=self.from_,
+            until=self.to,
+        )
+
+
+class MovementsQuery(MovementsFilter, Paging):
+    """The movements list's filters and paging."""
 
 
 class Movement(Answer):
@@ -263,16 +295,7 @@ async def product_names(request: Request, product_ids: set[str]) -> dict[str, st
 @with_query(MovementsQuery)
 @answers(Page[Movement])
 async def list_movements(request: Request, query: MovementsQuery) -> dict[str, Any]:
-    where = MovementFilter(
-        branch=query.branch,
-        product_id=query.product_id,
-        kind=query.kind,
-        staff=query.staff,
-        ref=query.ref,
-        since=query.from_,
-        until=query.to,
-    )
-    found, total = await request.app.ctx.store.stock.page(where, skip=query.offset, limit=query.limit)
+    found, total = await request.app.ctx.store.stock.page(query.where(), skip=query.offset, limit=query.limit)
     names = await product_names(request, {m.product_id for m in found})
     return {"items": [movement_view(m, names) for m in found], "total": total}
 

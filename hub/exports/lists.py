@@ -1,5 +1,5 @@
 """The hub's lists as row sources: the same records and filters as their ``GET`` routes, oldest first,
-read through the repositories' streaming cursors (a batch at a time)."""
+read through the repositories' ``iterate`` (key-ordered pages: ``hub.store.keyset``)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,14 @@ from typing import Any
 
 from hub.exports import table as t
 from hub.exports.table import Column, Row
+from hub.inventory.report import StockRow
 from hub.member_contact import open_phone
 from hub.money.service import MoneyService
 from hub.money.shifts import ShiftService
 from hub.security.crypto import CipherError, FieldCipher
 from hub.store import HistoryFilter, MemberRecord, Store
 from hub.store.members import MemberSearch
+from hub.store.stock import MovementFilter
 
 # Records that need one more read each (a member's balance, a shift's figures) are read this many at once.
 CHUNK = 200
@@ -32,23 +34,26 @@ async def _chunked(records: AsyncIterator[Any], size: int = CHUNK) -> AsyncItera
 
 
 class PaymentRows:
+    """Payments and refunds, with the login of their member (``member_login``) beside the id."""
+
     columns: Sequence[Column] = (
-        t.text("receipt", 13),
+        t.text("receipt", 17),
         t.time("time"),
-        t.text("kind", 8),
+        t.text("kind", 9),
         t.text("purpose", 9),
         t.text("method", 8),
-        t.money("amount"),
+        t.money("amount", 16),
         t.text("currency", 5),
-        t.text("branch", 8),
-        t.text("staff", 10),
-        t.text("member_id", 12),
-        t.text("session_id", 12),
-        t.text("shift_id", 12),
-        t.text("terminal_ref", 10),
-        t.text("refund_of", 12),
-        t.text("reason", 20),
-        t.text("id", 12),
+        t.text("branch", 10),
+        t.text("staff", 12),
+        t.text("member_login", 14),
+        t.text("member_id", 12, printed=False),
+        t.text("session_id", 12, printed=False),
+        t.text("shift_id", 12, printed=False),
+        t.text("terminal_ref", 11),
+        t.text("refund_of", 12, printed=False),
+        t.text("reason", 24),
+        t.text("id", 12, printed=False),
     )
 
     def __init__(self, store: Store, where: HistoryFilter) -> None:
@@ -59,25 +64,28 @@ class PaymentRows:
         return int(total)
 
     async def rows(self) -> AsyncIterator[Row]:
-        async for tx in self._store.ledger.iterate(self._where):
-            yield (
-                tx.receipt_label,
-                tx.at,
-                tx.kind.value,
-                tx.purpose,
-                tx.method,
-                tx.amount,
-                tx.currency,
-                tx.branch,
-                tx.staff,
-                tx.member_id,
-                tx.session_id,
-                tx.shift_id,
-                tx.terminal_ref,
-                tx.refund_of,
-                tx.reason,
-                tx.id,
-            )
+        async for txs in _chunked(self._store.ledger.iterate(self._where)):
+            logins = await self._store.members.logins({tx.member_id for tx in txs if tx.member_id})
+            for tx in txs:
+                yield (
+                    tx.receipt_label,
+                    tx.at,
+                    tx.kind.value,
+                    tx.purpose,
+                    tx.method,
+                    tx.amount,
+                    tx.currency,
+                    tx.branch,
+                    tx.staff,
+                    logins.get(tx.member_id) if tx.member_id else None,
+                    tx.member_id,
+                    tx.session_id,
+                    tx.shift_id,
+                    tx.terminal_ref,
+                    tx.refund_of,
+                    tx.reason,
+                    tx.id,
+                )
 
 
 class SessionRows:
@@ -347,3 +355,111 @@ class CommandRows:
                 c.done_at,
                 c.id,
             )
+
+
+class StockRows:
+    """Stock on hand of each counted product at a branch, as ``GET /inventory/stock`` lists it (by category
+    and name): a catalogue's counted products, read once as that route reads them."""
+
+    columns: Sequence[Column] = (
+        t.text("name", 24),
+        t.text("category", 14),
+        t.integer("on_hand"),
+        t.money("stock_value"),
+        t.money("average_cost"),
+        t.money("last_cost"),
+        t.integer("low_level"),
+        t.text("low", 8),
+        t.time("last_moved_at"),
+        t.text("product_id", 12, printed=False),
+    )
+
+    def __init__(
+        self, listed: Callable[[], Awaitable[list[StockRow]]], yes_no: Callable[[bool], str]
+    ) -> None:
+        self._listed, self._yes_no = listed, yes_no
+        self._rows: list[StockRow] | None = None
+
+    async def _read(self) -> list[StockRow]:
+        if self._rows is None:
+            self._rows = await self._listed()
+        return self._rows
+
+    async def count(self) -> int:
+        return len(await self._read())
+
+    async def rows(self) -> AsyncIterator[Row]:
+        for row in await self._read():
+            yield (
+                row.name,
+                row.product.category if row.product else "",
+                row.level.on_hand,
+                row.level.value,
+                row.level.average_cost,
+                row.level.last_cost,
+                row.item.low_stock,
+                self._yes_no(row.low),
+                row.level.at or None,
+                row.item.product_id,
+            )
+
+
+class MovementRows:
+    """Stock movements with the same filters as ``GET /inventory/movements``, oldest first, each with its
+    product's name (read a chunk at a time) and the stock on hand after it."""
+
+    columns: Sequence[Column] = (
+        t.time("time"),
+        t.text("branch", 10),
+        t.text("name", 22),
+        t.text("kind", 12),
+        t.integer("quantity"),
+        t.integer("on_hand"),
+        t.money("value_at_cost"),
+        t.money("revenue"),
+        t.money("unit_cost"),
+        t.text("staff", 12),
+        t.text("reason", 18),
+        t.text("counted_by", 12),
+        t.text("counterpart", 10),
+        t.text("ref", 12, printed=False),
+        t.text("voided", 12, printed=False),
+        t.text("product_id", 12, printed=False),
+        t.text("id", 12, printed=False),
+    )
+
+    def __init__(self, store: Store, where: MovementFilter) -> None:
+        self._store, self._where = store, where
+
+    async def count(self) -> int:
+        _, total = await self._store.stock.page(self._where, skip=0, limit=1)
+        return total
+
+    async def rows(self) -> AsyncIterator[Row]:
+        names: dict[str, str] = {}  # a catalogue's products: each read once, at its first movement
+        async for movements in _chunked(self._store.stock.iterate(self._where)):
+            unseen = sorted({m.product_id for m in movements} - names.keys())
+            products = await self._store.products.by_ids(unseen)
+            # A removed product is named by its id, as the list names it.
+            names.update({i: products[i].name if i in products else i for i in unseen})
+            for m in movements:
+                details = m.details
+                yield (
+                    m.at,
+                    m.branch,
+                    names[m.product_id],
+                    m.kind.value,
+                    m.quantity,
+                    m.level.on_hand,
+                    m.value,
+                    m.revenue,
+                    details.unit_cost,
+                    details.staff,
+                    details.reason,
+                    details.counted_by,
+                    details.counterpart,
+                    details.ref,
+                    details.voided,
+                    m.product_id,
+                    m.id,
+                )

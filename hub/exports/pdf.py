@@ -4,6 +4,7 @@ Rows are drawn straight onto reportlab's canvas as they arrive, a page at a time
 table for the whole export (a platypus story holds every row until it is laid out). Each row is one line:
 text cut to its column with an ellipsis, numbers on the right, money and times as receipts print them.
 The column headings repeat on every page; the first page carries the title, the branch and the filters.
+Columns that are ids for programs (``Column.printed``) are left out, so the others are wide enough.
 Wide tables turn the page to landscape. An export of several tables (a report) prints them one after
 another, each under its title, its headings repeated on the pages it runs over.
 
@@ -75,20 +76,31 @@ def printed_cell(value: Cell, kind: ColumnType, sheet: Sheet) -> str:
     return str(value).replace("\n", " ")
 
 
-def _chars(columns: Sequence[Column]) -> list[int]:
-    return [column.width or _CHARS[column.type] for column in columns]
+def _chars(columns: Sequence[Column], titles: Sequence[str]) -> list[int]:
+    """Each column's share of the width, in characters: its own (or its type's), or its heading's in the
+    export's language (bold, so two more), whichever is wider."""
+    return [
+        max(column.width or _CHARS[column.type], len(title) + 2)
+        for column, title in zip(columns, titles, strict=True)
+    ]
+
+
+def _printed(columns: Sequence[Column]) -> list[int]:
+    """The indexes of the columns a page shows (not the ids for programs)."""
+    return [index for index, column in enumerate(columns) if column.printed]
 
 
 class PdfWriter:
     def __init__(self, path: Path, sheet: Sheet, scratch: Path) -> None:
         self._sheet = sheet
         self._regular, self._bold = receipt_fonts()
-        widest = max(sum(_chars(table.columns)) for table in sheet.parts)
+        widest = max(sum(_chars(*self._printed_of(table.columns))) for table in sheet.parts)
         size = landscape(A4) if widest > _PORTRAIT_CHARS else A4
         self._width, self._height = size
         self._canvas = Canvas(str(path), pagesize=size, pageCompression=1)
         self._canvas.setTitle(sheet.title)
         self._table = -1
+        self._shown: list[int] = []  # the indexes of the current table's printed columns
         self._kinds: list[ColumnType] = []
         self._widths: list[float] = []
         self._titles: list[str] = []
@@ -97,6 +109,11 @@ class PdfWriter:
         self._y = 0.0
         self._start_page(headings=False)
         self._reach(0)
+
+    def _printed_of(self, columns: Sequence[Column]) -> tuple[list[Column], list[str]]:
+        """The columns a page shows and their headings."""
+        shown = [columns[i] for i in _printed(columns)]
+        return shown, self._sheet.titles_of(shown)
 
     # ---- pages --------------------------------------------------------------------------------
 
@@ -145,11 +162,12 @@ class PdfWriter:
         while self._table < index:
             self._table += 1
             table = self._sheet.parts[self._table]
-            chars = _chars(table.columns)
+            self._shown = _printed(table.columns)
+            columns, self._titles = self._printed_of(table.columns)
+            chars = _chars(columns, self._titles)
             usable = self._width - 2 * MARGIN
             self._widths = [usable * c / sum(chars) for c in chars]
-            self._kinds = [column.type for column in table.columns]
-            self._titles = self._sheet.titles_of(table.columns)
+            self._kinds = [column.type for column in columns]
             if not self._sheet.tables:
                 self._headings()
                 continue
@@ -187,8 +205,9 @@ class PdfWriter:
                 self._end_page()
                 self._start_page()
             self._y -= LEADING
+            shown = [row[i] for i in self._shown]
             cells = [
-                printed_cell(value, kind, self._sheet) for value, kind in zip(row, self._kinds, strict=True)
+                printed_cell(value, kind, self._sheet) for value, kind in zip(shown, self._kinds, strict=True)
             ]
             self._draw_row(self._y, cells)
             self._rows += 1

@@ -47,19 +47,21 @@ Row = tuple[Cell, ...]
 @dataclass(frozen=True)
 class Column:
     """A column: ``key`` is its machine name (the CSV header; money columns add ``_minor``), its title
-    comes from ``hub.exports.texts`` in the export's language; ``width`` in characters (0: by type)."""
+    comes from ``hub.exports.texts`` in the export's language; ``width`` in characters (0: by type).
+    ``printed=False`` leaves it out of a PDF: an id for programs, which a page has no room to show."""
 
     key: str
     type: ColumnType = ColumnType.TEXT
     width: int = 0
+    printed: bool = True
 
     @property
     def csv_header(self) -> str:
         return f"{self.key}_minor" if self.type is ColumnType.MONEY else self.key
 
 
-def text(key: str, width: int = 0) -> Column:
-    return Column(key, ColumnType.TEXT, width)
+def text(key: str, width: int = 0, *, printed: bool = True) -> Column:
+    return Column(key, ColumnType.TEXT, width, printed)
 
 
 def integer(key: str, width: int = 0) -> Column:

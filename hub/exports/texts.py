@@ -26,6 +26,8 @@ _WORDS: Mapping[str, tuple[str, str, str]] = MappingProxyType(
         "kind:products": ("Products", "Товары", "Mahsulotlar"),
         "kind:vouchers": ("Vouchers", "Ваучеры", "Vaucherlar"),
         "kind:commands": ("PC commands", "Команды ПК", "Kompyuter buyruqlari"),
+        "kind:stock": ("Stock on hand", "Остатки на складе", "Ombordagi qoldiq"),
+        "kind:stock_movements": ("Stock movements", "Движения товаров", "Tovar harakatlari"),
         # PDF labels
         "page": ("Page", "Стр.", "Sahifa"),
         "branch": ("Branch", "Филиал", "Filial"),
@@ -45,7 +47,8 @@ _WORDS: Mapping[str, tuple[str, str, str]] = MappingProxyType(
         "col:currency": ("Currency", "Валюта", "Valyuta"),
         "col:branch": ("Branch", "Филиал", "Filial"),
         "col:staff": ("Staff", "Сотрудник", "Xodim"),
-        "col:member_id": ("Member", "Клиент", "Mijoz"),
+        "col:member_id": ("Member ID", "ID клиента", "Mijoz ID"),
+        "col:member_login": ("Member", "Клиент", "Mijoz"),
         "col:session_id": ("Session", "Сеанс", "Seans"),
         "col:shift_id": ("Shift", "Смена", "Smena"),
         "col:terminal_ref": ("Terminal ref", "Код терминала", "Terminal kodi"),
@@ -190,6 +193,17 @@ _WORDS: Mapping[str, tuple[str, str, str]] = MappingProxyType(
         "col:on_hand": ("On hand", "Остаток", "Qoldiq"),
         "col:low_level": ("Low at", "Порог", "Chegara"),
         "col:stock_value": ("Stock value", "Стоимость остатка", "Qoldiq qiymati"),
+        # stock (hub.exports.lists: StockRows, MovementRows)
+        "col:average_cost": ("Average cost", "Средняя себестоимость", "O'rtacha tannarx"),
+        "col:last_cost": ("Last cost", "Последняя закупка", "Oxirgi xarid narxi"),
+        "col:low": ("Low", "Мало", "Kam"),
+        "col:last_moved_at": ("Last moved", "Последнее движение", "Oxirgi harakat"),
+        "col:value_at_cost": ("At cost", "По себестоимости", "Tannarx bo'yicha"),
+        "col:unit_cost": ("Unit cost", "Цена закупки", "Birlik tannarxi"),
+        "col:counted_by": ("Counted by", "Кто считал", "Kim sanagan"),
+        "col:counterpart": ("Other branch", "Другой филиал", "Boshqa filial"),
+        "col:ref": ("Reference", "Основание", "Asos"),
+        "col:voided": ("Voids", "Отменяет", "Bekor qiladi"),
     }
 )
 _INDEX = {"en": 0, "ru": 1, "uz": 2}

@@ -229,6 +229,8 @@ SOURCES = (
     lists.ProductRows,
     lists.VoucherRows,
     lists.CommandRows,
+    lists.StockRows,
+    lists.MovementRows,
 )
 
 

@@ -7577,10 +7577,10 @@ export interface operations {
                     format: "csv" | "pdf" | "xlsx";
                     /**
                      * Kind
-                     * @description what to export: a list (payments, sessions, members, audit, shifts, products, vouchers, commands) or a report (report_takings, report_revenue, report_usage, report_members, report_staff, report_inventory: a table per section)
+                     * @description what to export: a list (payments, sessions, members, audit, shifts, products, vouchers, commands, stock, stock_movements) or a report (report_takings, report_revenue, report_usage, report_members, report_staff, report_inventory: a table per section)
                      * @enum {string}
                      */
-                    kind: "audit" | "commands" | "members" | "payments" | "products" | "report_inventory" | "report_members" | "report_revenue" | "report_staff" | "report_takings" | "report_usage" | "sessions" | "shifts" | "vouchers";
+                    kind: "audit" | "commands" | "members" | "payments" | "products" | "report_inventory" | "report_members" | "report_revenue" | "report_staff" | "report_takings" | "report_usage" | "sessions" | "shifts" | "stock" | "stock_movements" | "vouchers";
                 };
             };
         };
