@@ -6,8 +6,10 @@ describe("reportExportFilters", () => {
   it("sends the page's range and grouping, as the report's route takes them", () => {
     expect(reportExportFilters("takings", { from: "2026-11-01", to: "2026-11-30", group: "week" })).toEqual({ from: "2026-11-01", to: "2026-11-30", group: "week" });
   });
-  it("leaves out the days the URL does not name, and the grouping staff has not", () => {
-    expect(reportExportFilters("staff", { group: "month" })).toEqual({});
-    expect(reportExportFilters("usage", { to: "2026-11-30", group: "day" })).toEqual({ to: "2026-11-30", group: "day" });
+  it("names the days the page shows when the URL names none, and leaves out the grouping staff has not", () => {
+    const answered = { first_day: "2026-11-24", last_day: "2026-11-30" };
+    expect(reportExportFilters("staff", { group: "month" }, answered)).toEqual({ from: "2026-11-24", to: "2026-11-30" });
+    expect(reportExportFilters("usage", { to: "2026-11-29", group: "day" }, answered)).toEqual({ from: "2026-11-24", to: "2026-11-29", group: "day" });
+    expect(reportExportFilters("members", { group: "day" })).toEqual({ group: "day" });
   });
 });

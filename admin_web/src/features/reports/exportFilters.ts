@@ -2,7 +2,12 @@
 import type { ExportFilters } from "../../api/exports";
 import type { ReportFilter, ReportKind } from "./api";
 
-/** The days the URL names and the grouping (staff has none). */
-export function reportExportFilters(kind: ReportKind, { from, to, group }: ReportFilter): ExportFilters {
-  return { ...(from ? { from } : {}), ...(to ? { to } : {}), ...(kind === "staff" ? {} : { group }) };
+/**
+ * The days the URL names, else those the page's answer covers (so the file, and its PDF's heading, name
+ * the days shown), and the grouping (staff has none).
+ */
+export function reportExportFilters(kind: ReportKind, { from, to, group }: ReportFilter, answered?: { first_day: string; last_day: string }): ExportFilters {
+  const first = from ?? answered?.first_day;
+  const last = to ?? answered?.last_day;
+  return { ...(first ? { from: first } : {}), ...(last ? { to: last } : {}), ...(kind === "staff" ? {} : { group }) };
 }

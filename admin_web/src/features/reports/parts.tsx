@@ -99,7 +99,7 @@ export function RangeBar({ filter, onChange, answered, grouping = true }: RangeB
           </Typography>
         )}
         <Box sx={{ ml: "auto" }}>
-          <ReportExportMenu filter={filter} />
+          <ReportExportMenu filter={filter} answered={answered} />
         </Box>
       </Stack>
     </Paper>
