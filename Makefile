@@ -81,7 +81,7 @@ fuzz: $(FUZZ_STAMP) system-deps
 	$(BIN)/python tests/fuzz.py $(FUZZ_ARGS)
 
 bench: $(STAMP) system-deps
-	$(BIN)/python bench/ingest.py
+	$(BIN)/python -m bench.ingest
 
 clean:
 	rm -rf $(VENV) .data .mypy_cache .ruff_cache .pytest_cache admin_web/node_modules admin_web/dist

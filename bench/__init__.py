@@ -1,1 +1,1 @@
-"""Benchmarks that print figures; run them directly, e.g. `python bench/ingest.py`."""
+"""Benchmarks that print figures, e.g. `python bench/soak.py` or `python -m bench.ingest`."""

@@ -33,7 +33,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import math
 import os
 import random
 import secrets
@@ -42,8 +41,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections import Counter
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,20 +51,26 @@ import httpx
 import psutil
 from redis.asyncio import Redis
 
-from bench.ingest import cpu_percent, cpu_snapshot, hub_tls, login, metric_value, percentile
+from bench.harness import (
+    Latency,
+    cpu_percent,
+    cpu_snapshot,
+    hub_tls,
+    load_status,
+    login,
+    metric_value,
+    open_loop,
+    progress,
+    start_hubs,
+    start_load,
+    until,
+)
 from icafe.stack import LocalStack, StackConfig
-from icafe.supervisor import ServiceSpec, free_port
+from icafe.supervisor import free_port
 from protocol import Command, CommandType, encode
 
 COMMAND_TIMEOUT_S = 10.0
-# A hub's start-up may take minutes on a machine shared by many.
-HUB_START_S = 300.0
 ACK_FILTER = "icafe/v1/+/pc/+/cmd-ack"
-POLL_S = 0.5
-
-
-class BenchmarkError(RuntimeError):
-    """The benchmark could not complete; the message says what went wrong."""
 
 
 @dataclass(frozen=True)
@@ -81,22 +85,6 @@ class Options:
     data_dir: Path | None
     as_json: bool
     gc_tuning: bool = True
-
-
-@dataclass
-class Latency:
-    """Client-side latency of one kind of request, from when each was due."""
-
-    sent: int = 0
-    ok: int = 0
-    p50_ms: float | None = None
-    p99_ms: float | None = None
-    max_ms: float | None = None
-    failures: dict[str, int] = field(default_factory=dict)
-    failure_examples: dict[str, str] = field(default_factory=dict)
-    # Per request, over the phase (the telemetry's own included: compare with the bare phases).
-    store_round_trips: float | None = None
-    redis_commands: float | None = None
 
 
 @dataclass
@@ -167,10 +155,6 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
     )
 
 
-def progress(message: str) -> None:
-    print(f"[bench] {message}", file=sys.stderr, flush=True)
-
-
 # ---- the stack and the load --------------------------------------------------------------------
 
 
@@ -188,107 +172,6 @@ def build_stack(options: Options, data_dir: Path) -> LocalStack:
         },
     )
     return LocalStack(config)
-
-
-def start_hubs(stack: LocalStack, count: int) -> list[str]:
-    """The hubs' API URLs: the first on the stack's port, the others on ports of their own."""
-    stack.start_infrastructure()
-    stack.start_hub(ready_timeout_s=HUB_START_S)
-    urls = [stack.api_url]
-    for index in range(2, count + 1):
-        port = free_port()
-        stack.start_hub(f"hub-{index}", port, ready_timeout_s=HUB_START_S)
-        urls.append(f"http://127.0.0.1:{port}")
-    return urls
-
-
-def status_path(stack: LocalStack, index: int) -> Path:
-    return stack.data_dir / f"load-{index}.json"
-
-
-def start_load(stack: LocalStack, options: Options) -> list[Path]:
-    """``--publishers`` processes of ``icafe load-publish`` sharing the PCs and the telemetry rate."""
-    per = math.ceil(options.pcs / options.publishers)
-    paths = []
-    for index in range(options.publishers):
-        first = 1 + index * per
-        count = min(per, options.pcs - first + 1)
-        path = status_path(stack, index)
-        argv = [sys.executable, "-m", "icafe", "load-publish", "--certs", str(stack.certs_dir)]
-        argv += ["--port", str(stack.ports.broker), "--site", stack.config.site]
-        argv += ["--first", str(first), "--count", str(count), "--rate", str(count / options.telemetry_s)]
-        argv += ["--status", str(path)]
-        stack.supervisor.start(
-            ServiceSpec(
-                name=f"load-{index}", argv=argv, log_path=stack.log(f"load-{index}"), ready=lambda: True
-            )
-        )
-        paths.append(path)
-    return paths
-
-
-def load_status(paths: Sequence[Path]) -> dict[str, float]:
-    """The load processes' counters, summed (a process that has not written yet counts nothing)."""
-    total: Counter[str] = Counter()
-    for path in paths:
-        try:
-            status = json.loads(path.read_text())
-        except (OSError, ValueError):
-            continue
-        for key in ("connected", "sent", "missed", "commands_answered"):
-            total[key] += status.get(key, 0)
-    return dict(total)
-
-
-async def until(
-    check: Callable[[], Awaitable[bool]], timeout_s: float, what: str, stack: LocalStack
-) -> float:
-    started = time.monotonic()
-    while not await check():
-        dead = [name for name, s in stack.supervisor.services.items() if not s.alive()]
-        if dead:
-            raise BenchmarkError(f"{', '.join(dead)} exited while waiting for {what}")
-        if time.monotonic() - started > timeout_s:
-            raise BenchmarkError(f"not within {timeout_s:.0f} s: {what}")
-        await asyncio.sleep(POLL_S)
-    return round(time.monotonic() - started, 2)
-
-
-# ---- open-loop requests --------------------------------------------------------------------------
-
-Request = Callable[[int], Awaitable[tuple[str, str]]]  # the i-th request: (outcome, detail); "ok" is ok
-
-
-async def open_loop(rate: float, count: int, request: Request) -> Latency:
-    """``count`` requests started at ``rate`` a second whatever the answers; timed from when it was due."""
-    loop = asyncio.get_running_loop()
-    start = loop.time() + 0.05
-    results: list[tuple[str, str, float]] = []
-
-    async def timed(index: int, due: float) -> None:
-        try:
-            outcome, detail = await request(index)
-        except Exception as exc:
-            outcome, detail = type(exc).__name__, str(exc)[:200]
-        results.append((outcome, detail, (loop.time() - due) * 1000))
-
-    tasks = []
-    for index in range(count):
-        due = start + index / rate
-        await asyncio.sleep(max(0.0, due - loop.time()))
-        tasks.append(asyncio.create_task(timed(index, due)))
-    await asyncio.gather(*tasks)
-    latencies = sorted(ms for outcome, _, ms in results if outcome == "ok")
-    figures = Latency(sent=count, ok=len(latencies))
-    for outcome, detail, _ in results:
-        if outcome != "ok":
-            figures.failures[outcome] = figures.failures.get(outcome, 0) + 1
-            figures.failure_examples.setdefault(outcome, detail)
-    if latencies:
-        figures.p50_ms = round(percentile(latencies, 0.50), 1)
-        figures.p99_ms = round(percentile(latencies, 0.99), 1)
-        figures.max_ms = round(latencies[-1], 1)
-    return figures
 
 
 class BareCommands:
@@ -380,7 +263,8 @@ async def benchmark(stack: LocalStack, options: Options, figures: Figures) -> No
         token = await login(first, stack.secrets["admin_password"])
         headers = {"Authorization": f"Bearer {token}"}
         progress(f"connecting {options.pcs} PCs over {options.publishers} load processes")
-        paths = start_load(stack, options)
+        rate = options.pcs / options.telemetry_s
+        paths = start_load(stack, pcs=options.pcs, publishers=options.publishers, rate=rate)
 
         async def connected() -> bool:
             return load_status(paths).get("connected", 0) >= options.pcs

@@ -1,43 +1,44 @@
-"""The ingest benchmark: how many simulated PCs one hub keeps up with, and how fast commands go round.
+"""The ingest benchmark: where the hub itself saturates on telemetry, against what the broker delivers to a
+bare subscriber, and whether commands are delayed meanwhile.
 
 Usage::
 
-    python bench/ingest.py [--pcs N] [--telemetry-s S] [--duration S] [--commands K] [--data-dir DIR] [--json]
+    python -m bench.ingest [--hubs N] [--publishers P] [--pcs K] [--rates 2000,5000,10000,15000]
+                           [--window S] [--settle S] [--command-rate R] [--json]
 
-What is measured, and how:
+What it does:
 
-* The benchmark starts its own local stack (Mosquitto with mutual TLS, Redis, the embedded store, the
-  hub) on loopback ports, with all state in a fresh temporary data directory.
-* **enroll**: ``LocalStack.start_simulator`` writes the N PCs' agent bundles, then spawns the simulator
-  process (milliseconds); the duration of that call is the enrollment. The certificates themselves are
-  issued when the stack starts (``LocalStack.prepare``), so that the broker's access list admits every PC
-  from its first start.
-* **all PCs online after**: the time from the simulator process's launch (N agents, one TLS connection
-  each) until the hub has marked all N PCs ``online`` in the Redis presence hash ``icafe:presence``
-  (polled with HGETALL): agents, broker and the hub's status handling end to end. For comparison, the
-  bare subscriber below also reads every PC's own retained ``status``: when all say ``online``, the
-  agents have connected, whatever the hub's lag.
-* After a warm-up of one telemetry interval, over the measurement window:
+* starts its own local stack (Mosquitto with mutual TLS, Redis, the embedded store, N hub processes behind
+  the broker's shared subscription; ``--hubs 0``: none, to measure the load alone) in a fresh temporary
+  data directory;
+* connects K PCs with P processes of ``icafe load-publish`` (each PC with its own certificate; each sends
+  its hello, then telemetry open-loop at the rate a control file says, spread over its PCs) and starts
+  ``icafe load-count``, a plain non-shared subscriber to every PC's telemetry (the hub's certificate);
+* once every PC is on record at the hubs, offers each rate of the sweep in turn (the control file), lets it
+  settle, then over a window measures:
 
-  - **bare subscriber**: a plain MQTT client in this process, using the hub's certificate and a
-    non-shared subscription to ``icafe/v1/+/pc/+/telemetry``, counts the telemetry messages the broker
-    delivers; this is what the broker and agents produce, without any hub work.
-  - **hub ingests**: the difference of the hub's ``icafe_telemetry_ingested_total`` counter
-    (``GET /metrics``: readings accepted, each on the live feed) between the start and the end of the
-    window; the ratio hub/bare shows whether the hub keeps up. **Stored** is
-    ``icafe_telemetry_persisted_total``: the bounded history (one sample per PC every
-    ``telemetry_sample_s``, ``hub.mqtt.telemetry_plan``), not every reading.
-  - the hub's telemetry backlog (``icafe_mqtt_intake_backlog{lane="telemetry"}``: received, not yet
-    handled), sampled every second; a backlog that keeps growing means the hub falls behind, and beyond
-    its cap telemetry is shed (``dropped``, reason ``shed``).
-  - the CPU share of every process in the window (100 % = one core), to show where the time goes.
+  - **sent** and **missed** by the load (what it could not send in time is counted, never owed), and what
+    the **bare** subscriber received: the broker's delivery without any hub work;
+  - what the hubs **received** (``icafe_mqtt_messages_in_total{kind="telemetry"}``), **accepted**
+    (``icafe_telemetry_ingested_total``: each reading handled and on the live feed), **shed**
+    (``icafe_mqtt_messages_dropped_total{reason="shed"}``: the oldest readings dropped when the hub's
+    telemetry queue is full) and **stored** (``icafe_telemetry_persisted_total``: the bounded history, one
+    sample per PC every 30 s by design), summed over the hubs; the telemetry backlog
+    (``icafe_mqtt_intake_backlog{lane="telemetry"}``) sampled every 5 s;
+  - every process's CPU share (100 % = one core);
+  - the round trip of ``message`` commands (``POST /api/v1/pcs/{id}/commands``, round-robin over the hubs)
+    offered open-loop at R a second meanwhile, timed from when each was due, and of ``GET /healthz`` at
+    the same rate (the hubs' HTTP path without the command's work: how late their event loops answer).
 
-* **command round trip**: K ``message`` commands, ``POST /api/v1/pcs/{id}/commands``, to random online
-  PCs with a few requests in flight; the client-side latency of each 200 answer (publish, agent,
-  acknowledgement, hub) gives p50/p99/max; every other outcome counts as a failure.
+* **hub/bare** of a step is accepted over received by the bare subscriber. The **saturation point** is the
+  highest step at which it is at least 0.9; ``hub_to_bare_at_saturation`` is that ratio at the step where
+  the bare subscriber received the most (the most this machine delivers: the figure of merit).
+  ``command_p50_ms`` and ``command_p99_ms`` are over the steps
+  beyond the saturation point (every step when the hubs never saturated): commands while telemetry is shed.
 
-Every wait is bounded; the stack is always stopped at the end. The data directory is removed unless it
-was given with ``--data-dir`` or the run failed (then its logs are kept for inspection).
+Rates come from counters over the time between the processes' own status writes (twice a second), so
+that a window's edges do not bias them. ``--json`` prints one object. The exit status is 1 when a step
+failed; the data directory, with ``logs/``, is then kept.
 """
 
 from __future__ import annotations
@@ -46,533 +47,370 @@ import argparse
 import asyncio
 import contextlib
 import json
-import math
 import os
 import random
 import secrets
 import shutil
-import ssl
 import sys
 import tempfile
 import time
-from collections import Counter
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import aiomqtt
 import httpx
 import psutil
-from redis.asyncio import Redis
 
+from bench.harness import (
+    Latency,
+    Outcome,
+    cpu_percent,
+    cpu_snapshot,
+    latency,
+    login,
+    metric_sum,
+    open_loop,
+    open_loop_outcomes,
+    progress,
+    scrape,
+    set_rate,
+    start_count,
+    start_hubs,
+    start_load,
+    until,
+)
+from icafe.load import statuses
 from icafe.stack import LocalStack, StackConfig
 from icafe.supervisor import free_port
-from protocol.transport import tls_context
-from provisioning import HUB_IDENTITY
 
-TELEMETRY_FILTER = "icafe/v1/+/pc/+/telemetry"
-STATUS_FILTER = "icafe/v1/+/pc/+/status"
-PRESENCE_KEY = "icafe:presence"
-PERSISTED_METRIC = "icafe_telemetry_persisted_total"
-INGESTED_METRIC = "icafe_telemetry_ingested_total"
-BACKLOG_METRIC = "icafe_mqtt_intake_backlog"
-RECEIVED_METRIC = "icafe_mqtt_messages_in_total"
-DROPPED_METRIC = "icafe_mqtt_messages_dropped_total"
+KEEPS_UP = 0.9  # accepted / bare received at or above this: the hubs keep up
 COMMAND_TIMEOUT_S = 10.0
-COMMANDS_IN_FLIGHT = 10
-POLL_S = 0.5
-BACKLOG_SAMPLE_S = 1.0
-
-
-class BenchmarkError(RuntimeError):
-    """The benchmark could not complete; the message says what went wrong."""
-
-
-# ---- options and figures -----------------------------------------------------------------------
+# Every scrape costs the hub (its frozen-objects gauge walks them all): sampled sparingly.
+BACKLOG_SAMPLE_S = 5.0
+DEFAULT_RATES = (500, 1000, 1500, 2000, 3000, 5000, 10000)
 
 
 @dataclass(frozen=True)
 class Options:
+    hubs: int
+    publishers: int
     pcs: int
-    telemetry_s: float
-    duration_s: float
-    commands: int
+    rates: tuple[float, ...]
+    window_s: float
+    settle_s: float
+    command_rate: float
     data_dir: Path | None
-    online_timeout_s: float
-    warmup_s: float
     as_json: bool
 
 
 @dataclass
-class CommandFigures:
-    sent: int = 0
-    ok: int = 0
-    p50_ms: float | None = None
-    p99_ms: float | None = None
-    max_ms: float | None = None
-    failures: int = 0
-    failure_kinds: dict[str, int] = field(default_factory=dict)
-    # The first answer of each failure kind, shortened: says why, e.g. which permission was missing.
-    failure_examples: dict[str, str] = field(default_factory=dict)
+class Step:
+    """One rate of the sweep, over its window (msg/s unless said otherwise)."""
+
+    offered: float
+    window_s: float = 0.0
+    sent: float = 0.0
+    missed: float = 0.0
+    bare: float = 0.0
+    hub_received: float = 0.0
+    # What the bare subscriber received and the hubs did not: the broker dropped it (its queue per client).
+    lost_before_hubs: float = 0.0
+    accepted: float = 0.0
+    shed: float = 0.0
+    stored: float = 0.0
+    backlog_max: float = 0.0
+    backlog_end: float = 0.0
+    hub_to_bare: float | None = None
+    cpu_percent: dict[str, float] = field(default_factory=dict)
+    # Each hub's resident memory at the end of the step: what it holds that no backlog gauge shows.
+    hub_rss_mib: list[float] = field(default_factory=list)
+    commands: Latency = field(default_factory=Latency)
+    # GET /healthz at the same rate: the hubs' HTTP path without a command's work (its event loop's delay).
+    healthz: Latency = field(default_factory=Latency)
 
 
 @dataclass(frozen=True)
-class Backlog:
-    """Telemetry received by the hub but not yet persisted, sampled through the window."""
-
-    start: float
-    max: float
-    end: float
+class Saturation:
+    saturation_msg_s: float | None  # the highest step offered at which the hubs kept up
+    hub_max_accepted_msg_s: float | None
+    hub_to_bare_at_saturation: float | None  # at the step where the bare subscriber received the most
 
 
-@dataclass
-class Figures:
-    pcs: int
-    telemetry_s: float
-    window_s: float
-    cores: int
-    expected_msg_s: float
-    enroll_s: float | None = None
-    announced_online_s: float | None = None
-    online_after_s: float | None = None
-    bare_msg_s: float | None = None
-    hub_received_msg_s: float | None = None
-    hub_ingested_msg_s: float | None = None
-    hub_persisted_msg_s: float | None = None
-    ratio: float | None = None
-    hub_backlog: Backlog | None = None
-    hub_dropped: dict[str, float] = field(default_factory=dict)
-    cpu_percent: dict[str, float] = field(default_factory=dict)
-    commands: CommandFigures = field(default_factory=CommandFigures)
+def saturation(steps: Sequence[Step]) -> Saturation:
+    """Where the hubs stop keeping up with what the broker delivers (see the module docstring)."""
+    measured = [s for s in steps if s.hub_to_bare is not None]
+    if not measured:
+        return Saturation(None, None, None)
+    kept_up = [s.offered for s in measured if s.hub_to_bare is not None and s.hub_to_bare >= KEEPS_UP]
+    heaviest = max(measured, key=lambda s: s.bare)
+    return Saturation(
+        saturation_msg_s=max(kept_up) if kept_up else None,
+        hub_max_accepted_msg_s=max(s.accepted for s in measured),
+        hub_to_bare_at_saturation=heaviest.hub_to_bare,
+    )
+
+
+def beyond_saturation(steps: Sequence[Step]) -> list[int]:
+    """The steps (indexes) offered more than the saturation point; all of them if the hubs never saturated
+    (or kept up nowhere)."""
+    point = saturation(steps).saturation_msg_s
+    beyond = [i for i, s in enumerate(steps) if point is not None and s.offered > point]
+    return beyond or list(range(len(steps)))
+
+
+def counter_rate(before: Sequence[dict[str, Any]], after: Sequence[dict[str, Any]], key: str) -> float:
+    """A counter's rate summed over processes, each over the time between its own two status writes."""
+    earlier = {status["pid"]: status for status in before if "at" in status}
+    total = 0.0
+    for status in after:
+        first = earlier.get(status.get("pid"))
+        if first is None or "at" not in status or status["at"] <= first["at"]:
+            continue
+        total += (status.get(key, 0) - first.get(key, 0)) / (status["at"] - first["at"])
+    return total
+
+
+def parse_rates(text: str) -> tuple[float, ...]:
+    """``--rates``: msg/s separated by commas."""
+    try:
+        rates = tuple(float(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        rates = ()
+    if not rates or min(rates) <= 0:
+        raise ValueError("--rates: positive msg/s separated by commas, e.g. 2000,5000,10000")
+    return rates
 
 
 def parse_args(argv: Sequence[str] | None = None) -> Options:
     parser = argparse.ArgumentParser(description="icafe ingest benchmark (see the module docstring)")
-    parser.add_argument("--pcs", type=int, default=2000, help="simulated PCs (default 2000)")
-    parser.add_argument("--telemetry-s", type=float, default=5.0, help="telemetry interval per PC")
-    parser.add_argument("--duration", type=float, default=30.0, help="measurement window in seconds")
-    parser.add_argument("--commands", type=int, default=200, help="commands for the round-trip test")
+    parser.add_argument("--hubs", type=int, default=1, help="hub processes (0: the load alone)")
+    parser.add_argument("--publishers", type=int, default=3, help="load-publish processes")
+    parser.add_argument("--pcs", type=int, default=1000, help="PCs the load connects (default 1000)")
+    parser.add_argument(
+        "--rates", default=",".join(str(r) for r in DEFAULT_RATES), help="telemetry msg/s of each step"
+    )
+    parser.add_argument("--window", type=float, default=15.0, help="seconds measured per step")
+    parser.add_argument("--settle", type=float, default=4.0, help="seconds at a new rate before measuring")
+    parser.add_argument("--command-rate", type=float, default=4.0, help="commands a second meanwhile")
     parser.add_argument("--data-dir", type=Path, default=None, help="keep all state here (kept afterwards)")
-    parser.add_argument("--online-timeout", type=float, default=180.0, help="max wait for all PCs online")
-    parser.add_argument("--warmup", type=float, default=None, help="seconds after all online (default S)")
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     args = parser.parse_args(argv)
-    if args.pcs < 1 or args.telemetry_s <= 0 or args.duration <= 0 or args.commands < 0:
-        parser.error("--pcs must be >= 1, --telemetry-s and --duration > 0, --commands >= 0")
+    try:
+        rates = parse_rates(args.rates)
+    except ValueError as exc:
+        parser.error(str(exc))
+    if args.hubs < 0 or min(args.publishers, args.pcs) < 1 or min(args.window, args.command_rate) <= 0:
+        parser.error("--hubs >= 0, --publishers and --pcs >= 1, --window and --command-rate > 0")
     return Options(
+        hubs=args.hubs,
+        publishers=min(args.publishers, args.pcs),
         pcs=args.pcs,
-        telemetry_s=args.telemetry_s,
-        duration_s=args.duration,
-        commands=args.commands,
+        rates=rates,
+        window_s=args.window,
+        settle_s=max(0.0, args.settle),
+        command_rate=args.command_rate,
         data_dir=args.data_dir,
-        online_timeout_s=args.online_timeout,
-        warmup_s=args.telemetry_s if args.warmup is None else args.warmup,
         as_json=args.json,
     )
 
 
-def progress(message: str) -> None:
-    print(f"[bench] {message}", file=sys.stderr, flush=True)
+# ---- the run -----------------------------------------------------------------------------------
 
 
-# ---- the stack ---------------------------------------------------------------------------------
+@dataclass
+class Figures:
+    hubs: int
+    publishers: int
+    pcs: int
+    cores: int
+    load_average_start: tuple[float, ...]
+    load_average_end: tuple[float, ...] = ()
+    connect_s: float | None = None
+    on_record_s: float | None = None
+    steps: list[Step] = field(default_factory=list)
+    command_p50_ms: float | None = None
+    command_p99_ms: float | None = None
+    commands_failed: int = 0
+
+    def summary(self) -> dict[str, Any]:
+        point = saturation(self.steps)
+        return {
+            **asdict(self),
+            **asdict(point),
+            "load_max_sent_msg_s": max((s.sent for s in self.steps), default=None),
+            "bare_max_msg_s": max((s.bare for s in self.steps), default=None),
+        }
+
+
+class Bench:
+    """The stack, the load and the hubs' clients of one run."""
+
+    def __init__(self, stack: LocalStack, options: Options, urls: Sequence[str]) -> None:
+        self.stack = stack
+        self.options = options
+        self.control = stack.data_dir / "load-rate.json"
+        limits = httpx.Limits(max_connections=100, max_keepalive_connections=100)
+        timeout = httpx.Timeout(COMMAND_TIMEOUT_S + 10)
+        self.clients = [httpx.AsyncClient(base_url=url, timeout=timeout, limits=limits) for url in urls]
+        self.load: list[Path] = []
+        self.count: Path | None = None
+        self.headers: dict[str, str] = {}
+
+    async def close(self) -> None:
+        for client in self.clients:
+            await client.aclose()
+
+    async def connect(self, figures: Figures) -> None:
+        stack, options = self.stack, self.options
+        if self.clients:
+            token = await login(self.clients[0], stack.secrets["admin_password"])
+            self.headers = {"Authorization": f"Bearer {token}"}
+        self.count = await asyncio.to_thread(start_count, stack)
+        set_rate(self.control, 0, options.publishers)
+        progress(f"connecting {options.pcs} PCs over {options.publishers} load processes")
+        self.load = start_load(
+            stack, pcs=options.pcs, publishers=options.publishers, rate=0, control=self.control
+        )
+
+        async def connected() -> bool:
+            connections: int = sum(s.get("connected", 0) for s in statuses(self.load))
+            return connections >= options.pcs
+
+        async def on_record() -> bool:
+            for client in self.clients:
+                answer = await client.get("/api/v1/pcs", params={"limit": 1}, headers=self.headers)
+                if answer.status_code != 200 or answer.json()["total"] < options.pcs:
+                    return False
+            return True
+
+        figures.connect_s = await until(connected, 300, "every PC connected", stack)
+        figures.on_record_s = await until(on_record, 120, "every PC on record at the hubs", stack)
+
+    async def command(self, index: int, rng: random.Random) -> tuple[str, str]:
+        pc_id = f"pc-{rng.randrange(1, self.options.pcs + 1):03d}"
+        answer = await self.clients[index % len(self.clients)].post(
+            f"/api/v1/pcs/{pc_id}/commands", json={"type": "message", "text": "bench"}, headers=self.headers
+        )
+        return ("ok", "") if answer.status_code == 200 else (str(answer.status_code), answer.text[:200])
+
+    async def healthz(self, index: int) -> tuple[str, str]:
+        answer = await self.clients[index % len(self.clients)].get("/healthz")
+        return ("ok", "") if answer.status_code == 200 else (str(answer.status_code), answer.text[:200])
+
+    async def backlog(self) -> float:
+        return metric_sum(await scrape(self.clients), "icafe_mqtt_intake_backlog", {"lane": "telemetry"})
+
+    async def step(self, rate: float, rng: random.Random) -> tuple[Step, list[Outcome]]:
+        options = self.options
+        set_rate(self.control, rate, options.publishers)
+        await asyncio.sleep(options.settle_s)
+        paths = [*self.load, *([self.count] if self.count else [])]
+        before, metrics, cpu = list(statuses(paths)), await scrape(self.clients), cpu_snapshot(self.stack)
+        started = time.monotonic()
+        count = round(options.command_rate * options.window_s) if self.clients else 0
+        commands = asyncio.create_task(
+            open_loop_outcomes(options.command_rate, count, lambda index: self.command(index, rng))
+        )
+        healthz = asyncio.create_task(open_loop(options.command_rate, count, self.healthz))
+        backlog: list[float] = []
+        deadline = started + options.window_s
+        while (now := time.monotonic()) < deadline or not commands.done():
+            await asyncio.sleep(min(BACKLOG_SAMPLE_S, max(0.5, deadline - now)))
+            if self.clients:
+                backlog.append(await self.backlog())
+        outcomes, http = await commands, await healthz
+        after, metrics_after = list(statuses(paths)), await scrape(self.clients)
+        elapsed = time.monotonic() - started
+        step = Step(offered=rate, window_s=round(elapsed, 1))
+        step.cpu_percent = cpu_percent(cpu, cpu_snapshot(self.stack), elapsed)
+        step.sent = round(counter_rate(before, after, "sent"), 1)
+        step.missed = round(counter_rate(before, after, "missed"), 1)
+        step.bare = round(counter_rate(before, after, "received"), 1)
+
+        def hub_rate(name: str, labels: dict[str, str] | None = None) -> float:
+            return round(
+                (metric_sum(metrics_after, name, labels) - metric_sum(metrics, name, labels)) / elapsed, 1
+            )
+
+        if self.clients:
+            step.hub_received = hub_rate("icafe_mqtt_messages_in_total", {"kind": "telemetry"})
+            step.lost_before_hubs = round(max(0.0, step.bare - step.hub_received), 1)
+            step.accepted = hub_rate("icafe_telemetry_ingested_total")
+            step.shed = hub_rate("icafe_mqtt_messages_dropped_total", {"reason": "shed"})
+            step.stored = hub_rate("icafe_telemetry_persisted_total")
+            step.backlog_max, step.backlog_end = max(backlog, default=0.0), backlog[-1] if backlog else 0.0
+            step.hub_to_bare = round(step.accepted / step.bare, 3) if step.bare else None
+        step.commands, step.healthz = latency(outcomes), http
+        step.hub_rss_mib = hub_rss_mib(self.stack)
+        return step, outcomes
+
+
+async def benchmark(stack: LocalStack, options: Options, figures: Figures) -> None:
+    progress(f"starting the stack with {options.hubs} hub(s) in {stack.data_dir}")
+    urls = await asyncio.to_thread(start_hubs, stack, options.hubs)
+    bench = Bench(stack, options, urls)
+    rng = random.Random(7)
+    outcomes: list[list[Outcome]] = []
+    try:
+        await bench.connect(figures)
+        for rate in options.rates:
+            progress(f"offering {rate:.0f} msg/s")
+            step, step_outcomes = await bench.step(rate, rng)
+            figures.steps.append(step)
+            outcomes.append(step_outcomes)
+            progress(
+                f"  sent {step.sent:.0f}, bare {step.bare:.0f}, hubs accepted {step.accepted:.0f} "
+                f"(shed {step.shed:.0f}), hub/bare {step.hub_to_bare}"
+            )
+        set_rate(bench.control, 0, options.publishers)
+    finally:
+        await bench.close()
+    pooled = latency([o for i in beyond_saturation(figures.steps) for o in outcomes[i]])
+    figures.command_p50_ms, figures.command_p99_ms = pooled.p50_ms, pooled.p99_ms
+    figures.commands_failed = sum(s.commands.sent - s.commands.ok for s in figures.steps)
+
+
+def hub_rss_mib(stack: LocalStack) -> list[float]:
+    rss = []
+    for name, service in stack.supervisor.services.items():
+        if name.startswith("hub") and service.pid is not None:
+            with contextlib.suppress(psutil.Error):
+                rss.append(round(psutil.Process(service.pid).memory_info().rss / 2**20, 1))
+    return rss
 
 
 def build_stack(options: Options, data_dir: Path) -> LocalStack:
     config = StackConfig(
         data_dir=data_dir,
         http_port=free_port(),
-        pcs=options.pcs,
-        telemetry_s=options.telemetry_s,
+        pcs=options.pcs,  # their certificates are issued first, so the broker admits them from its start
         admin_password=secrets.token_urlsafe(16),
-        hub_env={
-            "ICAFE_COMMAND_TIMEOUT_S": str(COMMAND_TIMEOUT_S),
-            # A throw-away local stack, as in the demo and the integration tests: the bootstrap owner
-            # `admin` works without enrolling 2FA first.
-            "ICAFE_ADMIN_2FA_OPTIONAL": "1",
-        },
+        hub_env={"ICAFE_COMMAND_TIMEOUT_S": str(COMMAND_TIMEOUT_S), "ICAFE_ADMIN_2FA_OPTIONAL": "1"},
     )
     return LocalStack(config)
 
 
-def start_services(stack: LocalStack) -> None:
-    stack.start_infrastructure()
-    stack.start_hub()
-
-
-def simulator_alive(stack: LocalStack) -> bool:
-    service = stack.supervisor.services.get("simulator")
-    return service is not None and service.alive()
-
-
-# ---- the bare subscriber -----------------------------------------------------------------------
-
-
-class BareSubscriber:
-    """What a plain, non-shared subscriber sees: telemetry messages, and each PC's own last status."""
-
-    def __init__(self) -> None:
-        self.received = 0
-        self.online: set[str] = set()
-        self.error: str | None = None
-
-    async def consume(self, client: aiomqtt.Client) -> None:
-        try:
-            async for message in client.messages:
-                self._count(str(message.topic), message.payload)
-        except aiomqtt.MqttError as exc:
-            self.error = str(exc)
-
-    def _count(self, topic: str, payload: Any) -> None:
-        if topic.endswith("/telemetry"):
-            self.received += 1
-            return
-        pc_id = topic.split("/")[-2]
-        try:
-            state = json.loads(payload).get("state")
-        except (ValueError, TypeError, AttributeError):
-            return
-        if state == "online":
-            self.online.add(pc_id)
-        else:
-            self.online.discard(pc_id)
-
-
-def hub_tls(stack: LocalStack) -> ssl.SSLContext:
-    ca = stack.require_ca()
-    hub = ca.get(HUB_IDENTITY)
-    return tls_context(ca.ca_cert_path, hub.cert_path, hub.key_path)
-
-
-@contextlib.asynccontextmanager
-async def bare_subscriber(stack: LocalStack) -> AsyncIterator[BareSubscriber]:
-    client = aiomqtt.Client(
-        "localhost",
-        stack.ports.broker_hub,
-        identifier=f"icafe-bench-{os.getpid()}",
-        protocol=aiomqtt.ProtocolVersion.V5,
-        tls_context=hub_tls(stack),
-        clean_start=True,
-        keepalive=30,
-        timeout=10,
-    )
-    counter = BareSubscriber()
-    async with client:
-        await client.subscribe(TELEMETRY_FILTER, qos=0)
-        await client.subscribe(STATUS_FILTER, qos=0)
-        task = asyncio.create_task(counter.consume(client), name="bare-subscriber")
-        try:
-            yield counter
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, aiomqtt.MqttError):
-                await task
-
-
-# ---- presence ----------------------------------------------------------------------------------
-
-
-async def online_pcs(redis: Redis) -> list[str]:
-    entries = await redis.hgetall(PRESENCE_KEY)
-    online: list[str] = []
-    for pc_id, raw in entries.items():
-        with contextlib.suppress(ValueError, TypeError, AttributeError):
-            if json.loads(raw).get("status") == "online":
-                online.append(pc_id.decode() if isinstance(pc_id, bytes) else pc_id)
-    return online
-
-
-@dataclass(frozen=True)
-class OnlineTimes:
-    announced_s: float | None  # every PC's own retained ``online`` status seen by the bare subscriber
-    hub_s: float  # every PC marked online by the hub in Redis
-
-
-async def wait_all_online(
-    stack: LocalStack, redis: Redis, bare: BareSubscriber, pcs: int, timeout_s: float
-) -> OnlineTimes:
-    """Seconds until ``pcs`` PCs are online; BenchmarkError on timeout or if the simulator dies."""
-    started = time.monotonic()
-    deadline = started + timeout_s
-    last_report = started
-    announced: float | None = None
-    count = 0
-    while time.monotonic() < deadline:
-        count = len(await online_pcs(redis))
-        elapsed = time.monotonic() - started
-        if announced is None and len(bare.online) >= pcs:
-            announced = elapsed
-        if count >= pcs:
-            return OnlineTimes(announced_s=announced, hub_s=elapsed)
-        if not simulator_alive(stack):
-            raise BenchmarkError(f"the simulator exited with {count}/{pcs} PCs online")
-        if time.monotonic() - last_report >= 10:
-            progress(f"after {elapsed:.0f} s: {len(bare.online)} PCs announced online, hub has {count}")
-            last_report = time.monotonic()
-        await asyncio.sleep(POLL_S)
-    raise BenchmarkError(
-        f"only {count}/{pcs} PCs online at the hub after {timeout_s:.0f} s "
-        f"({len(bare.online)} announced online on the broker)"
-    )
-
-
-# ---- hub metrics -------------------------------------------------------------------------------
-
-
-def metric_value(text: str, name: str, labels: Mapping[str, str] | None = None) -> float:
-    """One sample of the Prometheus text format; 0 when absent (a labelled child not yet created)."""
-    key = name
-    if labels:
-        key += "{" + ",".join(f'{k}="{v}"' for k, v in labels.items()) + "}"
-    for line in text.splitlines():
-        if line.startswith(key + " "):
-            return float(line.split()[1])
-    return 0.0
-
-
-def labelled_values(text: str, name: str, label: str) -> dict[str, float]:
-    """Every child of a counter with one label, e.g. the drop counter by reason."""
-    prefix = f'{name}{{{label}="'
-    values: dict[str, float] = {}
-    for line in text.splitlines():
-        if line.startswith(prefix):
-            value_name, _, rest = line[len(prefix) :].partition('"}')
-            values[value_name] = float(rest.split()[0])
-    return values
-
-
-async def scrape(http: httpx.AsyncClient) -> str:
-    response = await http.get("/metrics")
-    response.raise_for_status()
-    return response.text
-
-
-# ---- CPU shares --------------------------------------------------------------------------------
-
-
-def process_cpu_seconds(pid: int, *, with_children: bool) -> float:
-    """User and system CPU seconds of a process (and, if asked, its descendants)."""
-    try:
-        process = psutil.Process(pid)
-        total = sum(process.cpu_times()[:2])
-        for child in process.children(recursive=True) if with_children else []:
-            with contextlib.suppress(psutil.Error):
-                total += sum(child.cpu_times()[:2])
-        return total
-    except psutil.Error:
-        return 0.0
-
-
-def cpu_snapshot(stack: LocalStack) -> dict[str, float]:
-    seconds = {
-        name: process_cpu_seconds(service.pid, with_children=True)
-        for name, service in stack.supervisor.services.items()
-        if service.pid is not None
-    }
-    # The services are this process's children: count only its own time.
-    seconds["bench"] = process_cpu_seconds(os.getpid(), with_children=False)
-    return seconds
-
-
-def cpu_percent(
-    before: Mapping[str, float], after: Mapping[str, float], elapsed_s: float
-) -> dict[str, float]:
-    return {
-        name: round(100 * (after[name] - before.get(name, 0.0)) / elapsed_s, 1)
-        for name in after
-        if elapsed_s > 0
-    }
-
-
-# ---- the measurement window --------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    at: float
-    bare: int
-    metrics: str
-    cpu: dict[str, float]
-
-
-async def snapshot(stack: LocalStack, http: httpx.AsyncClient, counter: BareSubscriber) -> Snapshot:
-    metrics = await scrape(http)
-    return Snapshot(at=time.monotonic(), bare=counter.received, metrics=metrics, cpu=cpu_snapshot(stack))
-
-
-def hub_backlog(metrics: str) -> float:
-    """Telemetry the hub has received but not yet handled."""
-    return metric_value(metrics, BACKLOG_METRIC, {"lane": "telemetry"})
-
-
-def rate(before: float, after: float, elapsed_s: float) -> float:
-    return round((after - before) / elapsed_s, 1)
-
-
-async def measure_window(
-    stack: LocalStack, http: httpx.AsyncClient, counter: BareSubscriber, figures: Figures
-) -> None:
-    start = await snapshot(stack, http, counter)
-    deadline = start.at + figures.window_s
-    backlogs = [hub_backlog(start.metrics)]
-    while (left := deadline - time.monotonic()) > BACKLOG_SAMPLE_S:
-        await asyncio.sleep(BACKLOG_SAMPLE_S)
-        backlogs.append(hub_backlog(await scrape(http)))
-    await asyncio.sleep(max(0.0, left))
-    end = await snapshot(stack, http, counter)
-    backlogs.append(hub_backlog(end.metrics))
-    if counter.error:
-        raise BenchmarkError(f"the bare subscriber lost its connection: {counter.error}")
-    elapsed = end.at - start.at
-    telemetry = {"kind": "telemetry"}
-    figures.window_s = round(elapsed, 2)
-    figures.bare_msg_s = rate(start.bare, end.bare, elapsed)
-    figures.hub_received_msg_s = rate(
-        metric_value(start.metrics, RECEIVED_METRIC, telemetry),
-        metric_value(end.metrics, RECEIVED_METRIC, telemetry),
-        elapsed,
-    )
-    figures.hub_ingested_msg_s = rate(
-        metric_value(start.metrics, INGESTED_METRIC), metric_value(end.metrics, INGESTED_METRIC), elapsed
-    )
-    figures.hub_persisted_msg_s = rate(
-        metric_value(start.metrics, PERSISTED_METRIC), metric_value(end.metrics, PERSISTED_METRIC), elapsed
-    )
-    figures.hub_backlog = Backlog(start=backlogs[0], max=max(backlogs), end=backlogs[-1])
-    if figures.bare_msg_s > 0:
-        figures.ratio = round(figures.hub_ingested_msg_s / figures.bare_msg_s, 3)
-    figures.hub_dropped = labelled_values(end.metrics, DROPPED_METRIC, "reason")
-    figures.cpu_percent = cpu_percent(start.cpu, end.cpu, elapsed)
-
-
-# ---- commands ----------------------------------------------------------------------------------
-
-
-async def login(http: httpx.AsyncClient, password: str) -> str:
-    response = await http.post("/api/v1/auth/login", json={"username": "admin", "password": password})
-    if response.status_code != 200:
-        raise BenchmarkError(f"login failed: {response.status_code} {response.text[:200]}")
-    answer = response.json()
-    if answer.get("required_actions"):
-        raise BenchmarkError(f"the owner must first do {answer['required_actions']}: cannot send commands")
-    token: str = answer["access_token"]
-    return token
-
-
-def percentile(sorted_values: Sequence[float], fraction: float) -> float:
-    """Nearest-rank percentile of an ascending, non-empty sequence."""
-    rank = max(1, math.ceil(fraction * len(sorted_values)))
-    return sorted_values[rank - 1]
-
-
-@dataclass(frozen=True)
-class CommandResult:
-    outcome: str  # "200", another status code, or an exception's name
-    seconds: float
-    detail: str = ""
-
-
-async def send_command(http: httpx.AsyncClient, token: str, pc_id: str) -> CommandResult:
-    """One command, timed on the client side."""
-    started = time.perf_counter()
-    try:
-        response = await http.post(
-            f"/api/v1/pcs/{pc_id}/commands",
-            json={"type": "message", "text": "bench"},
-            headers={"Authorization": f"Bearer {token}"},
-        )
-    except httpx.HTTPError as exc:
-        return CommandResult(type(exc).__name__, time.perf_counter() - started, str(exc)[:200])
-    elapsed = time.perf_counter() - started
-    detail = "" if response.status_code == 200 else response.text[:200]
-    return CommandResult(str(response.status_code), elapsed, detail)
-
-
-async def command_round_trips(
-    http: httpx.AsyncClient, token: str, targets: Sequence[str], in_flight: int
-) -> CommandFigures:
-    gate = asyncio.Semaphore(in_flight)
-
-    async def one(pc_id: str) -> CommandResult:
-        async with gate:
-            return await send_command(http, token, pc_id)
-
-    results = await asyncio.gather(*(one(pc_id) for pc_id in targets))
-    latencies = sorted(r.seconds * 1000 for r in results if r.outcome == "200")
-    failed = [r for r in results if r.outcome != "200"]
-    figures = CommandFigures(
-        sent=len(results),
-        ok=len(latencies),
-        failures=len(failed),
-        failure_kinds=dict(Counter(r.outcome for r in failed)),
-    )
-    for r in failed:
-        figures.failure_examples.setdefault(r.outcome, r.detail)
-    if latencies:
-        figures.p50_ms = round(percentile(latencies, 0.50), 1)
-        figures.p99_ms = round(percentile(latencies, 0.99), 1)
-        figures.max_ms = round(latencies[-1], 1)
-    return figures
-
-
-# ---- the run -----------------------------------------------------------------------------------
-
-
-async def timed_in_thread(function: Callable[..., object], *args: Any) -> float:
-    started = time.monotonic()
-    await asyncio.to_thread(function, *args)
-    return round(time.monotonic() - started, 2)
-
-
-async def benchmark(stack: LocalStack, options: Options, figures: Figures) -> None:
-    progress(f"starting the stack in {stack.data_dir}")
-    await asyncio.to_thread(start_services, stack)
-    timeout = httpx.Timeout(COMMAND_TIMEOUT_S + 10)
-    redis = Redis.from_url(stack.redis_url)
-    async with (
-        httpx.AsyncClient(base_url=stack.api_url, timeout=timeout) as http,
-        bare_subscriber(stack) as counter,
-    ):
-        try:
-            token = await login(http, stack.secrets["admin_password"])
-            progress(f"enrolling {options.pcs} PCs and launching the simulator")
-            figures.enroll_s = await timed_in_thread(stack.start_simulator, options.pcs)
-            progress("waiting for every PC to be online")
-            times = await wait_all_online(stack, redis, counter, options.pcs, options.online_timeout_s)
-            figures.online_after_s = round(times.hub_s, 2)
-            figures.announced_online_s = None if times.announced_s is None else round(times.announced_s, 2)
-            progress(f"all online; warming up for {options.warmup_s:.0f} s")
-            await asyncio.sleep(options.warmup_s)
-            progress(f"measuring for {options.duration_s:.0f} s")
-            await measure_window(stack, http, counter, figures)
-            online = await online_pcs(redis)
-            targets = [random.choice(online) for _ in range(options.commands)] if online else []
-            progress(f"sending {len(targets)} commands, {COMMANDS_IN_FLIGHT} in flight")
-            figures.commands = await command_round_trips(http, token, targets, COMMANDS_IN_FLIGHT)
-        finally:
-            await redis.aclose()
-
-
 def run(options: Options) -> tuple[Figures, bool]:
-    """Run the benchmark; the figures (partial on failure) and whether it completed."""
     data_dir = options.data_dir or Path(tempfile.mkdtemp(prefix="icafe-bench-"))
     figures = Figures(
+        hubs=options.hubs,
+        publishers=options.publishers,
         pcs=options.pcs,
-        telemetry_s=options.telemetry_s,
-        window_s=options.duration_s,
         cores=os.cpu_count() or 1,
-        expected_msg_s=round(options.pcs / options.telemetry_s, 1),
+        load_average_start=tuple(round(x, 2) for x in os.getloadavg()),
     )
     stack = build_stack(options, data_dir)
     completed = False
     try:
+        progress(f"issuing {options.pcs} certificates")
         asyncio.run(benchmark(stack, options, figures))
         completed = True
     except Exception as exc:
         print(f"icafe bench: FAILED: {type(exc).__name__}: {exc}", file=sys.stderr)
         print(f"icafe bench: logs kept in {stack.data_dir / 'logs'}", file=sys.stderr)
     finally:
+        figures.load_average_end = tuple(round(x, 2) for x in os.getloadavg())
         progress("stopping the stack")
         stack.stop()
         if options.data_dir is None and completed:
@@ -583,46 +421,64 @@ def run(options: Options) -> tuple[Figures, bool]:
 # ---- output ------------------------------------------------------------------------------------
 
 
-def fmt(value: float | None, unit: str, digits: int = 1) -> str:
-    return "n/a" if value is None else f"{value:.{digits}f} {unit}".rstrip()
+def fmt(value: float | None, digits: int = 0) -> str:
+    return "-" if value is None else f"{value:,.{digits}f}"
+
+
+# The table's columns: title, width, cell.
+COLUMNS: tuple[tuple[str, int, Callable[[Step], str]], ...] = (
+    ("offered", 8, lambda s: fmt(s.offered)),
+    ("sent", 8, lambda s: fmt(s.sent)),
+    ("missed", 8, lambda s: fmt(s.missed)),
+    ("bare", 8, lambda s: fmt(s.bare)),
+    ("hub rx", 8, lambda s: fmt(s.hub_received)),
+    ("lost", 7, lambda s: fmt(s.lost_before_hubs)),
+    ("accepted", 9, lambda s: fmt(s.accepted)),
+    ("shed", 7, lambda s: fmt(s.shed)),
+    ("stored", 7, lambda s: fmt(s.stored)),
+    ("backlog", 8, lambda s: fmt(s.backlog_max)),
+    ("hub/bare", 9, lambda s: fmt(s.hub_to_bare, 3)),
+    ("cmd p50", 9, lambda s: fmt(s.commands.p50_ms)),
+    ("p99", 7, lambda s: fmt(s.commands.p99_ms)),
+    ("http p50", 9, lambda s: fmt(s.healthz.p50_ms)),
+    ("p99", 7, lambda s: fmt(s.healthz.p99_ms)),
+    ("RSS MiB", 9, lambda s: "+".join(fmt(m) for m in s.hub_rss_mib) or "-"),
+)
 
 
 def render(figures: Figures) -> str:
-    c = figures.commands
-    ratio = "n/a" if figures.ratio is None else f"{figures.ratio:.3f}"
-    dropped = ", ".join(f"{k} {v:.0f}" for k, v in sorted(figures.hub_dropped.items())) or "none"
-    b = figures.hub_backlog
-    backlog = "n/a" if b is None else f"start {b.start:.0f}, max {b.max:.0f}, end {b.end:.0f} msgs"
-    cpu = ", ".join(f"{k} {v:.0f}%" for k, v in figures.cpu_percent.items()) or "n/a"
-    failures = f"{c.failures}" + (f" {c.failure_kinds}" if c.failure_kinds else "")
+    point = saturation(figures.steps)
+    start = ", ".join(f"{x:.1f}" for x in figures.load_average_start)
+    end = ", ".join(f"{x:.1f}" for x in figures.load_average_end)
     lines = [
-        f"icafe ingest benchmark: {figures.pcs} PCs, telemetry every {figures.telemetry_s:.1f} s, "
-        f"window {figures.window_s:.0f} s, machine: {figures.cores} cores",
-        f"  enroll (agent bundles)        : {fmt(figures.enroll_s, 's')}",
-        f"  all PCs announce online after : {fmt(figures.announced_online_s, 's')}  (their MQTT status)",
-        f"  all PCs online after          : {fmt(figures.online_after_s, 's')}  (at the hub)",
-        f"  expected telemetry            : {fmt(figures.expected_msg_s, 'msg/s')}",
-        f"  bare subscriber receives      : {fmt(figures.bare_msg_s, 'msg/s')}",
-        f"  hub receives (MQTT)           : {fmt(figures.hub_received_msg_s, 'msg/s')}",
-        f"  hub ingests                   : {fmt(figures.hub_ingested_msg_s, 'msg/s')}  (ratio {ratio})",
-        f"  hub stores (bounded history)  : {fmt(figures.hub_persisted_msg_s, 'samples/s')}",
-        f"  hub backlog (not yet handled) : {backlog}",
-        f"  hub dropped (total)           : {dropped}",
-        f"  CPU in window (100% = 1 core) : {cpu}",
-        f"  command round trip ({c.sent} cmds) : p50 {fmt(c.p50_ms, 'ms')}, p99 {fmt(c.p99_ms, 'ms')}, "
-        f"max {fmt(c.max_ms, 'ms')}, failures {failures}",
+        f"{figures.hubs} hub(s), {figures.pcs} PCs over {figures.publishers} load processes, "
+        f"{figures.cores} cores, load average {start} at the start, {end} at the end",
+        f"  connected in {fmt(figures.connect_s, 1)} s, "
+        f"on record at the hubs {fmt(figures.on_record_s, 1)} s later",
+        "  " + "".join(f"{title:>{width}}" for title, width, _ in COLUMNS) + "  CPU % (100 = one core)",
     ]
-    lines += [f"    failed with {kind}: {detail}" for kind, detail in c.failure_examples.items()]
+    for s in figures.steps:
+        cpu = ", ".join(f"{name} {share:.0f}" for name, share in sorted(s.cpu_percent.items()))
+        failed = s.commands.sent - s.commands.ok
+        cells = "".join(f"{cell(s):>{width}}" for _, width, cell in COLUMNS)
+        lines.append(
+            f"  {cells}  {cpu}" + (f"  ({failed} commands failed: {s.commands.failures})" if failed else "")
+        )
+    lines += [
+        f"  saturation (the highest step at which hub/bare >= {KEEPS_UP}): "
+        f"{fmt(point.saturation_msg_s)} msg/s; "
+        f"the hubs' most accepted {fmt(point.hub_max_accepted_msg_s)} msg/s",
+        f"  hub/bare where the bare subscriber received the most: {fmt(point.hub_to_bare_at_saturation, 3)}",
+        f"  commands beyond saturation: p50 {fmt(figures.command_p50_ms, 1)} ms, "
+        f"p99 {fmt(figures.command_p99_ms, 1)} ms; failed in the whole sweep: {figures.commands_failed}",
+    ]
     return "\n".join(lines)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     options = parse_args(argv)
     figures, completed = run(options)
-    if options.as_json:
-        print(json.dumps({**asdict(figures), "completed": completed}))
-    else:
-        print(render(figures))
+    print(json.dumps({**figures.summary(), "completed": completed}) if options.as_json else render(figures))
     return 0 if completed else 1
 
 
