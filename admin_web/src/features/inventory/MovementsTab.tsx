@@ -17,16 +17,23 @@ function note(movement: Movement): string {
   return movement.reason ?? movement.counted_by ?? movement.counterpart ?? "";
 }
 
-export function MovementsTab() {
-  const { t } = useTranslation();
-  const format = useFormat();
-  const localeText = useGridLocale();
-  const [params, setParams] = useSearchParams();
+/** The list's filters as the URL keeps them (the page's Export menu sends the same). */
+export function movementFilters(params: URLSearchParams): MovementFilters {
   const filters: MovementFilters = {};
   const product = params.get("product");
   const kind = params.get("kind");
   if (product) filters.product_id = product;
   if (kind && (MOVEMENT_KINDS as readonly string[]).includes(kind)) filters.kind = kind as MovementKind;
+  return filters;
+}
+
+export function MovementsTab() {
+  const { t } = useTranslation();
+  const format = useFormat();
+  const localeText = useGridLocale();
+  const [params, setParams] = useSearchParams();
+  const filters = movementFilters(params);
+  const product = filters.product_id;
   const [page, setPage] = useState<GridPaginationModel>({ page: 0, pageSize: 50 });
   const products = useQuery({ queryKey: ["products", "all", true], queryFn: () => money.products(true) });
   const list = useQuery({
