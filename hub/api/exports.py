@@ -56,8 +56,8 @@ class ExportRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     kind: Annotated[str, one_of(KIND_NAMES), enum_schema(KIND_NAMES)] = Field(
         description="what to export: a list (payments, sessions, members, audit, shifts, products, vouchers, "
-        "commands, stock, stock_movements) or a report (report_takings, report_revenue, report_usage, report_members, report_staff, "
-        "report_inventory: a table per section)"
+        "commands, stock, stock_movements) or a report (report_takings, report_revenue, report_usage, "
+        "report_members, report_staff, report_inventory: a table per section)"
     )
     format: Annotated[str, one_of(FORMAT_NAMES), enum_schema(FORMAT_NAMES)] = Field(
         description="csv (for programs), xlsx (a spreadsheet) or pdf (printable kinds only)"
