@@ -83,6 +83,8 @@ class SessionRepository:
         await self._sessions.create_index([("pc_id", ASCENDING), ("state", ASCENDING)])
         await self._sessions.create_index([("member_id", ASCENDING), ("created_at", DESCENDING)])
         await self._sessions.create_index([("created_at", DESCENDING)])
+        # A PC's sessions in pages: each page a range of this index, not a sort of all the PC's sessions.
+        await self._sessions.create_index([("pc_id", ASCENDING), ("created_at", ASCENDING)])
         for name in ("pc_id", "member_id"):  # of their own (hub.store)
             await self._sessions.create_index([(name, ASCENDING)])
 

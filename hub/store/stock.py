@@ -188,6 +188,8 @@ class StockRepository:
             await self._moves.create_index([(key, ASCENDING)])
             await self._moves.create_index([(key, ASCENDING), (number, DESCENDING)])
         await self._moves.create_index([("seq_key", ASCENDING), ("at", ASCENDING)])
+        # A product's movements in pages (an export): each page a range of this index.
+        await self._moves.create_index([("product_id", ASCENDING), ("at", ASCENDING)])
         for name in ("branch", "product_id", "kind", "staff", "ref", "at"):
             await self._moves.create_index([(name, ASCENDING)])
 
