@@ -38,7 +38,6 @@ from hub.enrollment import EnrollmentService, SignerClient
 from hub.errors import ApiError, ConfigError, HubError, Refused
 from hub.exports.jobs import ExportJobs
 from hub.fleet import FleetUpdates
-from hub.gc_pauses import settle_after_start
 from hub.health import HealthGauges
 from hub.inventory.service import Inventory
 from hub.live import LiveState
@@ -307,7 +306,7 @@ async def _settle(app: HubApp) -> None:
     process, so it goes out of the garbage collector's walks (hub.gc_pauses)."""
     app.ctx.metrics.gc.watch()
     if app.ctx.settings.gc_tuning:
-        settle_after_start()
+        app.ctx.metrics.gc.settle_after_start()
 
 
 async def _prune_telemetry(ctx: HubContext) -> None:

@@ -70,6 +70,18 @@ Handler = Callable[[Topic, Any], Awaitable[None]]
 ReportHandler = Callable[[bytes], Awaitable[None]]
 
 
+def _straight_into(intake: Intake, client: aiomqtt.Client) -> None:
+    """Readings go from the socket's reader straight into the intake's lane, which sheds the oldest
+    beyond its cap (counted), rather than through aiomqtt's queue: that queue is unbounded and hands over
+    one message per turn of the event loop, so a flood of readings grew it by hundreds of MiB, was never
+    shed, and took the CPU the rest of the hub needed (``bench/ingest.py``)."""
+
+    def on_message(_client: Any, _userdata: Any, message: Any) -> None:
+        intake.put(message.topic, message.payload)
+
+    client._client.on_message = on_message  # paho's client: aiomqtt offers no callback of its own
+
+
 class BrokerUnavailable(HubError):
     """The hub is not connected to the broker right now."""
 
@@ -142,9 +154,9 @@ class MqttBridge:
                 async with client:
                     await client.subscribe(TELEMETRY_SUBSCRIPTION, qos=0)
                     backoff = 0.5
-                    intake = self._intake
-                    async for message in client.messages:
-                        intake.put(message.topic.value, message.payload)
+                    _straight_into(self._intake, client)
+                    async for _ in client.messages:  # none come this way: it ends when the connection does
+                        pass
             except aiomqtt.MqttError as exc:
                 log.warning("telemetry connection lost (%s); retrying in %.1fs", exc, backoff)
             await asyncio.sleep(backoff * random.uniform(0.5, 1.5))

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from hub.gc_pauses import YOUNG_THRESHOLD, settle_after_start
+from hub.gc_pauses import YOUNG_THRESHOLD
 from hub.metrics import HubMetrics
 
 
@@ -45,7 +45,7 @@ def restored_collector() -> Iterator[None]:
 def test_start_ups_objects_are_frozen_and_young_collections_spaced_out() -> None:
     metrics = HubMetrics()
     kept = [[] for _ in range(1000)]  # lists: tracked by the collector
-    settle_after_start()
+    metrics.gc.settle_after_start()
     assert gc.get_threshold()[0] == YOUNG_THRESHOLD
     assert gc.get_freeze_count() >= len(kept)
     assert metrics.registry.get_sample_value("icafe_gc_frozen_objects") == gc.get_freeze_count()
