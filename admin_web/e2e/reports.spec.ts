@@ -1,9 +1,9 @@
 /**
  * Reports in the browser against a real hub (started by tests/integration/test_console_reports.py, which
- * took payments, a refund and ended sessions first): the dashboard shows today's takings as the API
- * counts them; each report page answers for the range and grouping in its URL, which survives switching
- * tabs and a reload; each chart downloads as PNG and SVG files that show it; the pages read in Russian
- * and Uzbek too.
+ * took payments, a refund and ended sessions first): the dashboard shows today's takings and best seller
+ * as the API counts them, and a low-stock alert raised while it is open comes in live; each report page
+ * answers for the range and grouping in its URL, which survives switching tabs and a reload; each chart
+ * downloads as PNG and SVG files that show it; the pages read in Russian and Uzbek too.
  */
 import { expect, test } from "@playwright/test";
 
@@ -14,6 +14,9 @@ const OWNER_PASSWORD = env("ICAFE_E2E_OWNER_PASSWORD");
 const TODAY = env("ICAFE_E2E_TODAY");
 const TAKINGS_MAJOR = env("ICAFE_E2E_TAKINGS_MAJOR"); // today's takings in whole so'm, as digits
 const SESSIONS = env("ICAFE_E2E_SESSIONS");
+const TOP = { name: env("ICAFE_E2E_TOP_NAME"), units: env("ICAFE_E2E_TOP_UNITS"), major: env("ICAFE_E2E_TOP_MAJOR") };
+const STOCK_PRODUCT_ID = env("ICAFE_E2E_STOCK_PRODUCT_ID");
+const STOCK_ABOVE_LOW = Number(env("ICAFE_E2E_STOCK_ABOVE_LOW")); // what is on hand above its low-stock level
 
 test.setTimeout(180_000);
 
@@ -30,7 +33,34 @@ test("the owner reads today on the dashboard and every report for a range", asyn
   expect(digits(await page.getByTestId("dashboard-takings").textContent())).toBe(TAKINGS_MAJOR);
   await expect(page.getByTestId("dashboard-sessions")).toHaveText(SESSIONS);
   await expect(page.getByTestId("dashboard-week").locator("svg").first()).toBeVisible();
+
+  // Today's best seller (sold before the page opened): its units and takings as the API counts them.
+  const top = page.getByTestId("dashboard-top-products").locator("tbody tr").first().getByRole("cell");
+  await expect(top.nth(0)).toHaveText(TOP.name);
+  await expect(top.nth(1)).toHaveText(TOP.units);
+  expect(digits(await top.nth(2).textContent())).toBe(TOP.major);
+
+  // Written off down to its low-stock level while the page is open: the product's alert comes in live,
+  // on top of the latest and counted as open.
+  const alertsCard = page.getByTestId("dashboard-alerts");
+  await expect(alertsCard).not.toHaveAttribute("data-open", "");
+  const openBefore = Number(await alertsCard.getAttribute("data-open"));
+  const token = await page.evaluate(() => (JSON.parse(localStorage.getItem("icafe.session") ?? "{}") as { access: string }).access);
+  const writtenOff = await page.request.post("/api/v1/inventory/write-offs", {
+    headers: { Authorization: `Bearer ${token}`, "Idempotency-Key": `e2e-dashboard-${Date.now()}` },
+    data: { product_id: STOCK_PRODUCT_ID, quantity: STOCK_ABOVE_LOW, reason: "Spilt" },
+  });
+  expect(writtenOff.status()).toBe(201);
+  const latest = alertsCard.getByTestId("dashboard-alert").first();
+  await expect(latest).toHaveAttribute("data-kind", "low_stock");
+  await expect(latest).toContainText(TOP.name);
+  await expect(latest).toContainText("just now");
+  await expect(alertsCard).toHaveAttribute("data-open", String(openBefore + 1));
   await shot(page, "reports-dashboard-en");
+  // The best seller opens the day's revenue report.
+  await top.nth(0).getByRole("link").click();
+  await expect(page).toHaveURL(`/reports/revenue?from=${TODAY}&to=${TODAY}&group=day`);
+  await expect(page.getByTestId("revenue-net")).toBeVisible();
 
   await page.goto(`/reports/takings?from=${TODAY}&to=${TODAY}&group=day`);
   await expect(page.getByTestId("takings-total")).toBeVisible();
@@ -91,10 +121,19 @@ test("the owner reads today on the dashboard and every report for a range", asyn
   await expect(page.getByTestId("chart-download-png")).toContainText("Изображение PNG");
   await shot(page, "reports-chart-download-ru");
   await page.keyboard.press("Escape");
+  await page.locator('nav a[href="/dashboard"]').click();
+  await expect(page.getByTestId("dashboard-top-products")).toContainText("Продано");
+  await expect(page.getByTestId("dashboard-alerts")).toContainText("Мало товара");
+  await shot(page, "reports-dashboard-ru");
   await chooseLanguage(page, "O'zbekcha");
   await page.goto("/dashboard");
   await expect(page.getByText("Bugungi tushum")).toBeVisible();
+  await expect(page.getByTestId("dashboard-alerts")).toContainText("Tovar kam qoldi");
+  await expect(page.getByTestId("dashboard-top-products")).toContainText("Sotildi");
   await shot(page, "reports-dashboard-uz");
+  await page.setViewportSize({ width: 800, height: 800 });
+  await shot(page, "reports-dashboard-uz-800");
+  await page.setViewportSize({ width: 1280, height: 800 });
   await page.getByTestId("dashboard-week").getByTestId("chart-download").click();
   await expect(page.getByTestId("chart-download-svg")).toContainText("SVG rasm");
   await shot(page, "reports-chart-download-uz");

@@ -1,6 +1,8 @@
 """Reports in a real browser (Debian's Chromium, through Playwright) against a real hub:
 admin_web/e2e/reports.spec.ts reads the dashboard and each report page after this test took payments, a
-refund and ran sessions through the API; the figures the pages show are the API's.
+refund (a sale of a counted product among them) and ran sessions through the API; the figures the pages
+show are the API's. The spec writes the rest of that product's stock off down to its low-stock level while
+the dashboard is open, and its alert comes in live.
 
 The console is built first when its sources changed (admin_web/scripts/console.sh build). Screenshots go
 to ICAFE_E2E_SCREENSHOTS (default: a folder under the system's temporary directory).
@@ -27,6 +29,7 @@ from .browser import (
 from .conftest import ADMIN_PASSWORD, SECURITY_ENV
 
 SOM = 100
+LOW_LEVEL = 2
 
 
 @pytest.fixture(scope="module")
@@ -67,6 +70,15 @@ def test_reports_in_a_browser(console_stack: LocalStack) -> None:
         assert member.status_code == 201, member.text
         product = owner.post("/products", json={"name": "Tea", "price": 3_000 * SOM})
         assert product.status_code == 201, product.text
+        tea = product.json()["id"]
+        counted = owner.put(f"/inventory/items/{tea}", json={"track": True, "low_stock": LOW_LEVEL})
+        assert counted.status_code == 200, counted.text
+        received = owner.post(
+            "/inventory/receipts",
+            json={"lines": [{"product_id": tea, "quantity": 10}]},
+            headers={"Idempotency-Key": uuid.uuid4().hex},
+        )
+        assert received.status_code == 201, received.text
         _pay(
             owner,
             {"purpose": "topup", "method": "cash", "amount": 50_000 * SOM, "member_id": member.json()["id"]},
@@ -76,7 +88,7 @@ def test_reports_in_a_browser(console_stack: LocalStack) -> None:
             {
                 "purpose": "sale",
                 "method": "cash",
-                "items": [{"product_id": product.json()["id"], "quantity": 4}],
+                "items": [{"product_id": tea, "quantity": 4}],
             },
         )
         refund = owner.post(
@@ -90,6 +102,11 @@ def test_reports_in_a_browser(console_stack: LocalStack) -> None:
             "/reports/usage", params={"from": takings["last_day"], "to": takings["last_day"]}
         ).json()
         assert takings["total"] == (50_000 + 12_000 - 3_000) * SOM
+        day = {"from": takings["last_day"], "to": takings["last_day"]}
+        [top] = owner.get("/reports/revenue", params=day).json()["by_product"]
+        assert (top["name"], top["quantity"]) == ("Tea", 4)
+        stock = {row["product_id"]: row for row in owner.get("/inventory/stock").json()["items"]}
+        assert stock[tea]["on_hand"] > LOW_LEVEL
 
         shots = screenshots_dir()
         run_playwright(
@@ -100,6 +117,11 @@ def test_reports_in_a_browser(console_stack: LocalStack) -> None:
                 "ICAFE_E2E_TODAY": takings["last_day"],
                 "ICAFE_E2E_TAKINGS_MAJOR": str(takings["total"] // SOM),
                 "ICAFE_E2E_SESSIONS": str(usage["sessions"]),
+                "ICAFE_E2E_TOP_NAME": top["name"],
+                "ICAFE_E2E_TOP_UNITS": str(top["quantity"]),
+                "ICAFE_E2E_TOP_MAJOR": str(top["total"] // SOM),
+                "ICAFE_E2E_STOCK_PRODUCT_ID": tea,
+                "ICAFE_E2E_STOCK_ABOVE_LOW": str(stock[tea]["on_hand"] - LOW_LEVEL),
                 "ICAFE_E2E_SCREENSHOTS": shots,
                 "ICAFE_E2E_OUTPUT": str(stack.data_dir / "playwright-reports"),
             },

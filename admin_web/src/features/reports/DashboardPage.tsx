@@ -1,22 +1,26 @@
-/** Today at a glance: takings, PCs in use (live), sessions, members' balances, and the week's takings. */
+/** Today at a glance: takings, PCs in use (live), sessions, members' balances, top products, alerts (live), and the week's takings. */
 import { Button, LinearProgress, Stack, Typography } from "@mui/material";
 import { BarChart } from "@mui/x-charts/BarChart";
 import { useQuery } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
 import { Link as RouterLink } from "react-router";
 
+import { useSession } from "../../app/auth/session";
 import { useBranch, useFormat } from "../../app/branch";
 import { useAppSelector } from "../../live/store";
 import { ChartFrame } from "../common/charts/ChartFrame";
 import { FormError } from "../common/FormError";
 import { reports } from "./api";
+import { DashboardAlertsCard } from "./DashboardAlertsCard";
 import { daysBefore, todayIn } from "./dates";
 import { Figure, Figures } from "./parts";
+import { TopProductsCard } from "./TopProductsCard";
 import "./messages";
 
 export default function DashboardPage() {
   const { t } = useTranslation();
   const format = useFormat();
+  const { can } = useSession();
   const timezone = useBranch()?.timezone;
   const today = timezone ? todayIn(timezone) : undefined;
   const enabled = today !== undefined;
@@ -61,6 +65,11 @@ export default function DashboardPage() {
           hint={t("reports.dashboard.outstandingHint")}
         />
       </Figures>
+      <Stack direction="row" sx={{ gap: 2, flexWrap: "wrap" }}>
+        {today && <TopProductsCard report={revenue.data} day={today} />}
+        {/* The alerts list needs pcs:read, as the menu's Alerts entry does (app/nav.tsx). */}
+        {can("pcs:read") && <DashboardAlertsCard />}
+      </Stack>
       {weekly.data && (
         <ChartFrame title={t("reports.dashboard.week")} range={{ from: weekly.data.first_day, to: weekly.data.last_day }} testId="dashboard-week">
           <BarChart

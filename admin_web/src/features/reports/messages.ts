@@ -19,6 +19,17 @@ const en = {
     outstandingHint: "held for members: a liability",
     week: "Takings this week",
     allReports: "All reports",
+    topProducts: "Top products today",
+    units: "Sold",
+    productTakings: "Takings",
+    noSales: "No sales yet today.",
+    alerts: "Alerts",
+    openAlerts_one: "{{count}} open",
+    openAlerts_other: "{{count}} open",
+    allAlerts: "All alerts",
+    noAlerts: "Nothing needs attention.",
+    ago: "{{age}} ago",
+    justNow: "just now",
   },
   title: "Reports",
   filters: {
@@ -121,7 +132,7 @@ const en = {
 };
 
 // Russian counts take the few/many forms as well (i18next picks them by Intl.PluralRules).
-const ru: typeof en & { dashboard: Record<"payments_few" | "payments_many" | "running_few" | "running_many", string> } = {
+const ru: typeof en & { dashboard: Record<"payments_few" | "payments_many" | "running_few" | "running_many" | "openAlerts_few" | "openAlerts_many", string> } = {
   nav: "Отчёты",
   dashboardNav: "Сводка",
   dashboard: {
@@ -142,6 +153,19 @@ const ru: typeof en & { dashboard: Record<"payments_few" | "payments_many" | "ru
     outstandingHint: "хранится для клиентов: обязательство",
     week: "Выручка за неделю",
     allReports: "Все отчёты",
+    topProducts: "Лучшие товары за сегодня",
+    units: "Продано",
+    productTakings: "Выручка",
+    noSales: "Сегодня продаж ещё не было.",
+    alerts: "Оповещения",
+    openAlerts_one: "открыто: {{count}}",
+    openAlerts_few: "открыто: {{count}}",
+    openAlerts_many: "открыто: {{count}}",
+    openAlerts_other: "открыто: {{count}}",
+    allAlerts: "Все оповещения",
+    noAlerts: "Ничего не требует внимания.",
+    ago: "{{age}} назад",
+    justNow: "только что",
   },
   title: "Отчёты",
   filters: {
@@ -260,6 +284,17 @@ const uz: typeof en = {
     outstandingHint: "mijozlar uchun saqlanadi: majburiyat",
     week: "Shu haftadagi tushum",
     allReports: "Barcha hisobotlar",
+    topProducts: "Bugungi eng ko'p sotilgan mahsulotlar",
+    units: "Sotildi",
+    productTakings: "Tushum",
+    noSales: "Bugun hali savdo bo'lmadi.",
+    alerts: "Ogohlantirishlar",
+    openAlerts_one: "{{count}} ta ochiq",
+    openAlerts_other: "{{count}} ta ochiq",
+    allAlerts: "Barcha ogohlantirishlar",
+    noAlerts: "E'tibor talab qiladigan narsa yo'q.",
+    ago: "{{age}} oldin",
+    justNow: "hozirgina",
   },
   title: "Hisobotlar",
   filters: {
