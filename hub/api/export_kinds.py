@@ -16,7 +16,7 @@ from hub.api.audit import AuditFilter
 from hub.api.inventory import MovementsFilter, StockFilter, listed_stock
 from hub.api.inventory_report import InventoryReportQuery, inventory_answer
 from hub.api.members import MemberFilter, member_search
-from hub.api.payments import HistoryQuery, history_filter
+from hub.api.payments import HistoryQuery, history_named
 from hub.api.products import ProductFilter
 from hub.api.query import Name, QueryModel
 from hub.api.reports import FIGURES, GroupedQuery, ReportQuery, report_answer, report_span
@@ -105,7 +105,7 @@ KINDS: dict[str, ExportKind] = {
             "payments",
             Permission.MONEY_READ,
             HistoryQuery,
-            lambda ctx, f, _: lists.PaymentRows(ctx.store, history_filter(f)),
+            lambda ctx, f, _: lists.PaymentRows(ctx.store, lambda: history_named(ctx.store, f)),
             printable=True,
         ),
         ExportKind(

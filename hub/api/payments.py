@@ -42,7 +42,7 @@ from hub.money.amounts import Amount
 from hub.money.methods import METHODS
 from hub.money.receipts import receipt_data, receipt_pdf
 from hub.money.requests import PaymentRequest, Purpose, RefundRequest, Staff
-from hub.store import HistoryFilter
+from hub.store import HistoryFilter, Store
 from hub.store.transactions import LedgerTransaction, TxKind
 
 bp = Blueprint("payments", url_prefix="/payments")
@@ -268,10 +268,14 @@ async def export_payments(request: Request, query: HistoryQuery) -> None:
 
 
 async def named_history(request: Request, query: HistoryQuery) -> HistoryFilter:
+    return await history_named(request.app.ctx.store, query)
+
+
+async def history_named(store: Store, query: HistoryQuery) -> HistoryFilter:
     """The history's filter, where a login in ``member_id`` names the member as their id does (an
-    unknown one finds nothing)."""
+    unknown one finds nothing): the list's, its CSV's and its export's."""
     if query.member_id is not None:
-        member = await request.app.ctx.store.members.resolve(query.member_id)
+        member = await store.members.resolve(query.member_id)
         if member is not None:
             query = query.model_copy(update={"member_id": member.id})
     return history_filter(query)

@@ -56,15 +56,22 @@ class PaymentRows:
         t.text("id", 12, printed=False),
     )
 
-    def __init__(self, store: Store, where: HistoryFilter) -> None:
-        self._store, self._where = store, where
+    def __init__(self, store: Store, where: Callable[[], Awaitable[HistoryFilter]]) -> None:
+        """``where``: the list's filter, read once (it may look the member up by login)."""
+        self._store, self._where_of = store, where
+        self._where: HistoryFilter | None = None
+
+    async def _filter(self) -> HistoryFilter:
+        if self._where is None:
+            self._where = await self._where_of()
+        return self._where
 
     async def count(self) -> int:
-        _, total = await self._store.ledger.page(self._where, skip=0, limit=1)
+        _, total = await self._store.ledger.page(await self._filter(), skip=0, limit=1)
         return int(total)
 
     async def rows(self) -> AsyncIterator[Row]:
-        async for txs in _chunked(self._store.ledger.iterate(self._where)):
+        async for txs in _chunked(self._store.ledger.iterate(await self._filter())):
             logins = await self._store.members.logins({tx.member_id for tx in txs if tx.member_id})
             for tx in txs:
                 yield (

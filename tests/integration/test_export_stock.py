@@ -72,10 +72,13 @@ def test_payments_export_names_the_member(stack: LocalStack, token: str) -> None
         assert paid.status_code == 201, paid.text
         listed = every(api, "/payments", {"member_id": member_id})
         rows = csv_rows(exported(api, "payments", "csv", {"member_id": member_id}))
+        # A login names the member as the id does, in the export as in the list.
+        by_login = csv_rows(exported(api, "payments", "csv", {"member_id": login}))
         header, sheet_rows, _ = xlsx_rows(exported(api, "payments", "xlsx", {"member_id": member_id}))
     assert [(r["member_login"], r["member_id"]) for r in rows] == [
         (p["member_login"], p["member_id"]) for p in listed
     ]
     assert [r["member_login"] for r in rows] == [login]
+    assert by_login == rows
     assert [r[header.index("Member")] for r in sheet_rows] == [login]
     assert [r[header.index("Member ID")] for r in sheet_rows] == [member_id]
