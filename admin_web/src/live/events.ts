@@ -19,6 +19,8 @@ export type LiveEvent =
   | { type: "pc.alert"; pc_id: string; alert: PcAlert }
   | { type: "stock.alert"; branch: string; product_id: string; alert: { id: string; state: string } }
   | { type: "system.alert"; system: string; alert: { id: string; state: string } }
+  // A payment or a refund (hub.money.books): one for goods ("sale") moved stock.
+  | { type: "payment.created" | "payment.refunded"; payment_id: string; purpose: string | null; branch: string }
   | { type: "session.started"; session_id: string; pc_id: string; session?: Session }
   | { type: "session.progress"; session_id: string; pc_id: string; used_ms: number; cost: number }
   | { type: "session.ended"; session_id: string; pc_id: string; cost: number; reason: string | null }
@@ -31,6 +33,8 @@ const TYPES = new Set([
   "pc.alert",
   "stock.alert",
   "system.alert",
+  "payment.created",
+  "payment.refunded",
   "session.started",
   "session.progress",
   "session.ended",
@@ -52,6 +56,9 @@ export function parseEvent(raw: unknown): LiveEvent | null {
   if (type === "stock.alert" || type === "system.alert") {
     const alert = (value as { alert?: unknown }).alert;
     return typeof alert === "object" && alert !== null ? (value as LiveEvent) : null;
+  }
+  if (type === "payment.created" || type === "payment.refunded") {
+    return typeof (value as { payment_id?: unknown }).payment_id === "string" ? (value as LiveEvent) : null;
   }
   if (type !== "hello" && typeof (value as { pc_id?: unknown }).pc_id !== "string") return null;
   return value as LiveEvent;

@@ -113,6 +113,19 @@ describe("live slice", () => {
     expect(state.acks["pc-001"]).toEqual({ commandId: "c1", outcome: "done", detail: null, at: 30 });
   });
 
+  it("counts the events that say stock moved: low-stock alerts and goods sold or refunded", () => {
+    let state = reducer(seeded(), eventReceived({ type: "stock.alert", branch: "main", product_id: "cola", alert: { id: "s1", state: "resolved" } }));
+    expect(state.stockPushes).toBe(1);
+    state = reducer(state, eventReceived({ type: "payment.created", payment_id: "p1", purpose: "sale", branch: "main" }));
+    state = reducer(state, eventReceived({ type: "payment.refunded", payment_id: "r1", purpose: "sale", branch: "main" }));
+    expect(state.stockPushes).toBe(3);
+    // A top-up or PC time moves no goods.
+    state = reducer(state, eventReceived({ type: "payment.created", payment_id: "p2", purpose: "topup", branch: "main" }));
+    state = reducer(state, eventReceived({ type: "system.alert", system: "main", alert: { id: "y1", state: "open" } }));
+    expect(state.stockPushes).toBe(3);
+    expect(state.alertPushes).toBe(2);
+  });
+
   it("counts feed failures until the feed is live again", () => {
     let state = reducer(seeded(), feedChanged({ state: "down", at: 1 }));
     state = reducer(state, feedChanged({ state: "down", at: 2 }));
@@ -190,6 +203,7 @@ describe("parseEvent", () => {
     expect(parseEvent('{"type":"hello","user":"admin"}')).toMatchObject({ type: "hello" });
     expect(parseEvent("not json")).toBeNull();
     expect(parseEvent('{"type":"payment.created","pc_id":"x"}')).toBeNull();
+    expect(parseEvent('{"type":"payment.created","payment_id":"p1","purpose":"sale","branch":"main","amount":300}')).toMatchObject({ type: "payment.created", purpose: "sale" });
     expect(parseEvent('{"type":"pc.status","pc_id":5}')).toBeNull();
     expect(parseEvent("[1,2]")).toBeNull();
     expect(parseEvent('{"type":"stock.alert","branch":"main","product_id":"cola","alert":{"id":"s1","state":"open"}}')).toMatchObject({ type: "stock.alert" });

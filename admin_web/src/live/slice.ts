@@ -46,6 +46,11 @@ export const initialLiveState = {
   maintenance: {} as Record<string, true>,
   /** How many alerts (a PC's or stock's, new or changed) were pushed: the alerts page and badge refetch on a change. */
   alertPushes: 0,
+  /**
+   * How many events said stock moved (a low-stock alert raised or resolved, goods sold or refunded): the
+   * stock page and the inventory's badge refetch on a change instead of polling.
+   */
+  stockPushes: 0,
   feed: { state: "connecting" as FeedState, since: null as number | null, failures: 0 },
   loaded: false,
 };
@@ -136,8 +141,15 @@ function applyEvent(state: LiveState, event: LiveEvent): void {
       state.alertPushes += 1;
       return;
     case "stock.alert":
+      state.alertPushes += 1;
+      state.stockPushes += 1;
+      return;
     case "system.alert":
       state.alertPushes += 1;
+      return;
+    case "payment.created":
+    case "payment.refunded":
+      if (event.purpose === "sale") state.stockPushes += 1;
       return;
     case "session.started":
       if (event.session) {

@@ -51,6 +51,8 @@ export function MovementsTab() {
   const columns = useMemo<GridColDef<Movement>[]>(
     () => [
       { field: "at", headerName: t("inventory.columns.time"), width: 170, valueFormatter: (value: number) => format.dateTime(value) },
+      // Every branch's movements are listed: a transfer shows both of its legs.
+      { field: "branch", headerName: t("inventory.columns.branch"), width: 100 },
       { field: "name", headerName: t("inventory.columns.name"), flex: 1.5, minWidth: 150 },
       { field: "kind", headerName: t("inventory.columns.kind"), width: 170, valueFormatter: (value: string) => t(`inventory.kinds.${value}`, { defaultValue: value }) },
       { field: "quantity", headerName: t("inventory.columns.quantity"), type: "number", width: 90, valueFormatter: (value: number) => (value > 0 ? `+${value}` : String(value)) },

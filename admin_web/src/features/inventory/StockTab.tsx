@@ -14,12 +14,14 @@ import { FormError } from "../common/FormError";
 import { GRID_NONCE, useGridLocale } from "../common/grid";
 import { inventory, type StockLevel } from "./api";
 import { ReceiveDialog, SettingsDialog, WriteOffDialog } from "./dialogs";
+import { TransferDialog } from "./TransferDialog";
+import { STOCK_KEY } from "./live";
 import { stockTone } from "./logic";
 import "./messages";
 
 const TONE_COLOR = { out: "error", low: "warning", ok: "success" } as const;
 
-type Open = { kind: "receive"; productId: string | null } | { kind: "writeOff"; row: StockLevel } | { kind: "settings"; productId: string; name: string } | null;
+type Open = { kind: "receive"; productId: string | null } | { kind: "transfer" } | { kind: "writeOff"; row: StockLevel } | { kind: "settings"; productId: string; name: string } | null;
 
 export function StockTab() {
   const { t } = useTranslation();
@@ -30,8 +32,9 @@ export function StockTab() {
   const [onlyLow, setOnlyLow] = useState(false);
   const [open, setOpen] = useState<Open>(null);
   const [done, setDone] = useState<string | null>(null);
-  // Sales at the desk move stock all the time: look again every 15 s while the page is open.
-  const stock = useQuery({ queryKey: ["inventory", "stock"], queryFn: inventory.stock, refetchInterval: 15_000 });
+  // Pushed events (a low-stock alert, a sale or its refund) refetch it at once (live.ts, kept running by the
+  // menu's icon); the slow poll catches what pushes nothing: goods received or counted at another console.
+  const stock = useQuery({ queryKey: STOCK_KEY, queryFn: inventory.stock, refetchInterval: 60_000 });
   const all = stock.data?.items ?? [];
   const rows = onlyLow ? all.filter((row) => stockTone(row) !== "ok") : all;
   const lowCount = all.filter((row) => stockTone(row) !== "ok").length;
@@ -98,6 +101,11 @@ export function StockTab() {
         <Stack direction="row" spacing={2} sx={{ alignItems: "center" }}>
           <FormControlLabel control={<Switch checked={onlyLow} onChange={(event) => setOnlyLow(event.target.checked)} />} label={t("inventory.onlyLow")} />
           {writes && (
+            <Button variant="outlined" onClick={() => setOpen({ kind: "transfer" })} disabled={!stock.data || all.length === 0} data-testid="transfer">
+              {t("inventory.transfer.button")}
+            </Button>
+          )}
+          {writes && (
             <Button variant="contained" onClick={() => setOpen({ kind: "receive", productId: null })} data-testid="receive">
               {t("inventory.receiveTitle")}
             </Button>
@@ -142,6 +150,7 @@ export function StockTab() {
       </Paper>
       {open?.kind === "receive" && <ReceiveDialog first={open.productId} onClose={close} />}
       {open?.kind === "writeOff" && <WriteOffDialog row={open.row} onClose={close} />}
+      {open?.kind === "transfer" && stock.data && <TransferDialog from={stock.data.branch} stock={all} onClose={close} />}
       {open?.kind === "settings" && <SettingsDialog productId={open.productId} name={open.name} onClose={close} />}
     </Box>
   );

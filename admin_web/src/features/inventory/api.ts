@@ -1,6 +1,7 @@
 /**
- * Inventory through the API (hub/api/inventory.py): stock, movements, receipts, write-offs, stock settings
- * and stocktakes. Writes that move goods carry an Idempotency-Key kept by the caller's `IdempotentAction`.
+ * Inventory through the API (hub/api/inventory.py): stock, movements, receipts, write-offs, transfers, stock
+ * settings and stocktakes. Writes that move goods carry an Idempotency-Key kept by the caller's
+ * `IdempotentAction`.
  */
 import { call, client, query } from "../../api/client";
 import type { Answer } from "../../api/types";
@@ -57,6 +58,10 @@ export const inventory = {
   writeOff: (productId: string, quantity: number, reason: string, key: string) =>
     call<Answer<"post~inventory.write_off", never>>(
       client.POST("/api/v1/inventory/write-offs", { body: { product_id: productId, quantity, reason }, params: idem(key) }),
+    ),
+  transfer: (toBranch: string, lines: { product_id: string; quantity: number }[], note: string, key: string) =>
+    call<Answer<"post~inventory.transfer", never>>(
+      client.POST("/api/v1/inventory/transfers", { body: { to_branch: toBranch, lines, note: note || null }, params: idem(key) }),
     ),
   stocktakes: (offset: number, limit: number) =>
     call<Answer<"get~inventory.list_stocktakes", never>>(

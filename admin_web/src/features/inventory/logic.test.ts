@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { changedCounts, countRows, parseQuantity, stockTone } from "./logic";
+import { changedCounts, countRows, parseQuantity, stockTone, transferLines } from "./logic";
 
 describe("parseQuantity", () => {
   it("reads whole numbers with spaces as typed", () => {
@@ -41,5 +41,30 @@ describe("count sheet", () => {
     expect(changedCounts(rows, { a: "5", b: "8" })).toEqual([{ product_id: "a", counted: 5 }]);
     expect(changedCounts(rows, { a: "", b: "7" })).toEqual([{ product_id: "b", counted: 7 }]);
     expect(changedCounts(rows, { a: "x" })).toBeNull();
+  });
+});
+
+describe("transferLines", () => {
+  it("sends each product once with its whole quantity", () => {
+    expect(transferLines([{ productId: "cola", quantity: "2" }, { productId: "bar", quantity: " 1 000 " }])).toEqual({
+      lines: [{ product_id: "cola", quantity: 2 }, { product_id: "bar", quantity: 1000 }],
+      errors: [
+        { product: null, quantity: false },
+        { product: null, quantity: false },
+      ],
+    });
+  });
+  it("names what is wrong with each line and sends nothing", () => {
+    const checked = transferLines([{ productId: null, quantity: "" }, { productId: "cola", quantity: "0" }, { productId: "bar", quantity: "3" }, { productId: "bar", quantity: "1" }]);
+    expect(checked).toEqual({
+      lines: null,
+      errors: [
+        { product: "required", quantity: true },
+        { product: null, quantity: true },
+        { product: null, quantity: false },
+        { product: "duplicate", quantity: false },
+      ],
+    });
+    expect(transferLines([]).lines).toBeNull();
   });
 });

@@ -55,3 +55,35 @@ export function changedCounts(rows: readonly CountRow[], typed: Readonly<Record<
   }
   return changes;
 }
+
+export interface TransferDraft {
+  productId: string | null;
+  quantity: string;
+}
+
+/** What is wrong with a transfer's line: its product (none, or one already on another line) and its quantity. */
+export interface LineErrors {
+  product: "required" | "duplicate" | null;
+  quantity: boolean;
+}
+
+/**
+ * A transfer's typed lines, checked as the hub checks them (a product once, at least one unit): the lines
+ * to send, or null, and each line's errors.
+ */
+export function transferLines(drafts: readonly TransferDraft[]): { lines: { product_id: string; quantity: number }[] | null; errors: LineErrors[] } {
+  const seen = new Set<string>();
+  const lines: { product_id: string; quantity: number }[] = [];
+  let valid = drafts.length > 0;
+  const errors = drafts.map((draft): LineErrors => {
+    const quantity = parseQuantity(draft.quantity);
+    let product: LineErrors["product"] = null;
+    if (draft.productId === null) product = "required";
+    else if (seen.has(draft.productId)) product = "duplicate";
+    else seen.add(draft.productId);
+    if (draft.productId !== null && product === null && quantity !== null) lines.push({ product_id: draft.productId, quantity });
+    else valid = false;
+    return { product, quantity: quantity === null };
+  });
+  return { lines: valid ? lines : null, errors };
+}

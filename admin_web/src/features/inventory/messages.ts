@@ -13,6 +13,7 @@ const en = {
   tone: { out: "Out of stock", low: "Low", ok: "In stock" },
   columns: {
     name: "Product",
+    branch: "Branch",
     category: "Category",
     onHand: "On hand",
     lowStock: "Alert at",
@@ -86,6 +87,24 @@ const en = {
     postedAt: "Posted",
     none: "No stocktakes yet.",
   },
+  transfer: {
+    button: "Transfer",
+    title: "Send goods to another branch",
+    from: "From {{branch}}",
+    to: "To branch",
+    noOther: "There is no other branch to send goods to: add one in the branches' settings first.",
+    onHand: "On hand: {{count}}",
+    duplicate: "This product is on another line already",
+    review: "Review",
+    confirmTitle: "Send these goods to {{branch}}?",
+    confirmHint: "Every line leaves {{from}} together, or none does when one is short.",
+    line: "{{count}} × {{name}}",
+    send: "Send",
+    back: "Back",
+    sent: "Sent to {{branch}} (transfer {{id}}): {{lines}}",
+    note: "Note (why, who carries the goods)",
+  },
+  lowBadge: "{{count}} products low on stock",
 };
 
 export type InventoryMessages = typeof en;
@@ -101,6 +120,7 @@ const ru: InventoryMessages = {
   tone: { out: "Нет в наличии", low: "Мало", ok: "В наличии" },
   columns: {
     name: "Товар",
+    branch: "Филиал",
     category: "Категория",
     onHand: "Остаток",
     lowStock: "Порог",
@@ -174,6 +194,24 @@ const ru: InventoryMessages = {
     postedAt: "Проведена",
     none: "Инвентаризаций пока нет.",
   },
+  transfer: {
+    button: "Переместить",
+    title: "Отправить товар в другой филиал",
+    from: "Из филиала {{branch}}",
+    to: "В филиал",
+    noOther: "Нет другого филиала, куда можно отправить товар: сначала добавьте его в настройках филиалов.",
+    onHand: "В наличии: {{count}}",
+    duplicate: "Этот товар уже есть в другой строке",
+    review: "Проверить",
+    confirmTitle: "Отправить этот товар в {{branch}}?",
+    confirmHint: "Все строки уходят из {{from}} вместе, или ни одна, если чего-то не хватает.",
+    line: "{{count}} × {{name}}",
+    send: "Отправить",
+    back: "Назад",
+    sent: "Отправлено в {{branch}} (перемещение {{id}}): {{lines}}",
+    note: "Примечание (зачем, кто везёт товар)",
+  },
+  lowBadge: "Заканчивается товаров: {{count}}",
 };
 
 const uz: InventoryMessages = {
@@ -187,6 +225,7 @@ const uz: InventoryMessages = {
   tone: { out: "Qolmagan", low: "Kam", ok: "Bor" },
   columns: {
     name: "Mahsulot",
+    branch: "Filial",
     category: "Turkum",
     onHand: "Qoldiq",
     lowStock: "Chegara",
@@ -260,6 +299,24 @@ const uz: InventoryMessages = {
     postedAt: "O'tkazilgan",
     none: "Hali inventarizatsiya yo'q.",
   },
+  transfer: {
+    button: "Ko'chirish",
+    title: "Tovarni boshqa filialga jo'natish",
+    from: "{{branch}} filialidan",
+    to: "Qaysi filialga",
+    noOther: "Tovar jo'natiladigan boshqa filial yo'q: avval filiallar sozlamalarida uni qo'shing.",
+    onHand: "Mavjud: {{count}}",
+    duplicate: "Bu tovar boshqa qatorda allaqachon bor",
+    review: "Tekshirish",
+    confirmTitle: "Bu tovarlar {{branch}} filialiga jo'natilsinmi?",
+    confirmHint: "Barcha qatorlar {{from}} filialidan birga chiqadi yoki biror narsa yetmasa, hech biri chiqmaydi.",
+    line: "{{count}} × {{name}}",
+    send: "Jo'natish",
+    back: "Orqaga",
+    sent: "{{branch}} filialiga jo'natildi (ko'chirish {{id}}): {{lines}}",
+    note: "Izoh (nima uchun, tovarni kim olib boradi)",
+  },
+  lowBadge: "Kam qolgan tovarlar: {{count}}",
 };
 
 registerMessages("inventory", { en, ru, uz });
