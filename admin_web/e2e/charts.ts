@@ -1,9 +1,9 @@
 /**
  * A chart's download menu driven as a user would, and its files checked as a reader would: the PNG decodes
- * (in the browser) at twice the chart's size with its series' colour on it; the SVG parses and holds the
- * series' shapes in their colour, the title and the legend. Both files are kept with the screenshots. They
- * are read in a blank page of their own, as a viewer would: the console's CSP (rightly) refuses the style
- * attributes of a document parsed inside it.
+ * at twice the chart's size with its series' colour on it; the SVG parses and holds the series' shapes in
+ * their colour (filled bars and cells, stroked lines), the title and the legend. Both files are kept with
+ * the screenshots. They are read in a blank page of their own, as a viewer would: the console's CSP
+ * (rightly) refuses the style attributes of a document parsed inside it.
  */
 import { expect, type Locator, type Page } from "@playwright/test";
 import { readFile } from "node:fs/promises";
@@ -13,7 +13,7 @@ import { SHOTS } from "./helpers";
 
 export interface ChartFiles {
   png: { name: string; width: number; height: number; seriesPixels: number; whitePixels: number; pixels: number };
-  svg: { name: string; shapes: number; texts: string[] };
+  svg: { name: string; shapes: number; legend: (string | null)[]; texts: string[] };
 }
 
 async function download(page: Page, frame: Locator, format: "png" | "svg", keepAs: string) {
@@ -55,14 +55,17 @@ export async function downloadChart(page: Page, frame: Locator, color: string, k
     ({ text, fill }) => {
       const doc = new DOMParser().parseFromString(text, "image/svg+xml");
       if (doc.querySelector("parsererror") || doc.documentElement.nodeName !== "svg") return null;
-      const shapes = Array.from(doc.querySelectorAll("path, rect")).filter((shape) => (shape.getAttribute("style") ?? "").includes(`fill:${fill}`));
-      return { shapes: shapes.length, texts: Array.from(doc.querySelectorAll("text"), (node) => node.textContent) };
+      // A bar or a cell is filled with the series' colour, a line is stroked with it.
+      const painted = (shape: Element) => (shape.getAttribute("style") ?? "").split(";").some((rule) => rule === `fill:${fill}` || rule === `stroke:${fill}`);
+      const shapes = Array.from(doc.querySelectorAll("path, rect")).filter(painted);
+      const legend = Array.from(doc.querySelectorAll(".chart-legend-mark"), (mark) => mark.getAttribute("fill"));
+      return { shapes: shapes.length, legend, texts: Array.from(doc.querySelectorAll("text"), (node) => node.textContent) };
     },
     { text: svg.bytes.toString("utf8"), fill: color },
   );
   await reader.close();
   expect(parsed, "the SVG file parses").not.toBeNull();
-  return { png: { name: png.name, ...decoded }, svg: { name: svg.name, shapes: parsed?.shapes ?? 0, texts: parsed?.texts ?? [] } };
+  return { png: { name: png.name, ...decoded }, svg: { name: svg.name, shapes: parsed?.shapes ?? 0, legend: parsed?.legend ?? [], texts: parsed?.texts ?? [] } };
 }
 
 /** The chart's drawing on screen, CSS pixels. */

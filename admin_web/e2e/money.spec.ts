@@ -6,6 +6,7 @@
  */
 import { expect, test } from "@playwright/test";
 
+import { chartSize, downloadChart } from "./charts";
 import { chooseLanguage, env, nextTotp, shot, signIn, watchCsp } from "./helpers";
 
 const OWNER_PASSWORD = env("ICAFE_E2E_OWNER_PASSWORD");
@@ -246,6 +247,14 @@ test("vouchers are sold and checked by code; staff, audit log and a PC's page fo
   await expect(page).toHaveURL(new RegExp(`/pcs/${PC}$`));
   await expect(page.getByTestId("telemetry-chart")).toBeVisible();
   await expect(page.getByTestId("pc-status")).toHaveText("Online");
+  // Its chart downloads like the reports' (e2e/charts.ts): twice its width, the CPU line in its colour.
+  const telemetryCard = page.locator(".MuiPaper-root").filter({ has: page.getByTestId("telemetry-chart") });
+  const telemetry = await downloadChart(page, telemetryCard, "rgb(30, 136, 229)", "chart-telemetry-en");
+  expect(telemetry.png.width).toBe(2 * Math.ceil((await chartSize(telemetryCard)).width));
+  expect(telemetry.svg.shapes).toBeGreaterThanOrEqual(1);
+  expect(telemetry.svg.texts).toEqual(expect.arrayContaining([`CPU and memory ${PC}`, "CPU %"]));
+  // A line's legend mark is stroked, not filled: the file's legend still has the line's colour.
+  expect(telemetry.svg.legend).toEqual(["rgb(30, 136, 229)", "rgb(11, 110, 79)"]);
   await csp.expectNone();
 });
 

@@ -86,6 +86,7 @@ test("the owner reads today on the dashboard and every report for a range", asyn
   expect(files.svg.name).toBe(`takings-by-period_${TODAY}.svg`);
   expect(files.svg.shapes).toBe(1); // the day's bar
   expect(files.svg.texts).toEqual(expect.arrayContaining(["Takings by period", TODAY, "Net"]));
+  expect(files.svg.legend).toEqual(["rgb(30, 136, 229)"]);
 
   // The range stays in the URL as the tabs change, and a reload keeps it.
   await page.getByTestId("report-tab-usage").click();
@@ -140,5 +141,6 @@ test("the owner reads today on the dashboard and every report for a range", asyn
   await page.keyboard.press("Escape");
   const week = await downloadChart(page, page.getByTestId("dashboard-week"), "rgb(30, 136, 229)", "chart-week-uz");
   expect(week.svg.texts).toEqual(expect.arrayContaining(["Shu haftadagi tushum"]));
+  expect(week.svg.legend).toEqual(["rgb(30, 136, 229)", "rgb(198, 40, 40)"]);
   await csp.expectNone();
 });

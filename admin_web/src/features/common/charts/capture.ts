@@ -27,9 +27,10 @@ function legendItems(container: HTMLElement): LegendItem[] {
     const label = series.querySelector(".MuiChartsLegend-label")?.textContent.trim() ?? "";
     const shape = series.querySelector(".MuiChartsLegend-mark rect, .MuiChartsLegend-mark circle, .MuiChartsLegend-mark path");
     if (!label || !shape) return [];
+    // A square or circle mark is filled with the series' colour, a line's mark is stroked with it (and
+    // inherits a fill it does not show).
     const style = getComputedStyle(shape);
-    const color = style.fill && style.fill !== "none" ? style.fill : style.stroke;
-    return [{ label, color }];
+    return [{ label, color: shape.hasAttribute("fill") ? style.fill : style.stroke }];
   });
 }
 

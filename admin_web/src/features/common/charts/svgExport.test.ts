@@ -109,7 +109,7 @@ describe("chartSvg", () => {
   it("carries the title, the range and the legend the page draws outside the <svg>", () => {
     expect(file).toContain(">Takings &#34;this&#34; week</text>");
     expect(file).toContain(">2026-11-24 – 2026-11-30</text>");
-    expect(file).toMatch(/<rect x="16" y="\d+" width="12" height="12" rx="2" fill="rgb\(30, 136, 229\)"\/>\n<text [^>]*>Paid<\/text>/);
+    expect(file).toMatch(/<rect class="chart-legend-mark" x="16" y="\d+" width="12" height="12" rx="2" fill="rgb\(30, 136, 229\)"\/>\n<text [^>]*>Paid<\/text>/);
     expect(file).toContain('fill="rgb(198, 40, 40)"/>');
   });
 });

@@ -191,7 +191,7 @@ export function chartSvg(chart: SvgNode, styleOf: StyleOf, picture: ChartPicture
   for (const item of legend.placed) {
     const rowTop = y + 10 + item.row * LEGEND_ROW;
     parts.push(
-      `<rect x="${item.x}" y="${rowTop + 2}" width="${LEGEND_MARK}" height="${LEGEND_MARK}" rx="2" fill="${escapeXml(item.color)}"/>`,
+      `<rect class="chart-legend-mark" x="${item.x}" y="${rowTop + 2}" width="${LEGEND_MARK}" height="${LEGEND_MARK}" rx="2" fill="${escapeXml(item.color)}"/>`,
       `<text x="${item.x + LEGEND_MARK + 6}" y="${rowTop + LEGEND_MARK}" font-size="${TEXT_SIZE}" fill="rgba(0,0,0,0.87)">${escapeXml(item.label)}</text>`,
     );
   }
