@@ -157,13 +157,14 @@ class Journal:
         """The highest sequence number the hub has acknowledged so far."""
         return self._read(_counters)[1]
 
-    def pending(self, limit: int = 500) -> list[JournalEntry]:
-        """The oldest ``limit`` unacknowledged entries, in ascending sequence order."""
+    def pending(self, limit: int = 500, *, after: int = 0) -> list[JournalEntry]:
+        """The oldest ``limit`` unacknowledged entries with a sequence number above ``after``, in
+        ascending sequence order."""
         if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
             raise JournalError(f"limit must be a positive integer, not {limit!r}")
         rows = self._read(
             lambda conn: conn.execute(
-                "SELECT seq, type, data, at FROM entries ORDER BY seq LIMIT ?", (limit,)
+                "SELECT seq, type, data, at FROM entries WHERE seq > ? ORDER BY seq LIMIT ?", (after, limit)
             ).fetchall()
         )
         return [_entry(row) for row in rows]

@@ -54,10 +54,10 @@ class Outbox:
             if time.monotonic() - self._last_progress > RESEND_AFTER_S:
                 # No acknowledgement for a while: something was lost on the way; resend from the prefix.
                 await self._resend_all()
-            pending = await asyncio.to_thread(self.journal.pending, BATCH)
+            # Only what was not sent yet: reading the sent and unacknowledged ones again made a PC with a
+            # full batch of them waiting (the hub away) spin on its journal.
+            pending = await asyncio.to_thread(self.journal.pending, BATCH, after=self._sent_up_to)
             for entry in pending:
-                if entry.seq <= self._sent_up_to:
-                    continue
                 event = Event(
                     journal=self.journal.journal_id,
                     seq=entry.seq,
