@@ -36,4 +36,18 @@ def outage(exc: BaseException) -> str | None:
         return "store"
     if isinstance(exc, RedisConnectionError | RedisTimeoutError | ReadOnlyError):
         return "redis"  # refused, reset, timed out, still loading its data, or a replica that cannot write
+    if isinstance(exc, RuntimeError) and _raised_in(exc, "redis."):
+        # The event loop refusing the Redis client a write on a connection that closed under it, as Redis
+        # died while the client was connecting (found by bench/soak.py); the client says no more than that.
+        return "redis"
     return None
+
+
+def _raised_in(exc: BaseException, package: str) -> bool:
+    """True when ``exc`` was raised in code of ``package`` (or passed through it)."""
+    frame = exc.__traceback__
+    while frame is not None:
+        if str(frame.tb_frame.f_globals.get("__name__", "")).startswith(package):
+            return True
+        frame = frame.tb_next
+    return False
