@@ -8,6 +8,8 @@ import hashlib
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
+from redis.exceptions import RedisError
+
 from hub.alerts import AlertKind, PcAlerts
 from hub.clock import now_ms
 from hub.store import PcRepository
@@ -46,10 +48,8 @@ class HelloHandler:
             "update": hello.update.model_dump(mode="json") if hello.update else None,
         }
         await self._pcs.record_hello(topic.pc_id, topic.site, now_ms(), details)
-        if self._claim is not None:
-            digest = hashlib.sha256(hello.model_dump_json().encode()).hexdigest()[:32]
-            if not await self._claim(f"hello:{topic.pc_id}:{digest}", CLAIM_KEEP_S):
-                return  # another replica acts on this hello
+        if self._claim is not None and not await _mine(self._claim, topic.pc_id, hello):
+            return  # another replica acts on this hello
         hardening = hello.hardening
         if (
             self._alerts is not None
@@ -70,3 +70,12 @@ class HelloHandler:
             # Outside the consumer loop: a branch of PCs booting at once must not queue every status
             # and telemetry message behind their settings being sent.
             self._background.spawn(self._on_hello(topic.pc_id), name=f"settings-{topic.pc_id}")
+
+
+async def _mine(claim: Claim, pc_id: str, hello: Hello) -> bool:
+    """True when this replica acts on the hello (it claimed it first, or Redis cannot say)."""
+    digest = hashlib.sha256(hello.model_dump_json().encode()).hexdigest()[:32]
+    try:
+        return await claim(f"hello:{pc_id}:{digest}", CLAIM_KEEP_S)
+    except (RedisError, OSError):
+        return True  # better acted on twice than not at all
