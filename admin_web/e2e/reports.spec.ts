@@ -3,7 +3,8 @@
  * took payments, a refund and ended sessions first): the dashboard shows today's takings and best seller
  * as the API counts them, and a low-stock alert raised while it is open comes in live; each report page
  * answers for the range and grouping in its URL, which survives switching tabs and a reload; each chart
- * downloads as PNG and SVG files that show it; the pages read in Russian and Uzbek too.
+ * downloads as PNG and SVG files that show it; the inventory report shows the stock's value and a product's
+ * sales as the API answers them; the pages read in Russian and Uzbek too.
  */
 import { expect, test } from "@playwright/test";
 
@@ -110,6 +111,26 @@ test("the owner reads today on the dashboard and every report for a range", asyn
   await expect(page.getByTestId("staff-table").locator("tbody tr")).not.toHaveCount(0);
   await shot(page, "reports-staff-en");
 
+  // The inventory report (no grouping): the stock's value now and the product's units sold and takings,
+  // as the API answers them for the same days.
+  await page.getByTestId("report-tab-inventory").click();
+  await expect(page).toHaveURL(new RegExp(`/reports/inventory\\?.*from=${TODAY}`));
+  await expect(page.getByTestId("report-group")).toHaveCount(0);
+  const inventoryAnswer = await page.request.get(`/api/v1/reports/inventory?from=${TODAY}&to=${TODAY}`, { headers: { Authorization: `Bearer ${token}` } });
+  expect(inventoryAnswer.status()).toBe(200);
+  const inventory = (await inventoryAnswer.json()) as { totals: { on_hand_value: number }; products: { product_id: string; sold: number; revenue: number }[] };
+  const stocked = inventory.products.find((row) => row.product_id === STOCK_PRODUCT_ID);
+  expect(stocked?.sold).toBe(Number(TOP.units));
+  await expect(page.getByTestId("inventory-stock-value")).toBeVisible();
+  expect(digits(await page.getByTestId("inventory-stock-value").textContent())).toBe(String(Math.floor((inventory.totals.on_hand_value + 50) / 100)));
+  const productTable = page.getByTestId("inventory-products");
+  const headers = await productTable.locator("thead th").allTextContents();
+  const stockedCells = productTable.locator("tbody tr", { hasText: TOP.name }).getByRole("cell");
+  await expect(stockedCells.nth(headers.indexOf("Units sold"))).toHaveText(TOP.units);
+  expect(digits(await stockedCells.nth(headers.indexOf("Takings")).textContent())).toBe(String((stocked?.revenue ?? 0) / 100));
+  await expect(page.getByTestId("inventory-low")).toContainText(TOP.name); // written off to its level above
+  await shot(page, "reports-inventory-en");
+
   // Grouping by month from the picker: one row for this month.
   await page.getByTestId("report-tab-takings").click();
   await page.getByRole("button", { name: "This month" }).click();
@@ -122,6 +143,9 @@ test("the owner reads today on the dashboard and every report for a range", asyn
   await expect(page.getByTestId("chart-download-png")).toContainText("Изображение PNG");
   await shot(page, "reports-chart-download-ru");
   await page.keyboard.press("Escape");
+  await page.goto(`/reports/inventory?from=${TODAY}&to=${TODAY}`);
+  await expect(page.getByTestId("inventory-products")).toContainText("Продано, шт.");
+  await shot(page, "reports-inventory-ru");
   await page.locator('nav a[href="/dashboard"]').click();
   await expect(page.getByTestId("dashboard-top-products")).toContainText("Продано");
   await expect(page.getByTestId("dashboard-alerts")).toContainText("Мало товара");
@@ -142,5 +166,8 @@ test("the owner reads today on the dashboard and every report for a range", asyn
   const week = await downloadChart(page, page.getByTestId("dashboard-week"), "rgb(30, 136, 229)", "chart-week-uz");
   expect(week.svg.texts).toEqual(expect.arrayContaining(["Shu haftadagi tushum"]));
   expect(week.svg.legend).toEqual(["rgb(30, 136, 229)", "rgb(198, 40, 40)"]);
+  await page.goto(`/reports/inventory?from=${TODAY}&to=${TODAY}`);
+  await expect(page.getByTestId("inventory-products")).toContainText("Sotildi, dona");
+  await shot(page, "reports-inventory-uz");
   await csp.expectNone();
 });

@@ -75,7 +75,7 @@ def test_reports_in_a_browser(console_stack: LocalStack) -> None:
         assert counted.status_code == 200, counted.text
         received = owner.post(
             "/inventory/receipts",
-            json={"lines": [{"product_id": tea, "quantity": 10}]},
+            json={"lines": [{"product_id": tea, "quantity": 10, "unit_cost": 1_200 * SOM}]},
             headers={"Idempotency-Key": uuid.uuid4().hex},
         )
         assert received.status_code == 201, received.text

@@ -9,15 +9,15 @@ import { Navigate, useNavigate, useParams, useSearchParams } from "react-router"
 import { useFormat } from "../../app/branch";
 import { ChartFrame } from "../common/charts/ChartFrame";
 import { FormError } from "../common/FormError";
-import { KINDS, reports, type MembersReport, type ReportKind, type RevenueReport, type StaffReport, type TakingsReport, type UsageReport } from "./api";
+import { answeredDays, KINDS, reports, type AnyReport, type InventoryReport, type MembersReport, type ReportKind, type RevenueReport, type StaffReport, type TakingsReport, type UsageReport } from "./api";
+import { isGrouped } from "./exportFilters";
 import { Heatmap } from "./Heatmap";
-import { ChartPaper, Figure, Figures, RangeBar, ReportTable, useReportFilter, type Column } from "./parts";
+import { InventoryView } from "./InventoryView";
+import { CHART_HEIGHT, ChartPaper, Figure, Figures, RangeBar, ReportTable, useReportFilter, type Column } from "./parts";
 import "./messages";
 
-const CHART_HEIGHT = 280;
 /** The days a report answered for: its charts' files are named after them. */
 const days = (report: { first_day: string; last_day: string }) => ({ from: report.first_day, to: report.last_day });
-type AnyReport = TakingsReport | RevenueReport | UsageReport | MembersReport | StaffReport;
 
 export default function ReportsPage() {
   const { t } = useTranslation();
@@ -51,7 +51,7 @@ function Report({ kind }: { kind: ReportKind }) {
   });
   return (
     <Stack spacing={2}>
-      <RangeBar filter={filter} onChange={setFilter} answered={answer.data} grouping={kind !== "staff"} />
+      <RangeBar filter={filter} onChange={setFilter} answered={answer.data && answeredDays(answer.data)} grouping={isGrouped(kind)} />
       {answer.isFetching && <LinearProgress />}
       {answer.isError && <FormError error={answer.error} />}
       {answer.data && <ReportBody kind={kind} data={answer.data} />}
@@ -64,6 +64,7 @@ function ReportBody({ kind, data }: { kind: ReportKind; data: AnyReport }): Reac
   if (kind === "revenue") return <RevenueView report={data as RevenueReport} />;
   if (kind === "usage") return <UsageView report={data as UsageReport} />;
   if (kind === "members") return <MembersView report={data as MembersReport} />;
+  if (kind === "inventory") return <InventoryView report={data as InventoryReport} />;
   return <StaffView report={data as StaffReport} />;
 }
 

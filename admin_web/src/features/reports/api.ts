@@ -7,13 +7,20 @@ export type RevenueReport = Answer<"get~reports.revenue", never>;
 export type UsageReport = Answer<"get~reports.usage", never>;
 export type MembersReport = Answer<"get~reports.members", never>;
 export type StaffReport = Answer<"get~reports.staff", never>;
+export type InventoryReport = Answer<"get~inventory_report.report", never>;
+export type AnyReport = TakingsReport | RevenueReport | UsageReport | MembersReport | StaffReport | InventoryReport;
 
 export const GROUPS = ["day", "week", "month"] as const;
 export type Group = (typeof GROUPS)[number];
-export const KINDS = ["takings", "revenue", "usage", "members", "staff"] as const;
+export const KINDS = ["takings", "revenue", "usage", "members", "staff", "inventory"] as const;
 export type ReportKind = (typeof KINDS)[number];
 
-/** A range of whole days (YYYY-MM-DD, both included); left out, the hub answers the last seven days. */
+/** The days a report answered for, and their timezone (the inventory report names them from_date/to_date). */
+export function answeredDays(report: AnyReport): { first_day: string; last_day: string; timezone: string } {
+  return "from_date" in report ? { first_day: report.from_date, last_day: report.to_date, timezone: report.timezone } : report;
+}
+
+/** A range of whole days (YYYY-MM-DD, both included); left out, the hub answers the last seven days (inventory: 30). */
 export interface ReportFilter {
   from?: string;
   to?: string;
@@ -32,4 +39,6 @@ export const reports = {
   members: (filter: ReportFilter) =>
     call<MembersReport>(client.GET("/api/v1/reports/members", query<"get~reports.members">({ ...dates(filter), group: filter.group }))),
   staff: (filter: ReportFilter) => call<StaffReport>(client.GET("/api/v1/reports/staff", query<"get~reports.staff">(dates(filter)))),
+  inventory: (filter: ReportFilter) =>
+    call<InventoryReport>(client.GET("/api/v1/reports/inventory", query<"get~inventory_report.report">(dates(filter)))),
 };

@@ -40,7 +40,7 @@ const en = {
     presets: { today: "Today", week: "7 days", month: "30 days", thisMonth: "This month", year: "Year" },
     range: "{{from}} – {{to}}, {{timezone}}",
   },
-  tabs: { takings: "Takings", revenue: "Revenue", usage: "Usage", members: "Members", staff: "Staff" },
+  tabs: { takings: "Takings", revenue: "Revenue", usage: "Usage", members: "Members", staff: "Staff", inventory: "Inventory" },
   empty: "Nothing in this range.",
   columns: {
     method: "Method",
@@ -128,6 +128,23 @@ const en = {
   staff: {
     hint: "Manual unlocks and stops next to the money taken: time given outside the till stands out.",
   },
+  inventory: {
+    stockValue: "Stock on hand",
+    stockValueHint: "its value at cost, now",
+    takings: "Goods takings",
+    costOfSales: "Cost of sales",
+    cost: "Cost",
+    margin: "Margin",
+    chart: "Sales by product (top 10)",
+    products: "Stock and movements by product",
+    opening: "Opening",
+    closing: "Closing",
+    unitsSold: "Units sold",
+    movements: "Movements",
+    atCost: "Value at cost",
+    low: "Low on stock now",
+    noLow: "No product is low on stock.",
+  },
   weekdays: ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
 };
 
@@ -176,7 +193,7 @@ const ru: typeof en & { dashboard: Record<"payments_few" | "payments_many" | "ru
     presets: { today: "Сегодня", week: "7 дней", month: "30 дней", thisMonth: "Этот месяц", year: "Год" },
     range: "{{from}} – {{to}}, {{timezone}}",
   },
-  tabs: { takings: "Выручка", revenue: "Доходы", usage: "Загрузка", members: "Клиенты", staff: "Персонал" },
+  tabs: { takings: "Выручка", revenue: "Доходы", usage: "Загрузка", members: "Клиенты", staff: "Персонал", inventory: "Склад" },
   empty: "За этот период ничего нет.",
   columns: {
     method: "Способ",
@@ -264,6 +281,23 @@ const ru: typeof en & { dashboard: Record<"payments_few" | "payments_many" | "ru
   staff: {
     hint: "Ручные разблокировки и остановки рядом с принятыми деньгами: время, выданное мимо кассы, сразу видно.",
   },
+  inventory: {
+    stockValue: "Остатки на складе",
+    stockValueHint: "по себестоимости, сейчас",
+    takings: "Выручка за товары",
+    costOfSales: "Себестоимость продаж",
+    cost: "Затраты",
+    margin: "Маржа",
+    chart: "Продажи по товарам (топ 10)",
+    products: "Остатки и движения по товарам",
+    opening: "На начало",
+    closing: "На конец",
+    unitsSold: "Продано, шт.",
+    movements: "Движения",
+    atCost: "По себестоимости",
+    low: "Заканчиваются сейчас",
+    noLow: "Ни один товар не заканчивается.",
+  },
   weekdays: ["Пн", "Вт", "Ср", "Чт", "Пт", "Сб", "Вс"],
 };
 
@@ -305,7 +339,7 @@ const uz: typeof en = {
     presets: { today: "Bugun", week: "7 kun", month: "30 kun", thisMonth: "Shu oy", year: "Yil" },
     range: "{{from}} – {{to}}, {{timezone}}",
   },
-  tabs: { takings: "Tushum", revenue: "Daromad", usage: "Bandlik", members: "Mijozlar", staff: "Xodimlar" },
+  tabs: { takings: "Tushum", revenue: "Daromad", usage: "Bandlik", members: "Mijozlar", staff: "Xodimlar", inventory: "Ombor" },
   empty: "Bu davrda hech narsa yo'q.",
   columns: {
     method: "Usul",
@@ -392,6 +426,23 @@ const uz: typeof en = {
   },
   staff: {
     hint: "Qo'lda ochish va to'xtatishlar qabul qilingan pul yonida: kassadan tashqari berilgan vaqt darhol ko'rinadi.",
+  },
+  inventory: {
+    stockValue: "Ombordagi qoldiq",
+    stockValueHint: "tannarxda, hozir",
+    takings: "Mahsulotlardan tushum",
+    costOfSales: "Sotilganlar tannarxi",
+    cost: "Tannarxi",
+    margin: "Marja",
+    chart: "Mahsulotlar bo'yicha savdo (top 10)",
+    products: "Mahsulotlar bo'yicha qoldiq va harakatlar",
+    opening: "Boshida",
+    closing: "Oxirida",
+    unitsSold: "Sotildi, dona",
+    movements: "Harakatlar",
+    atCost: "Tannarxda",
+    low: "Hozir kam qolganlar",
+    noLow: "Kam qolgan mahsulot yo'q.",
   },
   weekdays: ["Du", "Se", "Ch", "Pa", "Ju", "Sh", "Ya"],
 };

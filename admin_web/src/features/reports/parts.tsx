@@ -10,6 +10,8 @@ import { presetRange, todayIn } from "./dates";
 import { ReportExportMenu } from "./ReportExportMenu";
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
+/** The reports' charts' height, in pixels. */
+export const CHART_HEIGHT = 280;
 
 /** The range and grouping in the URL (?from=&to=&group=), so a view can be bookmarked and shared. */
 export function useReportFilter(): [ReportFilter, (next: ReportFilter) => void] {
