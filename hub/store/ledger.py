@@ -17,7 +17,11 @@ a unique field (``<sequence>#<n>``), so two inserts racing for the same number c
 The reads that decide whether a transaction is allowed are the heads of its sequences; if the insert
 succeeds, nothing else entered those sequences meanwhile, so what it was checked against still holds. A
 loser re-reads and tries again; within one hub process, writers of the same sequence queue on a lock
-first, so they do not race at all (replicas still race, safely). Receipt numbers have no gaps because a
+first, so they do not race at all (replicas still race, safely), and the heads this process wrote last are
+remembered (:class:`HeadCache`): a post reads a sequence's head only when it has not written it itself, so
+a payment's section under the lock is its one insert. A remembered head is never ahead of the store (it is
+kept only once its insert succeeded); if another replica extended the sequence since, the claim of the next
+number collides on its unique field, and the head is read again. Receipt numbers have no gaps because a
 number exists only once its transaction does. The idempotency key is one more unique field: a retried
 request finds the first transaction and moves no money twice.
 
@@ -30,7 +34,8 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import AsyncIterator
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -67,6 +72,7 @@ from hub.store.transactions import (
 Document = dict[str, Any]
 
 MAX_ATTEMPTS = 400
+HEADS_KEPT = 20_000  # sequences whose head a process remembers (members, vouchers, caps, branches)
 _UNCLAIMED = "-"  # prefix of a claim field that claims nothing (the fields are unique, so never empty)
 
 
@@ -126,10 +132,44 @@ class HistoryFilter:
         return query
 
 
+class HeadCache:
+    """The heads of the sequences this process extended last, the least recently used forgotten first.
+
+    Read and written only under the sequences' locks (``LedgerRepository.post``)."""
+
+    def __init__(self, size: int = HEADS_KEPT) -> None:
+        self._size = size
+        self._heads: OrderedDict[tuple[Slot, str], Position] = OrderedDict()
+
+    def get(self, slot: Slot, key: str) -> Position | None:
+        head = self._heads.get((slot, key))
+        if head is not None:
+            self._heads.move_to_end((slot, key))
+        return head
+
+    def keep(self, positions: dict[Slot, Position]) -> None:
+        for slot, position in positions.items():
+            self._heads[(slot, position.key)] = position
+            self._heads.move_to_end((slot, position.key))
+        while len(self._heads) > self._size:
+            self._heads.popitem(last=False)
+
+    def knows(self, sequences: Iterable[tuple[Slot, str]]) -> bool:
+        return any(sequence in self._heads for sequence in sequences)
+
+    def forget(self, sequences: Iterable[tuple[Slot, str]]) -> None:
+        for sequence in sequences:
+            self._heads.pop(sequence, None)
+
+    def __len__(self) -> int:
+        return len(self._heads)
+
+
 class LedgerRepository:
     def __init__(self, collection: AsyncCollection[Document]) -> None:
         self._tx = collection
         self._locks = KeyedLocks()
+        self._heads = HeadCache()
 
     async def create_indexes(self) -> None:
         for field in ("idem", *(_claim_field(slot) for slot in Slot)):
@@ -164,22 +204,22 @@ class LedgerRepository:
         per payment); a copy posted since is still caught, by the key's unique index on insert, or, when
         its posting is what makes this one break a rule, by the look at the key before refusing."""
         changes = tx.posting.guarded_changes()
-        sequences = sorted(
-            [
-                *changes,
-                *([f"cap:{cap.key}"] if cap else []),
-                *([f"receipt:{receipt_branch}"] if receipt_branch else []),
-            ]
-        )
-        async with self._locks.hold(sequences):
+        sequences = _sequences_of(changes, cap, receipt_branch)
+        async with self._locks.hold(f"{slot.value}:{key}" for slot, key in sequences):
             for attempt in range(MAX_ATTEMPTS):
                 if attempt or not key_checked:
                     first = await self.by_key(tx.idem)
                     if first is not None:
                         return PostResult(first, created=False)
                 try:
-                    positions = await self._positions(changes, cap, receipt_branch, enforce=enforce)
+                    positions = await self._positions(
+                        changes, cap, receipt_branch, enforce=enforce, remembered=not attempt
+                    )
                 except LedgerError:
+                    if not attempt and self._heads.knows(sequences):
+                        # Judged on remembered heads, which another replica may have moved: read them.
+                        self._heads.forget(sequences)
+                        continue
                     # A copy of this request posted meanwhile (its spend is what breaks the rule) gets the
                     # first answer, not a refusal.
                     first = await self.by_key(tx.idem)
@@ -192,6 +232,11 @@ class LedgerRepository:
                     # Another replica took a number, or the same key was posted meanwhile: look again.
                     await asyncio.sleep(random.uniform(0, min(0.05, 0.002 * (attempt + 1))))
                     continue
+                except BaseException:
+                    # The insert may have been stored or not: read these heads again next time.
+                    self._heads.forget(sequences)
+                    raise
+                self._heads.keep(positions)
                 return PostResult(replace(tx, positions=positions), created=True)
         raise LedgerBusy(f"ledger busy: gave up after {MAX_ATTEMPTS} attempts; retry with the same key")
 
@@ -207,23 +252,36 @@ class LedgerRepository:
         return row
 
     async def _positions(
-        self, changes: dict[str, int], cap: CapClaim | None, receipt_branch: str | None, *, enforce: bool
+        self,
+        changes: dict[str, int],
+        cap: CapClaim | None,
+        receipt_branch: str | None,
+        *,
+        enforce: bool,
+        remembered: bool,
     ) -> dict[Slot, Position]:
+        """The next position in each sequence, from the heads this process remembers when ``remembered``
+        (a first attempt), else from the store."""
+
+        async def head_of(slot: Slot, key: str) -> Position | None:
+            known = self._heads.get(slot, key) if remembered else None
+            return known if known is not None else await self._head(slot, key)
+
         positions: dict[Slot, Position] = {}
         for account, change in changes.items():
             slot = Slot(kind_of(account).value)
-            head = await self._head(slot, account)
+            head = await head_of(slot, account)
             before = _running(head)
             if enforce and change < 0:
                 check_spend(account, before, -change)
             positions[slot] = Position(account, _next(head), before + change)
         if cap is not None:
-            head = await self._head(Slot.CAP, cap.key)
+            head = await head_of(Slot.CAP, cap.key)
             used = _running(head)
             check_cap(cap.limit, used, cap.amount)
             positions[Slot.CAP] = Position(cap.key, _next(head), used + cap.amount)
         if receipt_branch is not None:
-            head = await self._head(Slot.RECEIPT, receipt_branch)
+            head = await head_of(Slot.RECEIPT, receipt_branch)
             positions[Slot.RECEIPT] = Position(receipt_branch, _next(head))
         return positions
 
@@ -312,6 +370,17 @@ class LedgerRepository:
         for tx in transactions:
             inserted += (await self.post(tx, enforce=False)).created
         return inserted
+
+
+def _sequences_of(
+    changes: dict[str, int], cap: CapClaim | None, receipt_branch: str | None
+) -> list[tuple[Slot, str]]:
+    sequences = [(Slot(kind_of(account).value), account) for account in changes]
+    if cap is not None:
+        sequences.append((Slot.CAP, cap.key))
+    if receipt_branch is not None:
+        sequences.append((Slot.RECEIPT, receipt_branch))
+    return sequences
 
 
 def _next(head: Position | None) -> int:

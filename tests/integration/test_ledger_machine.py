@@ -1,7 +1,9 @@
 """Money is conserved: a hypothesis state machine drives the money service (real store, real Redis) through
 random sequences of top-ups, sales, vouchers sold, spent and redeemed, session charges, refunds and retried
 requests, and after every step checks members' and vouchers' balances against a model; at the end
-``icafe ledger verify``'s check runs over everything."""
+``icafe ledger verify``'s check runs over everything. Two replicas of the service, each with its own
+connection and its own remembered heads, take turns at random, so a replica often posts on heads the other
+moved since."""
 
 from __future__ import annotations
 
@@ -37,7 +39,7 @@ CASHIER = Staff(user_id="machine-cashier", username="machine")
 class World:
     loop: asyncio.AbstractEventLoop
     store: Store
-    money: MoneyService
+    replicas: tuple[MoneyService, MoneyService]
     product_id: str
 
     def run(self, work: Coroutine[Any, Any, T]) -> T:
@@ -47,9 +49,15 @@ class World:
 @pytest.fixture(scope="module")
 def world(stack: LocalStack) -> Iterator[World]:
     loop = asyncio.new_event_loop()
-    store = loop.run_until_complete(open_store(stack.mongo_url, f"icafe_money_{uuid.uuid4().hex[:8]}"))
+    database = f"icafe_money_{uuid.uuid4().hex[:8]}"
+    store = loop.run_until_complete(open_store(stack.mongo_url, database))
+    other_store = loop.run_until_complete(open_store(stack.mongo_url, database))
     redis = Redis.from_url(stack.redis_url)
-    money = MoneyService(store, LiveState(redis), FieldCipher(parse_keys(generate_key("m1"))), "main")
+    cipher = FieldCipher(parse_keys(generate_key("m1")))
+    replicas = (
+        MoneyService(store, LiveState(redis), cipher, "main"),
+        MoneyService(other_store, LiveState(redis), cipher, "main"),
+    )
     product = ProductRecord(id="cola", name="Cola", price=PRICE)
 
     async def setup() -> None:
@@ -58,11 +66,12 @@ def world(stack: LocalStack) -> Iterator[World]:
         await store.shifts.open(ShiftRecord("s1", "main", CASHIER.user_id, CASHIER.username, 0, 0))
 
     loop.run_until_complete(setup())
-    yield World(loop, store, money, product.id)
+    yield World(loop, store, replicas, product.id)
 
     async def teardown() -> None:
         await store.client.drop_database(store.db.name)
         await store.close()
+        await other_store.close()
         await redis.aclose()
 
     loop.run_until_complete(teardown())
@@ -92,9 +101,18 @@ class MoneyMachine(RuleBasedStateMachine):
         self.balances: dict[str, int] = {}
         self.voucher_balances: dict[str, int] = {}  # by code
         self.uncollected = 0
+        self.hub = 0  # the replica serving the next requests
+
+    @property
+    def money(self) -> MoneyService:
+        return self.world.replicas[self.hub]
+
+    @rule()
+    def move_to_the_other_replica(self) -> None:
+        self.hub = 1 - self.hub
 
     def pay(self, request: PaymentRequest, key: str | None = None) -> tuple[str, bool]:
-        result = self.world.run(self.world.money.pay(request, CASHIER, key or uuid.uuid4().hex))
+        result = self.world.run(self.money.pay(request, CASHIER, key or uuid.uuid4().hex))
         return result.transaction.id, result.created
 
     @rule(target=members)
@@ -152,11 +170,11 @@ class MoneyMachine(RuleBasedStateMachine):
     @rule(target=vouchers, amount=st.integers(1, 30_000))
     def sell_a_voucher(self, amount: int) -> str:
         result = self.world.run(
-            self.world.money.pay(
+            self.money.pay(
                 PaymentRequest(purpose="voucher", method="cash", amount=amount), CASHIER, uuid.uuid4().hex
             )
         )
-        code = self.world.money.voucher_code(result.transaction)
+        code = self.money.voucher_code(result.transaction)
         assert code is not None
         self.voucher_balances[code] = amount
         return code
@@ -197,7 +215,7 @@ class MoneyMachine(RuleBasedStateMachine):
     def charge_a_session(self, member: str, cost: int) -> None:
         session = uuid.uuid4().hex
         for _ in range(2):  # the projection may apply an ended event twice: charged once
-            self.world.run(self.world.money.charge_session(session, member, cost, "main"))
+            self.world.run(self.money.charge_session(session, member, cost, "main"))
         covered = min(cost, self.balances[member])
         self.balances[member] -= covered
         self.uncollected += cost - covered
@@ -209,7 +227,7 @@ class MoneyMachine(RuleBasedStateMachine):
         amount = max(1, payment.amount * share // 100)
         request = RefundRequest(amount=amount, reason="machine refund", terminal_ref="REFUND-77")
         try:
-            self.world.run(self.world.money.refund(payment.id, request, CASHIER, uuid.uuid4().hex))
+            self.world.run(self.money.refund(payment.id, request, CASHIER, uuid.uuid4().hex))
         except Refused as refused:
             code = refused.code
             if code == "refund_exceeds_payment":
@@ -235,10 +253,10 @@ class MoneyMachine(RuleBasedStateMachine):
     @invariant()
     def balances_match_the_model(self) -> None:
         if self.balances:
-            actual = self.world.run(self.world.money.balances(list(self.balances)))
+            actual = self.world.run(self.money.balances(list(self.balances)))
             assert actual == self.balances
         for code, expected in self.voucher_balances.items():
-            found = self.world.run(self.world.money.voucher_by_code(code))
+            found = self.world.run(self.money.voucher_by_code(code))
             assert found is not None
             assert found[1] == expected
 

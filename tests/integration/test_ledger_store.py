@@ -34,7 +34,7 @@ from hub.store.ledger import CapClaim, LedgerRepository
 from hub.store.members import MemberRecord
 from hub.store.sessions import SessionRecord, SessionState
 from hub.store.shifts import ShiftRecord
-from hub.store.transactions import LedgerTransaction, TxKind
+from hub.store.transactions import LedgerTransaction, Position, Slot, TxKind
 from icafe.stack import LocalStack
 from icafe.supervisor import free_port
 from protocol import SessionKind
@@ -145,6 +145,32 @@ async def test_copies_whose_key_was_checked_get_the_first_answer_even_when_it_sp
         assert {r.transaction.id for r in results} == {one.id}
     assert await store.ledger.balance(member) == 0
     assert await store.ledger.capped_sum(cap.key) == 95
+
+
+async def test_a_replica_whose_remembered_heads_another_moved_reads_them_again(store: Store) -> None:
+    """Each replica remembers the heads it wrote last (one insert per post); when another replica moved a
+    sequence since, a spend is judged on the balance as it is, and a receipt takes the next free number."""
+    member = member_account(f"m-{uuid.uuid4().hex[:6]}")
+    branch = f"b-{uuid.uuid4().hex[:6]}"
+    first, second = replicas(store, 2)
+    await first.post(tx(transfer(CASH, member, 100)), receipt_branch=branch)  # first remembers 100
+    await second.post(tx(transfer(CASH, member, 200)), receipt_branch=branch)  # the balance is 300
+    # The first remembers less than there is: the spend is not refused on what it remembers.
+    spent = await first.post(tx(transfer(member, SALES, 250)), receipt_branch=branch)
+    assert spent.transaction.positions[Slot.MEMBER] == Position(member, 3, 50)
+    # The second remembers more than there is: its spend meets the first's claim and is judged again.
+    with pytest.raises(InsufficientFunds):
+        await second.post(tx(transfer(member, SALES, 100)), receipt_branch=branch)
+    topped = await second.post(tx(transfer(CASH, member, 25)), receipt_branch=branch)
+    assert topped.transaction.positions[Slot.MEMBER] == Position(member, 4, 75)
+    numbers = [
+        (await hub.post(tx(transfer(CASH, SALES, 1)), receipt_branch=branch)).transaction.receipt_no
+        for hub in (first, first, second, first)
+    ]
+    assert numbers == [5, 6, 7, 8]  # 1-4 above: no gap, none twice
+    assert await store.ledger.balance(member) == 75
+    report = await verify_ledger(store.ledger.scan())
+    assert report.ok, report.problems
 
 
 async def test_entries_of_an_account_are_found_newest_first(store: Store) -> None:
