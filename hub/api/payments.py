@@ -20,7 +20,6 @@ from hub.api.answers import Answer, Page, absent, answers, reply
 from hub.api.audited import audits
 from hub.api.bodies import parse_body
 from hub.api.guard import requires
-from hub.api.members import member_named
 from hub.api.pdf import PrintQuery, pdf_response, print_options
 from hub.api.query import (
     MAX_PAGE,
@@ -36,7 +35,7 @@ from hub.api.query import (
 from hub.api.schema import json_body
 from hub.auth.confirm import Confirmation, confirm_sensitive
 from hub.auth.permissions import Permission
-from hub.errors import bad_request
+from hub.errors import bad_request, not_found
 from hub.exports.cells import formula_safe
 from hub.money.amounts import Amount
 from hub.money.methods import METHODS
@@ -199,12 +198,13 @@ class PaymentsQuery(HistoryQuery, Paging):
 async def create_payment(request: Request) -> Any:
     key = idempotency_key(request)
     body = parse_body(request, PaymentRequest)
-    member = None
-    if body.member_id is not None:  # a login names the member as well as an id
-        member = await member_named(request, body.member_id)
-        body = body.model_copy(update={"member_id": member.id})
     ctx = request.app.ctx
-    result = await ctx.money.pay(body, staff_of(request), key, member)
+    if body.member_id is not None:  # a login names the member as well as an id
+        member_id = await ctx.store.members.resolve_id(body.member_id)
+        if member_id is None:
+            raise not_found(f"member {body.member_id!r}")
+        body = body.model_copy(update={"member_id": member_id})
+    result = await ctx.money.pay(body, staff_of(request), key)
     tx = result.transaction
     if result.created:
         await ctx.audit.record(

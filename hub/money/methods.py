@@ -79,7 +79,7 @@ class MemberBalance:
     needs_shift: ClassVar[bool] = False
 
     async def source(self, tender: Tender, store: Store) -> Source:
-        if not tender.member_id or await store.members.get(tender.member_id) is None:
+        if not tender.member_id or not await store.members.exists(tender.member_id):
             raise Refused(404, "not_found", "paying by balance needs an existing member_id")
         return Source(member_account(tender.member_id), {"payer": tender.member_id})
 

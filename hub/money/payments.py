@@ -30,7 +30,6 @@ from hub.store import Store
 from hub.store.branches import BranchRecord
 from hub.store.ledger import CapClaim, PostResult
 from hub.store.locks import KeyedLocks
-from hub.store.members import MemberRecord
 from hub.store.sessions import GUEST_KINDS
 from hub.store.transactions import LedgerTransaction, StockLine, TxItem, TxKind, new_id
 from hub.store.vouchers import VoucherRecord
@@ -58,16 +57,13 @@ class Payments:
         self._stock = stock
         self._keys = KeyedLocks()
 
-    async def pay(
-        self, request: PaymentRequest, staff: Staff, key: str, member: MemberRecord | None = None
-    ) -> PostResult:
-        """``member``: the member the request names, when the caller has just read them (not read again)."""
+    async def pay(self, request: PaymentRequest, staff: Staff, key: str) -> PostResult:
         branch = await self._books.branch(request.branch)
         idem = f"payment:{branch.id}:{key}"
         # Copies of one request in this process wait for the first, rather than each holding goods (a
         # copy finding the last item held by the first would be refused as out of stock).
         async with self._keys.hold([idem]):
-            return await self._pay(request, staff, branch, idem, member)
+            return await self._pay(request, staff, branch, idem)
 
     async def _pay(
         self,
@@ -75,7 +71,6 @@ class Payments:
         staff: Staff,
         branch: BranchRecord,
         idem: str,
-        member: MemberRecord | None,
     ) -> PostResult:
         request_fingerprint = fingerprint(request.model_dump(mode="json"))
         first = await self._store.ledger.by_key(idem)
@@ -89,7 +84,7 @@ class Payments:
         )
         source = await chosen.source(tender, self._store)
         tx_id = new_id()
-        destination = await self._destination(request, branch, source.account, tx_id, member)
+        destination = await self._destination(request, branch, source.account, tx_id)
         stock: tuple[StockLine, ...] = ()
         if request.purpose == "sale":
             await self._check_funds(source.account, destination.amount, branch.currency)
@@ -169,19 +164,17 @@ class Payments:
         branch: BranchRecord,
         source: str,
         tx_id: str,
-        member: MemberRecord | None,
     ) -> Destination:
         if request.purpose == "topup":
-            return await self._topup(request, source, member)
+            return await self._topup(request, source)
         if request.purpose == "voucher":
             return self._voucher_sale(request, tx_id)
         if request.purpose == "session":
             return await self._session_payment(request, branch)
         return await self._sale(request, branch)
 
-    async def _topup(self, request: PaymentRequest, source: str, member: MemberRecord | None) -> Destination:
-        known = member is not None and member.id == request.member_id
-        if not request.member_id or (not known and await self._store.members.get(request.member_id) is None):
+    async def _topup(self, request: PaymentRequest, source: str) -> Destination:
+        if not request.member_id or not await self._store.members.exists(request.member_id):
             raise Refused(404, "not_found", "a top-up needs an existing member_id")
         account = member_account(request.member_id)
         if source == account:

@@ -28,7 +28,6 @@ from hub.security.crypto import FieldCipher
 from hub.store import Store
 from hub.store.branches import BranchRecord
 from hub.store.ledger import PostResult
-from hub.store.members import MemberRecord
 from hub.store.sessions import SessionRecord
 from hub.store.transactions import LedgerTransaction
 from hub.store.vouchers import VoucherRecord
@@ -75,10 +74,8 @@ class MoneyService:
 
     # ---- operations ---------------------------------------------------------------------------------
 
-    async def pay(
-        self, request: PaymentRequest, staff: Staff, key: str, member: MemberRecord | None = None
-    ) -> PostResult:
-        return await self.payments.pay(request, staff, key, member)
+    async def pay(self, request: PaymentRequest, staff: Staff, key: str) -> PostResult:
+        return await self.payments.pay(request, staff, key)
 
     async def refund_replay(self, payment_id: str, request: RefundRequest, key: str) -> PostResult | None:
         return await self.refunds.replay(payment_id, request, key)

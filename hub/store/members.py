@@ -4,6 +4,7 @@ offline verifiers the hub gave PCs for them (``OfflineGrantRepository``)."""
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Collection
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +17,8 @@ from hub.store.counting import count_matching
 from hub.store.keyset import PAGE_ROWS, keyed_pages
 
 Document = dict[str, Any]
+
+IDS_KEPT = 50_000  # the names of members a process remembers resolving
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,9 @@ class MemberSearch:
 class MemberRepository:
     def __init__(self, collection: AsyncCollection[Document]) -> None:
         self._members = collection
+        # What a name (an id or a login) resolved to. A member is never removed and neither their id nor
+        # their login ever changes, so once found the answer holds for good: the money path reads it once.
+        self._ids: OrderedDict[str, str] = OrderedDict()
 
     async def create_indexes(self) -> None:
         await self._members.create_index("login", unique=True)
@@ -115,6 +121,24 @@ class MemberRepository:
             return {}
         cursor = self._members.find({"_id": {"$in": list(member_ids)}}, {"login": 1})
         return {doc["_id"]: doc["login"] async for doc in cursor}
+
+    async def resolve_id(self, ref: str) -> str | None:
+        """The id of the member ``ref`` names (as ``resolve``), remembered once found; None when there is
+        no such member (not remembered: they may be created next)."""
+        known = self._ids.get(ref)
+        if known is None:
+            member = await self.resolve(ref)
+            if member is None:
+                return None
+            known = member.id
+        self._ids[ref] = known
+        self._ids.move_to_end(ref)
+        if len(self._ids) > IDS_KEPT:
+            self._ids.popitem(last=False)
+        return known
+
+    async def exists(self, member_id: str) -> bool:
+        return await self.resolve_id(member_id) == member_id
 
     async def resolve(self, ref: str) -> MemberRecord | None:
         """The member named by ``ref``: their id, or else their login (an id wins: logins that look like

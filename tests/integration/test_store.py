@@ -3,10 +3,11 @@ ICAFE_TEST_MONGO_URL): every operator the hub relies on, exercised."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import replace
 
 from billing.ledger import Posting, transfer
-from hub.store import CommandRecord, StaffUser, Store
+from hub.store import CommandRecord, MemberRecord, StaffUser, Store
 from hub.store.commands import CommandState
 from hub.store.transactions import LedgerTransaction, TxKind
 from protocol import CommandOutcome
@@ -218,3 +219,18 @@ async def test_extensions_ordered_one_after_another_are_kept_as_documents(store:
     again = await store.sessions.get("s-x")
     assert again is not None
     assert again.ordered_limits[-1] == {"budget": 1}
+
+
+async def test_a_member_found_once_is_named_again_without_a_read(store: Store) -> None:
+    """The money path resolves a member's id or login once: members are never removed and their ids and
+    logins never change. One not found is not remembered: they may be created next."""
+    assert await store.members.resolve_id("zarina") is None
+    member = MemberRecord(uuid.uuid4().hex, "zarina", "Zarina", "x", 0)
+    assert await store.members.create(member)
+    assert await store.members.resolve_id("zarina") == member.id  # created since: found
+    assert await store.members.exists(member.id)
+    assert not await store.members.exists("zarina")  # a login is not an id
+    await store.db["members"].delete_one({"_id": member.id})  # never done by icafe: shows no read
+    assert await store.members.resolve_id("zarina") == member.id
+    assert await store.members.exists(member.id)
+    assert not await store.members.exists(uuid.uuid4().hex)

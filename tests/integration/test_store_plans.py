@@ -372,6 +372,8 @@ CALLS: dict[str, Call] = {
     "MemberRepository.get": lambda s: s.members.get("m1"),
     "MemberRepository.by_login": lambda s: s.members.by_login("nodira"),
     "MemberRepository.resolve": lambda s: s.members.resolve("nodira"),
+    "MemberRepository.resolve_id": lambda s: s.members.resolve_id("nodira"),
+    "MemberRepository.exists": lambda s: s.members.exists("m1"),
     "MemberRepository.page(all)": lambda s: s.members.page(),
     "MemberRepository.page(text)": lambda s: s.members.page(MemberSearch(text="nod")),
     "MemberRepository.page(login)": lambda s: s.members.page(MemberSearch(login="nodira")),
