@@ -2,7 +2,7 @@
 
 Usage::
 
-    python bench/payments.py [--payments N] [--batches B] [--concurrency C] [--members M] [--data-dir DIR]
+    python -m bench.payments [--payments N] [--batches B] [--concurrency C] [--members M] [--data-dir DIR]
                              [--json]
 
 It starts its own local stack (Mosquitto, Redis, the embedded store, the hub) on loopback ports in a fresh
@@ -23,7 +23,10 @@ temporary data directory, logs in as the owner, opens a shift, and measures thro
 
 Each batch also says what one request cost in round trips: to the store (the hub's
 ``icafe_store_commands_total``) and to Redis (its ``INFO commandstats``), over the batch divided by its
-requests; the hub's background work in the meantime (a few health checks) is counted in.
+requests; the hub's background work in the meantime (a few health checks) is counted in. And what it cost
+in CPU, in milliseconds per request, of each process: the hub (or the bare app), the store, Redis and this
+benchmark's own client, from their CPU times before and after the batch: on a machine shared with other
+work, rates move with the scheduler, but the CPU a request costs does not.
 
 For each: requests per second (wall clock of the batch) and client-side latency p50/p99/max of the
 answers; any answer other than the expected status counts as a failure. The exit status is 1 when a
@@ -51,6 +54,7 @@ from typing import Any
 import httpx
 from redis.asyncio import Redis
 
+from bench.harness import cpu_snapshot
 from icafe.stack import LocalStack, StackConfig, http_ready
 from icafe.supervisor import ServiceSpec, free_port
 
@@ -58,6 +62,7 @@ TOP_UP = 10_000_00  # 10 000 so'm in tiyin
 BARE = "bare insert"
 ONE_BALANCE = "one balance"
 PRICE = 3_000_00
+CPU_OF = ("hub", "bare-insert", "store", "redis", "bench")  # the processes whose CPU a batch shows
 
 
 @dataclass
@@ -72,6 +77,7 @@ class Batch:
     failures: dict[str, int] = field(default_factory=dict)
     store_round_trips: float | None = None
     redis_round_trips: float | None = None
+    cpu_ms: dict[str, float] = field(default_factory=dict)  # CPU per request, by process
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -115,6 +121,7 @@ class RoundTrips:
     """Commands the hub has sent the store, and commands Redis has run, so far."""
 
     def __init__(self, stack: LocalStack, http: httpx.AsyncClient) -> None:
+        self.stack = stack
         self._http = http
         self._redis = Redis.from_url(stack.redis_url)
         self._metrics = f"{stack.api_url}/metrics"
@@ -142,10 +149,17 @@ async def measured(
     ok: set[int],
 ) -> Batch:
     store, redis = await trips.count()
+    cpu = cpu_snapshot(trips.stack)
     batch = await run_batch(name, calls, c, ok)
+    cpu_after = cpu_snapshot(trips.stack)
     store_after, redis_after = await trips.count()
     batch.store_round_trips = round((store_after - store) / len(calls), 2)
     batch.redis_round_trips = round((redis_after - redis - 1) / len(calls), 2)  # less the first INFO
+    batch.cpu_ms = {
+        process: round(1000 * (cpu_after[process] - cpu.get(process, 0.0)) / len(calls), 2)
+        for process in CPU_OF
+        if process in cpu_after
+    }
     return batch
 
 
@@ -317,6 +331,9 @@ def main() -> int:
             trips = f"{b.store_round_trips:>7}{b.redis_round_trips:>7}"
             print(f"{b.name:<22}{figures}{trips}  {b.failures or '-'}")
         print("(store, redis: round trips per request)")
+        print(f"{'CPU ms per request':<22}" + "".join(f"{process:>13}" for process in CPU_OF))
+        for b in batches:
+            print(f"{b.name:<22}" + "".join(f"{b.cpu_ms.get(process, 0.0):>13}" for process in CPU_OF))
         print(
             f"top-ups: the first batch ran at {ratio_to_baseline} of the bare insert's rate (target >= 0.6)"
         )
