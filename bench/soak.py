@@ -2,17 +2,21 @@
 
 Usage::
 
-    python bench/soak.py [--kills N] [--interval S] [--pcs P] [--members M] [--data-dir DIR] [--json]
+    python bench/soak.py [--kills N] [--interval S] [--pcs P] [--members M] [--hubs H] [--data-dir DIR]
+                         [--json]
 
-It starts its own local stack (Mosquitto, Redis, the embedded store, the hub) with P real agent processes
+It starts its own local stack (Mosquitto, Redis, the embedded store, H hubs behind the shared subscription,
+each on a port of its own) with P real agent processes
 (``icafe agent --simulated``, clocks 60 times faster: a minute a second) and runs, through the real HTTP
-API, side by side:
+API, side by side (with several hubs, each request goes to the next hub in turn, as a balancer would send
+it: a session started on one is stopped through another, and a request a dead hub did not answer is
+retried on the next):
 
 * **the desk**: cash top-ups to M members and small refunds of them, each with an ``Idempotency-Key`` and
   retried with the same key until answered; sessions on idle PCs for members, prepaid guests (paid at
   once) and postpaid guests (paid when they end), stopped by staff after a few seconds or left to run out;
 * **the chaos loop**: every S seconds, ``kill -9`` of one running part picked at random (an agent, the
-  broker, the hub, the store or Redis), N times. Nobody restarts anything by hand: the stack's supervisor
+  broker, a hub, the store or Redis), N times. Nobody restarts anything by hand: the stack's supervisor
   (``icafe.supervisor.Supervisor.watch``) does.
 
 Then it stops the chaos, lets the branch settle (every part back, every session ended and paid, every
@@ -34,6 +38,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import os
 import random
@@ -87,6 +92,7 @@ class Figures:
     sessions: Counter[str] = field(default_factory=Counter)
     journal_events: int = 0
     broker_dropped: int = 0  # "Outgoing messages are being dropped" in the broker's log
+    answered_by: Counter[str] = field(default_factory=Counter)  # the desk's answers, by hub
     violations: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
 
@@ -97,6 +103,8 @@ class Desk:
     def __init__(self, stack: LocalStack, http: httpx.AsyncClient, figures: Figures) -> None:
         self.stack = stack
         self.http = http
+        self.hubs = {url: name for url, name in zip(stack.api_urls, stack.hub_names, strict=True)}
+        self._turn = itertools.count()
         self.figures = figures
         self.password = stack.secrets["admin_password"]
         self.operations: list[Operation] = []
@@ -108,12 +116,22 @@ class Desk:
         # Set by the chaos loop just before it kills the broker: the desk then makes a burst of traffic.
         self.burst = threading.Event()
 
+    def url(self, path: str) -> str:
+        """An API path on the next hub in turn."""
+        hubs = list(self.hubs)
+        return f"{hubs[next(self._turn) % len(hubs)]}/api/v1{path}"
+
     async def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response | None:
-        """One request; None when nothing answered (a part is down). Logs in again on a 401."""
+        """One request (a path on the next hub, or a full URL); None when nothing answered (a part is
+        down). Logs in again on a 401."""
         try:
-            response = await self.http.request(method, path, **kwargs)
+            response = await self.http.request(
+                method, self.url(path) if path.startswith("/") else path, **kwargs
+            )
         except httpx.HTTPError:
             return None
+        origin = f"{response.url.scheme}://{response.url.host}:{response.url.port}"
+        self.figures.answered_by[self.hubs.get(origin, origin)] += 1
         if response.status_code == 401:
             await self.login()
         if response.status_code >= 500:  # an outage is 503; a 500 is a bug (the hub's log says which)
@@ -123,7 +141,7 @@ class Desk:
     async def login(self) -> None:
         body = {"username": "admin", "password": self.password}
         try:
-            answer = await self.http.post("/auth/login", json=body)
+            answer = await self.http.post(self.url("/auth/login"), json=body)
         except httpx.HTTPError:
             return
         if answer.status_code == 200:
@@ -349,7 +367,8 @@ def start_agents(stack: LocalStack, count: int) -> list[str]:
 
 
 def part_kind(name: str) -> str:
-    return "agent" if name.startswith("agent-") else name
+    """The kind a part is picked by: every agent is an agent, every hub replica a hub."""
+    return name.split("-", 1)[0] if name.startswith(("agent-", "hub-")) else name
 
 
 def chaos(
@@ -386,8 +405,11 @@ async def settle(desk: Desk, stack: LocalStack, db: Any, figures: Figures) -> No
     async def parts_up() -> bool:
         if not all(s.alive() for s in stack.supervisor.services.values()):
             return False
-        answer = await desk.request("GET", f"{stack.api_url}/healthz")
-        return answer is not None and answer.status_code == 200
+        for url in stack.api_urls:
+            answer = await desk.request("GET", f"{url}/healthz")
+            if answer is None or answer.status_code != 200:
+                return False
+        return True
 
     try:
         await wait_for(parts_up, 180, "every part running again")
@@ -507,7 +529,7 @@ def check(desk: Desk, stack: LocalStack, db: Any, figures: Figures) -> None:
 async def soak(stack: LocalStack, options: argparse.Namespace, figures: Figures) -> None:
     client: pymongo.MongoClient[dict[str, Any]] = pymongo.MongoClient(stack.mongo_url)
     db = client[DATABASE]
-    async with httpx.AsyncClient(base_url=f"{stack.api_url}/api/v1", timeout=10) as http:
+    async with httpx.AsyncClient(timeout=10) as http:
         desk = Desk(stack, http, figures)
         await desk.setup(options.members)
         watcher = threading.Thread(target=stack.supervisor.watch, kwargs={"poll_s": 0.2}, daemon=True)
@@ -534,6 +556,7 @@ def main() -> int:
     parser.add_argument("--interval", type=float, default=3.0, help="seconds between kills")
     parser.add_argument("--pcs", type=int, default=5)
     parser.add_argument("--members", type=int, default=8)
+    parser.add_argument("--hubs", type=int, default=1, help="hub replicas")
     parser.add_argument("--data-dir", type=Path, default=None)
     parser.add_argument("--json", action="store_true")
     options = parser.parse_args()
@@ -543,6 +566,7 @@ def main() -> int:
             data_dir=data_dir,
             http_port=free_port(),
             pcs=0,
+            hubs=options.hubs,
             admin_password=uuid.uuid4().hex,
             hub_env={
                 "ICAFE_MONGO_DB": DATABASE,
@@ -559,7 +583,7 @@ def main() -> int:
     began = time.monotonic()
     try:
         stack.start_infrastructure()
-        stack.start_hub(ready_timeout_s=300)
+        stack.start_hubs(ready_timeout_s=300)
         start_agents(stack, options.pcs)
         asyncio.run(soak(stack, options, figures))
     except Exception as exc:
@@ -586,6 +610,7 @@ def report(figures: Figures, options: argparse.Namespace, data_dir: Path, ok: bo
                     "sessions": dict(figures.sessions),
                     "journal_events": figures.journal_events,
                     "broker_dropped": figures.broker_dropped,
+                    "answered_by": dict(figures.answered_by),
                     "seconds": figures.seconds,
                     "violations": figures.violations,
                 }
@@ -598,6 +623,7 @@ def report(figures: Figures, options: argparse.Namespace, data_dir: Path, ok: bo
     print(f"sessions: {dict(sorted(figures.sessions.items()))}")
     print(f"journaled events checked: {figures.journal_events}")
     print(f"broker queue drops logged: {figures.broker_dropped}")
+    print(f"the desk's answers by hub: {dict(sorted(figures.answered_by.items()))}")
     print(f"seconds: {figures.seconds}")
     for violation in figures.violations:
         print(f"VIOLATION: {violation}")

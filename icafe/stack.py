@@ -464,11 +464,12 @@ class LocalStack:
             )
         )
 
-    def start_hubs(self) -> list[Service]:
+    def start_hubs(self, *, ready_timeout_s: float = 60) -> list[Service]:
         """The configured replicas (``hubs``), each on its own port with its own hub id, one after the
         other (the first sets the store up alone); command-line tools get the first's settings."""
         started = [
-            self.start_hub(name, port) for name, port in zip(self.hub_names, self.hub_ports, strict=True)
+            self.start_hub(name, port, ready_timeout_s=ready_timeout_s)
+            for name, port in zip(self.hub_names, self.hub_ports, strict=True)
         ]
         self.write_hub_config(self.replica_environment(self.hub_names[0], self.hub_ports[0]))
         return started

@@ -26,3 +26,19 @@ def test_a_branch_killed_at_random_loses_and_duplicates_nothing(tmp_path: Path) 
     assert sum(verdict["restarts"].values()) >= 10
     assert verdict["operations"].get("topup", 0) > 0
     assert verdict["journal_events"] > 0
+
+
+def test_two_hub_replicas_killed_at_random_lose_and_duplicate_nothing(tmp_path: Path) -> None:
+    """The desk's requests go to the two hubs in turn (a session started through one is stopped through
+    the other; a request a dead hub did not answer is retried on the other), while any part, either hub
+    included, is killed."""
+    argv = [sys.executable, str(SOAK), "--kills", "8", "--interval", "1.5", "--pcs", "2", "--members", "3"]
+    argv += ["--hubs", "2", "--data-dir", str(tmp_path / "soak"), "--json"]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=240, check=False)
+    assert done.stdout.strip(), done.stderr[-2000:]
+    verdict = json.loads(done.stdout.strip().splitlines()[-1])
+    assert verdict["violations"] == [], verdict
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert sum(verdict["kills"].values()) == 8
+    assert set(verdict["answered_by"]) == {"hub", "hub-2"}, verdict["answered_by"]
+    assert verdict["operations"].get("topup", 0) > 0
