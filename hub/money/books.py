@@ -66,7 +66,8 @@ class Books:
 
     async def post(self, tx: LedgerTransaction, branch: BranchRecord, cap: CapClaim | None) -> PostResult:
         """A transaction at the desk: numbered on the branch's receipts, a ledger rule it breaks refused.
-        Its callers have just looked its idempotency key up (a retry is answered before any work)."""
+        Its key is not read first: the insert's unique index finds a transaction already posted under it,
+        which is then the answer (``created`` False)."""
         try:
             return await self._store.ledger.post(tx, receipt_branch=branch.id, cap=cap, key_checked=True)
         except LedgerError as exc:

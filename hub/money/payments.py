@@ -73,10 +73,53 @@ class Payments:
         idem: str,
     ) -> PostResult:
         request_fingerprint = fingerprint(request.model_dump(mode="json"))
+        if request.purpose == "sale":
+            # Goods are held before posting: a retry is answered before it holds them again.
+            replayed = await self._replay(idem, request_fingerprint)
+            if replayed is not None:
+                return replayed
+        # Otherwise the key is checked by the ledger's insert (its unique index; Books.post), which answers
+        # a retry with the first transaction: a first attempt, nearly every request, reads nothing for it.
+        # A retry refused on what changed since its first attempt (its shift closed, the session it paid)
+        # still gets the first answer.
+        try:
+            tx, cap = await self._transaction(request, staff, branch, idem, request_fingerprint)
+        except Refused:
+            replayed = await self._replay(idem, request_fingerprint)
+            if replayed is not None:
+                return replayed
+            raise
+        try:
+            result = await self._books.post(tx, branch, cap)
+        except Refused:  # nothing was posted: the goods held for it go back
+            await self._stock.void_sale(tx.id, tx.stock, _actor(staff))
+            raise
+        if not result.created:  # the same key was posted before or meanwhile, with goods of its own
+            await self._stock.void_sale(tx.id, tx.stock, _actor(staff))
+            same_request(result.transaction, request_fingerprint)
+        await self.ensure_voucher(result.transaction)
+        if result.created:
+            await self._books.publish("payment.created", result.transaction)
+        return result
+
+    async def _replay(self, idem: str, request_fingerprint: str) -> PostResult | None:
+        """The first answer to a request already posted under ``idem``, whatever changed since; None when
+        there is none."""
         first = await self._store.ledger.by_key(idem)
-        if first is not None:  # a retry gets the first answer, whatever changed since
-            await self.ensure_voucher(first)  # a crash may have come between the payment and its voucher
-            return PostResult(same_request(first, request_fingerprint), created=False)
+        if first is None:
+            return None
+        await self.ensure_voucher(first)  # a crash may have come between the payment and its voucher
+        return PostResult(same_request(first, request_fingerprint), created=False)
+
+    async def _transaction(
+        self,
+        request: PaymentRequest,
+        staff: Staff,
+        branch: BranchRecord,
+        idem: str,
+        request_fingerprint: str,
+    ) -> tuple[LedgerTransaction, CapClaim | None]:
+        """The transaction ``request`` makes, checked (method, shift, member, funds), a sale's goods held."""
         chosen = method(request.method, branch.payment_methods)
         desk = await self._books.desk(branch, staff, chosen, f"taking {chosen.name} payments")
         tender = Tender(
@@ -110,18 +153,7 @@ class Payments:
             **source.details,
             **destination.details,
         )
-        try:
-            result = await self._books.post(tx, branch, destination.cap)
-        except Refused:  # nothing was posted: the goods held for it go back
-            await self._stock.void_sale(tx_id, stock, _actor(staff))
-            raise
-        if not result.created:  # the same key was posted meanwhile, with goods of its own
-            await self._stock.void_sale(tx_id, stock, _actor(staff))
-            same_request(result.transaction, request_fingerprint)
-        await self.ensure_voucher(result.transaction)
-        if result.created:
-            await self._books.publish("payment.created", result.transaction)
-        return result
+        return tx, destination.cap
 
     def voucher_code(self, tx: LedgerTransaction) -> str | None:
         """The full code of a voucher sold by ``tx`` (printed on its receipt), else None."""

@@ -46,6 +46,27 @@ async def test_a_top_up_is_one_transaction_however_often_its_key_is_sent(
     assert (reused.value.status, reused.value.code) == (422, "idempotency_key_reused")
 
 
+async def test_a_retry_gets_the_first_answer_even_when_it_would_be_refused_now(
+    store: Store, money: MoneyService
+) -> None:
+    """A top-up's key is checked by the ledger's insert, not read first; a retry that meets what changed
+    since its first attempt (here its shift closed) is still answered with the first transaction, while a
+    new payment is refused."""
+    aziz = await member(store, "aziz-retry")
+    request = PaymentRequest(purpose="topup", method="cash", amount=700, member_id=aziz)
+    first = await money.payments.pay(request, DESK, "before-close")
+    assert await store.shifts.close("shift", counted={}, expected={}, at=1, by="desk", note="")
+    again = await money.payments.pay(request, DESK, "before-close")
+    assert (again.created, again.transaction.id) == (False, first.transaction.id)
+    with pytest.raises(Refused) as refused:
+        await money.payments.pay(request, DESK, "after-close")
+    assert refused.value.code == "shift_required"
+    with pytest.raises(Refused) as reused:  # a key reused for another request, refused now or not
+        await money.payments.pay(request.model_copy(update={"amount": 800}), DESK, "before-close")
+    assert reused.value.code == "idempotency_key_reused"
+    assert await store.ledger.balance(member_account(aziz)) == 700
+
+
 async def test_cash_needs_the_cashiers_open_shift_a_balance_does_not(
     store: Store, money: MoneyService
 ) -> None:
