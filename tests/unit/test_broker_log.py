@@ -136,9 +136,14 @@ def test_a_flood_costs_one_bounded_report() -> None:
 def test_the_watcher_runs_the_broker_keeps_its_log_and_ends_with_its_status(tmp_path: Path) -> None:
     """`icafe broker-log -- <broker>` with a stand-in broker that logs and exits 3: the kept lines and the
     summary of refusals go to the log file (mode 0600), the per-packet lines do not, and the status is the
-    broker's."""
+    broker's. The stand-in writes its log 7 bytes at a time, so lines reach the watcher in pieces."""
     log = tmp_path / "mosquitto.log"
-    broker = "import sys; sys.stdout.write(LOG); sys.exit(3)"
+    broker = (
+        "import sys, time\n"
+        "for i in range(0, len(LOG), 7):\n"
+        "    sys.stdout.write(LOG[i:i + 7]); sys.stdout.flush(); time.sleep(0.0005)\n"
+        "sys.exit(3)"
+    )
     result = subprocess.run(
         [
             sys.executable,
