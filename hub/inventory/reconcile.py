@@ -73,9 +73,9 @@ class StockReconciler:
         if since is None:  # the first run ever: stock lines exist only from now on, nothing older
             since = now - 2 * self._lease_ms
         done = Reconciled()
-        async for tx in self._store.ledger.iterate(HistoryFilter(since=since)):
-            if tx.stock:
-                done.settled += await self._keeper.settle(tx)
+        # Only what moves goods: the store skips the top-ups, which are most of a busy hub's minute.
+        async for tx in self._store.ledger.iterate(HistoryFilter(since=since, moving_goods=True)):
+            done.settled += await self._keeper.settle(tx)
         holds = MovementFilter(kind=StockKind.SOLD.value, since=since, until=settled_before)
         async for hold in self._store.stock.iterate(holds):
             ref = hold.details.ref

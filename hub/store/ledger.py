@@ -113,9 +113,12 @@ class HistoryFilter:
     since: int | None = None
     until: int | None = None
     kinds: tuple[str, ...] | None = None  # when ``kind`` is not given
+    moving_goods: bool = False  # only transactions that move goods in or out of stock
 
     def query(self) -> Document:
         query: Document = {}
+        if self.moving_goods:
+            query["stock"] = {"$exists": True}  # stored only when it lists goods
         if self.kind is None and self.kinds is not None:
             query["kind"] = {"$in": list(self.kinds)}
         for name in ("branch", "kind", "method", "purpose", "staff", "member_id", "shift_id", "session_id"):

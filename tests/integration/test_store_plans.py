@@ -355,6 +355,9 @@ CALLS: dict[str, Call] = {
     "LedgerRepository.find(shift)": lambda s: s.ledger.find(HistoryFilter(shift_id="sh1")),
     "LedgerRepository.find(session)": lambda s: s.ledger.find(HistoryFilter(kind="refund", session_id="s1")),
     "LedgerRepository.iterate": lambda s: drain(s.ledger.iterate(HistoryFilter(member_id="m1"))),
+    "LedgerRepository.iterate(moving goods)": lambda s: drain(
+        s.ledger.iterate(HistoryFilter(since=0, moving_goods=True))
+    ),
     "LedgerRepository.iterate(all)": lambda s: drain(
         s.ledger.iterate(HistoryFilter(kinds=("payment", "refund")))
     ),
