@@ -77,6 +77,12 @@ class HubMetrics:
         self.journal_gaps = Counter(
             "icafe_journal_gaps", "Journal events received ahead of a missing one", registry=self.registry
         )
+        self.broker_dropped = Gauge(
+            "icafe_broker_messages_dropped",
+            "Messages the broker dropped since it started (QoS 0 beyond a client's queue limit: telemetry a "
+            "hub could not read in time), as the broker reports it every 10 s",
+            registry=self.registry,
+        )
         self.broker_denied = Counter(
             "icafe_broker_denied",
             "Publishes, subscriptions and packets the broker refused (reported by icafe broker-log)",

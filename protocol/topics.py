@@ -13,6 +13,9 @@ from enum import StrEnum
 PREFIX = "icafe/v1"
 # The broker's own reports to the hub, outside the PCs' tree (protocol.broker): what it refused.
 BROKER_DENIALS = f"{PREFIX}/broker/denials"
+# Mosquitto's own count of the messages it dropped since it started (beyond a client's queue limit: a hub
+# short of CPU leaves telemetry there), published every ``sys_interval`` (10 s) and retained.
+BROKER_DROPPED = "$SYS/broker/publish/messages/dropped"
 NAME_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}"
 _NAME = re.compile(NAME_PATTERN)
 SHARED_GROUP = "hub"

@@ -34,7 +34,7 @@ import paho.mqtt.client as paho
 from paho.mqtt.enums import CallbackAPIVersion
 
 from protocol.broker import BROKER_DENIALS
-from protocol.topics import AGENT_PUBLISHES, HUB_PUBLISHES, PREFIX, SHARED_GROUP, topic
+from protocol.topics import AGENT_PUBLISHES, BROKER_DROPPED, HUB_PUBLISHES, PREFIX, SHARED_GROUP, topic
 from provisioning.ca import (
     BROKER_ADMIN_IDENTITY,
     BROKER_LOG_IDENTITY,
@@ -93,6 +93,9 @@ def service_roles() -> list[dict[str, Any]]:
                 _acl("publishClientReceive", everything),
                 _acl("subscribePattern", everything),
                 _acl("subscribePattern", f"$share/{SHARED_GROUP}/{everything}"),
+                # The broker's count of what it dropped: the hub shows it in its metrics.
+                _acl("subscribeLiteral", BROKER_DROPPED),
+                _acl("publishClientReceive", BROKER_DROPPED),
             ],
         },
         {

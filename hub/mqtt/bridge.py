@@ -42,7 +42,13 @@ from protocol import (
     parse_topic,
 )
 from protocol.codec import MODEL_BY_KIND
-from protocol.topics import AGENT_PUBLISHES, BROKER_DENIALS, hub_shared_subscriptions, hub_subscriptions
+from protocol.topics import (
+    AGENT_PUBLISHES,
+    BROKER_DENIALS,
+    BROKER_DROPPED,
+    hub_shared_subscriptions,
+    hub_subscriptions,
+)
 from protocol.transport import mqtt_client
 
 log = logging.getLogger(__name__)
@@ -80,6 +86,21 @@ def _straight_into(intake: Intake, client: aiomqtt.Client) -> None:
         intake.put(message.topic, message.payload)
 
     client._client.on_message = on_message  # paho's client: aiomqtt offers no callback of its own
+
+
+def broker_count(payload: Any) -> int | None:
+    """A count the broker publishes in ``$SYS`` (ASCII digits), or None when it is not one."""
+    text = bytes(payload).strip() if isinstance(payload, bytes | bytearray) else b""
+    return int(text) if text.isdigit() and len(text) <= 20 else None
+
+
+async def _follow_broker_drops(client: aiomqtt.Client) -> None:
+    """Subscribe to the broker's count of dropped messages; a broker whose access list predates it refuses
+    (its SUBACK says so), which costs the gauge only."""
+    granted = await client.subscribe(BROKER_DROPPED, qos=0)
+    codes = granted if isinstance(granted, tuple | list) else ()
+    if any(getattr(code, "is_failure", False) or code == 0x80 for code in codes):
+        log.warning("the broker refused %s: icafe_broker_messages_dropped stays unset", BROKER_DROPPED)
 
 
 class BrokerUnavailable(HubError):
@@ -178,6 +199,7 @@ class MqttBridge:
                 async with client:
                     for topic in [*shared, *hub_subscriptions()]:
                         await client.subscribe(topic, qos=1)
+                    await _follow_broker_drops(client)
                     self._client = client
                     self.connected.set()
                     backoff = 0.5
@@ -197,7 +219,17 @@ class MqttBridge:
             await asyncio.sleep(backoff * random.uniform(0.5, 1.5))
             backoff = min(backoff * 2, 30.0)
 
+    def _broker_dropped(self, payload: Any) -> None:
+        count = broker_count(payload)
+        if count is None:
+            self._drop("malformed", BROKER_DROPPED, "not a count")
+        else:
+            self._metrics.broker_dropped.set(count)
+
     async def dispatch(self, raw_topic: str, payload: Any) -> None:
+        if raw_topic == BROKER_DROPPED:
+            self._broker_dropped(payload)
+            return
         if raw_topic == BROKER_DENIALS and self._broker_reports is not None:
             try:
                 await self._broker_reports(bytes(payload) if isinstance(payload, bytes | bytearray) else b"")

@@ -34,8 +34,9 @@ from protocol import (
     hub_subscriptions,
     topic,
 )
+from protocol.topics import BROKER_DROPPED
 from protocol.transport import mqtt_client, tls_context
-from provisioning import CertificateAuthority
+from provisioning import HUB_IDENTITY, CertificateAuthority
 from provisioning.broker_acl import dynsec_config, pc_acls, pc_role_name
 
 from .conftest import (
@@ -418,3 +419,30 @@ def test_refusals_of_a_known_pc_raise_an_alert_against_it(stack: LocalStack, api
     }
     # A PC the hub never heard of is counted, not alerted (it has no record to attach an alert to).
     assert api.get("/pcs/pc-counted").status_code == 404
+
+
+async def test_what_the_broker_drops_for_a_client_that_stops_reading_shows_in_the_hubs_metrics(
+    stack: LocalStack,
+) -> None:
+    """A PC subscribed to its commands stops reading: beyond its socket's buffers and its queue limit
+    (1,000 messages, 2 MiB) the broker drops what is sent to it (QoS 0 here) and counts it in ``$SYS``
+    (every 10 s); the hub's ``icafe_broker_messages_dropped`` follows the broker's count."""
+    commands = topic("main", "pc-stuck", TopicKind.CMD)
+    async with client_for(stack, HUB_IDENTITY) as watcher:
+        await watcher.subscribe(BROKER_DROPPED, qos=0)
+        counts = (int(bytes(message.payload)) async for message in watcher.messages)
+        async with asyncio.timeout(15):
+            before = await anext(counts)  # retained: the broker's last report
+        with packet_client(stack, "pc-stuck") as stuck:
+            assert stuck.subscribe(commands) == [1]
+            stuck.client.loop_stop()  # reads nothing more: what the broker sends it piles up
+            async with client_for(stack, HUB_IDENTITY) as hub:
+                for _ in range(3_000):  # 48 MB, far beyond what the buffers and the queue hold
+                    await hub.publish(commands, b"x" * 16_000, qos=0)
+            async with asyncio.timeout(30):
+                counted = await anext(count async for count in counts if count > before)
+    await async_wait_until(
+        lambda: metric(stack, "icafe_broker_messages_dropped") >= counted,
+        30,
+        "the hub's gauge following the broker's count",
+    )
