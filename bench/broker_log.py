@@ -35,6 +35,7 @@ from protocol.topics import PREFIX, SHARED_GROUP
 from protocol.transport import tls_context
 from provisioning import HUB_IDENTITY, CertificateAuthority
 from provisioning.broker_acl import ensure_services, write_broker_acl
+from provisioning.crl_dir import CRL_DIR
 
 ROOT = Path(__file__).resolve().parents[1]
 TELEMETRY = (
@@ -67,6 +68,7 @@ def render(base: Path, ca: CertificateAuthority, port: int, hub_port: int, *, de
         cert_file=broker.cert_path,
         key_file=broker.key_path,
         crl_file=ca.crl_path,
+        crl_dir=ca.root / CRL_DIR,
         extra="",
     )
     if not debug:
