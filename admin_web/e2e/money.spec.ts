@@ -242,9 +242,15 @@ test("vouchers are sold and checked by code; staff, audit log and a PC's page fo
 
   // From the map: a PC's menu leads to its page (telemetry chart, command history).
   await page.goto("/pcs");
-  await page.getByTestId(`pc-tile-${PC}`).click({ button: "right" });
-  await page.getByTestId("menu-details").click();
-  await expect(page).toHaveURL(new RegExp(`/pcs/${PC}$`));
+  // The map and its open menu redraw with every live update; on a loaded machine a click can land while
+  // the menu moves and miss its item (the menu stays open): it is clicked again, as a person would.
+  await expect(async () => {
+    if (!(await page.getByTestId("menu-details").isVisible())) {
+      await page.getByTestId(`pc-tile-${PC}`).click({ button: "right" });
+    }
+    await page.getByTestId("menu-details").click({ timeout: 3_000 });
+    await expect(page).toHaveURL(new RegExp(`/pcs/${PC}$`), { timeout: 3_000 });
+  }).toPass({ timeout: 30_000 });
   await expect(page.getByTestId("telemetry-chart")).toBeVisible();
   await expect(page.getByTestId("pc-status")).toHaveText("Online");
   // Its chart downloads like the reports' (e2e/charts.ts): twice its width, the CPU line in its colour.
