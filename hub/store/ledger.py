@@ -202,9 +202,9 @@ class LedgerRepository:
 
         Raises :class:`billing.ledger.InsufficientFunds` or :class:`billing.ledger.CapExceeded` when the
         posting would break an invariant; nothing is written then. ``enforce=False`` only for importing
-        history that was already accepted elsewhere. ``key_checked``: the caller has just found no
-        transaction under ``tx.idem``, so the first attempt does not read it again (one round trip less
-        per payment); a copy posted since is still caught, by the key's unique index on insert, or, when
+        history that was already accepted elsewhere. ``key_checked``: the first attempt does not read
+        ``tx.idem`` (the caller has just looked it up, or leaves it to this; one round trip less per
+        payment): a transaction already under it is caught by the key's unique index on insert, or, when
         its posting is what makes this one break a rule, by the look at the key before refusing."""
         changes = tx.posting.guarded_changes()
         sequences = _sequences_of(changes, cap, receipt_branch)
