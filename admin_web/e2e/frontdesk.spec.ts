@@ -176,10 +176,13 @@ test("members: found by login as you type, topped up from their page", async ({ 
   await expect(rows).toHaveCount(1);
   await expect(rows.first()).toContainText(MEMBER);
   await shot(page, "desk-members-en");
-  await rows.first().click();
-
   const member = page.getByTestId("member-page");
-  await expect(member).toHaveAttribute("data-member", MEMBER);
+  // The list redraws live (balances, the search as it settles): a click that lands while its row is
+  // replaced opens nothing, and is made again, as a person would.
+  await expect(async () => {
+    if ((await member.count()) === 0) await rows.first().click({ timeout: 3_000 });
+    await expect(member).toHaveAttribute("data-member", MEMBER, { timeout: 3_000 });
+  }).toPass({ timeout: 30_000 });
   const before = Number(await member.getByTestId("member-balance").getAttribute("data-amount"));
   await member.getByTestId("member-topup").click();
   const dialog = page.getByTestId("topup-dialog");
