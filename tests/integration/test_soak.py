@@ -9,18 +9,24 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 SOAK = Path(__file__).resolve().parents[2] / "bench" / "soak.py"
 
 
-def test_a_branch_killed_at_random_loses_and_duplicates_nothing(tmp_path: Path) -> None:
-    argv = [sys.executable, str(SOAK), "--kills", "10", "--interval", "1.5", "--pcs", "3", "--members", "4"]
-    argv += ["--data-dir", str(tmp_path / "soak"), "--json"]
+def soak(tmp_path: Path, *options: str) -> dict[str, Any]:
+    """Run the soak with ``options`` on a stack of its own; its verdict, once it found no violation."""
+    argv = [sys.executable, str(SOAK), *options, "--data-dir", str(tmp_path / "soak"), "--json"]
     done = subprocess.run(argv, capture_output=True, text=True, timeout=240, check=False)
     assert done.stdout.strip(), done.stderr[-2000:]
-    verdict = json.loads(done.stdout.strip().splitlines()[-1])
+    verdict: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     assert verdict["violations"] == [], verdict
     assert done.returncode == 0, done.stderr[-2000:]
+    return verdict
+
+
+def test_a_branch_killed_at_random_loses_and_duplicates_nothing(tmp_path: Path) -> None:
+    verdict = soak(tmp_path, "--kills", "10", "--interval", "1.5", "--pcs", "3", "--members", "4")
     assert sum(verdict["kills"].values()) == 10
     # Every kill was undone by the supervisor, not by hand, and the desk's money went through.
     assert sum(verdict["restarts"].values()) >= 10
@@ -32,13 +38,9 @@ def test_two_hub_replicas_killed_at_random_lose_and_duplicate_nothing(tmp_path: 
     """The desk's requests go to the two hubs in turn (a session started through one is stopped through
     the other; a request a dead hub did not answer is retried on the other), while any part, either hub
     included, is killed."""
-    argv = [sys.executable, str(SOAK), "--kills", "8", "--interval", "1.5", "--pcs", "2", "--members", "3"]
-    argv += ["--hubs", "2", "--data-dir", str(tmp_path / "soak"), "--json"]
-    done = subprocess.run(argv, capture_output=True, text=True, timeout=240, check=False)
-    assert done.stdout.strip(), done.stderr[-2000:]
-    verdict = json.loads(done.stdout.strip().splitlines()[-1])
-    assert verdict["violations"] == [], verdict
-    assert done.returncode == 0, done.stderr[-2000:]
+    verdict = soak(
+        tmp_path, "--kills", "8", "--interval", "1.5", "--pcs", "2", "--members", "3", "--hubs", "2"
+    )
     assert sum(verdict["kills"].values()) == 8
     assert set(verdict["answered_by"]) == {"hub", "hub-2"}, verdict["answered_by"]
     assert verdict["operations"].get("topup", 0) > 0
