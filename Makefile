@@ -68,7 +68,7 @@ integration: $(STAMP) system-deps
 	$(BIN)/pytest -q tests/integration
 
 test: $(STAMP) system-deps lint typecheck layers console-check console
-	$(BIN)/pytest -q -n 3 --dist loadfile
+	$(BIN)/pytest -q -n 3 --dist loadfile --no-loadscope-reorder
 
 # schemathesis over the served OpenAPI document, against a stack of its own (tests/fuzz.py); installed into
 # the venv on first use. FUZZ_ARGS="--max-examples 200 --seed 1" to change the run.

@@ -13,6 +13,31 @@ from hypothesis import HealthCheck, settings
 settings.register_profile("icafe", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("icafe")
 
+# The files that take a minute or more, longest first, collected before the rest: `make test` runs each
+# file on one worker (--dist loadfile) in collection order, and a long file started last would keep one
+# worker busy while the others sit idle at the end.
+LONG_FILES = (
+    "integration/test_console.py",
+    "integration/test_console_money.py",
+    "integration/test_exports.py",
+    "integration/test_agent_role.py",
+    "integration/test_soak.py",
+    "integration/test_backup_schedule.py",
+    "integration/test_enrollment.py",
+    "integration/test_console_inventory.py",
+    "integration/test_backup.py",
+    "integration/test_console_reports.py",
+    "integration/test_console_exports.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        path = item.path.relative_to(item.path.parents[1]).as_posix()
+        return LONG_FILES.index(path) if path in LONG_FILES else len(LONG_FILES)
+
+    items.sort(key=rank)  # stable: each file's tests keep their order
+
 
 @pytest.fixture(autouse=True)
 async def fail_on_swallowed_task_errors() -> AsyncIterator[None]:
