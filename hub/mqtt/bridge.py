@@ -1,10 +1,10 @@
 """The hub's connection to the broker: reconnects forever, validates every message, dispatches by topic.
 
-Telemetry comes on a connection of its own (``TELEMETRY_CLIENT``, QoS 0, a clean session): when the hub
-cannot keep up, the backlog of readings piles up on that socket (and the broker drops beyond its queue
-limit), never in front of events, acknowledgements, logins or presence, which the main connection reads
-at once. Delivered messages go through the intake's two lanes (``hub.mqtt.intake``): telemetry is handled
-apart from the rest, and shed (counted) when the hub cannot keep up.
+Telemetry comes on a connection of its own (``TELEMETRY_CLIENT``, QoS 0, a clean session), read a chunk at
+a time by ``hub.mqtt.telemetry_link`` rather than packet by packet by aiomqtt: readings can never queue in
+front of events, acknowledgements, logins or presence, which the main connection reads at once. Delivered
+messages go through the intake's two lanes (``hub.mqtt.intake``): telemetry is handled apart from the rest,
+and when the hub cannot keep up, the oldest readings are shed there (counted), not left on the socket.
 
 A malformed or unexpected message is dropped, counted and logged; it never stops the consumer. A PC is
 hostile, so before decoding, a payload larger than its kind allows (``protocol.codec.MAX_BYTES``) and a
@@ -30,6 +30,7 @@ from hub.errors import HubError
 from hub.metrics import HubMetrics
 from hub.mqtt.intake import Intake
 from hub.mqtt.sites import PcSites
+from hub.mqtt.telemetry_link import LinkError, LinkSettings, follow
 from protocol import (
     MAX_BYTES,
     Message,
@@ -74,18 +75,6 @@ PARALLEL_PCS = 32
 Handler = Callable[[Topic, Any], Awaitable[None]]
 # The broker's own reports (protocol.broker), raw: the handler validates them itself.
 ReportHandler = Callable[[bytes], Awaitable[None]]
-
-
-def _straight_into(intake: Intake, client: aiomqtt.Client) -> None:
-    """Readings go from the socket's reader straight into the intake's lane, which sheds the oldest
-    beyond its cap (counted), rather than through aiomqtt's queue: that queue is unbounded and hands over
-    one message per turn of the event loop, so a flood of readings grew it by hundreds of MiB, was never
-    shed, and took the CPU the rest of the hub needed (``bench/ingest.py``)."""
-
-    def on_message(_client: Any, _userdata: Any, message: Any) -> None:
-        intake.put(message.topic, message.payload)
-
-    client._client.on_message = on_message  # paho's client: aiomqtt offers no callback of its own
 
 
 def broker_count(payload: Any) -> int | None:
@@ -160,25 +149,26 @@ class MqttBridge:
             await self._intake.stop()
 
     async def _telemetry_forever(self) -> None:
-        """The telemetry connection: reconnects forever, its messages straight into the intake."""
+        """The telemetry connection (``hub.mqtt.telemetry_link``): reconnects forever; readings go from
+        the socket straight into the intake's lane, which sheds the oldest beyond its cap (counted)."""
         settings = self._settings
+        link = LinkSettings(
+            host=settings.mqtt_host,
+            port=settings.mqtt_port,
+            client_id=f"icafe-hub-{settings.hub_id}-{TELEMETRY_CLIENT}",
+            tls=self._tls,
+            topic_filter=TELEMETRY_SUBSCRIPTION,
+        )
         backoff = 0.5
+
+        def subscribed() -> None:
+            nonlocal backoff
+            backoff = 0.5
+
         while True:
-            client = mqtt_client(
-                host=settings.mqtt_host,
-                port=settings.mqtt_port,
-                client_id=f"icafe-hub-{settings.hub_id}-{TELEMETRY_CLIENT}",
-                tls=self._tls,
-                session_expiry_s=0,
-            )
             try:
-                async with client:
-                    await client.subscribe(TELEMETRY_SUBSCRIPTION, qos=0)
-                    backoff = 0.5
-                    _straight_into(self._intake, client)
-                    async for _ in client.messages:  # none come this way: it ends when the connection does
-                        pass
-            except aiomqtt.MqttError as exc:
+                await follow(link, self._intake.put, subscribed)
+            except LinkError as exc:
                 log.warning("telemetry connection lost (%s); retrying in %.1fs", exc, backoff)
             await asyncio.sleep(backoff * random.uniform(0.5, 1.5))
             backoff = min(backoff * 2, 30.0)
