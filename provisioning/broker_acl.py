@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import queue
 import ssl
+import stat
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -159,10 +160,13 @@ def default_path(ca: CertificateAuthority) -> Path:
     return ca.root / "broker" / "dynamic-security.json"
 
 
-def write_broker_acl(ca: CertificateAuthority, path: Path | None = None, mode: int = ACL_MODE) -> Path:
-    """Write the access list for the broker to read at its start (no secret in it: readable, like the
-    CRL, by the broker's user)."""
+def write_broker_acl(ca: CertificateAuthority, path: Path | None = None, mode: int | None = None) -> Path:
+    """Write the access list for the broker to read at its start (no secret in it: by default readable,
+    like the CRL, by the broker's user). Without ``mode``, a file rewritten keeps the mode it had: the
+    signer's rewrite after an enrollment must not open up a list its owner keeps private (0600)."""
     target = Path(path) if path is not None else default_path(ca)
+    if mode is None:
+        mode = stat.S_IMODE(target.stat().st_mode) if target.exists() else ACL_MODE
     atomic_write(target, render_config(ca), mode)
     return target
 

@@ -94,6 +94,10 @@ def test_the_file_is_written_atomically_with_its_mode(ca: CertificateAuthority, 
     assert path.stat().st_mode & 0o777 == 0o644
     private = write_broker_acl(ca, tmp_path / "acl.json", 0o600)
     assert private.stat().st_mode & 0o777 == 0o600
+    # Rewritten (the signer does after each enrollment) without a mode, it stays as private as it was.
+    ca.issue("pc-2", site="main")
+    assert write_broker_acl(ca, private).stat().st_mode & 0o777 == 0o600
+    assert "pc-2" in private.read_text()
     assert ca.get(BROKER_LOG_IDENTITY).kind == "service"
 
 
