@@ -34,6 +34,13 @@ CHUNK = 64 * 1024
 DOWNLOAD_TIMEOUT_S = 30.0
 
 
+def _owner_only_data(member: tarfile.TarInfo, dest: str) -> tarfile.TarInfo:
+    """tarfile's "data" filter (no absolute paths, no "..", no links out, no devices), and modes kept to
+    the agent's own user, like everything else in its state folder (a package's 0644 is not kept)."""
+    member = tarfile.data_filter(member, dest)
+    return member if member.mode is None else member.replace(mode=member.mode & 0o700, deep=False)
+
+
 class UpdateRejected(Exception):
     """This agent will not start the update (acknowledged ``rejected``); nothing was touched."""
 
@@ -107,8 +114,7 @@ class Updater:
             shutil.rmtree(unpacking, ignore_errors=True)
             try:
                 with tarfile.open(package, "r:gz") as archive:
-                    # "data": no absolute paths, no "..", no links out, no devices.
-                    archive.extractall(unpacking, filter="data")
+                    archive.extractall(unpacking, filter=_owner_only_data)
             except (tarfile.TarError, OSError) as exc:
                 raise UpdateFailed(f"package does not unpack: {exc}") from None
             if not (unpacking / "edge_agent" / "__init__.py").is_file():

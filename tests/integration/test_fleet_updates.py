@@ -141,7 +141,10 @@ def test_c_a_good_version_goes_through_ring_one_then_all(
     assert done["state"] == "done", done
     # Its hello came first, its online status right after.
     wait_until(lambda: agent_version(api, "pc-fleet-1") == "9.1.0", UPDATE_S, "9.1.0 online")
-    assert (releases["pc-fleet-1"] / "9.1.0" / "edge_agent" / "__init__.py").is_file()
+    installed = releases["pc-fleet-1"] / "9.1.0"
+    assert (installed / "edge_agent" / "__init__.py").is_file()
+    # The package's 0644 and 0755 are not kept: the agent's user alone reads its code.
+    assert {oct(path.stat().st_mode & 0o077) for path in installed.rglob("*")} == {"0o0"}
 
     # Ring "all": every online PC not on 9.1.0 yet; pc-fleet-1 is not sent it again.
     everyone = roll_out(api, "9.1.0", "all")
