@@ -9,6 +9,9 @@ acknowledgements, logins, commands: QoS 1, sessions that persist) stays with aio
 needs only what a clean session with one QoS 0 subscription uses: CONNECT, SUBSCRIBE, PUBLISH (in),
 PINGREQ and DISCONNECT.
 
+It pings every half keepalive (15 s): a broker set to a lower ``max_keepalive`` than that would close it
+(the CONNACK's Server Keep Alive is not read; icafe's broker sets none).
+
 The parsing is pure (``PacketCutter``, ``publish_parts``, the ``*_packet`` encoders): no I/O, tested alone.
 """
 
