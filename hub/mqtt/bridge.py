@@ -170,6 +170,8 @@ class MqttBridge:
                 await follow(link, self._intake.put, subscribed)
             except LinkError as exc:
                 log.warning("telemetry connection lost (%s); retrying in %.1fs", exc, backoff)
+            except Exception:  # whatever ended it, the readings must come back: connect again
+                log.exception("telemetry connection failed; retrying in %.1fs", backoff)
             await asyncio.sleep(backoff * random.uniform(0.5, 1.5))
             backoff = min(backoff * 2, 30.0)
 

@@ -206,19 +206,27 @@ class LinkSettings:
 
 
 async def _reply(stream: _Stream, kind: int, timeout_s: float) -> Packet:
-    async with asyncio.timeout(timeout_s):
-        while True:
-            waiting: asyncio.Future[Any] = asyncio.ensure_future(stream.replies.get())
-            closed: asyncio.Future[Any] = stream.closed
-            await asyncio.wait((waiting, closed), return_when=asyncio.FIRST_COMPLETED)
-            if closed.done():
-                waiting.cancel()
-                closed.result()  # raises what closed it
-            packet: Packet = waiting.result()
-            if packet.kind == DISCONNECT:
-                raise LinkError("the broker disconnected")
-            if packet.kind == kind:
-                return packet
+    """The broker's next packet of ``kind``, within ``timeout_s``; a ``LinkError`` otherwise."""
+    try:
+        async with asyncio.timeout(timeout_s):
+            return await _next_of(stream, kind)
+    except TimeoutError:
+        raise LinkError(f"no reply of type {kind} within {timeout_s} s") from None
+
+
+async def _next_of(stream: _Stream, kind: int) -> Packet:
+    while True:
+        waiting: asyncio.Future[Any] = asyncio.ensure_future(stream.replies.get())
+        closed: asyncio.Future[Any] = stream.closed
+        await asyncio.wait((waiting, closed), return_when=asyncio.FIRST_COMPLETED)
+        if closed.done():
+            waiting.cancel()
+            closed.result()  # raises what closed it
+        packet: Packet = waiting.result()
+        if packet.kind == DISCONNECT:
+            raise LinkError("the broker disconnected")
+        if packet.kind == kind:
+            return packet
 
 
 async def follow(settings: LinkSettings, on_publish: OnPublish, subscribed: Callable[[], None]) -> None:

@@ -8,6 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hub.mqtt.telemetry_link import (
+    CONNACK,
+    DISCONNECT,
     PUBLISH,
     LinkError,
     Packet,
@@ -19,6 +21,8 @@ from hub.mqtt.telemetry_link import (
     subscribe_packet,
     varint,
 )
+from hub.mqtt.telemetry_link import _reply as reply
+from hub.mqtt.telemetry_link import _Stream as Stream
 
 
 def encoded_publish(topic: str, payload: bytes, qos: int, properties: bytes) -> bytes:
@@ -108,3 +112,27 @@ def test_reason_codes_are_read_after_the_flags_or_the_properties() -> None:
     assert reason_of(suback, 2) == 0x87
     with pytest.raises(LinkError):
         reason_of(Packet(2, 0, b"\x00"), 1)
+
+
+async def test_a_reply_that_does_not_come_ends_the_link_in_time() -> None:
+    stream = Stream(lambda _topic, _payload: None)
+    with pytest.raises(LinkError, match=r"no reply of type 2 within 0\.05 s"):
+        await reply(stream, CONNACK, 0.05)
+
+
+async def test_a_disconnect_or_a_closed_connection_instead_of_the_reply_ends_the_link() -> None:
+    stream = Stream(lambda _topic, _payload: None)
+    stream.data_received(bytes([DISCONNECT << 4, 0]))
+    with pytest.raises(LinkError, match="the broker disconnected"):
+        await reply(stream, CONNACK, 1)
+    stream.connection_lost(None)
+    with pytest.raises(LinkError, match="connection closed by the broker"):
+        await reply(stream, CONNACK, 1)
+
+
+async def test_publishes_go_straight_out_and_replies_wait() -> None:
+    received: list[tuple[str, bytes]] = []
+    stream = Stream(lambda topic, payload: received.append((topic, payload)))
+    stream.data_received(encoded_publish("a/b", b"one", 0, b"") + b"\x20\x03\x00\x00\x00")
+    assert received == [("a/b", b"one")]
+    assert reason_of(await reply(stream, CONNACK, 1), 1) == 0
