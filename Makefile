@@ -67,7 +67,10 @@ unit: $(STAMP)
 integration: $(STAMP) system-deps
 	$(BIN)/pytest -q tests/integration
 
-test: $(STAMP) system-deps lint typecheck layers console-check console
+# The console is installed and built first; then the static checks run side by side (mypy beside the
+# console's tsc, ESLint and Vitest, a minute less on two cores), then the tests.
+test: $(STAMP) system-deps console
+	$(MAKE) --no-print-directory -j4 --output-sync=target lint typecheck layers console-check
 	$(BIN)/pytest -q -n 3 --dist loadfile --no-loadscope-reorder
 
 # schemathesis over the served OpenAPI document, against a stack of its own (tests/fuzz.py); installed into
