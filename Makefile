@@ -71,7 +71,7 @@ integration: $(STAMP) system-deps
 # console's tsc, ESLint and Vitest, a minute less on two cores), then the tests.
 test: $(STAMP) system-deps console
 	$(MAKE) --no-print-directory -j4 --output-sync=target lint typecheck layers console-check
-	$(BIN)/pytest -q -n 3 --dist loadfile --no-loadscope-reorder
+	$(BIN)/pytest -q -n 4 --dist loadfile --no-loadscope-reorder
 
 # schemathesis over the served OpenAPI document, against a stack of its own (tests/fuzz.py); installed into
 # the venv on first use. FUZZ_ARGS="--max-examples 200 --seed 1" to change the run.
